@@ -1,0 +1,54 @@
+"""Load and validate a city file.
+
+A city file may split itself into parts with a top-level ``include:`` list of
+paths relative to it (the demo keeps its time-limit policies in ``sla.yaml``).
+Included mappings are merged key by key; the including file wins.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hotline.city.schema import CityFile
+
+DEMO_CITY = Path(__file__).parent / "demo" / "city.yaml"
+
+
+class CityFileError(ValueError):
+    """The city file is missing or invalid; the message says where."""
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise CityFileError(f"city file not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise CityFileError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CityFileError(f"{path}: the top level must be a mapping")
+    merged: dict[str, Any] = {}
+    for inc in data.pop("include", []) or []:
+        merged.update(_read(path.parent / inc))
+    merged.update(data)
+    return merged
+
+
+def load_city(path: str | Path | None = None) -> CityFile:
+    """Parse ``path`` (the demo city when ``None``) and check every reference."""
+    p = Path(path) if path else DEMO_CITY
+    data = _read(p)
+    try:
+        return CityFile.model_validate(data)
+    except ValueError as exc:
+        raise CityFileError(f"{p}: {exc}") from exc
+
+
+@lru_cache(maxsize=8)
+def cached_city(path: str | None = None) -> CityFile:
+    """The city for the running process; the file is read once."""
+    return load_city(path)

@@ -1,0 +1,179 @@
+"""The ``hotline`` command: run the server, the worker, migrations, demo data and tools."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Hotline 12345 — 12345政务服务便民热线工单平台", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema (Alembic migrations)", no_args_is_help=True)
+user_app = typer.Typer(help="Console users", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for integrations", no_args_is_help=True)
+city_app = typer.Typer(help="The city file (units, categories, policies)", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(city_app, name="city")
+
+try:
+    from hotline.sla.cli import sla_app
+
+    app.add_typer(sla_app, name="sla", help="Time limits on China's working-day calendar")
+except ImportError:  # pragma: no cover
+    pass
+try:
+    from hotline.routing.cli import routing_app
+
+    app.add_typer(routing_app, name="routing", help="Intelligent routing: train and evaluate the classifier")
+except ImportError:  # pragma: no cover
+    pass
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from hotline.config import get_settings
+
+    return get_settings()
+
+
+def _upgrade() -> None:
+    from hotline.migrate import upgrade
+
+    upgrade(_settings().database_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the latest version."""
+    _upgrade()
+    typer.echo("schema is up to date")
+
+
+@city_app.command("check")
+def city_check(path: Annotated[Path | None, typer.Argument(help="City YAML; the demo city if omitted")] = None
+               ) -> None:
+    """Validate a city file and print what it holds."""
+    from hotline.city.loader import CityFileError, load_city
+
+    try:
+        city = load_city(path)
+    except CityFileError as exc:
+        typer.echo(f"invalid: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    kinds: dict[str, int] = {}
+    for u in city.units:
+        kinds[u.type.value] = kinds.get(u.type.value, 0) + 1
+    typer.echo(f"{city.city.name}: units {kinds}, categories {len(city.category_index())}, "
+               f"roads {len(city.roads)}, users {len(city.users)}")
+
+
+@app.command()
+def seed(orders: Annotated[int, typer.Option(help="Demo orders to create in an empty database")] = 300) -> None:
+    """Load the city file into the database (units, categories, users) and demo orders."""
+    from hotline.city.service import current_city
+    from hotline.db import session_scope
+    from hotline.demo.seed import seed_demo
+
+    _upgrade()
+    with session_scope() as db:
+        counts = seed_demo(db, current_city(), orders=orders)
+    typer.echo(f"seeded: {counts}")
+
+
+def _print_logins(host: str, port: int) -> None:
+    from hotline.city.service import current_city
+
+    typer.echo("")
+    typer.echo(f"  12345热线工单平台 running at http://{host}:{port}/   (API docs: http://{host}:{port}/docs)")
+    typer.echo("  Demo logins (password demo12345):")
+    for u in current_city().users:
+        typer.echo(f"    {u.role.value:<15} {u.username:<22} {u.name}")
+    typer.echo("")
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int, typer.Option()] = 8000,
+          workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1) -> None:
+    """Run the web server (console + API) on the configured database."""
+    import uvicorn
+
+    _upgrade()
+    uvicorn.run("hotline.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info")
+
+
+@app.command()
+def demo(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int, typer.Option()] = 8000,
+         orders: Annotated[int, typer.Option(help="Demo orders on first start")] = 300) -> None:
+    """Start the server on the embedded SQLite database with the demo city and demo orders."""
+    os.environ.setdefault("HOTLINE_DATABASE_URL", "sqlite:///var/demo.sqlite3")
+    from hotline.config import get_settings
+
+    get_settings.cache_clear()
+    seed(orders=orders)
+    _print_logins(host, port)
+    import uvicorn
+
+    uvicorn.run("hotline.main:create_app", factory=True, host=host, port=port, log_level="warning")
+
+
+@user_app.command("create")
+def user_create(username: Annotated[str, typer.Option()], name: Annotated[str, typer.Option()],
+                role: Annotated[str, typer.Option(help="operator, dispatcher, unit_handler, ...")],
+                unit: Annotated[str, typer.Option(help="unit code")],
+                password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+                ) -> None:
+    """Create a console user."""
+    from sqlalchemy import select
+
+    from hotline.city.schema import Role
+    from hotline.db import session_scope
+    from hotline.org.auth import hash_password
+    from hotline.org.models import AuditLog, Unit, User
+
+    if role not in {r.value for r in Role}:
+        typer.echo(f"unknown role {role}; one of: {', '.join(r.value for r in Role)}", err=True)
+        raise typer.Exit(2)
+    if len(password) < 8:
+        typer.echo("password must be at least 8 characters", err=True)
+        raise typer.Exit(2)
+    with session_scope() as db:
+        u = db.scalar(select(Unit).where(Unit.code == unit))
+        if u is None:
+            typer.echo(f"unknown unit {unit}", err=True)
+            raise typer.Exit(2)
+        if db.scalar(select(User).where(User.username == username)):
+            typer.echo(f"user {username} exists", err=True)
+            raise typer.Exit(2)
+        db.add(User(username=username, name=name, role=role, unit_id=u.id, password_hash=hash_password(password)))
+        db.add(AuditLog(actor_label="cli", action="user.create", entity="user", entity_id=username,
+                        data={"role": role, "unit": unit}))
+    typer.echo(f"created {username}")
+
+
+@token_app.command("create")
+def token_create(username: Annotated[str, typer.Option()],
+                 name: Annotated[str, typer.Option(help="what the token is for")]) -> None:
+    """Create an API token for a user and print it once."""
+    from sqlalchemy import select
+
+    from hotline.db import session_scope
+    from hotline.org.auth import create_api_token
+    from hotline.org.models import AuditLog, User
+
+    with session_scope() as db:
+        user = db.scalar(select(User).where(User.username == username))
+        if user is None:
+            typer.echo(f"unknown user {username}", err=True)
+            raise typer.Exit(2)
+        token = create_api_token(db, user, name)
+        db.add(AuditLog(actor_label="cli", action="token.create", entity="user", entity_id=username,
+                        data={"name": name}))
+    typer.echo(token)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

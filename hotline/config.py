@@ -1,0 +1,68 @@
+"""Typed settings, read from the environment (prefix ``HOTLINE_``) or a ``.env`` file.
+
+Every field says what it is for.  Outside development the default secret is
+refused at start-up: a forgotten secret in production is how sessions get forged.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = Field(
+        "development", description="development allows the built-in secret; production refuses it"
+    )
+    database_url: str = Field(
+        "sqlite:///var/hotline.sqlite3",
+        description="SQLAlchemy URL. SQLite file by default; postgresql+psycopg://user@host/db in production",
+    )
+    secret_key: str = Field(DEV_SECRET, description="Signs sessions, CSRF tokens and rating links")
+    city_file: str | None = Field(None, description="Path of the city YAML; the demo city when unset")
+    data_dir: Path = Field(Path("var"), description="Where attachments and trained models are kept")
+    max_upload_bytes: int = Field(10 * 1024 * 1024, description="Largest attachment accepted")
+    allowed_upload_types: tuple[str, ...] = Field(
+        ("image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "audio/mpeg", "audio/wav"),
+        description="MIME types accepted for attachments (checked against the file's magic bytes too)",
+    )
+    session_hours: int = Field(12, description="A console session expires after this many hours")
+    password_hash_fast: bool = Field(
+        False, description="Cheaper argon2 parameters; only for the test suite, never in production"
+    )
+    auto_dispatch_threshold: float = Field(
+        0.85, description="Orders whose routing confidence is at least this are dispatched automatically"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.env == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError(
+                "HOTLINE_SECRET_KEY must be set outside development / 生产环境必须设置 HOTLINE_SECRET_KEY"
+            )
+        if self.env == "production" and self.password_hash_fast:
+            raise ValueError("HOTLINE_PASSWORD_HASH_FAST is for tests only")
+        return self
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.data_dir / "models"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

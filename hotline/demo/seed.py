@@ -1,0 +1,206 @@
+"""Fill a database with the demo city and a few hundred orders in every state.
+
+Orders are not inserted with a status: each is driven through the real state
+machine (``hotline.orders.flows``) by the demo users, with back-dated clocks, so
+the demo's timelines, deadlines and counters are exactly what real use gives.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.city.schema import CityFile, Role
+from hotline.city.service import sync_city
+from hotline.db import utcnow
+from hotline.orders.enums import Action
+from hotline.orders.flows import Actor, do_action, do_create_order
+from hotline.orders.models import Order
+from hotline.org.auth import hash_password
+from hotline.org.models import Unit, User
+
+if TYPE_CHECKING:
+    from hotline.demo.texts import DemandText
+
+HANDLING_TYPES = ("department", "enterprise", "street", "township", "community")
+
+# Where each demo order ends up, with weights: every status appears.
+SCENARIOS: list[tuple[str, int]] = [
+    ("closed", 26), ("completed", 10), ("replied", 6), ("in_progress", 14), ("dispatched", 8),
+    ("received", 6), ("at_subcentre", 2), ("return_requested", 3), ("returned", 2), ("suspended", 2),
+    ("informed", 2), ("handed_off", 1), ("withdrawn", 2), ("merged", 2), ("first_contact", 5),
+    ("extension_pending", 3), ("extended", 2), ("reopened", 3), ("redispatched", 2),
+]
+
+
+class _Clock:
+    """Moves forward in plausible steps from the intake time, never past now."""
+
+    def __init__(self, start: datetime, now: datetime, rng: random.Random):
+        self.t, self.now, self.rng = start, now, rng
+
+    def step(self, lo_min: int = 5, hi_min: int = 600) -> datetime:
+        self.t = min(self.t + timedelta(minutes=self.rng.randint(lo_min, hi_min)), self.now - timedelta(minutes=1))
+        return self.t
+
+
+def ensure_unit_accounts(db: Session, password: str = "demo12345") -> int:
+    """Every handling unit gets a handler account (h_<code>) so the demo can act for it."""
+    have = {(u.unit_id, u.role) for u in db.scalars(select(User))}
+    pw = hash_password(password)
+    made = 0
+    for unit in db.scalars(select(Unit).where(Unit.type.in_(HANDLING_TYPES))):
+        if (unit.id, Role.unit_handler.value) not in have:
+            db.add(User(username=f"h_{unit.code}"[:64], name=f"{unit.short_name or unit.name}承办人",
+                        role=Role.unit_handler.value, unit_id=unit.id, password_hash=pw))
+            made += 1
+    db.flush()
+    return made
+
+
+def _actors(db: Session) -> dict[str, Any]:
+    users = list(db.scalars(select(User)))
+    centre = [u for u in users if u.unit.type == "centre"]
+
+    def first(role: str) -> Actor:
+        return Actor.of(next(u for u in centre if u.role == role))
+
+    handlers: dict[int, Actor] = {}
+    for u in users:
+        if u.role == Role.unit_handler.value and u.unit_id not in handlers:
+            handlers[u.unit_id] = Actor.of(u)
+    subcentres = {u.unit_id: Actor.of(u) for u in users if u.role == Role.dispatcher.value and u.unit.type == "district"}
+    return {"operator": first("operator"), "dispatcher": first("dispatcher"), "supervisor": first("supervisor"),
+            "callback": first("callback_agent"), "handlers": handlers, "subcentres": subcentres}
+
+
+def _district_of(db: Session, unit: Unit | None) -> Unit | None:
+    while unit is not None and unit.type != "district":
+        unit = db.get(Unit, unit.parent_id) if unit.parent_id else None
+    return unit
+
+
+def _reply_text(d: DemandText, rng: random.Random) -> str:
+    return rng.choice([
+        f"经核实，您反映的“{d.title}”问题属实，我单位已于当日安排人员到现场处理，目前已处理完毕，感谢您的监督。",
+        f"您好，关于“{d.title}”，我单位已联系相关责任方进行整改，并将持续跟踪，如有问题请再次来电。",
+        f"收到诉求后我单位工作人员立即与您电话联系并现场查看，{d.title}的情况已协调解决，后续将加强日常巡查。",
+    ])
+
+
+def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: datetime | None = None) -> int:
+    """Create ``n`` orders (plus a few duplicates) spread over the last 30 days."""
+    from hotline.demo.texts import generate_demands
+
+    rng = random.Random(seed)
+    now = now or utcnow()
+    a = _actors(db)
+    units = {u.code: u for u in db.scalars(select(Unit))}
+    demands = generate_demands(city, n, seed=seed)
+    names, weights = zip(*SCENARIOS, strict=True)
+    parents: list[Order] = []
+    made = 0
+    for d in demands:
+        scenario = rng.choices(names, weights=weights)[0]
+        start = now - timedelta(days=rng.uniform(0.05, 30))
+        clock = _Clock(start, now, rng)
+        order = do_create_order(db, actor=a["operator"], now=start, data={
+            "kind": d.kind.value, "title": d.title, "content": d.content, "channel": rng.choice(
+                ["phone"] * 6 + ["web", "app", "wechat"]),
+            "category_code": d.category_code, "citizen_name": d.citizen_name, "citizen_phone": d.phone,
+            "anonymous": d.anonymous, "confidential": d.confidential, "address": d.address,
+            "territory_code": d.territory_code, "urgency": d.urgency})
+        made += 1
+
+        def act(actor: Actor, action: Action, _o: Order = order, _c: _Clock = clock, **p: Any) -> None:
+            do_action(db, order=_o, actor=actor, action=action, payload=p, now=_c.step())
+
+        if scenario == "received":
+            continue
+        if scenario == "first_contact":
+            act(a["operator"], Action.answer_first_contact,
+                content="已根据知识库为市民解答：" + d.title + "的办理流程、所需材料及咨询电话已告知，市民表示清楚。")
+            if rng.random() < 0.6:
+                act(a["callback"], Action.close, note="回访满意")
+            continue
+        if scenario == "informed":
+            act(a["operator"], Action.inform, channel="该事项属司法范畴，已告知诉求人通过人民法院诉讼途径解决")
+            continue
+        if scenario == "handed_off":
+            act(a["operator"], Action.hand_off, service=rng.choice(["110", "119", "120"]), note="涉及紧急情况，已三方转接")
+            continue
+        live_parents = [p for p in parents if p.status in ("dispatched", "in_progress", "replied")]
+        if scenario == "merged" and live_parents:
+            act(a["dispatcher"], Action.cancel_duplicate, parent_number=rng.choice(live_parents).number)
+            continue
+        lead = units.get(d.lead_unit_code)
+        if lead is None or lead.id not in a["handlers"]:
+            continue
+        district = _district_of(db, lead)
+        if scenario == "at_subcentre" and district is not None:
+            act(a["dispatcher"], Action.dispatch_to_subcentre, subcentre=district.code)
+            continue
+        if district is not None and district.id in a["subcentres"] and rng.random() < 0.3:
+            act(a["dispatcher"], Action.dispatch_to_subcentre, subcentre=district.code)
+            act(a["subcentres"][district.id], Action.subdispatch, lead_unit=lead.code)
+        else:
+            co = []
+            if rng.random() < 0.12:
+                co = [rng.choice([c for c in units.values() if c.type == "department" and c.id != lead.id]).code]
+            act(a["dispatcher"], Action.dispatch, lead_unit=lead.code, co_units=co)
+        h = a["handlers"][lead.id]
+        if scenario == "withdrawn":
+            act(a["operator"], Action.withdraw, reason="诉求人来电表示问题已自行解决，申请撤诉")
+            continue
+        if scenario == "dispatched":
+            continue
+        if scenario in ("return_requested", "returned", "redispatched"):
+            act(h, Action.request_return, reason="经核实该事项不属于本单位职责范围，建议改派相关主管部门")
+            if scenario == "returned":
+                act(a["dispatcher"], Action.approve_return, note="同意退回，重新派单")
+            if scenario == "redispatched":
+                other = rng.choice([u for u in units.values() if u.id in a["handlers"] and u.id != lead.id
+                                    and u.type == "department"])
+                act(a["dispatcher"], Action.redispatch, lead_unit=other.code, note="按职责改派")
+                act(a["handlers"][other.id], Action.sign)
+            continue
+        act(h, Action.sign)
+        parents.append(order)
+        if scenario == "in_progress":
+            continue
+        if scenario == "suspended":
+            act(a["supervisor"], Action.suspend, reason="涉及历史遗留问题，需待政策明确后处理")
+            continue
+        if scenario in ("extension_pending", "extended"):
+            order_due = order.due_at
+            if order_due is not None and clock.t < order_due:
+                act(h, Action.request_extension, reason="需协调多个部门现场会商，申请延期", extra_days=rng.randint(2, 5))
+                if scenario == "extended":
+                    act(a["dispatcher"], Action.approve_extension, note="同意延期")
+            continue
+        act(h, Action.reply, content=_reply_text(d, rng))
+        if scenario == "replied":
+            continue
+        act(a["dispatcher"], Action.complete, note="答复内容完整，同意办结")
+        if scenario == "completed":
+            continue
+        if scenario == "reopened":
+            act(a["supervisor"], Action.reopen, reason="回访市民反映问题仍未解决，发回重办")
+            act(h, Action.sign)
+            continue
+        act(a["callback"], Action.close, note=rng.choice(["回访满意", "回访基本满意", "市民认可处理结果"]))
+    db.flush()
+    return made
+
+
+def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 12345) -> dict[str, int]:
+    """Idempotent: the city is synced every time; orders only into an empty database."""
+    counts = sync_city(db, city)
+    counts["unit_accounts"] = ensure_unit_accounts(db)
+    if (db.scalar(select(func.count(Order.id))) or 0) == 0 and orders > 0:
+        counts["orders"] = seed_orders(db, city, n=orders, seed=seed)
+    return counts

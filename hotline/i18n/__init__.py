@@ -1,0 +1,49 @@
+"""Console language: Simplified Chinese by default, English on request (cookie ``lang=en``).
+
+Templates are written in Chinese and wrap every visible string in ``_()``; the
+English catalogue in ``en.py`` maps each Chinese string to its English text.
+A test checks that every string used in a template has an English entry.
+"""
+
+from __future__ import annotations
+
+from hotline.i18n.en import EN
+
+LANGS = ("zh", "en")
+
+
+def gettext(text: str, lang: str) -> str:
+    if lang == "en":
+        return EN.get(text, text)
+    return text
+
+
+FIELD_ZH = {
+    "kind": "诉求类型", "title": "标题", "content": "诉求内容", "channel": "来源渠道", "category_code": "诉求分类",
+    "citizen_name": "诉求人姓名", "citizen_phone": "联系电话", "address": "地址", "territory_code": "属地",
+    "latitude": "纬度", "longitude": "经度", "urgency": "紧急程度", "action": "操作", "lead_unit": "主办单位",
+    "co_units": "协办单位", "reason": "理由", "note": "备注", "extra_days": "延期天数", "service": "应急号码",
+    "parent_number": "主工单编号", "username": "用户名", "password": "密码", "expected_version": "版本号",
+    "file": "文件", "page": "页码", "size": "每页条数",
+}
+
+ERROR_ZH = {
+    "missing": "缺少必填项",
+    "string_too_short": "内容过短",
+    "string_too_long": "内容过长",
+    "string_pattern_mismatch": "格式不正确",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+    "int_parsing": "须为整数",
+    "float_parsing": "须为数字",
+    "bool_parsing": "须为是/否",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "extra_forbidden": "不允许的字段",
+    "json_invalid": "JSON格式错误",
+    "datetime_from_date_parsing": "日期时间格式不正确",
+    "datetime_parsing": "日期时间格式不正确",
+    "too_long": "条目过多",
+    "model_attributes_type": "请求体格式不正确",
+    "dict_type": "请求体须为JSON对象",
+}

@@ -1,0 +1,148 @@
+"""Vocabulary of the work order (工单).  Labels in Chinese are what the console shows."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    received = "received"  # 已受理，待派单
+    at_subcentre = "at_subcentre"  # 分中心待派
+    dispatched = "dispatched"  # 已派单，待签收
+    in_progress = "in_progress"  # 已签收，办理中
+    return_requested = "return_requested"  # 退单待审
+    suspended = "suspended"  # 挂账
+    replied = "replied"  # 已答复，待审核
+    completed = "completed"  # 已办结，待回访
+    closed = "closed"  # 已归档
+    handed_off = "handed_off"  # 已转应急 (110/119/120)
+    informed = "informed"  # 已告知 (不属受理范围)
+    withdrawn = "withdrawn"  # 已撤诉
+    merged = "merged"  # 已并单 (重复工单作废)
+
+
+STATUS_ZH: dict[Status, str] = {
+    Status.received: "待派单",
+    Status.at_subcentre: "分中心待派",
+    Status.dispatched: "待签收",
+    Status.in_progress: "办理中",
+    Status.return_requested: "退单待审",
+    Status.suspended: "挂账",
+    Status.replied: "已答复待审核",
+    Status.completed: "已办结待回访",
+    Status.closed: "已归档",
+    Status.handed_off: "已转应急",
+    Status.informed: "已告知",
+    Status.withdrawn: "已撤诉",
+    Status.merged: "已并单",
+}
+
+STATUS_EN: dict[Status, str] = {
+    Status.received: "Awaiting dispatch",
+    Status.at_subcentre: "At sub-centre",
+    Status.dispatched: "Awaiting sign-off",
+    Status.in_progress: "In progress",
+    Status.return_requested: "Return requested",
+    Status.suspended: "Suspended",
+    Status.replied: "Replied, under review",
+    Status.completed: "Completed, awaiting callback",
+    Status.closed: "Closed",
+    Status.handed_off: "Handed to emergency services",
+    Status.informed: "Informed (out of scope)",
+    Status.withdrawn: "Withdrawn",
+    Status.merged: "Merged as duplicate",
+}
+
+TERMINAL = frozenset({Status.closed, Status.handed_off, Status.informed, Status.withdrawn, Status.merged})
+OPEN = frozenset(set(Status) - TERMINAL - {Status.completed})
+
+
+class Action(StrEnum):
+    create = "create"  # 受理
+    answer_first_contact = "answer_first_contact"  # 即时办结
+    dispatch = "dispatch"  # 派单
+    dispatch_to_subcentre = "dispatch_to_subcentre"  # 派至分中心
+    subdispatch = "subdispatch"  # 分中心派单
+    sign = "sign"  # 签收
+    request_return = "request_return"  # 申请退单
+    approve_return = "approve_return"  # 同意退单
+    reject_return = "reject_return"  # 驳回退单
+    redispatch = "redispatch"  # 改派
+    request_extension = "request_extension"  # 申请延期
+    approve_extension = "approve_extension"  # 同意延期
+    reject_extension = "reject_extension"  # 驳回延期
+    co_reply = "co_reply"  # 协办意见
+    reply = "reply"  # 答复
+    complete = "complete"  # 办结 (审核通过)
+    reopen = "reopen"  # 重办
+    close = "close"  # 归档
+    suspend = "suspend"  # 挂账
+    resume = "resume"  # 恢复办理
+    hand_off = "hand_off"  # 转110/119/120
+    inform = "inform"  # 告知
+    withdraw = "withdraw"  # 撤诉
+    cancel_duplicate = "cancel_duplicate"  # 作为重复件并单
+    comment = "comment"  # 备注
+
+
+ACTION_ZH: dict[Action, str] = {
+    Action.create: "受理",
+    Action.answer_first_contact: "即时办结",
+    Action.dispatch: "派单",
+    Action.dispatch_to_subcentre: "派至分中心",
+    Action.subdispatch: "分中心派单",
+    Action.sign: "签收",
+    Action.request_return: "申请退单",
+    Action.approve_return: "同意退单",
+    Action.reject_return: "驳回退单",
+    Action.redispatch: "改派",
+    Action.request_extension: "申请延期",
+    Action.approve_extension: "同意延期",
+    Action.reject_extension: "驳回延期",
+    Action.co_reply: "协办意见",
+    Action.reply: "答复",
+    Action.complete: "审核办结",
+    Action.reopen: "重办",
+    Action.close: "归档",
+    Action.suspend: "挂账",
+    Action.resume: "恢复办理",
+    Action.hand_off: "转应急",
+    Action.inform: "告知",
+    Action.withdraw: "撤诉",
+    Action.cancel_duplicate: "并单作废",
+    Action.comment: "备注",
+}
+
+
+class Channel(StrEnum):
+    phone = "phone"  # 电话
+    web = "web"  # 网站
+    app = "app"  # 移动端
+    wechat = "wechat"  # 微信
+    api = "api"  # 接口
+    open311 = "open311"
+    email = "email"
+    import_ = "import"  # 历史导入
+
+
+CHANNEL_ZH = {
+    Channel.phone: "电话",
+    Channel.web: "网站",
+    Channel.app: "移动端",
+    Channel.wechat: "微信",
+    Channel.api: "接口",
+    Channel.open311: "Open311",
+    Channel.email: "邮件",
+    Channel.import_: "导入",
+}
+
+
+class Urgency(StrEnum):
+    normal = "normal"  # 一般
+    urgent = "urgent"  # 紧急
+
+
+class EmergencyService(StrEnum):
+    police = "110"
+    fire = "119"
+    ambulance = "120"

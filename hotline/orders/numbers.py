@@ -1,0 +1,48 @@
+"""Human-readable order numbers: prefix + local date + a per-day sequence (QY2026112200001).
+
+The sequence lives in a counter row per day, bumped with UPDATE … RETURNING so
+two intakes at the same moment never get the same number on either database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.orders.models import OrderNumberCounter
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def local_day(at: datetime) -> date:
+    return at.astimezone(LOCAL).date()
+
+
+def _prefix() -> str:
+    from hotline.city.service import current_city
+
+    return current_city().city.order_number_prefix
+
+
+def next_order_number(db: Session, at: datetime) -> str:
+    day = local_day(at)
+    for _ in range(3):
+        seq = db.execute(
+            update(OrderNumberCounter)
+            .where(OrderNumberCounter.day == day)
+            .values(last=OrderNumberCounter.last + 1)
+            .returning(OrderNumberCounter.last)
+        ).scalar()
+        if seq is None:
+            try:
+                with db.begin_nested():
+                    db.execute(insert(OrderNumberCounter).values(day=day, last=1))
+                seq = 1
+            except IntegrityError:
+                continue  # someone else created today's row first: bump it instead
+        return f"{_prefix()}{day:%Y%m%d}{seq:05d}"
+    raise RuntimeError("could not allocate an order number")

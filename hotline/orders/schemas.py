@@ -1,0 +1,155 @@
+"""What the API accepts and returns for orders.  Limits here are the user-facing rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from hotline.city.schema import Kind
+from hotline.orders.enums import Action, Channel, Urgency
+
+PHONE_RE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_RE)]
+
+
+class OrderCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: Kind
+    title: str = Field(min_length=2, max_length=60)
+    content: str = Field(min_length=5, max_length=4000)
+    channel: Channel = Channel.phone
+    category_code: str | None = Field(None, max_length=32)
+    citizen_name: str | None = Field(None, max_length=32)
+    citizen_phone: Phone | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    address: str | None = Field(None, max_length=200)
+    territory_code: str | None = Field(None, max_length=64)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    urgency: Urgency = Urgency.normal
+    note: str | None = Field(None, max_length=1000)
+    external_id: str | None = Field(None, max_length=64)
+
+
+class ActionIn(BaseModel):
+    """One action on an order; which fields matter depends on the action (docs/lifecycle.md)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    action: Action
+    expected_version: int | None = Field(None, description="Refuse with 409 if the order has moved on")
+    lead_unit: str | None = Field(None, max_length=64)
+    co_units: list[str] = Field(default_factory=list, max_length=10)
+    subcentre: str | None = Field(None, max_length=64)
+    category_code: str | None = Field(None, max_length=32)
+    reason: str | None = Field(None, max_length=2000)
+    note: str | None = Field(None, max_length=2000)
+    content: str | None = Field(None, max_length=4000)
+    extra_days: int | None = Field(None, ge=1, le=60)
+    service: str | None = Field(None, max_length=3)
+    channel: str | None = Field(None, max_length=500)
+    parent_number: str | None = Field(None, max_length=32)
+    knowledge_entry: str | None = Field(None, max_length=64)
+
+    def payload(self) -> dict[str, object]:
+        return self.model_dump(exclude={"action", "expected_version"}, exclude_none=True)
+
+
+class UnitRef(BaseModel):
+    code: str
+    name: str
+    type: str
+
+
+class EventOut(BaseModel):
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    action_label: str
+    from_status: str | None
+    to_status: str | None
+    unit: str | None
+    note: str | None
+    data: dict
+
+
+class ReplyOut(BaseModel):
+    kind: str
+    unit: str
+    author: str | None
+    content: str
+    created_at: datetime
+
+
+class AssignmentOut(BaseModel):
+    unit: UnitRef
+    role: str
+    active: bool
+    assigned_at: datetime
+    signed_at: datetime | None
+    replied_at: datetime | None
+    end_reason: str | None
+
+
+class OrderOut(BaseModel):
+    number: str
+    status: str
+    status_label: str
+    channel: str
+    kind: str
+    category_code: str | None
+    category_path: str | None
+    title: str
+    content: str
+    citizen_name: str | None
+    citizen_phone: str | None
+    anonymous: bool
+    confidential: bool
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    territory: UnitRef | None
+    urgency: str
+    lead_unit: UnitRef | None
+    co_units: list[UnitRef]
+    parent_number: str | None
+    created_at: datetime
+    first_dispatched_at: datetime | None
+    dispatched_at: datetime | None
+    signed_at: datetime | None
+    replied_at: datetime | None
+    completed_at: datetime | None
+    closed_at: datetime | None
+    sign_due_at: datetime | None
+    reply_due_at: datetime | None
+    due_at: datetime | None
+    deadline_uncertain: bool
+    light: str | None
+    return_count: int
+    redispatch_count: int
+    reopen_count: int
+    extension_count: int
+    pending_extension: bool
+    first_contact_resolved: bool
+    version: int
+    allowed_actions: list[str]
+
+
+class OrderDetailOut(OrderOut):
+    assignments: list[AssignmentOut]
+    events: list[EventOut]
+    replies: list[ReplyOut]
+    attachments: list[dict]
+    requests: list[dict]
+
+
+class OrderPage(BaseModel):
+    total: int
+    page: int
+    size: int
+    items: list[OrderOut]

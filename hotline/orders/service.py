@@ -1,0 +1,239 @@
+"""Reading orders: lookups, filtered lists, queues, and presenting an order to a viewer.
+
+Every read goes through ``visible_filter`` so that scoping cannot be forgotten,
+and every order shown goes through ``present`` so that masking cannot be either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from hotline.city.schema import Role
+from hotline.db import utcnow
+from hotline.errors import NotFound
+from hotline.orders import lifecycle
+from hotline.orders.enums import OPEN, STATUS_EN, STATUS_ZH, Action, Status
+from hotline.orders.models import Assignment, Order, OrderRequest
+from hotline.org.models import Category, Unit, User
+from hotline.org.scoping import citizen_view, is_centre, subtree_ids, visible_filter
+
+CLOCKED = frozenset({Status.dispatched, Status.in_progress, Status.return_requested, Status.replied})
+
+
+def get_order(db: Session, *, number: str, user: User) -> Order:
+    """The order if this user may see it; otherwise 404 (we do not reveal that it exists)."""
+    order = db.scalar(select(Order).where(Order.number == number, visible_filter(db, user))
+                      .options(selectinload(Order.assignments)))
+    if order is None:
+        raise NotFound("order_not_found", f"找不到工单：{number}", f"order not found: {number}")
+    return order
+
+
+def traffic_light(order: Order, now: datetime | None = None) -> str | None:
+    """green / yellow / red for orders whose clock is running; None otherwise."""
+    if Status(order.status) not in CLOCKED or order.due_at is None or order.clock_started_at is None:
+        return None
+    from hotline.sla.policy import light
+    from hotline.sla.service import bound
+
+    cfg, _ = bound()
+    return light(now or utcnow(), order.clock_started_at, order.due_at, cfg.due_soon_ratio)
+
+
+@dataclass
+class OrderFilter:
+    status: list[str] = field(default_factory=list)
+    kind: str | None = None
+    category: str | None = None
+    unit: str | None = None
+    channel: str | None = None
+    urgency: str | None = None
+    q: str | None = None
+    overdue: bool | None = None
+    open_only: bool = False
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    phone: str | None = None
+
+
+def _apply(db: Session, stmt: Select[Any], f: OrderFilter, user: User) -> Select[Any]:
+    stmt = stmt.where(visible_filter(db, user))
+    if f.status:
+        stmt = stmt.where(Order.status.in_(f.status))
+    if f.open_only:
+        stmt = stmt.where(Order.status.in_([s.value for s in OPEN]))
+    if f.kind:
+        stmt = stmt.where(Order.kind == f.kind)
+    if f.category:
+        stmt = stmt.where(Order.category_code.startswith(f.category))
+    if f.channel:
+        stmt = stmt.where(Order.channel == f.channel)
+    if f.urgency:
+        stmt = stmt.where(Order.urgency == f.urgency)
+    if f.unit:
+        unit = db.scalar(select(Unit).where(Unit.code == f.unit))
+        ids = subtree_ids(db, unit.id) if unit else [-1]
+        stmt = stmt.where(Order.lead_unit_id.in_(ids))
+    if f.overdue:
+        stmt = stmt.where(Order.due_at < utcnow(), Order.status.in_([s.value for s in CLOCKED]))
+    if f.created_from:
+        stmt = stmt.where(Order.created_at >= f.created_from)
+    if f.created_to:
+        stmt = stmt.where(Order.created_at < f.created_to)
+    if f.phone and is_centre(user):
+        stmt = stmt.where(Order.citizen_phone == f.phone)
+    if f.q:
+        stmt = stmt.where(_text_match(f.q, user))
+    return stmt
+
+
+def _text_match(q: str, user: User) -> Any:
+    """Every word of the query must appear in the number, title, content or address."""
+    from hotline.search import terms
+
+    clauses = []
+    for term in terms(q)[:8]:
+        like = f"%{term}%"
+        cols = [Order.number.ilike(like), Order.title.ilike(like), Order.content.ilike(like),
+                Order.address.ilike(like)]
+        if is_centre(user):
+            cols.append(Order.citizen_phone.like(like))
+        clauses.append(or_(*cols))
+    return and_(*clauses) if clauses else True
+
+
+def list_orders(db: Session, *, user: User, f: OrderFilter, page: int = 1, size: int = 50
+                ) -> tuple[int, list[Order]]:
+    size = max(1, min(size, 200))
+    page = max(1, page)
+    total = db.scalar(_apply(db, select(func.count(Order.id)), f, user)) or 0
+    rows = db.scalars(_apply(db, select(Order), f, user).order_by(Order.created_at.desc(), Order.id.desc())
+                      .offset((page - 1) * size).limit(size).options(selectinload(Order.assignments)))
+    return total, list(rows)
+
+
+def dispatcher_queue(db: Session, *, user: User) -> dict[str, list[Order]]:
+    """The dispatcher's work: new orders, approved-return candidates, extension requests."""
+    vis = visible_filter(db, user)
+    new_status = [Status.received.value] if is_centre(user) else [Status.at_subcentre.value]
+    if not is_centre(user):
+        vis = and_(vis, Order.subcentre_unit_id == user.unit_id)
+
+    def q(*conds: Any) -> list[Order]:
+        return list(db.scalars(select(Order).where(vis, *conds).order_by(Order.created_at)
+                               .options(selectinload(Order.assignments)).limit(200)))
+
+    return {
+        "new": q(Order.status.in_(new_status)),
+        "returns": q(Order.status == Status.return_requested.value),
+        "extensions": q(Order.pending_extension.is_(True)),
+        "replies": q(Order.status == Status.replied.value),
+    }
+
+
+def unit_inbox(db: Session, *, user: User) -> dict[str, list[Order]]:
+    """A unit's work: to sign, in progress (lead), co-handling."""
+    units = subtree_ids(db, user.unit_id) if user.role == Role.unit_leader else [user.unit_id]
+
+    def q(role: str, statuses: list[str]) -> list[Order]:
+        return list(db.scalars(
+            select(Order).where(
+                Order.status.in_(statuses),
+                exists().where(Assignment.order_id == Order.id, Assignment.unit_id.in_(units),
+                               Assignment.active.is_(True), Assignment.role == role))
+            .order_by(Order.due_at.is_(None), Order.due_at).options(selectinload(Order.assignments)).limit(300)))
+
+    return {
+        "to_sign": q("lead", [Status.dispatched.value]),
+        "in_progress": q("lead", [Status.in_progress.value, Status.return_requested.value,
+                                  Status.suspended.value]),
+        "co_handling": q("co", [Status.dispatched.value, Status.in_progress.value]),
+        "replied": q("lead", [Status.replied.value]),
+    }
+
+
+def _unit_ref(u: Unit | None) -> dict[str, str] | None:
+    return {"code": u.code, "name": u.name, "type": u.type} if u else None
+
+
+def category_path(db: Session, code: str | None) -> str | None:
+    if not code:
+        return None
+    cat = db.get(Category, code)
+    return cat.path if cat else code
+
+
+def actions_for(db: Session, order: Order, user: User) -> list[str]:
+    """What the console offers this user on this order: state machine ∩ scope."""
+    from hotline.orders.flows import Actor, _check_scope
+
+    out = []
+    for action in lifecycle.allowed_actions(order, user.role):
+        try:
+            _check_scope(db, order, Actor.of(user), action)
+        except Exception:  # noqa: BLE001 - a scope refusal simply hides the button
+            continue
+        out.append(action.value)
+    return out
+
+
+def present(db: Session, order: Order, user: User, *, lang: str = "zh") -> dict[str, Any]:
+    labels = STATUS_EN if lang == "en" else STATUS_ZH
+    parent = db.get(Order, order.parent_id) if order.parent_id else None
+    return {
+        "number": order.number, "status": order.status, "status_label": labels[Status(order.status)],
+        "channel": order.channel, "kind": order.kind, "category_code": order.category_code,
+        "category_path": category_path(db, order.category_code), "title": order.title,
+        "content": order.content, **citizen_view(user, order), "anonymous": order.anonymous,
+        "confidential": order.confidential, "address": order.address, "latitude": order.latitude,
+        "longitude": order.longitude, "territory": _unit_ref(order.territory_unit), "urgency": order.urgency,
+        "lead_unit": _unit_ref(order.lead_unit), "co_units": [_unit_ref(u) for u in order.co_units()],
+        "parent_number": parent.number if parent else None, "created_at": order.created_at,
+        "first_dispatched_at": order.first_dispatched_at, "dispatched_at": order.dispatched_at,
+        "signed_at": order.signed_at, "replied_at": order.replied_at, "completed_at": order.completed_at,
+        "closed_at": order.closed_at, "sign_due_at": order.sign_due_at, "reply_due_at": order.reply_due_at,
+        "due_at": order.due_at, "deadline_uncertain": order.deadline_uncertain, "light": traffic_light(order),
+        "return_count": order.return_count, "redispatch_count": order.redispatch_count,
+        "reopen_count": order.reopen_count, "extension_count": order.extension_count,
+        "pending_extension": order.pending_extension, "first_contact_resolved": order.first_contact_resolved,
+        "version": order.version, "allowed_actions": actions_for(db, order, user),
+    }
+
+
+def present_detail(db: Session, order: Order, user: User, *, lang: str = "zh") -> dict[str, Any]:
+    from hotline.orders.enums import ACTION_ZH
+
+    out = present(db, order, user, lang=lang)
+    out["assignments"] = [{
+        "unit": _unit_ref(a.unit), "role": a.role, "active": a.active, "assigned_at": a.assigned_at,
+        "signed_at": a.signed_at, "replied_at": a.replied_at, "end_reason": a.end_reason,
+    } for a in order.assignments]
+    out["events"] = [{
+        "at": e.at, "actor": e.actor_label, "role": e.actor_role, "action": e.action,
+        "action_label": ACTION_ZH[Action(e.action)] if lang != "en" else e.action.replace("_", " "),
+        "from_status": e.from_status, "to_status": e.to_status,
+        "unit": e.unit.name if e.unit else None, "note": e.note, "data": e.data or {},
+    } for e in order.events]
+    out["replies"] = [{
+        "kind": r.kind, "unit": r.unit.name, "author": r.author.name if r.author else None,
+        "content": r.content, "created_at": r.created_at,
+    } for r in order.replies]
+    out["attachments"] = [{
+        "id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+        "created_at": a.created_at,
+    } for a in order.attachments]
+    out["requests"] = [{
+        "kind": r.kind, "unit": r.unit.name, "reason": r.reason, "extra_days": r.extra_days, "state": r.state,
+        "requested_at": r.requested_at, "decided_at": r.decided_at, "decision_note": r.decision_note,
+    } for r in order.requests]
+    return out
+
+
+def pending_requests(db: Session, order: Order) -> list[OrderRequest]:
+    return list(db.scalars(select(OrderRequest).where(OrderRequest.order_id == order.id,
+                                                      OrderRequest.state == "pending")))

@@ -1,0 +1,101 @@
+"""FastAPI dependencies: the database session and who is asking.
+
+``CurrentUser`` accepts a console session cookie or an API bearer token.  For
+cookie-authenticated unsafe requests the CSRF token must come back in the
+``X-CSRF-Token`` header or the ``csrf_token`` form field.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from hotline.city.schema import Role
+from hotline.db import session_factory, utcnow
+from hotline.errors import Forbidden, NotAuthenticated
+from hotline.org.auth import load_api_token, load_session
+from hotline.org.models import User
+
+SESSION_COOKIE = "hotline_session"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_db() -> Iterator[Session]:
+    db = session_factory()()
+    try:
+        yield db
+    finally:
+        db.rollback()
+        db.close()
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+async def _form_csrf(request: Request) -> str | None:
+    ctype = request.headers.get("content-type", "")
+    if "form" not in ctype:
+        return None
+    form = await request.form()
+    value = form.get("csrf_token")
+    return value if isinstance(value, str) else None
+
+
+def _load_user(request: Request, db: SessionDep) -> User | None:
+    """Who is asking (sync: database work runs in the thread pool, never on the event loop)."""
+    request.state.auth = None
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        tok = load_api_token(db, auth[7:].strip())
+        if tok is None:
+            raise NotAuthenticated()
+        tok.last_used_at = utcnow()
+        db.commit()
+        request.state.auth = "token"
+        return tok.user
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    sess = load_session(db, cookie)
+    if sess is None:
+        return None
+    user = db.get(User, sess.user_id)
+    db.commit()  # end the read transaction before the endpoint starts its own
+    if user is None or not user.active:
+        return None
+    request.state.auth = "session"
+    request.state.csrf_token = sess.csrf_token
+    return user
+
+
+async def optional_user(request: Request, user: Annotated[User | None, Depends(_load_user)]) -> User | None:
+    """The user, after the CSRF check for cookie-authenticated writes (no database work here)."""
+    if user is not None and request.state.auth == "session" and request.method not in SAFE_METHODS:
+        sent = request.headers.get("x-csrf-token") or await _form_csrf(request)
+        if not sent or not hmac.compare_digest(sent, request.state.csrf_token):
+            raise Forbidden("csrf_failed", "页面已过期，请刷新后重试（CSRF校验失败）",
+                            "CSRF check failed; reload the page and try again")
+    return user
+
+
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise NotAuthenticated()
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
+    async def dep(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden("role_not_allowed", "您的角色无权访问此功能", "your role may not use this")
+        return user
+
+    return Depends(dep)

@@ -1,0 +1,205 @@
+"""Test fixtures, on SQLite (default) or PostgreSQL (HOTLINE_TEST_DATABASE_URL=postgresql+psycopg://…).
+
+The schema is built by the real Alembic migrations, the demo city is loaded once,
+and each test runs inside a transaction that is rolled back afterwards (tests
+that need real commits — concurrency, the browser — use ``committed`` and clean up).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="hotline-test-"))
+os.environ["HOTLINE_ENV"] = "test"
+os.environ["HOTLINE_PASSWORD_HASH_FAST"] = "true"
+os.environ["HOTLINE_DATA_DIR"] = str(_TMP / "data")
+os.environ.pop("HOTLINE_CITY_FILE", None)
+DB_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.sqlite3'}"
+os.environ["HOTLINE_DATABASE_URL"] = DB_URL
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+import hotline.models  # noqa: E402,F401
+from hotline import db as dbmod  # noqa: E402
+from hotline.config import get_settings  # noqa: E402
+
+SHARED_DATA = Path(os.environ.get("HOTLINE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+ORDER_TABLES = ["outbox", "attachments", "order_requests", "replies", "order_events", "assignments",
+                "orders", "order_number_counters"]
+
+
+def _ensure_pg_database(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        if not c.scalar(text("select 1 from pg_database where datname=:n"), {"n": u.database}):
+            c.execute(text(f'create database "{u.database}"'))
+        else:
+            c.execute(text("select pg_terminate_backend(pid) from pg_stat_activity "
+                           "where datname=:n and pid<>pg_backend_pid()"), {"n": u.database})
+    admin.dispose()
+
+
+def _reset_schema(engine) -> None:  # type: ignore[no-untyped-def]
+    with engine.begin() as c:
+        if engine.dialect.name == "postgresql":
+            c.execute(text("drop schema public cascade"))
+            c.execute(text("create schema public"))
+        else:
+            for row in list(c.exec_driver_sql("select name from sqlite_master where type='table'")):
+                c.exec_driver_sql(f'drop table if exists "{row[0]}"')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database() -> Iterator[str]:
+    get_settings.cache_clear()
+    _ensure_pg_database(DB_URL)
+    engine = dbmod.configure(DB_URL)
+    _reset_schema(engine)
+    from hotline.city.service import current_city, sync_city
+    from hotline.demo.seed import ensure_unit_accounts
+    from hotline.migrate import upgrade
+
+    upgrade(DB_URL)
+    with dbmod.session_scope() as s:
+        sync_city(s, current_city())
+        ensure_unit_accounts(s)
+    yield DB_URL
+    dbmod.get_engine().dispose()
+
+
+@pytest.fixture
+def db() -> Iterator[Session]:
+    """A session whose every commit is a savepoint inside one rolled-back transaction."""
+    engine = dbmod.get_engine()
+    conn = engine.connect()
+    outer = conn.begin()
+    session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        conn.close()
+
+
+def _client_for(session: Session | None) -> TestClient:
+    from hotline.main import create_app
+    from hotline.org.deps import get_db
+
+    app = create_app()
+    if session is not None:
+        def _override() -> Iterator[Session]:
+            try:
+                yield session
+            except Exception:
+                session.rollback()  # like get_db: a refused action leaves nothing behind
+                raise
+
+        app.dependency_overrides[get_db] = _override
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def client(db: Session) -> Iterator[TestClient]:
+    with _client_for(db) as c:
+        yield c
+
+
+def _wipe_orders() -> None:
+    with dbmod.get_engine().begin() as c:
+        for t in ORDER_TABLES:
+            c.execute(text(f"delete from {t}"))
+        c.execute(text("delete from login_sessions"))
+        c.execute(text("delete from api_tokens"))
+
+
+@pytest.fixture
+def committed() -> Iterator[None]:
+    """For tests that need real commits (concurrency, a live server): wipe orders after."""
+    _wipe_orders()
+    yield
+    _wipe_orders()
+
+
+@pytest.fixture
+def live_client(committed: None) -> Iterator[TestClient]:
+    with _client_for(None) as c:
+        yield c
+
+
+def login(client: TestClient, username: str, password: str = "demo12345", db: Session | None = None) -> str:
+    """Log the client in through the console form; returns the CSRF token for API calls."""
+    r = client.post("/login", data={"username": username, "password": password, "next": "/"},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    from hotline.org.auth import load_session
+
+    if db is not None:
+        sess = load_session(db, client.cookies["hotline_session"])
+        return sess.csrf_token if sess else ""
+    with dbmod.session_factory()() as s:
+        sess = load_session(s, client.cookies["hotline_session"])
+        return sess.csrf_token if sess else ""
+
+
+@pytest.fixture
+def as_user(client: TestClient, db: Session):  # type: ignore[no-untyped-def]
+    """as_user('dispatcher') → headers with a bearer token for that demo user (inside the test txn)."""
+    from sqlalchemy import select
+
+    from hotline.org.auth import create_api_token
+    from hotline.org.models import User
+
+    cache: dict[str, dict[str, str]] = {}
+
+    def _get(username: str) -> dict[str, str]:
+        if username not in cache:
+            user = db.scalar(select(User).where(User.username == username))
+            assert user is not None, username
+            token = create_api_token(db, user, "test")
+            db.flush()
+            cache[username] = {"Authorization": f"Bearer {token}"}
+        return cache[username]
+
+    return _get
+
+
+@pytest.fixture
+def live_server(committed: None) -> Iterator[str]:
+    """The real app served by uvicorn on a free localhost port, on the committed test database."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from hotline.main import create_app
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

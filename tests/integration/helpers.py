@@ -1,0 +1,41 @@
+"""Small factories for integration tests: make an order and move it with the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+DEMAND: dict[str, Any] = {
+    "kind": "complaint", "title": "小区门口占道经营", "content": "新华街道桃源社区门口每天晚上有摊贩占道经营，噪音大、垃圾多，希望处理。",
+    "citizen_name": "李娜", "citizen_phone": "13912345678", "address": "青阳市东城区新华路12号",
+}
+
+
+def create(client: TestClient, headers: dict[str, str], **over: Any) -> dict[str, Any]:
+    r = client.post("/api/v1/orders", json={**DEMAND, **over}, headers=headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def act(client: TestClient, headers: dict[str, str], number: str, action: str, **kw: Any):  # type: ignore[no-untyped-def]
+    return client.post(f"/api/v1/orders/{number}/actions", json={"action": action, **kw}, headers=headers)
+
+
+def ok(client: TestClient, headers: dict[str, str], number: str, action: str, **kw: Any) -> dict[str, Any]:
+    r = act(client, headers, number, action, **kw)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def leaf_category(client: TestClient, headers: dict[str, str], word: str = "") -> str:
+    cats = client.get("/api/v1/categories", headers=headers).json()
+    return next(c["code"] for c in cats if c["level"] == 3 and word in c["path"])
+
+
+def dispatched(client: TestClient, as_user, lead: str, co: list[str] | None = None, **over: Any  # type: ignore[no-untyped-def]
+               ) -> str:
+    order = create(client, as_user("operator1"), **over)
+    ok(client, as_user("dispatcher"), order["number"], "dispatch", lead_unit=lead, co_units=co or [],
+       category_code=leaf_category(client, as_user("dispatcher")))
+    return order["number"]
