@@ -19,18 +19,19 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(city_app, name="city")
 
-try:
-    from hotline.sla.cli import sla_app
 
-    app.add_typer(sla_app, name="sla", help="Time limits on China's working-day calendar")
-except ImportError:  # pragma: no cover
-    pass
-try:
-    from hotline.routing.cli import routing_app
 
-    app.add_typer(routing_app, name="routing", help="Intelligent routing: train and evaluate the classifier")
-except ImportError:  # pragma: no cover
-    pass
+def _mount_package_commands() -> None:
+    """``hotline <noun> …`` for every package with a ``cli.py`` defining ``<noun>_app``."""
+    from hotline.registry import modules
+
+    for pkg, mod in modules("cli"):
+        sub = getattr(mod, f"{pkg}_app", None)
+        if sub is not None:
+            app.add_typer(sub, name=pkg)
+
+
+_mount_package_commands()
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -50,6 +51,15 @@ def db_upgrade() -> None:
     """Create or migrate the schema to the latest version."""
     _upgrade()
     typer.echo("schema is up to date")
+
+
+@db_app.command("revision")
+def db_revision(message: Annotated[str, typer.Option("-m", "--message")]) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    from hotline.migrate import revision
+
+    _upgrade()
+    revision(_settings().database_url, message)
 
 
 @city_app.command("check")

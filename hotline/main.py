@@ -93,15 +93,19 @@ def create_app() -> FastAPI:
         return JSONResponse({"error": {"code": "internal_error", "message": "系统内部错误，请稍后重试",
                                        "message_en": "internal error; please retry later"}}, status_code=500)
 
-    from hotline.orders.views import router as orders_router
-    from hotline.org.views import router as org_router
+    from hotline.registry import modules
     from hotline.web.console import router as console_router
-    from hotline.web.pages import router as pages_router
 
-    app.include_router(org_router)
-    app.include_router(orders_router)
-    app.include_router(pages_router)
+    # the core's routers first (their paths win), then every other package's, by convention
+    for name in ("views", "pages"):
+        for _pkg, mod in sorted(modules(name), key=lambda pm: pm[0] not in ("org", "orders", "web")):
+            router = getattr(mod, "router", None)
+            if router is not None:
+                app.include_router(router)
     app.include_router(console_router)
+    from hotline.web.suggest import router as suggest_router
+
+    app.include_router(suggest_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -1,13 +1,5 @@
-"""Import every model so that ``Base.metadata`` is complete (Alembic and tests use this)."""
+"""Import every package's models so that ``Base.metadata`` is complete (Alembic and tests use this)."""
 
-from hotline.orders.models import (  # noqa: F401
-    Assignment,
-    Attachment,
-    Order,
-    OrderEvent,
-    OrderNumberCounter,
-    OrderRequest,
-    Reply,
-)
-from hotline.org.models import ApiToken, AuditLog, Category, LoginSession, Unit, User  # noqa: F401
-from hotline.outbox.models import OutboxMessage  # noqa: F401
+from hotline.registry import import_models
+
+import_models()

@@ -73,6 +73,9 @@ def database() -> Iterator[str]:
     from hotline.migrate import upgrade
 
     upgrade(DB_URL)
+    # Tables a package added since the last migration still get made, so its own tests run;
+    # tests/integration/test_migrations.py fails until a migration covers them.
+    dbmod.Base.metadata.create_all(engine)
     with dbmod.session_scope() as s:
         sync_city(s, current_city())
         ensure_unit_accounts(s)

@@ -1,20 +1,40 @@
 """Console language: Simplified Chinese by default, English on request (cookie ``lang=en``).
 
-Templates are written in Chinese and wrap every visible string in ``_()``; the
-English catalogue in ``en.py`` maps each Chinese string to its English text.
-A test checks that every string used in a template has an English entry.
+Templates are written in Chinese and wrap every visible string in ``_()``.  The
+English catalogue is ``hotline/i18n/en.py`` plus any ``hotline/<package>/i18n_en.py``
+that defines ``EN: dict[str, str]`` — each package brings the English for its
+own pages.  A test checks that every string used in a template has an entry.
 """
 
 from __future__ import annotations
 
-from hotline.i18n.en import EN
+import importlib
+import pkgutil
+from functools import lru_cache
 
 LANGS = ("zh", "en")
 
 
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, str]:
+    import hotline
+    from hotline.i18n.en import EN
+
+    merged = dict(EN)
+    for mod in pkgutil.iter_modules(hotline.__path__):
+        if not mod.ispkg:
+            continue
+        try:
+            extra = importlib.import_module(f"hotline.{mod.name}.i18n_en")
+        except ModuleNotFoundError:
+            continue
+        merged.update(getattr(extra, "EN", {}))
+    return merged
+
+
 def gettext(text: str, lang: str) -> str:
     if lang == "en":
-        return EN.get(text, text)
+        return catalogue().get(text, text)
     return text
 
 

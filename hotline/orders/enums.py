@@ -83,6 +83,10 @@ class Action(StrEnum):
     withdraw = "withdraw"  # 撤诉
     cancel_duplicate = "cancel_duplicate"  # 作为重复件并单
     comment = "comment"  # 备注
+    urge = "urge"  # 催办
+    supervise = "supervise"  # 督办 / 挂牌督办
+    respond_supervision = "respond_supervision"  # 督办回复
+    any = "*"  # hooks only: every action
 
 
 ACTION_ZH: dict[Action, str] = {
@@ -111,6 +115,10 @@ ACTION_ZH: dict[Action, str] = {
     Action.withdraw: "撤诉",
     Action.cancel_duplicate: "并单作废",
     Action.comment: "备注",
+    Action.urge: "催办",
+    Action.supervise: "督办",
+    Action.respond_supervision: "督办回复",
+    Action.any: "任意操作",
 }
 
 

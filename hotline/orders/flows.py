@@ -11,6 +11,7 @@ column.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,20 +60,57 @@ SYSTEM_ACTOR = Actor(role=lifecycle.SYSTEM, label="系统")
 CITIZEN_ACTOR = Actor(role=lifecycle.CITIZEN, label="诉求人")
 
 
+def _stale() -> Conflict:
+    return Conflict("concurrent_update", "工单已被他人修改，请刷新后重试",
+                    "the order was changed by someone else; reload and try again")
+
+
+def flush_or_conflict(db: Session) -> None:
+    """Flush; a concurrent update of the same order becomes a clean 409."""
+    try:
+        db.flush()
+    except StaleDataError as exc:
+        db.rollback()
+        raise _stale() from exc
+
+
 def commit_or_conflict(db: Session) -> None:
     """Commit; a concurrent update of the same order becomes a clean 409."""
     try:
         db.commit()
     except StaleDataError as exc:
         db.rollback()
-        raise Conflict(
-            "concurrent_update",
-            "工单已被他人修改，请刷新后重试",
-            "the order was changed by someone else; reload and try again",
-        ) from exc
+        raise _stale() from exc
     except IntegrityError as exc:
         db.rollback()
         raise Conflict("integrity", "数据冲突，请重试", "conflicting data; please retry") from exc
+
+
+# ---------------------------------------------------------------- extension points
+
+Hook = Callable[[Session, Order, Actor, OrderEvent, datetime], None]
+_HOOKS: dict[Action, list[Hook]] = {}
+
+
+def on_action(*actions: Action) -> Callable[[Hook], Hook]:
+    """Register a function to run after these actions, in the same transaction.
+
+    Other packages react to the order's life here (a callback task when an order
+    is completed, a webhook delivery queued on every change …) without the core
+    importing them.  A hook that raises aborts the whole action.
+    """
+
+    def deco(fn: Hook) -> Hook:
+        for action in actions:
+            _HOOKS.setdefault(action, []).append(fn)
+        return fn
+
+    return deco
+
+
+def _run_hooks(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+    for fn in _HOOKS.get(Action(event.action), []) + _HOOKS.get(Action.any, []):
+        fn(db, order, actor, event, now)
 
 
 # ---------------------------------------------------------------- lookups
@@ -153,11 +191,13 @@ def do_create_order(db: Session, *, actor: Actor, data: dict[str, Any], now: dat
         order.citizen_name = None
     db.add(order)
     db.flush()
-    _event(db, order, actor, Action.create, now=now, before=None, note=data.get("note"),
-           data={"channel": order.channel})
+    ev = _event(db, order, actor, Action.create, now=now, before=None, note=data.get("note"),
+                data={"channel": order.channel})
     if order.citizen_phone and not order.anonymous:
         _notify(db, order, "order.received", channel="sms", recipient=order.citizen_phone,
                 dedupe_key=f"received:{order.number}")
+    db.flush()
+    _run_hooks(db, order, actor, ev, now)
     return order
 
 
@@ -253,10 +293,24 @@ def do_action(db: Session, *, order: Order, actor: Actor, action: Action, payloa
     lifecycle.transition(order, action, actor.role, now=now)
     note, unit, data = _HANDLERS[action](db, order, actor, payload, now)
     order.updated_at = now  # always an UPDATE, so the version moves even when the status does not
-    return _event(db, order, actor, action, now=now, before=before, note=note, unit=unit, data=data)
+    ev = _event(db, order, actor, action, now=now, before=before, note=note, unit=unit, data=data)
+    flush_or_conflict(db)
+    _run_hooks(db, order, actor, ev, now)
+    return ev
+
+
+def register_handler(action: Action) -> Callable[[Handler], Handler]:
+    """Let another package own the side data of a status-preserving action (e.g. 督办)."""
+
+    def deco(fn: Handler) -> Handler:
+        _HANDLERS[action] = fn
+        return fn
+
+    return deco
 
 
 Handled = tuple[str | None, Unit | None, dict[str, Any]]
+Handler = Callable[[Session, Order, Actor, dict[str, Any], datetime], Handled]
 
 
 def _h_dispatch(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
@@ -525,7 +579,25 @@ def _h_cancel_duplicate(db: Session, order: Order, actor: Actor, p: dict[str, An
     return p.get("note") or f"并入 {parent.number}", None, {"parent": parent.number}
 
 
-_HANDLERS = {
+def _h_urge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
+    note = _text(p, "note", "催办内容")
+    if order.lead_unit is not None:
+        _notify(db, order, "order.urged", unit=order.lead_unit, payload={"note": note})
+    return note, order.lead_unit, {}
+
+
+def _h_supervise(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
+    note = _text(p, "note", "督办要求")
+    if order.lead_unit is not None:
+        _notify(db, order, "order.supervised", unit=order.lead_unit, payload={"note": note})
+    return note, order.lead_unit, {}
+
+
+def _h_respond(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
+    return _text(p, "content", "督办回复内容", min_len=5), order.lead_unit, {}
+
+
+_HANDLERS: dict[Action, Handler] = {
     Action.answer_first_contact: _h_first_contact,
     Action.dispatch: _h_dispatch,
     Action.dispatch_to_subcentre: _h_to_subcentre,
@@ -550,4 +622,7 @@ _HANDLERS = {
     Action.withdraw: _h_withdraw,
     Action.cancel_duplicate: _h_cancel_duplicate,
     Action.comment: _h_comment,
+    Action.urge: _h_urge,
+    Action.supervise: _h_supervise,
+    Action.respond_supervision: _h_respond,
 }

@@ -140,6 +140,12 @@ RULES: dict[Action, Rule] = {
         Rule(Action.cancel_duplicate, PRE_DISPATCH | {S.dispatched, S.in_progress}, (S.merged,), DISPATCH,
              ("closed_at",), doc="并单: the order joins a parent"),
         Rule(Action.comment, frozenset(Status), (), STAFF, doc="a note on the timeline; status unchanged"),
+        Rule(Action.urge, LIVE | PRE_DISPATCH | {S.replied}, (), frozenset({R.supervisor, R.dispatcher, SYSTEM}),
+             doc="催办: a reminder to the unit; status unchanged"),
+        Rule(Action.supervise, LIVE | {S.replied}, (), frozenset({R.supervisor, SYSTEM}),
+             doc="督办 / 挂牌督办 with a required response date; status unchanged"),
+        Rule(Action.respond_supervision, LIVE | {S.replied, S.completed}, (), UNIT,
+             doc="the unit answers a supervision notice; status unchanged"),
     ]
 }
 

@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 5f1e956d454d
+Revision ID: 0e55c514961b
 Revises: 
-Create Date: 2026-11-22 00:42:58.191364
+Create Date: 2026-11-22 00:58:01.642616
 """
 from alembic import op
 import sqlalchemy as sa
 import hotline.db
 
 
-revision = '5f1e956d454d'
+revision = '0e55c514961b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -32,8 +32,7 @@ def upgrade() -> None:
     op.create_table('order_number_counters',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('last', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('day', name=op.f('pk_order_number_counters')),
-    sa.UniqueConstraint('day', name=op.f('uq_order_number_counters_day'))
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_order_number_counters'))
     )
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -1,0 +1,95 @@
+"""The intake assistant: what the operator sees beside the form while typing.
+
+Each package that can help at intake — routing (category, unit, territory,
+urgency, emergency), duplicates, caller history, the knowledge base — defines
+``hotline/<package>/suggest.py`` with a function decorated by ``@provider``.
+The intake form posts its fields here (HTMX, debounced) and every provider's
+section is rendered in order.  A provider that fails is logged and skipped, so
+one broken helper never blocks taking a call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from sqlalchemy.orm import Session
+
+from hotline.org.deps import SessionDep
+from hotline.org.models import User
+from hotline.web.pages import PageUser
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class IntakeDraft:
+    """What the operator has typed so far (any field may be empty)."""
+
+    title: str = ""
+    content: str = ""
+    address: str = ""
+    phone: str = ""
+    kind: str = ""
+    category_code: str = ""
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}\n{self.content}".strip()
+
+
+@dataclass
+class Section:
+    """One block of the assistant panel: a partial template and its context."""
+
+    key: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+Provider = Callable[[Session, User, IntakeDraft], Section | None]
+_PROVIDERS: list[tuple[int, Provider]] = []
+
+
+def provider(order: int) -> Callable[[Provider], Provider]:
+    """Register an intake assistant section; lower ``order`` shows first."""
+
+    def deco(fn: Provider) -> Provider:
+        _PROVIDERS.append((order, fn))
+        _PROVIDERS.sort(key=lambda p: p[0])
+        return fn
+
+    return deco
+
+
+def sections(db: Session, user: User, draft: IntakeDraft) -> list[Section]:
+    from hotline.registry import modules
+
+    modules("suggest")  # importing registers the providers
+    out = []
+    for _order, fn in _PROVIDERS:
+        try:
+            sec = fn(db, user, draft)
+        except Exception:  # noqa: BLE001 - one failing helper must not block intake
+            log.exception("intake provider %s failed", getattr(fn, "__name__", fn))
+            continue
+        if sec is not None:
+            out.append(sec)
+    return out
+
+
+@router.post("/orders/new/suggest")
+def suggest(request: Request, db: SessionDep, user: PageUser,
+            title: Annotated[str, Form(max_length=200)] = "", content: Annotated[str, Form(max_length=8000)] = "",
+            address: Annotated[str, Form(max_length=400)] = "", citizen_phone: Annotated[str, Form(max_length=40)] = "",
+            kind: Annotated[str, Form(max_length=20)] = "", category_code: Annotated[str, Form(max_length=40)] = "",
+            ) -> Any:
+    from hotline.web.templating import render
+
+    draft = IntakeDraft(title=title.strip(), content=content.strip(), address=address.strip(),
+                        phone=citizen_phone.strip(), kind=kind, category_code=category_code)
+    return render(request, "partials/suggestions.html", {"sections": sections(db, user, draft), "draft": draft})
