@@ -93,6 +93,7 @@ def create_app() -> FastAPI:
         return JSONResponse({"error": {"code": "internal_error", "message": "系统内部错误，请稍后重试",
                                        "message_en": "internal error; please retry later"}}, status_code=500)
 
+    import hotline.models  # noqa: F401  (models + order hooks of every package)
     from hotline.registry import modules
     from hotline.web.console import router as console_router
 

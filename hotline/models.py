@@ -1,5 +1,8 @@
-"""Import every package's models so that ``Base.metadata`` is complete (Alembic and tests use this)."""
+"""Import every package's models (and flows, which register order hooks) so the app is complete.
 
-from hotline.registry import import_models
+Alembic, the app, the CLI and the tests import this module.
+"""
 
-import_models()
+from hotline.registry import load_all
+
+load_all()

@@ -33,3 +33,9 @@ def modules(name: str) -> list[tuple[str, ModuleType]]:
 
 def import_models() -> None:
     modules("models")
+
+
+def load_all() -> None:
+    """Models, then flows (which register their order hooks): call before serving or seeding."""
+    modules("models")
+    modules("flows")

@@ -37,6 +37,10 @@ SCENARIOS: list[tuple[str, int]] = [
 ]
 
 
+# Scenarios that start at the centre's desk: a self-service order could be auto-dispatched first.
+CENTRE_ONLY = {"received", "first_contact", "informed", "handed_off", "merged", "at_subcentre"}
+
+
 class _Clock:
     """Moves forward in plausible steps from the intake time, never past now."""
 
@@ -94,6 +98,7 @@ def _reply_text(d: DemandText, rng: random.Random) -> str:
 
 def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: datetime | None = None) -> int:
     """Create ``n`` orders (plus a few duplicates) spread over the last 30 days."""
+    import hotline.models  # noqa: F401  (order hooks)
     from hotline.demo.texts import generate_demands
 
     rng = random.Random(seed)
@@ -109,7 +114,7 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
         start = now - timedelta(days=rng.uniform(0.05, 30))
         clock = _Clock(start, now, rng)
         order = do_create_order(db, actor=a["operator"], now=start, data={
-            "kind": d.kind.value, "title": d.title, "content": d.content, "channel": rng.choice(
+            "kind": d.kind.value, "title": d.title, "content": d.content, "channel": "phone" if scenario in CENTRE_ONLY else rng.choice(
                 ["phone"] * 6 + ["web", "app", "wechat"]),
             "category_code": d.category_code, "citizen_name": d.citizen_name, "citizen_phone": d.phone,
             "anonymous": d.anonymous, "confidential": d.confidential, "address": d.address,
@@ -137,14 +142,17 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
         if scenario == "merged" and live_parents:
             act(a["dispatcher"], Action.cancel_duplicate, parent_number=rng.choice(live_parents).number)
             continue
-        lead = units.get(d.lead_unit_code)
+        auto = order.status == "dispatched"  # a self-service order the router dispatched on its own
+        lead = order.lead_unit if auto else units.get(d.lead_unit_code)
         if lead is None or lead.id not in a["handlers"]:
             continue
         district = _district_of(db, lead)
-        if scenario == "at_subcentre" and district is not None:
+        if scenario == "at_subcentre" and district is not None and not auto:
             act(a["dispatcher"], Action.dispatch_to_subcentre, subcentre=district.code)
             continue
-        if district is not None and district.id in a["subcentres"] and rng.random() < 0.3:
+        if auto:
+            pass
+        elif district is not None and district.id in a["subcentres"] and rng.random() < 0.3:
             act(a["dispatcher"], Action.dispatch_to_subcentre, subcentre=district.code)
             act(a["subcentres"][district.id], Action.subdispatch, lead_unit=lead.code)
         else:
@@ -201,6 +209,11 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
     """Idempotent: the city is synced every time; orders only into an empty database."""
     counts = sync_city(db, city)
     counts["unit_accounts"] = ensure_unit_accounts(db)
+    from hotline.routing.models import RoutingModel
+    from hotline.routing.training import train_demo_models
+
+    if db.scalar(select(func.count(RoutingModel.id)).where(RoutingModel.active.is_(True))) == 0:
+        counts["routing_models"] = len(train_demo_models(db, city))
     if (db.scalar(select(func.count(Order.id))) or 0) == 0 and orders > 0:
         counts["orders"] = seed_orders(db, city, n=orders, seed=seed)
     return counts

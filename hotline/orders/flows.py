@@ -361,6 +361,15 @@ def _h_request_return(db: Session, order: Order, actor: Actor, p: dict[str, Any]
     return reason, order.lead_unit, {}
 
 
+def _void_pending_extension(db: Session, order: Order, now: datetime) -> None:
+    """An extension request is moot once the unit no longer holds the order or has replied."""
+    if order.pending_extension:
+        req = _pending_request(db, order, "extension")
+        if req is not None:
+            req.state, req.decided_at, req.decision_note = "void", now, "工单已答复或已转出，延期申请自动作废"
+        order.pending_extension = False
+
+
 def _decide(db: Session, order: Order, kind: str, actor: Actor, now: datetime, state: str,
             note: str | None) -> OrderRequest:
     req = _pending_request(db, order, kind)
@@ -373,6 +382,7 @@ def _decide(db: Session, order: Order, kind: str, actor: Actor, now: datetime, s
 def _h_approve_return(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
     req = _decide(db, order, "return", actor, now, "approved", p.get("note"))
     unit = order.lead_unit
+    _void_pending_extension(db, order, now)
     _end_assignments(order, now=now, reason="returned")
     order.return_count += 1
     order.lead_unit_id = None
@@ -407,10 +417,10 @@ def _h_redispatch(db: Session, order: Order, actor: Actor, p: dict[str, Any], no
         pending.decision_note = "改派"
         order.return_count += 1
     old = order.lead_unit
+    _void_pending_extension(db, order, now)
     _end_assignments(order, now=now, reason="redispatched")
     order.redispatch_count += 1
     order.signed_at = None
-    order.pending_extension = False
     _assign(db, order, lead, co, now=now)
     _set_clock(order, now)
     _notify(db, order, "order.dispatched", unit=lead)
@@ -479,6 +489,7 @@ def _h_co_reply(db: Session, order: Order, actor: Actor, p: dict[str, Any], now:
 def _h_reply(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
     assert order.lead_unit is not None
     content = _reply_row(db, order, actor, p, now, "reply", order.lead_unit)
+    _void_pending_extension(db, order, now)
     for a in order.active_assignments():
         if a.role == "lead":
             a.replied_at = now
@@ -555,6 +566,7 @@ def _h_inform(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: d
 
 def _h_withdraw(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
     reason = _text(p, "reason", "撤诉原因")
+    _void_pending_extension(db, order, now)
     _end_assignments(order, now=now, reason="withdrawn")
     pending = _pending_request(db, order, "return")
     if pending is not None:
@@ -575,6 +587,7 @@ def _h_cancel_duplicate(db: Session, order: Order, actor: Actor, p: dict[str, An
                                  Status.handed_off):
         raise Conflict("parent_closed", "主工单已结束，不能并入", "the parent order is already finished")
     order.parent_id = parent.id
+    _void_pending_extension(db, order, now)
     _end_assignments(order, now=now, reason="merged")
     return p.get("note") or f"并入 {parent.number}", None, {"parent": parent.number}
 

@@ -140,3 +140,15 @@ def test_every_state_change_is_audited_with_actor(client: TestClient, as_user, d
         ("create", None, "received"), ("dispatch", "received", "dispatched"), ("sign", "dispatched", "in_progress")]
     assert [e.actor.username for e in events] == ["operator1", "dispatcher", "cg_handler"]
     assert events[-1].to_status == order.status
+
+
+def test_reply_voids_a_pending_extension(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+    n = dispatched(client, as_user, "dept-chengguan")
+    cg = as_user("cg_handler")
+    ok(client, cg, n, "sign")
+    ok(client, cg, n, "request_extension", reason="需要协调多个部门现场会商", extra_days=3)
+    body = ok(client, cg, n, "reply", content="已处理完毕，摊贩已清理，并安排每日巡查。")
+    assert body["pending_extension"] is False
+    assert body["requests"][-1]["state"] == "void"
+    queue = client.get("/api/v1/queues/dispatcher", headers=as_user("dispatcher")).json()
+    assert n not in {o["number"] for o in queue["extensions"]}

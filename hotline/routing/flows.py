@@ -1,0 +1,87 @@
+"""The learning loop: record each suggestion at intake, auto-dispatch when sure, learn from returns.
+
+Hooks on the order's life (same transaction as the action):
+- create → suggest, store a ``RoutingDecision``; a self-service order (portal, app, API, Open311)
+  whose top unit is at least ``auto_dispatch_threshold`` sure is dispatched by the system, others
+  wait in the dispatcher's triage queue with the suggestion beside them;
+- first dispatch → what was chosen, and whether it matched the suggestion;
+- return approved / redispatch → the first choice did not hold: the suggestion is marked wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.config import get_settings
+from hotline.orders.enums import Action, Status
+from hotline.orders.flows import SYSTEM_ACTOR, Actor, do_action, on_action
+from hotline.orders.models import Order, OrderEvent
+from hotline.routing.models import RoutingDecision
+from hotline.routing.service import suggest
+
+log = logging.getLogger(__name__)
+SELF_SERVICE = {"web", "app", "wechat", "api", "open311"}
+
+
+def decision_for(db: Session, order: Order) -> RoutingDecision | None:
+    return db.scalar(select(RoutingDecision).where(RoutingDecision.order_id == order.id))
+
+
+@on_action(Action.create)
+def record_suggestion(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+    if order.channel == "import":
+        return  # history being moved in: its dispatch already happened elsewhere
+    s = suggest(db, text=f"{order.title}\n{order.content}", address=order.address or "")
+    top_u, top_c = s.top_unit, s.top_category
+    dec = RoutingDecision(
+        order_id=order.id, suggested_at=now, model_version=s.model_version,
+        categories=[c.__dict__ for c in s.categories], units=[u.__dict__ for u in s.units],
+        territory=s.territory, flags=s.flags, top_unit=top_u.code if top_u else None,
+        top_category=top_c.code if top_c else None, confidence=top_u.confidence if top_u else 0.0)
+    db.add(dec)
+    if order.channel not in SELF_SERVICE:
+        return  # an operator is on the line and dispatches with the suggestion in view
+    sure = (top_u is not None and top_c is not None and len(top_c.code) == 6
+            and top_u.confidence >= get_settings().auto_dispatch_threshold)
+    if sure and not s.flags.get("emergency") and not s.flags.get("out_of_scope"):
+        assert top_u is not None and top_c is not None
+        dec.auto_dispatched = True
+        do_action(db, order=order, actor=SYSTEM_ACTOR, action=Action.dispatch, now=now,
+                  payload={"lead_unit": top_u.code, "category_code": order.category_code or top_c.code,
+                           "note": f"自动派单（置信度 {top_u.confidence:.0%}）"})
+    else:
+        dec.triage = True
+
+
+@on_action(Action.dispatch, Action.subdispatch)
+def record_choice(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+    dec = decision_for(db, order)
+    if dec is None or order.lead_unit is None:
+        return
+    dec.triage = False
+    if dec.chosen_unit is not None:
+        return  # only the first dispatch is judged
+    dec.chosen_unit = order.lead_unit.code
+    dec.chosen_category = order.category_code
+    dec.unit_correct = dec.top_unit == dec.chosen_unit if dec.top_unit else None
+    if dec.top_category and order.category_code:
+        dec.category_correct = order.category_code.startswith(dec.top_category[:2]) and (
+            len(dec.top_category) < 6 or order.category_code == dec.top_category)
+    dec.outcome = "held"
+    dec.triage = False
+
+
+@on_action(Action.approve_return, Action.redispatch)
+def record_failure(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+    dec = decision_for(db, order)
+    if dec is None or dec.outcome != "held":
+        return
+    dec.outcome = "returned" if event.action == Action.approve_return.value else "redispatched"
+    if dec.top_unit == dec.chosen_unit:
+        dec.unit_correct = False
+    if event.action == Action.approve_return.value:
+        dec.triage = order.status == Status.received.value  # back in the dispatcher's triage queue

@@ -1,0 +1,69 @@
+"""Console pages for routing: accuracy, the triage queue, and the duty catalogue (admins edit keywords)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from sqlalchemy import select
+
+from hotline.city.schema import Role
+from hotline.errors import Forbidden, NotFound
+from hotline.org.deps import SessionDep
+from hotline.org.models import AuditLog, Unit
+from hotline.org.scoping import is_centre
+from hotline.routing import stats
+from hotline.routing.models import RoutingModel
+from hotline.web.nav import nav_item
+from hotline.web.pages import PageUser
+from hotline.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+CENTRE_VIEW = {"dispatcher", "operator", "supervisor", "admin", "leader"}
+nav_item("分拣队列", "/routing/triage", roles={"dispatcher"}, order=25)
+nav_item("派单准确率", "/routing", roles={"dispatcher", "supervisor", "admin", "leader"}, order=70)
+nav_item("派单目录", "/routing/catalogue", roles={"admin"}, order=90)
+
+
+def _centre(user: Any) -> None:
+    if user.role not in CENTRE_VIEW or not is_centre(user):
+        raise Forbidden("centre_only", "仅热线中心可查看", "centre only")
+
+
+@router.get("/routing")
+def accuracy_page(request: Request, db: SessionDep, user: PageUser) -> Any:
+    _centre(user)
+    models = list(db.scalars(select(RoutingModel).order_by(RoutingModel.trained_at.desc()).limit(10)))
+    return render(request, "routing_accuracy.html", {
+        "acc": stats.accuracy(db), "returns": stats.returns_by_unit(db)[:30], "models": models})
+
+
+@router.get("/routing/triage")
+def triage_page(request: Request, db: SessionDep, user: PageUser) -> Any:
+    _centre(user)
+    return render(request, "routing_triage.html", {"rows": stats.triage_queue(db)})
+
+
+@router.get("/routing/catalogue")
+def catalogue_page(request: Request, db: SessionDep, user: PageUser) -> Any:
+    _centre(user)
+    units = list(db.scalars(select(Unit).where(Unit.type.in_(("department", "enterprise", "street", "township")))
+                            .order_by(Unit.type, Unit.code)))
+    return render(request, "routing_catalogue.html", {"units": units, "editable": user.role == Role.admin})
+
+
+@router.post("/routing/catalogue/{code}")
+def catalogue_edit(request: Request, code: str, db: SessionDep, user: PageUser,
+                   keywords: Annotated[str, Form(max_length=4000)] = "") -> Any:
+    if user.role != Role.admin:
+        raise Forbidden("role_not_allowed", "仅系统管理员可维护派单目录", "only admins edit the catalogue")
+    unit = db.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound("unknown_unit", f"未知单位：{code}", f"unknown unit: {code}")
+    words = [w.strip() for w in keywords.replace("，", ",").replace("、", ",").split(",")]
+    before = list(unit.keywords or [])
+    unit.keywords = list(dict.fromkeys(w for w in words if 1 <= len(w) <= 20))
+    db.add(AuditLog(actor_id=user.id, actor_label=user.username, action="unit.keywords", entity="unit",
+                    entity_id=unit.code, data={"before": before, "after": unit.keywords}))
+    db.commit()
+    return render(request, "partials/routing_catalogue_row.html", {"u": unit, "editable": True, "saved": True})

@@ -1,0 +1,238 @@
+"""工单 · the order list, the order detail page, and the page routes that act on an order.
+
+Everything an order shows goes through ``service.present_detail`` (already masked
+for the viewer); every change goes through ``flows.do_action`` / ``do_attach`` and
+``commit_or_conflict``, exactly as the REST API does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from hotline.errors import BadRequest
+from hotline.i18n import ERROR_ZH, FIELD_ZH
+from hotline.orders import service
+from hotline.orders.enums import STATUS_ZH, Status
+from hotline.orders.flows import Actor, commit_or_conflict, do_action, do_attach
+from hotline.orders.models import Order
+from hotline.orders.schemas import ActionIn
+from hotline.org.deps import SessionDep
+from hotline.org.models import User
+from hotline.web import console_support as cs
+from hotline.web.pages import PageUser
+from hotline.web.templating import LOCAL, lang_of, render
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 30
+FILTER_KEYS = ("status", "kind", "category", "unit", "channel", "urgency", "q", "overdue", "date_from", "date_to")
+# The order in which action forms are offered: the usual next step first.
+ACTION_ORDER = [
+    "sign", "reply", "co_reply", "dispatch", "subdispatch", "dispatch_to_subcentre", "answer_first_contact",
+    "hand_off", "inform", "complete", "close", "approve_return", "reject_return", "approve_extension",
+    "reject_extension", "request_extension", "request_return", "redispatch", "reopen", "suspend", "resume",
+    "respond_supervision", "urge", "supervise", "cancel_duplicate", "withdraw", "comment",
+]
+
+
+# ---------------------------------------------------------------- list
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _filters(params: dict[str, str]) -> tuple[service.OrderFilter, dict[str, str]]:
+    """Read the filter form leniently: a bad value is ignored, never a 500."""
+    clean = {k: (params.get(k) or "").strip() for k in FILTER_KEYS}
+    status = clean["status"] if clean["status"] in {s.value for s in Status} else ""
+    clean["status"] = status
+    start, end = _day(clean["date_from"]), _day(clean["date_to"])
+    clean["date_from"] = start.isoformat() if start else ""
+    clean["date_to"] = end.isoformat() if end else ""
+    f = service.OrderFilter(
+        status=[status] if status else [], kind=clean["kind"] or None, category=clean["category"] or None,
+        unit=clean["unit"] or None, channel=clean["channel"] or None, urgency=clean["urgency"] or None,
+        q=clean["q"][:100] or None, overdue=clean["overdue"] in ("1", "true", "on") or None,
+        created_from=datetime.combine(start, time.min, LOCAL) if start else None,
+        created_to=datetime.combine(end + timedelta(days=1), time.min, LOCAL) if end else None,
+    )
+    clean["overdue"] = "true" if f.overdue else ""
+    return f, clean
+
+
+def _query(clean: dict[str, str], **over: Any) -> str:
+    merged = {**clean, **over}
+    return urlencode({k: v for k, v in merged.items() if v not in ("", None)})
+
+
+@router.get("/orders")
+def orders_list(request: Request, db: SessionDep, user: PageUser,
+                page: Annotated[str, Query()] = "1") -> Response:
+    lang = lang_of(request)
+    f, clean = _filters(dict(request.query_params))
+    try:
+        page_no = max(1, min(int(page), 10_000))
+    except ValueError:
+        page_no = 1
+    total, orders = service.list_orders(db, user=user, f=f, page=page_no, size=PAGE_SIZE)
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    ctx = {
+        "rows": [cs.row(db, o, lang) for o in orders], "total": total, "page": page_no, "pages": pages,
+        "f": clean, "prev_url": f"/orders?{_query(clean, page=page_no - 1)}" if page_no > 1 else None,
+        "next_url": f"/orders?{_query(clean, page=page_no + 1)}" if page_no < pages else None,
+    }
+    if cs.is_htmx(request) and request.headers.get("hx-target") == "results":
+        return render(request, "partials/orders_table.html", ctx)
+    ctx.update({
+        "statuses": [(s.value, STATUS_ZH[s]) for s in Status], "kinds": cs.KIND_LABELS,
+        "channels": cs.CHANNEL_LABELS, "urgencies": cs.URGENCY_LABELS,
+        "category_groups": cs.category_groups(db, leaves_only=False), "unit_groups": cs.unit_groups(db),
+    })
+    return render(request, "orders_list.html", ctx)
+
+
+# ---------------------------------------------------------------- detail
+
+
+def detail_ctx(db: SessionDep, order: Order, user: User, lang: str) -> dict[str, Any]:
+    o = service.present_detail(db, order, user, lang=lang)
+    actions = sorted(o["allowed_actions"], key=lambda a: ACTION_ORDER.index(a) if a in ACTION_ORDER else 99)
+    needs = {f for a in actions for f in cs.fields_for(a)}
+    ctx: dict[str, Any] = {"o": o, "actions": actions, "intake_actions": cs.INTAKE_ACTIONS}
+    if "lead_unit" in needs:
+        ctx["unit_groups"] = cs.unit_groups(db)
+    if "category_code" in needs:
+        ctx["category_groups"] = cs.category_groups(db)
+    if "subcentre" in needs:
+        ctx["subcentres"] = cs.subcentres(db)
+    if "channel" in needs:
+        ctx["inform_channels"] = cs.inform_channels()
+    if "extra_days" in needs:
+        from hotline.sla.service import extension_limits
+
+        ctx["max_extra_days"] = extension_limits().max_days
+    return ctx
+
+
+@router.get("/orders/{number}")
+def order_detail(number: str, request: Request, db: SessionDep, user: PageUser,
+                 intake: Annotated[str, Query()] = "") -> Response:
+    order = service.get_order(db, number=number, user=user)
+    ctx = detail_ctx(db, order, user, lang_of(request))
+    ctx["just_created"] = bool(intake)
+    return render(request, "order_detail.html", ctx)
+
+
+# ---------------------------------------------------------------- acting
+
+
+def _invalid(exc: ValidationError) -> BadRequest:
+    zh, en = [], []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        name = loc[0] if loc else "form"
+        zh.append(f"{FIELD_ZH.get(name, name)}：{ERROR_ZH.get(err.get('type', ''), '不符合要求')}")
+        en.append(f"{name}: {err.get('msg', 'invalid')}")
+    return BadRequest("invalid_input", "；".join(zh), "; ".join(en))
+
+
+def build_action(form: dict[str, Any]) -> ActionIn:
+    """An ``ActionIn`` from a console form: only the fields the action uses, blanks dropped."""
+    action = str(form.get("action") or "")
+    data: dict[str, Any] = {"action": action}
+    version = str(form.get("expected_version") or "").strip()
+    if version:
+        if not version.isdigit():
+            raise BadRequest("bad_version", "页面数据有误，请刷新后重试", "bad expected_version; reload the page")
+        data["expected_version"] = int(version)
+    for name in cs.fields_for(action):
+        value = form.get(name)
+        if name == "co_units":
+            data[name] = [v for v in (value or []) if v]
+            continue
+        text = str(value or "").strip()
+        if not text:
+            continue
+        if name == "extra_days":
+            if not text.isdigit():
+                raise BadRequest("bad_extra_days", "延期天数须为整数", "extra_days must be a whole number",
+                                 field="extra_days")
+            data[name] = int(text)
+        else:
+            data[name] = text
+    try:
+        return ActionIn.model_validate(data)
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+def _done(request: Request, db: SessionDep, order: Order, user: User, message: str,
+          return_to: str = "") -> Response:
+    if not cs.is_htmx(request):
+        target = "/inbox" if return_to == "inbox" else f"/orders/{order.number}"
+        return RedirectResponse(target, status_code=303)
+    lang = lang_of(request)
+    if return_to == "inbox":
+        from hotline.web.queue_pages import inbox_ctx
+
+        ctx = inbox_ctx(db, user, lang)
+        ctx["message"] = message
+        return render(request, "partials/inbox_sections.html", ctx)
+    db.expire(order)
+    db.refresh(order)
+    ctx = detail_ctx(db, order, user, lang)
+    ctx["message"] = message
+    return render(request, "partials/order_panel.html", ctx)
+
+
+@router.post("/orders/{number}/act")
+def order_act(
+    number: str, request: Request, db: SessionDep, user: PageUser,
+    action: Annotated[str, Form()] = "", expected_version: Annotated[str, Form()] = "",
+    lead_unit: Annotated[str, Form()] = "", co_units: Annotated[list[str] | None, Form()] = None,
+    subcentre: Annotated[str, Form()] = "", category_code: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "", content: Annotated[str, Form()] = "",
+    extra_days: Annotated[str, Form()] = "", service_: Annotated[str, Form(alias="service")] = "",
+    channel: Annotated[str, Form()] = "", parent_number: Annotated[str, Form()] = "",
+    return_to: Annotated[str, Form()] = "",
+) -> Response:
+    body = build_action({
+        "action": action, "expected_version": expected_version, "lead_unit": lead_unit, "co_units": co_units,
+        "subcentre": subcentre, "category_code": category_code, "reason": reason, "note": note,
+        "content": content, "extra_days": extra_days, "service": service_, "channel": channel,
+        "parent_number": parent_number,
+    })
+    order = service.get_order(db, number=number, user=user)
+    do_action(db, order=order, actor=Actor.of(user), action=body.action, payload=body.payload(),
+              expected_version=body.expected_version)
+    commit_or_conflict(db)
+    lang = lang_of(request)
+    label = cs.t(cs.ACTION_LABELS[body.action.value], lang)
+    message = f"{cs.t('操作成功', lang)}: {label}" if lang == "en" else f"操作成功：{label}"
+    return _done(request, db, order, user, message, return_to)
+
+
+@router.post("/orders/{number}/attachments")
+def order_attach(number: str, request: Request, db: SessionDep, user: PageUser,
+                 file: Annotated[UploadFile | None, File()] = None) -> Response:
+    order = service.get_order(db, number=number, user=user)
+    if file is None or not file.filename:
+        raise BadRequest("file_required", "请选择要上传的文件", "choose a file to upload", field="file")
+    from hotline.config import get_settings
+
+    data = file.file.read(get_settings().max_upload_bytes + 1)
+    att = do_attach(db, order=order, actor=Actor.of(user), filename=file.filename or "file", data=data)
+    commit_or_conflict(db)
+    lang = lang_of(request)
+    message = (f"{cs.t('已上传附件', lang)}: {att.filename}" if lang == "en" else f"已上传附件：{att.filename}")
+    return _done(request, db, order, user, message)
