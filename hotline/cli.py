@@ -34,6 +34,16 @@ def _mount_package_commands() -> None:
 _mount_package_commands()
 
 
+def _worker_alias() -> None:
+    from hotline.outbox.cli import run as worker_run
+
+    app.command("worker", help="Run the worker: deadline sweep, reminders, escalation and notifications "
+                               "(alias of `hotline outbox run`)")(worker_run)
+
+
+_worker_alias()
+
+
 def _settings():  # type: ignore[no-untyped-def]
     from hotline.config import get_settings
 

@@ -34,5 +34,4 @@ def terms(q: str) -> list[str]:
             continue
         words = [w for w in _jieba().cut(chunk) if w.strip() and w not in _STOP and not re.fullmatch(r"\W+", w)]
         out.extend(words or [chunk])
-    seen: set[str] = set()
-    return [w for w in out if not (w in seen or seen.add(w))]
+    return list(dict.fromkeys(out))

@@ -51,11 +51,11 @@ def sync_city(db: Session, city: CityFile, *, with_users: bool = True) -> dict[s
     n_users = 0
     if with_users:
         users = {u.username for u in db.scalars(select(User))}
-        for ud in city.users:
-            if ud.username in users:
+        for usr in city.users:
+            if usr.username in users:
                 continue
-            db.add(User(username=ud.username, name=ud.name, role=ud.role.value,
-                        unit_id=by_code[ud.unit].id, password_hash=hash_password(ud.password)))
+            db.add(User(username=usr.username, name=usr.name, role=usr.role.value,
+                        unit_id=by_code[usr.unit].id, password_hash=hash_password(usr.password)))
             n_users += 1
     db.flush()
     return {"units": len(city.units), "categories": len(city.category_index()), "users": n_users}

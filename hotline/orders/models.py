@@ -86,6 +86,8 @@ class Order(Base):
 
     __table_args__ = (
         Index("ix_orders_status_due", "status", "due_at"),
+        Index("ix_orders_status_sign_due", "status", "sign_due_at"),
+        Index("ix_orders_status_reply_due", "status", "reply_due_at"),
         Index("ix_orders_lead_status", "lead_unit_id", "status"),
     )
 

@@ -34,3 +34,6 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+
+
+from hotline.outbox.inbox import Notification  # noqa: E402,F401  (the in-console inbox, delivered from here)

@@ -36,17 +36,20 @@ class Flags:
 
 def read_flags(city: CityFile, text: str) -> Flags:
     urgent = tuple(w for w in city.urgent_keywords if w in text)
-    emergency, e_words = None, ()
+    emergency: str | None = None
+    e_words: tuple[str, ...] = ()
     for service, words in city.emergency_keywords.items():
         hit = tuple(w for w in words if w in text)
         if hit and len(hit) > len(e_words):
             emergency, e_words = service, hit
-    scope, s_words = None, ()
+    scope: str | None = None
+    s_words: tuple[str, ...] = ()
     for entry in city.out_of_scope:
         hit = tuple(w for w in entry.get("keywords", []) if w in text)
         if hit and len(hit) > len(s_words):
             scope, s_words = entry.get("channel"), hit
-    kind, k_words = Kind.complaint, ()
+    kind = Kind.complaint
+    k_words: tuple[str, ...] = ()
     for k, pat in KIND_PATTERNS:
         found = tuple(dict.fromkeys(m.group(0) for m in pat.finditer(text)))
         if found:

@@ -150,9 +150,19 @@ class WorkCalendar:
         return year in PACKAGE_YEARS or year in self.override_years
 
     def day_status(self, d: date) -> tuple[bool, bool]:
-        """``(is_workday, guessed)``: the guess is Mon–Fri in an unknown year."""
+        """``(is_workday, guessed)``: the guess is Mon–Fri in an unknown year.
+
+        Memoised per date: sweeps over many orders ask about the same few hundred days.
+        """
         if isinstance(d, datetime):
             raise TypeError("pass a date; for a datetime use WorkCalendar.local_date(dt) first")
+        cache = self.__dict__.setdefault("_day_cache", {})
+        hit = cache.get(d)
+        if hit is None:
+            hit = cache[d] = self._day_status(d)
+        return hit
+
+    def _day_status(self, d: date) -> tuple[bool, bool]:
         if d in self.extra_holidays:
             return False, False
         if d in self.extra_workdays:

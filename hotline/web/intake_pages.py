@@ -67,9 +67,11 @@ def _form_ctx(db: Any, values: dict[str, Any], errors: dict[str, tuple[str, str]
 
 
 @router.get("/orders/new")
-def intake_form(request: Request, db: SessionDep, user: PageUser) -> Response:
+def intake_form(request: Request, db: SessionDep, user: PageUser, citizen_phone: str = "") -> Response:
+    """The call-pop panel links here with the caller's number already filled in."""
     cs.require_role(user, INTAKE_ROLES)
-    return render(request, "intake.html", _form_ctx(db, {"channel": "phone", "urgency": "normal"}))
+    values = {"channel": "phone", "urgency": "normal", "citizen_phone": citizen_phone.strip()[:20]}
+    return render(request, "intake.html", _form_ctx(db, values))
 
 
 @router.post("/orders/new")

@@ -1,0 +1,1 @@
+"""Import of historical orders from CSV/Excel (column mapping, validation report, idempotent) and export."""

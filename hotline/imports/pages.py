@@ -1,0 +1,124 @@
+"""Import console page (admin): upload → map columns → validation report → import.
+
+The uploaded file is kept under ``data_dir/imports/<random token>`` between the
+steps (the token is checked to be hex, so it can never name another path).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from hotline.config import get_settings
+from hotline.errors import AppError, BadRequest, NotFound, TooLarge
+from hotline.imports.flows import do_import
+from hotline.imports.mapping import FIELD_ZH, FIELDS, guess_mapping, parse_mapping
+from hotline.imports.reader import read_table
+from hotline.imports.views import MAX_IMPORT_BYTES
+from hotline.orders.flows import commit_or_conflict
+from hotline.org.deps import SessionDep
+from hotline.web import console_support as cs
+from hotline.web.nav import nav_item
+from hotline.web.pages import PageUser
+from hotline.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+nav_item("导入", "/imports", roles={"admin"}, order=91)
+ADMIN = ("admin",)
+TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
+
+
+def _dir() -> Path:
+    d = get_settings().data_dir / "imports"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _load(token: str) -> tuple[Path, list[str], list[dict[str, str]]]:
+    if not TOKEN.match(token) or not (_dir() / token).exists():
+        raise NotFound("import_not_found", "上传的文件已失效，请重新上传", "the upload has expired; upload again")
+    path = _dir() / token
+    headers, rows = read_table(path.read_bytes(), path.name)
+    return path, headers, rows
+
+
+@router.get("/imports")
+def upload_form(request: Request, user: PageUser) -> Response:
+    cs.require_role(user, ADMIN)
+    return render(request, "imports_upload.html", {})
+
+
+@router.post("/imports/upload")
+def upload(request: Request, user: PageUser, file: Annotated[UploadFile, File()]) -> Response:
+    cs.require_role(user, ADMIN)
+    suffix = Path(file.filename or "").suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise BadRequest("bad_file_type", "只支持 .csv 和 .xlsx 文件", "only .csv and .xlsx files are supported",
+                         field="file")
+    data = file.file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise TooLarge("file_too_large", "文件不能超过50MB", "files may be at most 50 MB", field="file")
+    read_table(data, file.filename or "x" + suffix)  # refuse unreadable files now, not at the next step
+    token = secrets.token_hex(16) + suffix
+    (_dir() / token).write_bytes(data)
+    return RedirectResponse(f"/imports/{token}", status_code=303)
+
+
+def _ctx(token: str, headers: list[str], rows: list[dict[str, str]], chosen: dict[str, str], extra: str,
+         report: dict | None = None, error: AppError | None = None) -> dict:
+    return {"token": token, "headers": headers, "sample": rows[:3], "fields": ("external_id", *FIELDS),
+            "field_labels": FIELD_ZH, "chosen": chosen, "extra": extra, "report": report, "error": error,
+            "row_count": len(rows)}
+
+
+@router.get("/imports/{token}")
+def mapping_form(request: Request, token: str, user: PageUser) -> Response:
+    cs.require_role(user, ADMIN)
+    _path, headers, rows = _load(token)
+    extra = "values:\n  status: {}\n  lead_unit: {}\n  kind: {}\ndefaults:\n  kind: complaint\n"
+    return render(request, "imports_map.html", _ctx(token, headers, rows, guess_mapping(headers), extra))
+
+
+@router.post("/imports/{token}")
+async def run(request: Request, token: str, db: SessionDep, user: PageUser) -> Response:
+    cs.require_role(user, ADMIN)
+    form = await request.form()
+    chosen = {f: str(form.get(f"col_{f}") or "") for f in ("external_id", *FIELDS)}
+    extra = str(form.get("extra") or "")[:100_000]
+    mode = str(form.get("mode") or "validate")
+    return await _run_sync(request, token, db, user, chosen, extra, mode)
+
+
+async def _run_sync(request: Request, token: str, db: SessionDep, user: PageUser, chosen: dict[str, str],
+                    extra: str, mode: str) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    def work() -> Response:
+        path, headers, rows = _load(token)
+        try:
+            spec = yaml.safe_load(extra) or {} if extra.strip() else {}
+            if not isinstance(spec, dict):
+                raise BadRequest("bad_mapping", "附加配置须为YAML键值对", "extra settings must be a YAML mapping")
+            spec["fields"] = {k: v for k, v in chosen.items() if v and k != "external_id"}
+            spec["external_id"] = chosen.get("external_id") or None
+            m = parse_mapping(spec)
+            report = do_import(db, mapping=m, rows=rows, user=user, filename=path.name, dry_run=mode != "run")
+            if mode == "run":
+                commit_or_conflict(db)
+        except yaml.YAMLError:
+            err = BadRequest("bad_mapping", "附加配置不是有效的YAML", "extra settings are not valid YAML")
+            return render(request, "imports_map.html", _ctx(token, headers, rows, chosen, extra, error=err),
+                          status_code=422)
+        except AppError as exc:
+            db.rollback()
+            return render(request, "imports_map.html", _ctx(token, headers, rows, chosen, extra, error=exc),
+                          status_code=exc.status_code)
+        return render(request, "imports_map.html", _ctx(token, headers, rows, chosen, extra, report=report))
+
+    return await run_in_threadpool(work)

@@ -1,0 +1,62 @@
+"""Export API: GET /api/v1/exports/orders.csv and orders.xlsx (the order list's filters), and import API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import Response
+
+from hotline.city.schema import Role
+from hotline.db import utcnow
+from hotline.errors import Forbidden, TooLarge
+from hotline.imports import export
+from hotline.imports.flows import do_import
+from hotline.imports.mapping import parse_mapping
+from hotline.imports.reader import read_table
+from hotline.orders import service
+from hotline.orders.flows import commit_or_conflict
+from hotline.org.deps import CurrentUser, SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["imports"])
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+MEDIA = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@router.get("/exports/orders.{fmt}", summary="导出工单 · export the order list (csv or xlsx)")
+def export_orders(
+    fmt: str, db: SessionDep, user: CurrentUser,
+    status: Annotated[list[str] | None, Query()] = None, kind: str | None = None, category: str | None = None,
+    unit: str | None = None, channel: str | None = None, urgency: str | None = None, q: str | None = None,
+    overdue: bool | None = None, open_only: bool = False, phone: str | None = None,
+    created_from: datetime | None = None, created_to: datetime | None = None,
+) -> Response:
+    from hotline.errors import NotFound
+
+    if fmt not in MEDIA:
+        raise NotFound("unknown_format", "只支持 csv 或 xlsx", "use .csv or .xlsx")
+    f = service.OrderFilter(status=status or [], kind=kind, category=category, unit=unit, channel=channel,
+                            urgency=urgency, q=q, overdue=overdue, open_only=open_only, phone=phone,
+                            created_from=created_from, created_to=created_to)
+    body = export.to_csv(db, user=user, f=f) if fmt == "csv" else export.to_xlsx(db, user=user, f=f)
+    name = f"orders-{utcnow().astimezone(export.LOCAL):%Y%m%d-%H%M}.{fmt}"
+    return Response(body, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/imports", summary="导入历史工单 · import a CSV/xlsx with a YAML mapping (admin)")
+def run_import(db: SessionDep, user: CurrentUser, file: Annotated[UploadFile, File()],
+               mapping: Annotated[str, Form(max_length=100_000)], dry_run: Annotated[bool, Form()] = True
+               ) -> dict[str, Any]:
+    if user.role != Role.admin:
+        raise Forbidden("role_not_allowed", "仅系统管理员可导入", "only admins may import")
+    data = file.file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise TooLarge("file_too_large", "文件不能超过50MB", "files may be at most 50 MB", field="file")
+    _headers, rows = read_table(data, file.filename or "upload.csv")
+    report = do_import(db, mapping=parse_mapping(mapping), rows=rows, user=user,
+                       filename=file.filename or "upload", dry_run=dry_run)
+    if not dry_run:
+        commit_or_conflict(db)
+    return report

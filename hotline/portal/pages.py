@@ -1,0 +1,135 @@
+"""The citizen portal: /portal (submit), /portal/track (look up by number + phone), /portal/rate.
+
+No login: a citizen is identified for one order by its number plus the full
+phone number they gave (docs/channels.md explains the choice over SMS codes).
+Anti-abuse: a honeypot field, content limits, and token-bucket rate limits per
+client address and per phone / order number (``ratelimit.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from hotline.city.schema import KIND_LABELS_ZH
+from hotline.config import get_settings
+from hotline.errors import AppError, RateLimited, TooLarge
+from hotline.orders.flows import commit_or_conflict
+from hotline.org.deps import SessionDep
+from hotline.portal import ratelimit
+from hotline.portal.flows import CONTENT_MAX, MAX_PHOTOS, RATINGS, do_rate, do_submit_demand, existing_rating
+from hotline.portal.service import callback_rating_link, citizen_view, find_own_order
+from hotline.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _limited() -> RateLimited:
+    return RateLimited("rate_limited", "操作过于频繁，请稍后再试", "too many requests; please try again later")
+
+
+def _form_page(request: Request, values: dict[str, Any], error: AppError | None = None) -> Response:
+    return render(request, "portal_submit.html", {
+        "kinds": [(k.value, v) for k, v in KIND_LABELS_ZH.items()], "v": values, "error": error,
+        "content_max": CONTENT_MAX, "max_photos": MAX_PHOTOS,
+        "max_mb": get_settings().max_upload_bytes // (1024 * 1024)},
+        status_code=error.status_code if error else 200)
+
+
+@router.get("/portal")
+def submit_form(request: Request) -> Response:
+    return _form_page(request, {"kind": "help"})
+
+
+@router.post("/portal")
+def submit(request: Request, db: SessionDep, kind: Annotated[str, Form(max_length=16)] = "",
+           content: Annotated[str, Form(max_length=10000)] = "", address: Annotated[str, Form(max_length=1000)] = "",
+           phone: Annotated[str, Form(max_length=40)] = "", name: Annotated[str, Form(max_length=200)] = "",
+           website: Annotated[str, Form(max_length=500)] = "",
+           photos: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+    values = {"kind": kind, "content": content, "address": address, "phone": phone, "name": name}
+    try:
+        if website:  # the honeypot: a field people never see, that form-filling bots do fill
+            raise AppError("rejected", "提交失败，请稍后重试", "submission refused", status_code=400)
+        if not ratelimit.SUBMIT_PER_IP.allow(_ip(request)):
+            raise _limited()
+        limit = get_settings().max_upload_bytes
+        files = []
+        for f in photos or []:
+            if not f.filename:
+                continue
+            data = f.file.read(limit + 1)
+            if len(data) > limit:
+                raise TooLarge("file_too_large", f"每张照片不能超过{limit // (1024 * 1024)}MB",
+                               f"each photo may be at most {limit // (1024 * 1024)} MB", field="photos")
+            files.append((f.filename, data))
+        if not ratelimit.SUBMIT_PER_PHONE.allow("".join(phone.split())):
+            raise _limited()
+        order = do_submit_demand(db, form=values, photos=files)
+        commit_or_conflict(db)
+    except AppError as exc:
+        db.rollback()
+        return _form_page(request, values, exc)
+    return render(request, "portal_done.html", {"number": order.number}, status_code=201)
+
+
+def _track_page(request: Request, values: dict[str, Any], error: AppError | None = None,
+                order: dict[str, Any] | None = None, **extra: Any) -> Response:
+    return render(request, "portal_track.html", {"v": values, "error": error, "order": order,
+                                                 "ratings": RATINGS, **extra},
+                  status_code=error.status_code if error else 200)
+
+
+@router.get("/portal/track")
+def track_form(request: Request, number: str = "") -> Response:
+    return _track_page(request, {"number": number[:32]})
+
+
+def _verified(request: Request, db: Any, number: str, phone: str) -> Any:
+    if not ratelimit.TRACK_PER_IP.allow(_ip(request)):
+        raise _limited()
+    key = number.strip().upper()
+    if not ratelimit.TRACK_FAIL_PER_NUMBER.peek(key):
+        raise _limited()
+    order = find_own_order(db, number=number, phone=phone)
+    if order is None:
+        ratelimit.TRACK_FAIL_PER_NUMBER.allow(key)  # failures only count against the number
+        raise AppError("not_found_or_mismatch", "工单编号与手机号码不匹配，请核对后重试",
+                       "the order number and phone number do not match", status_code=404)
+    return order
+
+
+@router.post("/portal/track")
+def track(request: Request, db: SessionDep, number: Annotated[str, Form(max_length=40)] = "",
+          phone: Annotated[str, Form(max_length=40)] = "") -> Response:
+    values = {"number": number, "phone": phone}
+    try:
+        order = _verified(request, db, number, phone)
+    except AppError as exc:
+        return _track_page(request, values, exc)
+    return _track_page(request, values, order=citizen_view(db, order), rated=existing_rating(db, order),
+                       rating_link=callback_rating_link(db, order))
+
+
+@router.post("/portal/rate")
+def rate(request: Request, db: SessionDep, number: Annotated[str, Form(max_length=40)] = "",
+         phone: Annotated[str, Form(max_length=40)] = "", rating: Annotated[str, Form(max_length=16)] = "",
+         comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    values = {"number": number, "phone": phone}
+    try:
+        order = _verified(request, db, number, phone)
+    except AppError as exc:
+        return _track_page(request, values, exc)
+    try:
+        do_rate(db, order=order, rating=rating, comment=comment)
+        commit_or_conflict(db)
+    except AppError as exc:
+        db.rollback()
+        return _track_page(request, values, exc, order=citizen_view(db, order), rated=existing_rating(db, order))
+    return _track_page(request, values, order=citizen_view(db, order), rated=rating, thanks=True)

@@ -1,0 +1,57 @@
+"""督办看板: the supervisor board — due-soon and overdue orders by lead unit, open notices.
+
+The lists refresh themselves every 30 s (HTMX polls ``/supervision/lists``), so
+a board left open on a wall screen stays current without a reload.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from hotline.city.schema import Role
+from hotline.db import utcnow
+from hotline.org.deps import SessionDep
+from hotline.org.models import User
+from hotline.web import console_support as cs
+from hotline.web.nav import nav_item
+from hotline.web.pages import PageUser
+from hotline.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+BOARD_ROLES = (Role.supervisor.value, Role.dispatcher.value, Role.leader.value)
+nav_item("督办看板", "/supervision", roles=set(BOARD_ROLES), order=60)
+
+
+def board_ctx(db: Session, user: User) -> dict[str, Any]:
+    from hotline.sla.service import bound
+    from hotline.supervision.models import LEVELS, STATES
+    from hotline.supervision.service import board
+
+    now = utcnow()
+    _, cal = bound()
+    b = board(db, user=user, now=now)
+    return {
+        "board": b, "now": now, "levels": LEVELS, "states": STATES,
+        "totals": {"red": sum(u["red"] for u in b.by_unit), "yellow": sum(u["yellow"] for u in b.by_unit)},
+        # leaders only read; dispatchers may urge (催办); supervisors urge and supervise (督办)
+        "can_urge": user.role in (Role.supervisor, Role.dispatcher) and user.unit.type == "centre",
+        "can_supervise": user.role == Role.supervisor,
+        "default_respond_by": cal.add_working_days(now, 1).at.date().isoformat(),
+    }
+
+
+@router.get("/supervision")
+def supervision_board(request: Request, db: SessionDep, user: PageUser) -> Response:
+    cs.require_role(user, BOARD_ROLES)
+    return render(request, "sla_board.html", board_ctx(db, user))
+
+
+@router.get("/supervision/lists")
+def supervision_board_lists(request: Request, db: SessionDep, user: PageUser) -> Response:
+    cs.require_role(user, BOARD_ROLES)
+    return render(request, "sla_board_lists.html", board_ctx(db, user))

@@ -1,0 +1,268 @@
+"""The deadline sweep: 催办 when an order turns yellow, 督办 when a deadline passes.
+
+What it looks at: orders whose clock runs (dispatched, in_progress,
+return_requested, replied; a suspended order's clock is paused, so it is
+skipped).  For each crossing it raises exactly once:
+
+- ``due_soon``: the complete deadline's light turned yellow (share of time used
+  ≥ the city's ``due_soon_ratio``, measured in the limit's kind of time) →
+  an automatic 催办 (``urge``) by the system to the lead unit;
+- ``sign_overdue`` / ``reply_overdue`` / ``overdue``: the sign, reply or
+  complete deadline passed → 督办 (``supervise``) by the system, which
+  notifies the lead unit, its leaders and the centre's supervisors.
+
+Once: an ``sla_alerts`` row keyed (order, kind, deadline) is inserted in the
+same transaction as the action, with ``ON CONFLICT DO NOTHING``; a second
+sweep, or a second worker racing this one, gets no row back and does nothing.
+A moved deadline (extension, resume) is a new key and may raise again.
+
+Cheap: each kind is one indexed query for candidates (``status`` + deadline
+range, anti-joined with the alerts already raised), walked by id in batches,
+each batch in its own transaction.  Only the yellow test needs Python (the
+working-time share); the query bounds it to orders due within a horizon that
+no yellow order can be outside of.  On PostgreSQL the candidate rows are
+locked ``FOR UPDATE SKIP LOCKED``, so several workers split the work.
+
+Also: unanswered supervision notices past their respond-by date are flagged
+``overdue`` (once, by a conditional UPDATE).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import Session, selectinload
+
+from hotline.errors import AppError
+from hotline.orders.enums import Action, Status
+from hotline.orders.flows import SYSTEM_ACTOR, do_action
+from hotline.orders.models import Order
+from hotline.sla import models as m
+from hotline.sla.config import LimitUnit, SlaConfig
+from hotline.sla.policy import TrafficLight, light
+from hotline.sla.service import bound
+
+log = logging.getLogger("hotline.sla.sweep")
+
+CLOCKED = (Status.dispatched.value, Status.in_progress.value, Status.return_requested.value,
+           Status.replied.value)
+BEFORE_REPLY = (Status.dispatched.value, Status.in_progress.value, Status.return_requested.value)
+BATCH = 500
+
+
+@dataclass
+class SweepStats:
+    scanned: int = 0
+    raised: dict[str, int] = field(default_factory=lambda: dict.fromkeys(m.KINDS, 0))
+    supervisions_overdue: int = 0
+    skipped: int = 0
+    batches: int = 0
+
+    @property
+    def total_raised(self) -> int:
+        return sum(self.raised.values())
+
+    def __str__(self) -> str:
+        parts = " ".join(f"{k}={v}" for k, v in self.raised.items())
+        return (f"scanned={self.scanned} {parts} supervision_overdue={self.supervisions_overdue} "
+                f"skipped={self.skipped} batches={self.batches}")
+
+
+@dataclass(frozen=True)
+class _Kind:
+    name: str
+    column: Any  # the deadline column
+    statuses: tuple[str, ...]
+
+
+KIND_DEFS = (
+    _Kind(m.OVERDUE, Order.due_at, CLOCKED),
+    _Kind(m.SIGN_OVERDUE, Order.sign_due_at, (Status.dispatched.value,)),
+    _Kind(m.REPLY_OVERDUE, Order.reply_due_at, BEFORE_REPLY),
+    _Kind(m.DUE_SOON, Order.due_at, CLOCKED),
+)
+
+
+def limit_unit(cfg: SlaConfig, policy_name: str | None) -> LimitUnit | None:
+    """The kind of time of an order's complete limit (working days, natural hours …)."""
+    if not policy_name:
+        return None
+    base, _, tail = policy_name.partition("/")
+    if tail == "reopen" and cfg.reopen is not None:
+        return cfg.reopen.unit
+    try:
+        return cfg.policy_named(base).complete_within.unit
+    except KeyError:
+        return None
+
+
+def yellow_horizon(cfg: SlaConfig, now: datetime) -> datetime:
+    """No order due after this instant can be yellow at ``now``.
+
+    A yellow order has at most (1 - ratio) of its total time left.  Its total is
+    at most the longest limit plus the most extension days, so the time left is
+    at most that share of it, counted in working time (then the horizon is the
+    end of that many working days, plus one) or natural time.
+    """
+    _, cal = bound()
+    share = 1 - cfg.due_soon_ratio
+    limits = [p.complete_within for p in cfg.policies] + ([cfg.reopen] if cfg.reopen else [])
+    ext_days = cfg.extension.max_working_days * cfg.extension.max_times
+    work_minutes = 0.0
+    natural = timedelta(0)
+    per_day = cal.minutes_per_day
+    for lim in limits:
+        if lim.unit == LimitUnit.working_days:
+            work_minutes = max(work_minutes, (lim.amount + 1 + ext_days) * per_day)
+        elif lim.unit == LimitUnit.working_hours:
+            work_minutes = max(work_minutes, lim.amount * 60 + ext_days * per_day)
+        else:
+            natural = max(natural, lim.natural_delta() + timedelta(days=2 * ext_days))
+    days = math.ceil(share * work_minutes / per_day) + 1
+    return max(cal.add_working_days(now, days).at, now + share * natural)
+
+
+def _candidates(kind: _Kind, *, now: datetime, after: int, limit: int,
+                horizon: datetime | None) -> Any:
+    col = kind.column
+    conds: list[ColumnElement[bool]] = [Order.status.in_(kind.statuses), col.is_not(None), Order.id > after]
+    if kind.name == m.DUE_SOON:
+        assert horizon is not None
+        conds += [col >= now, col <= horizon, Order.clock_started_at.is_not(None)]
+    else:
+        conds.append(col < now)
+    already = exists().where(m.SlaAlert.order_id == Order.id, m.SlaAlert.kind == kind.name,
+                             m.SlaAlert.due_at == col)
+    return (select(Order.id, Order.clock_started_at, col, Order.sla_policy).where(*conds, ~already)
+            .order_by(Order.id).limit(limit)
+            .with_for_update(skip_locked=True, of=Order))
+
+
+def _insert_alert(db: Session, *, order: Order, kind: str, due_at: datetime, now: datetime) -> bool:
+    """Claim the (order, kind, deadline) key; False if someone already raised it."""
+    dialect = db.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    stmt = (insert(m.SlaAlert).values(order_id=order.id, kind=kind, due_at=due_at, raised_at=now,
+                                      unit_id=order.lead_unit_id)
+            .on_conflict_do_nothing(index_elements=["order_id", "kind", "due_at"]).returning(m.SlaAlert.id))
+    return db.execute(stmt).first() is not None
+
+
+def _fmt(dt: datetime) -> str:
+    _, cal = bound()
+    return dt.astimezone(cal.tz).strftime("%Y-%m-%d %H:%M")
+
+
+NOTES = {
+    m.DUE_SOON: "【系统催办】工单将于 {due} 到期，办理时限已用 {pct}%，请抓紧办理。",
+    m.SIGN_OVERDUE: "【系统督办】工单签收已超期（签收时限 {due}），请立即签收办理并回复督办。",
+    m.REPLY_OVERDUE: "【系统督办】工单答复已超期（答复时限 {due}），请立即答复并回复督办。",
+    m.OVERDUE: "【系统督办】工单办结已超期（办结时限 {due}），请立即办理并回复督办。",
+}
+
+
+def _raise(db: Session, order: Order, kind: str, due_at: datetime, now: datetime, pct: int) -> bool:
+    """Insert the alert and take the action, together, in a savepoint; False if not raised."""
+    try:
+        with db.begin_nested():
+            if not _insert_alert(db, order=order, kind=kind, due_at=due_at, now=now):
+                return False
+            note = NOTES[kind].format(due=_fmt(due_at), pct=pct)
+            action = Action.urge if kind == m.DUE_SOON else Action.supervise
+            do_action(db, order=order, actor=SYSTEM_ACTOR, action=action, now=now,
+                      payload={"note": note, "sla_kind": kind, "due_at": due_at.isoformat()})
+        return True
+    except AppError as exc:  # the order moved on in a way the rules refuse: nothing raised, try next sweep
+        log.info("sweep: %s on %s not raised: %s", kind, order.number, exc)
+        return False
+
+
+def sweep_batch(db: Session, kind: _Kind, *, now: datetime, after: int, limit: int, stats: SweepStats,
+                horizon: datetime | None = None) -> int | None:
+    """One batch of one kind, in the caller's transaction; returns the last id seen (None: no more)."""
+    cfg, cal = bound()
+    rows = db.execute(_candidates(kind, now=now, after=after, limit=limit, horizon=horizon)).all()
+    if not rows:
+        return None
+    pct: dict[int, int] = {}
+    for oid, started, due_at, policy in rows:
+        stats.scanned += 1
+        if kind.name != m.DUE_SOON:
+            pct[oid] = 100
+            continue
+        # the yellow test on the bare columns: only the orders that turned yellow are loaded
+        unit = limit_unit(cfg, policy)
+        if light(now, started, due_at, cfg.due_soon_ratio, cal=cal, unit=unit) == TrafficLight.yellow:
+            pct[oid] = _used_pct(started, due_at, now, unit)
+    if pct:
+        orders = db.scalars(select(Order).where(Order.id.in_(list(pct))).order_by(Order.id)
+                            .options(selectinload(Order.assignments))
+                            .execution_options(populate_existing=True)).unique().all()
+        for order in orders:
+            due_at = getattr(order, kind.column.key)
+            # re-check on the row as locked now (another transaction may have just moved it)
+            if order.status not in kind.statuses or due_at is None or (
+                    kind.name != m.DUE_SOON and due_at >= now):
+                stats.skipped += 1
+                continue
+            if _raise(db, order, kind.name, due_at, now, pct[order.id]):
+                stats.raised[kind.name] += 1
+    return int(rows[-1][0])
+
+
+def _used_pct(start: datetime, due: datetime, now: datetime, unit: LimitUnit | None) -> int:
+    _, cal = bound()
+    total, used = due - start, now - start
+    if unit is not None and unit.is_working:
+        wt = cal.working_time_between(start, due)
+        if wt > timedelta(0):
+            total, used = wt, cal.working_time_between(start, now)
+    return min(100, int(100 * used / total)) if total > timedelta(0) else 100
+
+
+def flag_overdue_supervisions(db: Session, *, now: datetime, limit: int, stats: SweepStats) -> None:
+    from hotline.supervision.flows import do_flag_overdue
+    from hotline.supervision.models import Supervision
+
+    after = 0
+    while True:
+        ids = list(db.scalars(select(Supervision.id).where(
+            Supervision.state == "open", Supervision.respond_by < now, Supervision.id > after)
+            .order_by(Supervision.id).limit(limit)))
+        if not ids:
+            return
+        for sid in ids:
+            if do_flag_overdue(db, sup_id=sid, now=now):
+                stats.supervisions_overdue += 1
+        db.commit()
+        after = ids[-1]
+
+
+def sweep(db: Session, *, now: datetime, batch_size: int = BATCH) -> SweepStats:
+    """One full sweep; commits after every batch (``db`` is a plain session)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    cfg, _ = bound()
+    stats = SweepStats()
+    horizon = yellow_horizon(cfg, now)
+    # overdue first: an order both overdue and "due soon" gets the 督办, not a late 催办
+    for kind in KIND_DEFS:
+        after = 0
+        while True:
+            last = sweep_batch(db, kind, now=now, after=after, limit=batch_size, stats=stats,
+                               horizon=horizon)
+            db.commit()
+            if last is None:
+                break
+            stats.batches += 1
+            after = last
+    flag_overdue_supervisions(db, now=now, limit=batch_size, stats=stats)
+    return stats

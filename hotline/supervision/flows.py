@@ -1,0 +1,268 @@
+"""Writes of supervision (督办): the side data of 催办 / 督办 / 督办回复, accountability records.
+
+The work-order core owns the status-preserving actions ``urge``, ``supervise``
+and ``respond_supervision`` (rules, scope, timeline row); this module
+re-registers their handlers so that each one also keeps a ``supervisions``
+row and notifies the right people.  Every function runs inside the caller's
+transaction and never commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hotline.city.schema import Role
+from hotline.errors import BadRequest, Conflict, Forbidden, NotFound
+from hotline.orders.enums import Action
+from hotline.orders.flows import Actor, Handled, do_action, register_handler
+from hotline.orders.models import Order
+from hotline.org.models import AuditLog, Unit, User
+from hotline.outbox.models import OutboxMessage
+from hotline.supervision.models import LEVELS, OUTCOMES, Accountability, AccountabilityOrder, Supervision
+
+
+def text(p: dict[str, Any], key: str, zh: str, *, min_len: int = 2, max_len: int = 4000) -> str:
+    value = str(p.get(key) or "").strip()
+    if len(value) < min_len:
+        raise BadRequest(f"{key}_required", f"请填写{zh}（至少{min_len}个字）",
+                         f"{key} is required (at least {min_len} characters)", field=key)
+    if len(value) > max_len:
+        raise BadRequest(f"{key}_too_long", f"{zh}不能超过{max_len}个字",
+                         f"{key} must be at most {max_len} characters", field=key)
+    return value
+
+
+def notify(db: Session, *, topic: str, recipient: str, order: Order | None = None,
+           payload: dict[str, Any] | None = None, dedupe_key: str | None = None) -> None:
+    """Queue an in-console notice (see hotline/outbox/inbox.py for recipients)."""
+    body = dict(payload or {})
+    if order is not None:
+        body.setdefault("number", order.number)
+        body.setdefault("title", order.title)
+    db.add(OutboxMessage(topic=topic, channel="inbox", recipient=recipient,
+                         order_id=order.id if order else None, payload=body, dedupe_key=dedupe_key))
+
+
+def respond_by_of(p: dict[str, Any], now: datetime) -> datetime:
+    """The answer deadline: a given instant or date (end of that local day), else end of next working day."""
+    from hotline.sla.service import bound
+
+    _, cal = bound()
+    raw = p.get("respond_by")
+    if raw in (None, ""):
+        return cal.add_working_days(now, 1).at
+    try:
+        if isinstance(raw, datetime):
+            value = raw
+        elif isinstance(raw, date):
+            value = cal.end_of_day(raw)
+        elif len(str(raw)) == 10:
+            value = cal.end_of_day(date.fromisoformat(str(raw)))
+        else:
+            value = datetime.fromisoformat(str(raw))
+    except ValueError as exc:
+        raise BadRequest("bad_respond_by", "回复期限格式不正确（应为日期，如 2026-03-05）",
+                         "respond_by must be a date such as 2026-03-05", field="respond_by") from exc
+    if value.tzinfo is None:
+        raise BadRequest("bad_respond_by", "回复期限须带时区", "respond_by needs a timezone", field="respond_by")
+    if value <= now:
+        raise BadRequest("respond_by_past", "回复期限须晚于现在", "respond_by must be in the future",
+                         field="respond_by")
+    return value
+
+
+def _open_supervision(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime, level: str,
+                      note: str) -> Supervision:
+    sup = Supervision(order_id=order.id, unit_id=order.lead_unit_id, level=level,
+                      source="sla" if actor.user is None else "manual", issued_by_id=actor.user_id,
+                      issued_by_label=actor.label, issued_at=now, respond_by=respond_by_of(p, now), note=note,
+                      state="open")
+    db.add(sup)
+    db.flush()
+    return sup
+
+
+@register_handler(Action.urge)
+def h_urge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
+    """催办: notify the lead unit; with a ``respond_by`` it is also a notice to answer."""
+    note = text(p, "note", "催办内容")
+    data: dict[str, Any] = {"auto": actor.user is None}
+    extra: dict[str, Any] = {"note": note}
+    if p.get("respond_by") or p.get("level") == "urge":
+        sup = _open_supervision(db, order, actor, p, now, "urge", note)
+        data.update(supervision_id=sup.id, level="urge", respond_by=sup.respond_by.isoformat())
+        extra.update(level="urge", respond_by=sup.respond_by.isoformat())
+    if p.get("sla_kind"):
+        data["sla_kind"] = p["sla_kind"]
+    unit = order.lead_unit
+    if unit is not None:
+        notify(db, topic="order.urged", recipient=f"unit:{unit.code}", order=order, payload=extra)
+    return note, unit, data
+
+
+@register_handler(Action.supervise)
+def h_supervise(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
+    """督办 / 挂牌督办: a supervision record; the unit, its leaders and the centre's supervisors are told."""
+    note = text(p, "note", "督办要求")
+    level = p.get("level") or "supervise"
+    if level not in ("supervise", "listed"):
+        raise BadRequest("bad_level", "督办级别须为督办或挂牌督办", "level must be supervise or listed",
+                         field="level")
+    sup = _open_supervision(db, order, actor, p, now, level, note)
+    unit = order.lead_unit
+    payload = {"note": note, "level": level, "respond_by": sup.respond_by.isoformat(), "supervision_id": sup.id}
+    recipients = ["role:supervisor"]
+    if unit is not None:
+        recipients = [f"unit:{unit.code}", f"leaders:{unit.code}", *recipients]
+    for r in recipients:
+        notify(db, topic="order.supervised", recipient=r, order=order, payload=payload,
+               dedupe_key=f"supervised:{sup.id}:{r}")
+    data = {"supervision_id": sup.id, "level": level, "respond_by": sup.respond_by.isoformat(),
+            "auto": actor.user is None}
+    if p.get("sla_kind"):
+        data["sla_kind"] = p["sla_kind"]
+    return note, unit, data
+
+
+@register_handler(Action.respond_supervision)
+def h_respond(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
+    """督办回复: the unit answers its oldest open notice (or the one named by ``supervision_id``)."""
+    content = text(p, "content", "督办回复内容", min_len=5)
+    q = select(Supervision).where(Supervision.order_id == order.id,
+                                  Supervision.state.in_(("open", "overdue"))).order_by(Supervision.id)
+    if p.get("supervision_id") is not None:
+        q = q.where(Supervision.id == int(p["supervision_id"]))
+    sup = db.scalars(q.limit(1)).first()
+    if sup is None:
+        raise Conflict("no_open_supervision", "该工单没有待回复的督办", "this order has no supervision to answer")
+    late = now > sup.respond_by or sup.state == "overdue"
+    sup.response, sup.responded_by_id, sup.responded_at, sup.state = content, actor.user_id, now, "answered"
+    recipients = ["role:supervisor"]
+    if sup.issued_by is not None:
+        recipients.append(f"user:{sup.issued_by.username}")
+    for r in recipients:
+        notify(db, topic="supervision.answered", recipient=r, order=order,
+               payload={"supervision_id": sup.id, "late": late}, dedupe_key=f"answered:{sup.id}:{r}")
+    return content, order.lead_unit, {"supervision_id": sup.id, "late": late}
+
+
+# ---------------------------------------------------------------- supervisor-side writes
+
+
+def _require_supervisor(actor: Actor) -> None:
+    if actor.role not in (Role.supervisor, "system"):
+        raise Forbidden("role_not_allowed", "只有督办员可以执行此操作", "only supervisors may do this")
+
+
+def do_issue(db: Session, *, order: Order, actor: Actor, level: str, note: str,
+             respond_by: Any = None, now: datetime) -> Supervision:
+    """催办 / 督办 / 挂牌督办 with a respond-by date: one order action, one supervision row."""
+    if level not in LEVELS:
+        raise BadRequest("bad_level", "级别须为催办、督办或挂牌督办", "level must be urge, supervise or listed",
+                         field="level")
+    action = Action.urge if level == "urge" else Action.supervise
+    ev = do_action(db, order=order, actor=actor, action=action, now=now,
+                   payload={"note": note, "level": level, "respond_by": respond_by})
+    sup = db.get(Supervision, ev.data["supervision_id"])
+    assert sup is not None
+    return sup
+
+
+def do_respond(db: Session, *, sup: Supervision, order: Order, actor: Actor, content: str,
+               now: datetime) -> Supervision:
+    if sup.state not in ("open", "overdue"):
+        raise Conflict("supervision_not_open", "该督办已回复或已办结", "this supervision is already answered or closed")
+    do_action(db, order=order, actor=actor, action=Action.respond_supervision, now=now,
+              payload={"content": content, "supervision_id": sup.id})
+    return sup
+
+
+def do_close(db: Session, *, sup: Supervision, order: Order, actor: Actor, note: str | None,
+             now: datetime) -> Supervision:
+    """The supervisor accepts the answer (or drops the notice): recorded on the timeline as a comment."""
+    _require_supervisor(actor)
+    if sup.state == "closed":
+        raise Conflict("supervision_closed", "该督办已办结", "this supervision is already closed")
+    label = LEVELS[sup.level]
+    do_action(db, order=order, actor=actor, action=Action.comment, now=now,
+              payload={"note": f"{label}办结：{(note or '').strip() or '同意回复'}"})
+    sup.state, sup.closed_at = "closed", now
+    return sup
+
+
+def do_flag_overdue(db: Session, *, sup_id: int, now: datetime) -> bool:
+    """The sweep marks an unanswered notice overdue: once, whatever the number of workers."""
+    res = db.execute(update(Supervision).where(Supervision.id == sup_id, Supervision.state == "open",
+                                               Supervision.respond_by < now).values(state="overdue")
+                     .execution_options(synchronize_session=False))
+    if res.rowcount != 1:
+        return False
+    sup = db.get(Supervision, sup_id)
+    assert sup is not None
+    db.refresh(sup)
+    order = db.get(Order, sup.order_id)
+    db.add(AuditLog(at=now, actor_id=None, actor_label="系统", action="supervision.overdue",
+                    entity="supervision", entity_id=str(sup.id),
+                    data={"order": order.number if order else None, "respond_by": sup.respond_by.isoformat()}))
+    unit = db.get(Unit, sup.unit_id) if sup.unit_id else None
+    for r in ([f"unit:{unit.code}", f"leaders:{unit.code}"] if unit else []) + ["role:supervisor"]:
+        notify(db, topic="supervision.overdue", recipient=r, order=order,
+               payload={"supervision_id": sup.id, "level": sup.level, "respond_by": sup.respond_by.isoformat()},
+               dedupe_key=f"sup-overdue:{sup.id}:{r}")
+    return True
+
+
+def do_create_accountability(db: Session, *, actor: Actor, data: dict[str, Any], now: datetime) -> Accountability:
+    """问责: a supervisor records a finding against a unit and people, with its outcome; audited."""
+    _require_supervisor(actor)
+    code = str(data.get("unit") or "").strip()
+    unit = db.scalar(select(Unit).where(Unit.code == code)) if code else None
+    if unit is None:
+        raise BadRequest("unknown_unit", f"未知单位：{code}", f"unknown unit: {code}", field="unit")
+    outcome = data.get("outcome")
+    if outcome not in OUTCOMES:
+        raise BadRequest("bad_outcome", "请选择问责方式（约谈、通报批评、诫勉等）",
+                         "outcome must be one of " + ", ".join(OUTCOMES), field="outcome")
+    finding = text(data, "finding", "问责事由", min_len=5)
+    people: list[dict[str, Any]] = []
+    for raw in data.get("people") or []:
+        entry = raw if isinstance(raw, dict) else {"name": str(raw)}
+        username = str(entry.get("username") or "").strip()
+        if username:
+            user = db.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise BadRequest("unknown_user", f"未知用户：{username}", f"unknown user: {username}",
+                                 field="people")
+            people.append({"user_id": user.id, "username": user.username, "name": user.name})
+        elif str(entry.get("name") or "").strip():
+            people.append({"name": str(entry["name"]).strip()[:64]})
+    if not people:
+        raise BadRequest("people_required", "请填写被问责人员", "name at least one person", field="people")
+    numbers = [str(n).strip() for n in data.get("order_numbers") or [] if str(n).strip()]
+    orders = []
+    for n in dict.fromkeys(numbers):
+        o = db.scalar(select(Order).where(Order.number == n))
+        if o is None:
+            raise NotFound("order_not_found", f"找不到工单：{n}", f"order not found: {n}")
+        orders.append(o)
+    decided_at = data.get("decided_at") or now
+    if isinstance(decided_at, datetime) and decided_at.tzinfo is None:
+        raise BadRequest("bad_decided_at", "决定时间须带时区", "decided_at needs a timezone", field="decided_at")
+    rec = Accountability(unit_id=unit.id, people=people, finding=finding, outcome=outcome,
+                         note=(data.get("note") or None), decided_by_id=actor.user_id, decided_at=decided_at,
+                         created_at=now,
+                         order_links=[AccountabilityOrder(order_id=o.id, order_number=o.number) for o in orders])
+    db.add(rec)
+    db.flush()
+    db.add(AuditLog(at=now, actor_id=actor.user_id, actor_label=actor.label, action="accountability.create",
+                    entity="accountability", entity_id=str(rec.id),
+                    data={"unit": unit.code, "outcome": outcome, "people": people,
+                          "orders": [o.number for o in orders]}))
+    notify(db, topic="accountability.decided", recipient=f"leaders:{unit.code}",
+           payload={"accountability_id": rec.id, "outcome": outcome, "finding": finding[:200]},
+           dedupe_key=f"accountability:{rec.id}")
+    return rec

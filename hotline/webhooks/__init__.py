@@ -1,0 +1,1 @@
+"""Webhooks: signed HTTP notifications of order events to subscribed systems."""

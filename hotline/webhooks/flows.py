@@ -1,0 +1,110 @@
+"""Writes for webhooks: managing subscriptions (audited) and queueing deliveries on order actions.
+
+``queue_deliveries`` is an ``@on_action(Action.any)`` hook: it runs inside the
+order action's transaction, so a delivery is queued if and only if the change
+commits.  The body carries the event, the order number and status and the time —
+never the citizen's name, phone, address or the demand text.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.errors import BadRequest, NotFound
+from hotline.orders.enums import STATUS_ZH, Action, Status
+from hotline.orders.flows import Actor, on_action
+from hotline.orders.models import Order, OrderEvent
+from hotline.org.models import AuditLog, User
+from hotline.outbox.models import OutboxMessage
+from hotline.webhooks.models import WebhookSubscription
+
+VALID_EVENTS = {a.value for a in Action if a != Action.any}
+
+
+def _audit(db: Session, user: User | None, action: str, sub: WebhookSubscription, data: dict[str, Any]) -> None:
+    db.add(AuditLog(actor_id=user.id if user else None, actor_label=user.username if user else "cli",
+                    action=action, entity="webhook", entity_id=str(sub.id), data=data))
+
+
+def _events(events: list[str]) -> list[str]:
+    out = []
+    for e in events or ["*"]:
+        e = e.strip().removeprefix("order.")
+        if e != "*" and e not in VALID_EVENTS:
+            raise BadRequest("bad_event", f"未知事件：{e}", f"unknown event: {e}", field="events")
+        out.append(e)
+    return sorted(set(out)) or ["*"]
+
+
+def _url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
+        raise BadRequest("bad_url", "回调地址须为 http(s):// 开头的完整网址", "url must be an absolute http(s) URL",
+                         field="url")
+    return url.strip()
+
+
+def do_create_subscription(db: Session, *, user: User | None, name: str, url: str, events: list[str],
+                           secret: str | None = None) -> WebhookSubscription:
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 64:
+        raise BadRequest("name_required", "请填写名称（1至64字）", "name is required (1-64 characters)", field="name")
+    if secret is not None and not 16 <= len(secret) <= 128:
+        raise BadRequest("bad_secret", "密钥长度须为16至128个字符", "secret must be 16-128 characters", field="secret")
+    sub = WebhookSubscription(name=name, url=_url(url), events=_events(events),
+                              secret=secret or secrets.token_urlsafe(32), active=True,
+                              created_by_id=user.id if user else None)
+    db.add(sub)
+    db.flush()
+    _audit(db, user, "webhook.create", sub, {"url": sub.url, "events": sub.events})
+    return sub
+
+
+def do_set_active(db: Session, *, user: User | None, sub_id: int, active: bool) -> WebhookSubscription:
+    sub = db.get(WebhookSubscription, sub_id)
+    if sub is None:
+        raise NotFound("webhook_not_found", "找不到该订阅", "subscription not found")
+    sub.active = active
+    _audit(db, user, "webhook.enable" if active else "webhook.disable", sub, {})
+    return sub
+
+
+def do_delete_subscription(db: Session, *, user: User | None, sub_id: int) -> None:
+    sub = db.get(WebhookSubscription, sub_id)
+    if sub is None:
+        raise NotFound("webhook_not_found", "找不到该订阅", "subscription not found")
+    _audit(db, user, "webhook.delete", sub, {"url": sub.url})
+    db.delete(sub)
+
+
+def event_body(order: Order, event: OrderEvent, now: datetime) -> dict[str, Any]:
+    """What a subscriber receives: no personal data of the citizen."""
+    return {
+        "id": f"evt_{event.id}", "event": f"order.{event.action}", "action": event.action,
+        "occurred_at": now.isoformat(),
+        "order": {"number": order.number, "status": order.status,
+                  "status_label": STATUS_ZH[Status(order.status)], "from_status": event.from_status,
+                  "kind": order.kind, "channel": order.channel, "category_code": order.category_code,
+                  "lead_unit": order.lead_unit.code if order.lead_unit else None,
+                  "due_at": order.due_at.isoformat() if order.due_at else None},
+    }
+
+
+@on_action(Action.any)
+def queue_deliveries(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+    subs = db.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True))).all()
+    body: dict[str, Any] | None = None
+    for sub in subs:
+        if "*" not in sub.events and event.action not in sub.events:
+            continue
+        body = body or event_body(order, event, now)
+        db.add(OutboxMessage(topic=f"webhook.order.{event.action}", channel="webhook",
+                             recipient=f"webhook:{sub.id}", order_id=order.id,
+                             payload={"subscription_id": sub.id, "body": body},
+                             dedupe_key=f"webhook:{sub.id}:{event.id}", created_at=now, next_attempt_at=now))

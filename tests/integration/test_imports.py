@@ -1,0 +1,168 @@
+"""Import of historical orders (a Chinese CSV, an xlsx, the NYC sample through a mapping file):
+validation report, back-dated timelines to the final state, idempotent re-runs; and the export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import hotline.imports
+from hotline.imports.flows import do_import
+from hotline.imports.mapping import parse_mapping
+from hotline.imports.reader import read_table
+from hotline.orders.models import Order, OrderEvent
+from hotline.outbox.models import OutboxMessage
+from tests.conftest import SHARED_DATA, login
+from tests.integration.helpers import create
+
+EXAMPLES = Path(hotline.imports.__file__).parent / "examples"
+HEADER = ["原工单编号", "标题", "诉求内容", "诉求类型", "分类代码", "受理时间", "来电号码", "诉求人", "事发地址",
+          "承办单位", "工单状态", "答复内容", "办结时间"]
+ROWS = [
+    ["LEG-0001", "路灯不亮", "新华路12号门口路灯连续三晚不亮，影响出行安全。", "投诉", "010101", "2024-03-01 09:15",
+     "13912340001", "王芳", "东城区新华路12号", "市城管局", "已归档", "经核查，路灯线路故障，已于3月2日修复。", "2024-03-02 16:40"],
+    ["LEG-0002", "物业费咨询", "咨询小区物业费收费标准是否经过备案，物业公司涨价是否合规。", "咨询", "010201",
+     "2024/03/05 10:00", "0571-88886666", "", "", "市住建局", "办理中", "", ""],
+    ["LEG-0003", "占道经营", "桃源社区门口晚上有摊贩占道经营，噪音大。", "投诉", "", "2024-03-06 20:00",
+     "13912340003", "", "", "市城管局", "待派单", "", ""],
+    ["LEG-0004", "时间错", "这一行的受理时间写错了，无法识别。", "投诉", "010101", "去年春天", "13912340004", "", "",
+     "市城管局", "已归档", "已处理完毕，请知悉。谢谢。", "2024-03-02 16:40"],
+    ["LEG-0005", "单位未知", "这一行的承办单位不在对照表里，应当报错。", "外星诉求", "010101", "2024-03-07 08:00",
+     "1391234", "", "", "市外星局", "已归档", "已处理完毕，请知悉。谢谢。", "2024-03-08 08:00"],
+]
+
+
+def legacy_csv(encoding: str = "utf-8-sig") -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(HEADER)
+    w.writerows(ROWS)
+    return buf.getvalue().encode(encoding)
+
+
+def mapping():  # type: ignore[no-untyped-def]
+    return parse_mapping((EXAMPLES / "qingyang_legacy.yaml").read_text(encoding="utf-8"))
+
+
+def test_chinese_csv_validate_then_import_then_rerun(db: Session) -> None:
+    headers, rows = read_table(legacy_csv("gb18030"), "legacy.csv")  # GBK files are read too
+    assert headers == HEADER and len(rows) == 5
+    dry = do_import(db, mapping=mapping(), rows=rows, user=None, filename="legacy.csv", dry_run=True)
+    assert (dry["ok"], dry["error"], dry["imported"]) == (3, 2, 0)
+    errs = {r["line"]: r["messages"] for r in dry["rows"] if r["status"] == "error"}
+    assert any("受理时间" in m["zh"] and "created_at" in m["en"] for m in errs[5])
+    fields = {m["en"].split(":")[0] for m in errs[6]}
+    assert {"kind", "lead_unit", "phone"} <= fields
+    assert db.scalar(select(func.count(Order.id)).where(Order.external_id.like("LEG-%"))) == 0
+
+    report = do_import(db, mapping=mapping(), rows=rows, user=None, filename="legacy.csv")
+    assert (report["imported"], report["error"]) == (3, 2)
+    o1 = db.scalar(select(Order).where(Order.external_id == "LEG-0001"))
+    assert o1.channel == "import" and o1.status == "closed" and o1.lead_unit.code == "dept-chengguan"
+    assert o1.category_code == "010101" and o1.kind == "complaint"
+    assert o1.created_at == datetime(2024, 3, 1, 1, 15, tzinfo=UTC)
+    assert o1.closed_at == datetime(2024, 3, 2, 8, 40, tzinfo=UTC)
+    actions = [e.action for e in db.scalars(select(OrderEvent).where(OrderEvent.order_id == o1.id)
+                                            .order_by(OrderEvent.id))]
+    assert actions == ["create", "dispatch", "sign", "reply", "complete", "close"]
+    assert o1.replies[0].content.startswith("经核查")
+    o2 = db.scalar(select(Order).where(Order.external_id == "LEG-0002"))
+    assert o2.status == "in_progress" and o2.citizen_phone == "0571-88886666"
+    assert db.scalar(select(Order).where(Order.external_id == "LEG-0003")).status == "received"
+    pending = db.scalars(select(OutboxMessage).where(OutboxMessage.order_id == o1.id,
+                                                     OutboxMessage.state == "pending")).all()
+    assert pending == []  # no SMS about a case closed long ago
+
+    again = do_import(db, mapping=mapping(), rows=rows, user=None, filename="legacy.csv")
+    assert (again["imported"], again["skipped"]) == (0, 3)
+    assert db.scalar(select(func.count(Order.id)).where(Order.external_id.like("LEG-%"))) == 3
+
+
+def test_xlsx_through_the_console_page(client: TestClient, db: Session) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    for r in ROWS[:2]:
+        row = list(r)
+        row[5] = datetime.strptime(r[5].replace("/", "-"), "%Y-%m-%d %H:%M")  # noqa: DTZ007 - Excel dates are naive
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    csrf = login(client, "admin", db=db)
+    r = client.post("/imports/upload", data={"csrf_token": csrf}, follow_redirects=False,
+                    files={"file": ("legacy.xlsx", buf.getvalue(), "application/vnd.ms-excel")})
+    assert r.status_code == 303, r.text
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200 and "列映射" in page.text and "原工单编号" in page.text
+    form = {"csrf_token": csrf, "extra": (EXAMPLES / "qingyang_legacy.yaml").read_text(encoding="utf-8")
+            .split("values:", 1)[1].join(["values:", ""])}
+    for fld, col in mapping().fields.items():
+        form[f"col_{fld}"] = col
+    form["col_external_id"] = "原工单编号"
+    checked = client.post(r.headers["location"], data={**form, "mode": "validate"})
+    assert checked.status_code == 200 and 'id="rep-ok">2<' in checked.text
+    done = client.post(r.headers["location"], data={**form, "mode": "run"})
+    assert 'id="rep-imported">2<' in done.text
+    assert db.scalar(select(Order).where(Order.external_id == "LEG-0001")).status == "closed"
+    again = client.post(r.headers["location"], data={**form, "mode": "run"})
+    assert 'id="rep-skipped">2<' in again.text
+    bad = client.post("/imports/upload", data={"csrf_token": csrf},
+                      files={"file": ("x.txt", b"hello", "text/plain")})
+    assert bad.status_code == 422
+    client.cookies.clear()
+    login(client, "dispatcher", db=db)
+    assert client.get("/imports").status_code == 403
+
+
+def test_nyc_sample_through_a_mapping_file(db: Session) -> None:
+    path = SHARED_DATA / "nyc311_sample.csv"
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    headers, rows = read_table(path.read_bytes(), path.name)
+    assert len(headers) == 41 and len(rows) == 1000
+    m = parse_mapping((EXAMPLES / "nyc311.yaml").read_text(encoding="utf-8"))
+    rows = rows[:300]  # enough to cover every status and agency mapping; the full file is the same code path
+    report = do_import(db, mapping=m, rows=rows, user=None, filename=path.name)
+    errors = [r for r in report["rows"] if r["status"] == "error"]
+    # the real data has a few records closed before they were created: reported, not imported
+    assert all(m["field"] == "closed_at" for r in errors for m in r["messages"]), errors[:3]
+    assert report["imported"] == 300 - len(errors) and len(errors) < 10
+    closed = db.scalars(select(Order).where(Order.channel == "import", Order.status == "closed")).all()
+    assert len(closed) >= 250 and all(o.lead_unit is not None and o.category_code for o in closed)
+    lamp = db.scalar(select(Order).where(Order.external_id == rows[0]["Unique Key"]))
+    assert lamp.created_at.year == 2018
+    assert do_import(db, mapping=m, rows=rows, user=None, filename=path.name)["skipped"] == 300 - len(errors)
+
+
+def test_export_csv_and_xlsx_masked_for_the_viewer(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.helpers import ok
+
+    n = create(client, as_user("operator1"), title="=HYPERLINK(\"x\")注入")["number"]
+    disp = as_user("dispatcher")
+    ok(client, disp, n, "dispatch", lead_unit="dept-chengguan",
+       category_code=next(c["code"] for c in client.get("/api/v1/categories", headers=disp).json()
+                          if c["level"] == 3))
+    r = client.get("/api/v1/exports/orders.csv", headers=as_user("dispatcher"), params={"q": n})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    text = r.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == "工单编号" and rows[1][0] == n and "13912345678" in text
+    assert rows[1][5].startswith("'=")  # formula injection defused
+    unit = client.get("/api/v1/exports/orders.csv", headers=as_user("cg_handler"), params={"q": n})
+    assert "13912345678" not in unit.text and "139****5678" in unit.content.decode("utf-8-sig")
+    x = client.get("/api/v1/exports/orders.xlsx", headers=as_user("cg_handler"), params={"channel": "phone"})
+    ws = load_workbook(io.BytesIO(x.content)).active
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert values[0][0] == "工单编号" and n in [v[0] for v in values[1:]]
+    assert all("13912345678" not in str(v) for v in values)
+    assert client.get("/api/v1/exports/orders.pdf", headers=disp).status_code == 404
+    assert client.get("/api/v1/exports/orders.csv", headers=as_user("xinhua_handler"),
+                      params={"q": n}).content.decode("utf-8-sig").count("\n") == 1  # header only: not theirs
