@@ -38,7 +38,7 @@ def _admin(url: str, sql: str) -> None:
     eng.dispose()
 
 
-def build(url: str, n: int) -> None:
+def build(url: str, n: int, every: int = 10) -> None:
     _admin(url, 'drop database if exists "{db}"')
     _admin(url, 'create database "{db}"')
     os.environ["HOTLINE_DATABASE_URL"] = url
@@ -59,23 +59,24 @@ def build(url: str, n: int) -> None:
                 pending_extension, via_subcentre, deadline_uncertain, first_contact_resolved, return_count,
                 redispatch_count, reopen_count, extension_count, version, lead_unit_id, sla_policy,
                 created_at, updated_at, first_dispatched_at, dispatched_at, clock_started_at,
-                sign_due_at, reply_due_at, due_at, signed_at, replied_at)
+                sign_due_at, reply_due_at, due_at, warn_at, signed_at, replied_at)
             select 'B' || lpad(g::text, 9, '0'), 'phone', 'complaint', '基准测试工单' || g, '基准测试内容',
-                   case when g % 20 = 0 then 'replied' else 'in_progress' end, 'normal',
+                   case when g % (2 * :every) = 0 then 'replied' else 'in_progress' end, 'normal',
                    false, false, false, false, false, false, 0, 0, 0, 0, 1,
                    (select array_agg(id order by id) from units where type in ('department','street','enterprise'))
                        [1 + g % (select count(*) from units where type in ('department','street','enterprise'))],
-                   'ordinary', st, st, st, st, st, st + interval '2 hours', due, due, st + interval '1 hour',
-                   case when g % 20 = 0 then :now - interval '2 days' end
+                   'ordinary', st, st, st, st, st, st + interval '2 hours', due, due,
+                   st + (due - st) * 0.75, st + interval '1 hour',
+                   case when g % (2 * :every) = 0 then :now - interval '2 days' end
             from (select g,
-                    case when g % 20 = 0 then :now - interval '6 days'           -- 5 %: overdue
-                         when g % 10 = 1 then :now - interval '5 days'           -- 10 %: due soon
+                    case when g % (2 * :every) = 0 then :now - interval '6 days'  -- 1/(2·every): overdue
+                         when g % :every = 1 then :now - interval '5 days'          -- 1/every: due soon
                          else :now - interval '1 hour' - (g % 50) * interval '1 minute' end as st,
-                    case when g % 20 = 0 then :now - interval '1 day'
-                         when g % 10 = 1 then :now + interval '3 hours'
+                    case when g % (2 * :every) = 0 then :now - interval '1 day'
+                         when g % :every = 1 then :now + interval '3 hours'
                          else :now + interval '5 days' end as due
                   from generate_series(1, :n) g) x
-        """), {"n": n, "now": NOW})
+        """), {"n": n, "now": NOW, "every": every})
         c.execute(text("analyze"))
     print(f"inserted {n:,} orders in {time.perf_counter() - t0:.1f} s")
 
@@ -84,10 +85,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, default=1_000_000)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--crossing-every", type=int, default=10,
+                    help="1 order in N is due soon and 1 in 2N overdue (10 → 10 %% and 5 %%)")
     args = ap.parse_args()
     import sqlalchemy
 
-    build(URL, args.orders)
+    build(URL, args.orders, args.crossing_every)
     from hotline import db as dbmod
     from hotline.sla.sweep import sweep
 

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     auto_dispatch_threshold: float = Field(
         0.85, description="Orders whose routing confidence is at least this are dispatched automatically"
     )
+    public_base_url: str = Field(
+        "", description="Public address of the server, e.g. https://12345.example.gov.cn (makes SMS links absolute)")
     host: str = "127.0.0.1"
     port: int = 8000
 

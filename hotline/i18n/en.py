@@ -280,4 +280,5 @@ EN: dict[str, str] = {
     "分钟": "min",
     "剩余": "left:",
     "已超期": "overdue by",
+    "诉求人不接受回访": "The citizen declines a callback",
 }

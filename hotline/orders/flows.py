@@ -291,7 +291,10 @@ def do_action(db: Session, *, order: Order, actor: Actor, action: Action, payloa
     # The state machine moves first (its guards see the order as it was); the handler then
     # does the side data.  If the handler refuses, the caller rolls the whole action back.
     lifecycle.transition(order, action, actor.role, now=now)
+    due_before = (order.clock_started_at, order.due_at, order.sla_policy)
     note, unit, data = _HANDLERS[action](db, order, actor, payload, now)
+    if (order.clock_started_at, order.due_at, order.sla_policy) != due_before:
+        order.warn_at = sla.warn_time(order)  # the deadline moved: so does the yellow light
     order.updated_at = now  # always an UPDATE, so the version moves even when the status does not
     ev = _event(db, order, actor, action, now=now, before=before, note=note, unit=unit, data=data)
     flush_or_conflict(db)

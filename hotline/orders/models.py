@@ -45,6 +45,7 @@ class Order(Base):
     reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the light turns yellow (sla)
     sla_policy: Mapped[str | None] = mapped_column(String(64))
     deadline_uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -88,6 +89,7 @@ class Order(Base):
         Index("ix_orders_status_due", "status", "due_at"),
         Index("ix_orders_status_sign_due", "status", "sign_due_at"),
         Index("ix_orders_status_reply_due", "status", "reply_due_at"),
+        Index("ix_orders_status_warn", "status", "warn_at"),
         Index("ix_orders_lead_status", "lead_unit_id", "status"),
     )
 

@@ -230,3 +230,28 @@ def light(
     if total <= timedelta(0):
         return TrafficLight.yellow
     return TrafficLight.yellow if used / total >= due_soon_ratio else TrafficLight.green
+
+
+def warn_at(
+    started_at: datetime,
+    due_at: datetime,
+    due_soon_ratio: float,
+    *,
+    cal: WorkCalendar | None = None,
+    unit: LimitUnit | None = None,
+) -> datetime:
+    """The instant the light turns yellow: ``due_soon_ratio`` of the time used.
+
+    Stored on the order when its deadline is set, so the sweep finds orders turning
+    yellow with an indexed ``warn_at <= now`` instead of computing every open order's
+    share of time.  Measured in working time for working limits, as ``light`` does.
+    """
+    require_aware(started_at, "started_at")
+    require_aware(due_at, "due_at")
+    if due_at <= started_at:
+        return due_at
+    if cal is not None and unit is not None and unit.is_working:
+        total = cal.working_time_between(started_at, due_at)
+        if total > timedelta(0):
+            return min(due_at, cal.add_working_time(started_at, total * due_soon_ratio).at)
+    return started_at + (due_at - started_at) * due_soon_ratio

@@ -72,3 +72,15 @@ def resume_after_pause(due_at: datetime, paused_at: datetime, resumed_at: dateti
 def extension_limits() -> ExtensionLimits:
     cfg, _ = bound()
     return ExtensionLimits(max_days=cfg.extension.max_working_days, max_times=cfg.extension.max_times)
+
+
+def warn_time(order: Order) -> datetime | None:
+    """When this order's light turns yellow (None while its clock is not running)."""
+    if order.due_at is None or order.clock_started_at is None:
+        return None
+    from hotline.sla.policy import warn_at
+    from hotline.sla.sweep import limit_unit
+
+    cfg, cal = bound()
+    return warn_at(order.clock_started_at, order.due_at, cfg.due_soon_ratio, cal=cal,
+                   unit=limit_unit(cfg, order.sla_policy))

@@ -18,9 +18,10 @@ A moved deadline (extension, resume) is a new key and may raise again.
 
 Cheap: each kind is one indexed query for candidates (``status`` + deadline
 range, anti-joined with the alerts already raised), walked by id in batches,
-each batch in its own transaction.  Only the yellow test needs Python (the
-working-time share); the query bounds it to orders due within a horizon that
-no yellow order can be outside of.  On PostgreSQL the candidate rows are
+each batch in its own transaction.  Yellow candidates come from ``warn_at``, the
+instant the light turns yellow, stored when the deadline is set, so a steady-state
+sweep over a million open orders touches only the few that crossed since the last
+one; the exact working-time test then confirms each.  On PostgreSQL the candidate rows are
 locked ``FOR UPDATE SKIP LOCKED``, so several workers split the work.
 
 Also: unanswered supervision notices past their respond-by date are flagged
@@ -30,7 +31,6 @@ Also: unanswered supervision notices past their respond-by date are flagged
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -101,39 +101,12 @@ def limit_unit(cfg: SlaConfig, policy_name: str | None) -> LimitUnit | None:
         return None
 
 
-def yellow_horizon(cfg: SlaConfig, now: datetime) -> datetime:
-    """No order due after this instant can be yellow at ``now``.
-
-    A yellow order has at most (1 - ratio) of its total time left.  Its total is
-    at most the longest limit plus the most extension days, so the time left is
-    at most that share of it, counted in working time (then the horizon is the
-    end of that many working days, plus one) or natural time.
-    """
-    _, cal = bound()
-    share = 1 - cfg.due_soon_ratio
-    limits = [p.complete_within for p in cfg.policies] + ([cfg.reopen] if cfg.reopen else [])
-    ext_days = cfg.extension.max_working_days * cfg.extension.max_times
-    work_minutes = 0.0
-    natural = timedelta(0)
-    per_day = cal.minutes_per_day
-    for lim in limits:
-        if lim.unit == LimitUnit.working_days:
-            work_minutes = max(work_minutes, (lim.amount + 1 + ext_days) * per_day)
-        elif lim.unit == LimitUnit.working_hours:
-            work_minutes = max(work_minutes, lim.amount * 60 + ext_days * per_day)
-        else:
-            natural = max(natural, lim.natural_delta() + timedelta(days=2 * ext_days))
-    days = math.ceil(share * work_minutes / per_day) + 1
-    return max(cal.add_working_days(now, days).at, now + share * natural)
-
-
-def _candidates(kind: _Kind, *, now: datetime, after: int, limit: int,
-                horizon: datetime | None) -> Any:
+def _candidates(kind: _Kind, *, now: datetime, after: int, limit: int) -> Any:
     col = kind.column
     conds: list[ColumnElement[bool]] = [Order.status.in_(kind.statuses), col.is_not(None), Order.id > after]
     if kind.name == m.DUE_SOON:
-        assert horizon is not None
-        conds += [col >= now, col <= horizon, Order.clock_started_at.is_not(None)]
+        # warn_at is stored when the deadline is set (orders.flows): an indexed test, not a computation
+        conds += [Order.warn_at <= now, col >= now, Order.clock_started_at.is_not(None)]
     else:
         conds.append(col < now)
     already = exists().where(m.SlaAlert.order_id == Order.id, m.SlaAlert.kind == kind.name,
@@ -185,11 +158,11 @@ def _raise(db: Session, order: Order, kind: str, due_at: datetime, now: datetime
         return False
 
 
-def sweep_batch(db: Session, kind: _Kind, *, now: datetime, after: int, limit: int, stats: SweepStats,
-                horizon: datetime | None = None) -> int | None:
+def sweep_batch(db: Session, kind: _Kind, *, now: datetime, after: int, limit: int,
+                stats: SweepStats) -> int | None:
     """One batch of one kind, in the caller's transaction; returns the last id seen (None: no more)."""
     cfg, cal = bound()
-    rows = db.execute(_candidates(kind, now=now, after=after, limit=limit, horizon=horizon)).all()
+    rows = db.execute(_candidates(kind, now=now, after=after, limit=limit)).all()
     if not rows:
         return None
     pct: dict[int, int] = {}
@@ -250,15 +223,12 @@ def sweep(db: Session, *, now: datetime, batch_size: int = BATCH) -> SweepStats:
     """One full sweep; commits after every batch (``db`` is a plain session)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    cfg, _ = bound()
     stats = SweepStats()
-    horizon = yellow_horizon(cfg, now)
     # overdue first: an order both overdue and "due soon" gets the 督办, not a late 催办
     for kind in KIND_DEFS:
         after = 0
         while True:
-            last = sweep_batch(db, kind, now=now, after=after, limit=batch_size, stats=stats,
-                               horizon=horizon)
+            last = sweep_batch(db, kind, now=now, after=after, limit=batch_size, stats=stats)
             db.commit()
             if last is None:
                 break

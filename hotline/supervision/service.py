@@ -127,23 +127,18 @@ def board(db: Session, *, user: User, now: datetime, limit: int = 300) -> Board:
     Red is any passed deadline the unit still owes (sign, reply or complete);
     yellow is the complete deadline's light, computed like the sweep does.
     """
-    from hotline.sla.policy import TrafficLight, light
-    from hotline.sla.service import bound
-    from hotline.sla.sweep import BEFORE_REPLY, CLOCKED, limit_unit, yellow_horizon
+    from hotline.sla.sweep import BEFORE_REPLY, CLOCKED
 
-    cfg, cal = bound()
     scope = _by_unit(db, user, Order.lead_unit_id)
     red_cond = or_(Order.due_at < now,
                    and_(Order.status == "dispatched", Order.sign_due_at < now),
                    and_(Order.status.in_(BEFORE_REPLY), Order.reply_due_at < now))
     red = list(db.scalars(select(Order).where(Order.status.in_(CLOCKED), scope, red_cond)
                           .order_by(Order.due_at).limit(limit)).unique())
-    maybe = db.scalars(select(Order).where(
-        Order.status.in_(CLOCKED), scope, Order.due_at >= now, Order.due_at <= yellow_horizon(cfg, now),
-        Order.clock_started_at.is_not(None), ~red_cond).order_by(Order.due_at).limit(limit * 4)).unique()
-    yellow = [o for o in maybe
-              if light(now, o.clock_started_at, o.due_at, cfg.due_soon_ratio, cal=cal,
-                       unit=limit_unit(cfg, o.sla_policy)) == TrafficLight.yellow][:limit]
+    # warn_at is the instant the light turns yellow, stored with the deadline (sla.service.warn_time)
+    yellow = list(db.scalars(select(Order).where(
+        Order.status.in_(CLOCKED), scope, Order.due_at >= now, Order.warn_at <= now,
+        Order.clock_started_at.is_not(None), ~red_cond).order_by(Order.due_at).limit(limit)).unique())
     open_sups = list_supervisions(db, user=user, states=["open", "overdue"])
     by_order = {s.order_id: s for s, _ in open_sups}
     b = Board(open_supervisions=open_sups)

@@ -83,7 +83,7 @@ def intake_submit(
     citizen_phone: Annotated[str, Form()] = "", anonymous: Annotated[str, Form()] = "",
     confidential: Annotated[str, Form()] = "", address: Annotated[str, Form()] = "",
     territory_code: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
-    lead_unit: Annotated[str, Form(max_length=64)] = "",
+    lead_unit: Annotated[str, Form(max_length=64)] = "", no_callback: Annotated[str, Form()] = "",
 ) -> Response:
     cs.require_role(user, INTAKE_ROLES)
     typed = {"kind": kind, "title": title, "content": content, "channel": channel, "category_code": category_code,
@@ -91,6 +91,7 @@ def intake_submit(
              "address": address, "territory_code": territory_code, "note": note}
     values: dict[str, Any] = dict(typed)
     values["lead_unit"] = lead_unit
+    values["no_callback"] = bool(no_callback)
     values["anonymous"] = bool(anonymous)
     values["confidential"] = bool(confidential)
     data: dict[str, Any] = {k: v.strip() for k, v in typed.items() if v and v.strip()}
@@ -101,6 +102,10 @@ def intake_submit(
         return render(request, "intake.html", _form_ctx(db, values, field_errors(exc)), status_code=422)
     try:
         order = do_create_order(db, actor=Actor.of(user), data=body.model_dump(mode="json"))
+        if no_callback:
+            from hotline.callbacks.flows import do_opt_out
+
+            do_opt_out(db, order=order, actor=Actor.of(user), note="受理时诉求人表示不接受回访")
         if lead_unit.strip():  # the operator routes at first contact: intake and dispatch in one transaction
             do_action(db, order=order, actor=Actor.of(user), action=Action.dispatch,
                       payload={"lead_unit": lead_unit.strip(), "category_code": body.category_code})

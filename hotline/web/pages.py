@@ -46,10 +46,10 @@ HOME_BY_ROLE = {
     Role.dispatcher: "/queue",
     Role.unit_handler: "/inbox",
     Role.unit_leader: "/inbox",
-    Role.supervisor: "/orders?overdue=true",
-    Role.callback_agent: "/orders?status=completed",
+    Role.supervisor: "/supervision",
+    Role.callback_agent: "/callbacks",
     Role.admin: "/orders",
-    Role.leader: "/orders",
+    Role.leader: "/dashboard",
 }
 
 

@@ -88,8 +88,12 @@ def suggest(request: Request, db: SessionDep, user: PageUser,
             address: Annotated[str, Form(max_length=400)] = "", citizen_phone: Annotated[str, Form(max_length=40)] = "",
             kind: Annotated[str, Form(max_length=20)] = "", category_code: Annotated[str, Form(max_length=40)] = "",
             ) -> Any:
+    from hotline.errors import Forbidden
+    from hotline.org.scoping import is_centre
     from hotline.web.templating import render
 
+    if user.role not in ("operator", "dispatcher") or not is_centre(user):
+        raise Forbidden("intake_only", "仅热线中心受理人员可使用受理助手", "the intake assistant is for the centre's intake staff")
     draft = IntakeDraft(title=title.strip(), content=content.strip(), address=address.strip(),
                         phone=citizen_phone.strip(), kind=kind, category_code=category_code)
     return render(request, "partials/suggestions.html", {"sections": sections(db, user, draft), "draft": draft})

@@ -126,6 +126,12 @@ def test_accountability(client: TestClient, as_user, db: Session) -> None:  # ty
 # ---------------------------------------------------------------- console
 
 
+def warn_time(o):  # type: ignore[no-untyped-def]
+    from hotline.sla.service import warn_time as wt
+
+    return wt(o)
+
+
 def _make_red_and_yellow(client: TestClient, as_user, db: Session) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """Two orders whose clocks are set back: one overdue, one 90 % through its time (test data only)."""
     red, yellow = dispatched(client, as_user, "dept-chengguan"), dispatched(client, as_user, "dept-zhujian")
@@ -134,6 +140,7 @@ def _make_red_and_yellow(client: TestClient, as_user, db: Session) -> tuple[str,
                                (yellow, now - timedelta(days=30), now + timedelta(hours=2))):
         o = _order(db, number)
         o.clock_started_at, o.due_at, o.sign_due_at, o.reply_due_at = start, due, due, due
+        o.warn_at = warn_time(o)  # as the flows do whenever a deadline moves
     db.flush()
     return red, yellow
 

@@ -198,7 +198,7 @@ def test_city_file_does_not_define_sla_or_kpi_itself() -> None:
 
     raw = yaml.safe_load(DEMO_CITY.read_text(encoding="utf-8"))
     assert "sla" not in raw and "kpi" not in raw
-    assert raw["include"] == ["sla.yaml"]
+    assert raw["include"] == ["sla.yaml", "kpi.yaml"]
 
 
 # ── the demand generator ────────────────────────────────────────────────────

@@ -392,3 +392,16 @@ def test_cli_default_demo_city() -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "2026-10-10T23:59:59+08:00"
+
+
+def test_warn_at_is_where_the_light_turns_yellow(cal: WorkCalendar) -> None:
+    from hotline.sla.policy import warn_at
+
+    # natural time: 75 % of 4 hours after 08:00 is 11:00
+    assert warn_at(at(2026, 3, 2, 8), at(2026, 3, 2, 12), 0.75) == at(2026, 3, 2, 11)
+    # working days across National Day: dispatched Wed 30 Sep 16:00, due end of Sat 10 Oct (make-up day)
+    start, due = at(2026, 9, 30, 16), cal.add_working_days(at(2026, 9, 30, 16), 3).at
+    w = warn_at(start, due, 0.75, cal=cal, unit=LimitUnit.working_days)
+    assert light(w - timedelta(minutes=1), start, due, 0.75, cal=cal, unit=LimitUnit.working_days) == "green"
+    assert light(w + timedelta(minutes=1), start, due, 0.75, cal=cal, unit=LimitUnit.working_days) == "yellow"
+    assert cal.local_date(w) in (date(2026, 10, 9), date(2026, 10, 10))  # never on the holiday

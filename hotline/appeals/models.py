@@ -1,0 +1,44 @@
+"""A unit's request to the centre: appeal an evaluation, or have the demand designated unreasonable.
+
+Why one table for both: they share the life (filed by the lead unit with an
+explanation and evidence, reviewed by the centre with the caller's history at
+hand, accepted or rejected with a reason) and differ only in what an acceptance
+removes from the unit's rates — one evaluation, or the whole order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.db import Base, UTCDateTime, utcnow
+from hotline.orders.models import Order
+from hotline.org.models import Unit
+
+KINDS = ("appeal", "designation")  # 申诉 / 不合理诉求认定
+STATES = ("pending", "accepted", "rejected")
+
+
+class UnitRequest(Base):
+    __tablename__ = "unit_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluations.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    attachment_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+    order: Mapped[Order] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_unit_requests_kind_state", "kind", "state"),)

@@ -1,0 +1,94 @@
+"""Reads for appeals and designations: lists scoped to the viewer, the caller's history, the order panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.appeals.models import UnitRequest
+from hotline.city.schema import Role
+from hotline.errors import Forbidden, NotFound
+from hotline.orders.models import Order
+from hotline.org.models import User
+from hotline.org.scoping import is_centre, mask_phone, subtree_ids
+
+KIND_ZH = {"appeal": "申诉", "designation": "不合理诉求认定"}
+STATE_ZH = {"pending": "待审核", "accepted": "已采纳", "rejected": "已驳回"}
+
+
+def designated(db: Session, order_id: int) -> bool:
+    """Has the centre accepted that this order's demand is unreasonable?"""
+    return db.scalar(select(UnitRequest.id).where(
+        UnitRequest.order_id == order_id, UnitRequest.kind == "designation",
+        UnitRequest.state == "accepted").limit(1)) is not None
+
+
+def my_units(db: Session, user: User) -> list[int]:
+    if user.role == Role.unit_leader:
+        return subtree_ids(db, user.unit_id)
+    if user.role == Role.unit_handler:
+        return [user.unit_id]
+    return []
+
+
+def list_requests(db: Session, *, user: User, state: str | None = None, limit: int = 200) -> list[UnitRequest]:
+    """The centre sees every request; a unit sees its own (a leader: its subtree's)."""
+    stmt = select(UnitRequest).order_by(UnitRequest.filed_at.desc(), UnitRequest.id.desc()).limit(limit)
+    if state:
+        stmt = stmt.where(UnitRequest.state == state)
+    if not is_centre(user):
+        units = my_units(db, user)
+        if not units:
+            raise Forbidden("role_not_allowed", "您的角色无权查看申诉", "your role may not see appeals")
+        stmt = stmt.where(UnitRequest.unit_id.in_(units))
+    return list(db.scalars(stmt))
+
+
+def get_request(db: Session, *, request_id: int, user: User) -> UnitRequest:
+    req = db.get(UnitRequest, request_id)
+    if req is None or (not is_centre(user) and req.unit_id not in my_units(db, user)):
+        raise NotFound("request_not_found", "找不到该申请", "request not found")
+    return req
+
+
+def caller_history(db: Session, *, order: Order, user: User, limit: int = 100) -> list[dict[str, Any]]:
+    """Every order from the same phone number: centre only (the unit must not learn who else called)."""
+    if not is_centre(user):
+        raise Forbidden("centre_only", "诉求人历史仅热线中心可查看", "only the centre sees the caller's history")
+    if not order.citizen_phone:
+        return []
+    rows = db.scalars(select(Order).where(Order.citizen_phone == order.citizen_phone)
+                      .order_by(Order.created_at.desc()).limit(limit))
+    return [{"number": o.number, "title": o.title, "status": o.status, "kind": o.kind,
+             "created_at": o.created_at, "lead_unit": o.lead_unit.name if o.lead_unit else None,
+             "this": o.id == order.id} for o in rows]
+
+
+def present(req: UnitRequest, user: User) -> dict[str, Any]:
+    o = req.order
+    return {
+        "id": req.id, "kind": req.kind, "kind_label": KIND_ZH[req.kind], "state": req.state,
+        "state_label": STATE_ZH[req.state], "order_number": o.number, "order_title": o.title,
+        "unit": {"code": req.unit.code, "name": req.unit.name}, "evaluation_id": req.evaluation_id,
+        "reason": req.reason, "attachment_ids": req.attachment_ids or [], "filed_at": req.filed_at,
+        "decided_at": req.decided_at, "decision_note": req.decision_note,
+        "citizen_phone": o.citizen_phone if is_centre(user) else mask_phone(o.citizen_phone),
+    }
+
+
+def order_panel(db: Session, *, order: Order, user: User) -> dict[str, Any]:
+    """What the order page shows: evaluations (and whether excluded) and the unit's requests."""
+    from hotline.callbacks.models import CallbackTask, Evaluation
+
+    evals = list(db.scalars(select(Evaluation).where(Evaluation.order_id == order.id).order_by(Evaluation.id)))
+    reqs = list(db.scalars(select(UnitRequest).where(UnitRequest.order_id == order.id).order_by(UnitRequest.id)))
+    tasks = list(db.scalars(select(CallbackTask).where(CallbackTask.order_id == order.id).order_by(CallbackTask.id)))
+    mine = set(my_units(db, user))
+    return {
+        "order": order, "designated": any(r.kind == "designation" and r.state == "accepted" for r in reqs),
+        "evaluations": evals, "requests": [present(r, user) for r in reqs], "tasks": tasks,
+        "can_file": bool(mine) and any(a.role == "lead" and a.unit_id in mine for a in order.assignments),
+        "is_centre": is_centre(user),
+    }

@@ -1,0 +1,100 @@
+"""Console pages for callbacks (/callbacks) and the public self-rating page (/rate/{token}).
+
+The rating page needs no login: the signed token is the permission (links.py).
+Form posts follow the console's pattern: do_* then commit_or_conflict, then redirect.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from hotline.callbacks import flows, service
+from hotline.callbacks.links import read_token
+from hotline.callbacks.models import Evaluation
+from hotline.errors import AppError
+from hotline.kpi.settings import kpi_settings
+from hotline.orders.flows import Actor, commit_or_conflict
+from hotline.org.deps import SessionDep
+from hotline.web.nav import nav_item
+from hotline.web.pages import PageUser
+from hotline.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+nav_item("回访", "/callbacks", roles={"callback_agent", "dispatcher", "supervisor"}, order=40)
+
+
+@router.get("/callbacks")
+def queue_page(request: Request, db: SessionDep, user: PageUser) -> Response:
+    service.require_centre(user)
+    q = service.queue(db)
+    return render(request, "callbacks_queue.html", {
+        "sections": [(k, [service.present(t) for t in q[k]]) for k in ("due", "review", "upcoming")],
+        "sat_labels": flows.SAT_ZH, "can_call": user.role == "callback_agent",
+        "can_review": user.role in ("dispatcher", "supervisor"),
+    })
+
+
+def _bool(v: str | None) -> bool | None:
+    return {"true": True, "false": False}.get((v or "").lower())
+
+
+@router.post("/callbacks/{task_id}/call")
+def record_call(request: Request, task_id: int, db: SessionDep, user: PageUser,
+                reached: Annotated[str, Form()] = "", solved: Annotated[str, Form()] = "",
+                satisfaction: Annotated[str, Form()] = "", comment: Annotated[str, Form(max_length=2000)] = ""
+                ) -> Response:
+    service.require_centre(user)
+    task = service.get_task(db, task_id)
+    flows.do_record_call(db, task=task, actor=Actor.of(user), payload={
+        "reached": _bool(reached), "solved": _bool(solved), "satisfaction": satisfaction or None,
+        "comment": comment})
+    commit_or_conflict(db)
+    return RedirectResponse("/callbacks", status_code=303)
+
+
+@router.post("/callbacks/{task_id}/review")
+def review(request: Request, task_id: int, db: SessionDep, user: PageUser,
+           decision: Annotated[str, Form()] = "", reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    service.require_centre(user)
+    task = service.get_task(db, task_id)
+    flows.do_review(db, task=task, actor=Actor.of(user), decision=decision, reason=reason)
+    commit_or_conflict(db)
+    return RedirectResponse("/callbacks", status_code=303)
+
+
+def _rate_ctx(db: SessionDep, token: str) -> dict[str, Any]:
+    task = service.get_task(db, read_token(token, max_age_days=kpi_settings().callback.rating_link_days))
+    rated = db.query(Evaluation).filter(Evaluation.task_id == task.id).first()
+    return {"task": task, "order": task.order, "token": token, "rated": rated,
+            "open": task.state == "pending" and task.order.status == "completed", "sat_labels": flows.SAT_ZH}
+
+
+@router.get("/rate/{token}")
+def rate_form(request: Request, token: str, db: SessionDep) -> Response:
+    try:
+        return render(request, "callbacks_rate.html", _rate_ctx(db, token))
+    except AppError as exc:
+        return render(request, "callbacks_rate.html", {"error": exc}, status_code=exc.status_code)
+
+
+@router.post("/rate/{token}")
+def rate_submit(request: Request, token: str, db: SessionDep, solved: Annotated[str, Form()] = "",
+                satisfaction: Annotated[str, Form()] = "", comment: Annotated[str, Form(max_length=500)] = ""
+                ) -> Response:
+    try:
+        ctx = _rate_ctx(db, token)
+        flows.do_self_rate(db, task=ctx["task"], payload={
+            "solved": _bool(solved), "satisfaction": satisfaction or None, "comment": comment})
+        commit_or_conflict(db)
+    except AppError as exc:
+        db.rollback()
+        ctx = {"error": exc}
+        try:
+            ctx = {**_rate_ctx(db, token), "error": exc}
+        except AppError:
+            pass
+        return render(request, "callbacks_rate.html", ctx, status_code=exc.status_code)
+    return render(request, "callbacks_rate.html", {"thanks": True})

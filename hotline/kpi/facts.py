@@ -1,0 +1,41 @@
+"""Hooks that record each lead assignment's sign and completion limits (see ``models.py``).
+
+They run in the order's own transaction after dispatch, redispatch, reopen, an
+approved extension and a resume, so the table can never disagree with the order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from hotline.kpi.models import AssignmentLimit
+from hotline.orders.enums import Action
+from hotline.orders.flows import Actor, on_action
+from hotline.orders.models import Order, OrderEvent
+
+
+def _lead(order: Order):  # type: ignore[no-untyped-def]
+    return next((a for a in order.active_assignments() if a.role == "lead"), None)
+
+
+@on_action(Action.dispatch, Action.subdispatch, Action.redispatch, Action.reopen)
+def record_limits(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+    lead = _lead(order)
+    if lead is None or lead.id is None:
+        return
+    row = db.get(AssignmentLimit, lead.id)
+    if row is None:
+        row = AssignmentLimit(assignment_id=lead.id, order_id=order.id, unit_id=lead.unit_id,
+                              assigned_at=lead.assigned_at)
+        db.add(row)
+    row.sign_due_at, row.due_at = order.sign_due_at, order.due_at
+
+
+@on_action(Action.approve_extension, Action.resume)
+def move_due(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+    lead = _lead(order)
+    row = db.get(AssignmentLimit, lead.id) if lead is not None else None
+    if row is not None:
+        row.due_at = order.due_at

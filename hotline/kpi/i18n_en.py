@@ -1,0 +1,23 @@
+"""English for the KPI, dashboard and public pages (hotline/web/templates/kpi_*.html, public_*.html)."""
+
+EN = {
+    "考核排名": "Rankings", "驾驶舱": "Dashboard", "统计周期": "Period", "月度": "Month", "季度": "Quarter",
+    "自定义": "Custom", "月份或季度": "Month or quarter", "开始日期": "From", "结束日期": "To", "查询": "Show",
+    "导出Excel": "Export Excel", "导出CSV": "Export CSV", "全市汇总": "City totals", "签收及时率": "Response rate",
+    "解决率": "Resolution rate", "满意率": "Satisfaction rate", "按期办结率": "On-time completion rate",
+    "退单率": "Return rate", "重办率": "Reopen rate", "首呼解决率": "First-contact resolution rate",
+    "综合得分权重": "Composite weights", "排名最低派单量": "Minimum dispatches to be ranked", "排名": "Ranking",
+    "派单量不足，不参与排名": "Too few dispatches to be ranked", "名次": "Rank", "单位": "Unit",
+    "综合得分": "Composite score", "派单数": "Dispatches", "评价数": "Evaluations",
+    "满意率低于约谈线": "Below the summons line", "返回排名": "Back to rankings", "达标": "Met", "是": "Yes",
+    "否": "No", "受理量": "Orders received", "每日受理量": "Daily volume", "综合得分排名": "Composite ranking",
+    "诉求分类构成": "Category mix", "属地分布": "By territory", "办理漏斗": "Handling funnel", "受理": "Received",
+    "派单": "Dispatched", "签收": "Signed", "答复": "Replied", "办结": "Completed", "归档": "Archived",
+    "工单数": "Orders", "承办单位办理情况公示": "Handling units' performance",
+    "派单量少于以下数量的单位不参与公示排名": "Units with fewer dispatches than this are not ranked",
+    "职能部门和公共企事业单位": "Departments and public enterprises", "街道和乡镇": "Streets and townships",
+    "区县": "Districts", "派单（签收及时率、退单率分母）": "Dispatches (response and return rate base)",
+    "应办结（按期办结率分母）": "Due to complete (on-time base)", "评价（解决率、满意率分母）": "Evaluations (resolution and satisfaction base)",
+    "退单": "Returns", "已并单，不计入": "Excluded: merged", "计入": "Counted", "考核": "Rates", "时间": "Time",
+    "暂无": "None", "工单编号": "Order no.", "标题": "Title",
+}

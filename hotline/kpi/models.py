@@ -1,0 +1,66 @@
+"""The limits each lead assignment was judged against, kept for the KPIs.
+
+Why: ``Order.sign_due_at`` and ``Order.due_at`` describe only the current
+assignment — a return clears them, a reopen replaces them.  The response and
+on-time rates must judge every assignment against the limits it really had
+(extensions and suspensions included), so a hook (``hotline.kpi.facts``) copies
+them here whenever they are set or moved.  One narrow row per lead assignment
+also keeps the dashboard queries fast on a million orders (bench/kpi_dashboard.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, and_
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.callbacks.models import Evaluation
+from hotline.db import Base, UTCDateTime
+from hotline.orders.models import Assignment, Order, OrderRequest
+
+
+class AssignmentLimit(Base):
+    __tablename__ = "kpi_assignment_limits"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Covering on PostgreSQL (INCLUDE): the period's rows are read from the index alone.
+    __table_args__ = (
+        Index("ix_kpi_limits_assigned", "assigned_at", "unit_id",
+              postgresql_include=["assignment_id", "order_id", "sign_due_at"]),
+        Index("ix_kpi_limits_due", "due_at", "unit_id", postgresql_include=["assignment_id", "order_id"]),
+    )
+
+
+# Indexes on shared tables for the KPI queries (kpi/queries.py), declared here so the KPI package
+# owns them; they may move to the owning package's models.py.  Each one lets a dashboard query
+# read only an index range (an index-only scan on PostgreSQL, where INCLUDE makes it covering)
+# instead of the table: measured in bench/kpi_dashboard.py, see docs/kpi.md §7.
+_A, _E, _O, _R = Assignment, Evaluation, Order, OrderRequest
+# the join target of the dispatched / due counts: one index probe per assignment, no heap visit
+Index("ix_kpi_assignments_id_cover", _A.id, postgresql_include=["signed_at", "replied_at", "end_reason"])
+# replied and reopened lead assignments, by event time (重办率)
+Index("ix_kpi_assignments_replied", _A.replied_at, _A.unit_id, postgresql_include=["order_id", "end_reason"],
+      postgresql_where=_A.role == "lead", sqlite_where=_A.role == "lead")
+Index("ix_kpi_assignments_reopened", _A.ended_at, _A.unit_id, postgresql_include=["order_id", "role", "end_reason"],
+      postgresql_where=_A.end_reason == "reopened", sqlite_where=_A.end_reason == "reopened")
+# approved returns by decision time (退单率)
+Index("ix_kpi_returns_decided", _R.decided_at, _R.unit_id, postgresql_include=["order_id"],
+      postgresql_where=and_(_R.kind == "return", _R.state == "approved"),
+      sqlite_where=and_(_R.kind == "return", _R.state == "approved"))
+# evaluations of the period that count (解决率 / 满意率)
+Index("ix_kpi_evaluations_counted", _E.at, _E.unit_id, postgresql_include=["solved", "satisfaction"],
+      postgresql_where=and_(_E.excluded_reason.is_(None), _E.unit_id.is_not(None)),
+      sqlite_where=and_(_E.excluded_reason.is_(None), _E.unit_id.is_not(None)))
+# every orders figure of the dashboard (volume, categories, territory, funnel, first contact)
+Index("ix_kpi_orders_created_cover", _O.created_at,
+      postgresql_include=["status", "category_code", "territory_unit_id", "first_contact_resolved",
+                          "first_dispatched_at", "signed_at", "replied_at", "completed_at", "closed_at"])
+
+from hotline.kpi import facts as _facts  # noqa: E402,F401  (registers the hooks that fill this table)

@@ -1,0 +1,121 @@
+"""Console pages: rankings (/kpi) with exports and drill-down, the leaders' dashboard (/dashboard),
+and the public performance page (/public/performance, no login, aggregates only)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from hotline.city.schema import Role
+from hotline.db import utcnow
+from hotline.errors import BadRequest, NotFound
+from hotline.kpi import drill, export, periods, queries, rankings, service
+from hotline.kpi.settings import kpi_settings
+from hotline.org.deps import SessionDep
+from hotline.org.models import Unit
+from hotline.org.scoping import subtree_ids
+from hotline.web.nav import nav_item
+from hotline.web.pages import PageUser
+from hotline.web.templating import LOCAL, render
+
+router = APIRouter(include_in_schema=False)
+nav_item("考核排名", "/kpi", roles={r.value for r in service.RANKING_ROLES}, order=60)
+nav_item("驾驶舱", "/dashboard", roles={r.value for r in service.DASHBOARD_ROLES}, order=61)
+
+
+def _period(request: Request) -> tuple[Any, str, dict[str, str]]:
+    return service.period_from(dict(request.query_params))
+
+
+def _local_dates(p: Any) -> tuple[str, str]:
+    from datetime import timedelta
+
+    return (p.start.astimezone(LOCAL).date().isoformat(),
+            (p.end.astimezone(LOCAL).date() - timedelta(days=1)).isoformat())
+
+
+@router.get("/kpi")
+def rankings_page(request: Request, db: SessionDep, user: PageUser) -> Response:
+    service.require(user, service.RANKING_ROLES)
+    p, label, clean = _period(request)
+    counts = queries.unit_counts(db, p, as_of=utcnow())
+    boards, units = rankings.boards(db, p, counts=counts)
+    cfg = kpi_settings()
+    return render(request, "kpi_rankings.html", {
+        "label": label, "f": clean, "qs": urlencode(clean), "cfg": cfg,
+        "boards": [{"key": b.group, "label": b.label, "ranked": [rankings.row(r, units) for r in b.ranked],
+                    "too_few": [rankings.row(r, units) for r in b.too_few]} for b in boards],
+        "totals": rankings.centre_totals(db, p, counts=counts),
+    })
+
+
+@router.get("/kpi/export.{fmt}")
+def export_ranking(request: Request, fmt: str, db: SessionDep, user: PageUser) -> Response:
+    service.require(user, service.RANKING_ROLES)
+    if fmt not in ("xlsx", "csv"):
+        raise NotFound("not_found", "不支持的导出格式", "unsupported export format")
+    p, label, _ = _period(request)
+    group = request.query_params.get("group") or ""
+    groups = [group] if group in rankings.GROUPS else None
+    rows = service.ranking_rows(db, p, groups)
+    name = f"kpi-ranking-{label.replace('~', '_')}.{fmt}"
+    if fmt == "csv":
+        return Response(export.to_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(export.to_xlsx(rows, title=f"12345考核排名 {label}"),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/kpi/drill")
+def drill_page(request: Request, db: SessionDep, user: PageUser) -> Response:
+    service.require(user, service.RANKING_ROLES)
+    p, label, clean = _period(request)
+    measure = request.query_params.get("measure", "dispatched")
+    if measure not in drill.MEASURES:
+        raise BadRequest("bad_measure", "未知指标", "unknown measure", field="measure")
+    code = request.query_params.get("unit", "")
+    unit = db.query(Unit).filter(Unit.code == code).first()
+    if unit is None:
+        raise NotFound("unit_not_found", f"未知单位：{code}", f"unknown unit: {code}")
+    if user.role == Role.unit_leader and unit.id not in subtree_ids(db, user.unit_id):
+        raise NotFound("unit_not_found", f"未知单位：{code}", f"unknown unit: {code}")
+    recs = drill.records(db, unit_ids=subtree_ids(db, unit.id), measure=measure, period=p, as_of=utcnow())
+    return render(request, "kpi_drill.html", {
+        "label": label, "unit": unit, "measure": measure, "measures": drill.MEASURES, "rows": recs,
+        "excluded_labels": drill.EXCLUDED_ZH, "f": clean, "qs": urlencode(clean)})
+
+
+@router.get("/dashboard")
+def dashboard_page(request: Request, db: SessionDep, user: PageUser) -> Response:
+    service.require(user, service.DASHBOARD_ROLES)
+    p, label, clean = _period(request)
+    date_from, date_to = _local_dates(p)
+    return render(request, "kpi_dashboard.html", {
+        "label": label, "f": clean, "data": service.dashboard(db, p), "date_from": date_from, "date_to": date_to})
+
+
+@router.get("/public/performance")
+def public_page(request: Request, db: SessionDep, value: str = "") -> Response:
+    """No login: per-unit rates of ranked units only; no personal data, no order texts."""
+    cfg = kpi_settings()
+    today = utcnow().astimezone(LOCAL).date()
+    y, m = periods.containing(today, cfg.month_start_day)
+    y, m = (y, m - 1) if m > 1 else (y - 1, 12)  # the last complete statistics month
+    try:
+        if value:
+            y, m = (int(x) for x in value.split("-"))
+            date(y, m, 1)
+    except ValueError as exc:
+        raise BadRequest("bad_period", "月份格式应为2026-11", "month must look like 2026-11", field="value") from exc
+    p = periods.month(y, m, cfg.month_start_day)
+    boards, units = rankings.boards(db, p, groups=["departments", "streets"])
+    public_boards = [{"label": b.label, "rows": [
+        {"name": units[r.unit_id].name, "rank": r.rank, **r.rates.as_dict(), "dispatched": r.counts.dispatched,
+         "evaluated": r.counts.evaluated} for r in b.ranked]} for b in boards]
+    return render(request, "public_performance.html", {
+        "label": f"{y:04d}-{m:02d}", "boards": public_boards, "min_orders": cfg.min_orders_for_ranking})

@@ -1,0 +1,73 @@
+"""Statistics periods in Asia/Shanghai: month (with a configurable start day), quarter, custom range.
+
+Why a start day: some cities close their statistics month on the 25th (Hangzhou:
+the month runs from the 26th to the 25th).  With ``start_day=26`` the statistics
+month "2026-11" is 2026-10-26 00:00 to 2026-11-26 00:00 local time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hotline.errors import BadRequest
+from hotline.kpi.formulas import Period
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def _at(d: date) -> datetime:
+    return datetime.combine(d, time.min, LOCAL).astimezone(UTC)
+
+
+def _month_start(year: int, month: int, start_day: int) -> date:
+    if start_day == 1:
+        return date(year, month, 1)
+    y, m = (year, month - 1) if month > 1 else (year - 1, 12)
+    return date(y, m, start_day)
+
+
+def month(year: int, mon: int, start_day: int = 1) -> Period:
+    ny, nm = (year, mon + 1) if mon < 12 else (year + 1, 1)
+    return Period(_at(_month_start(year, mon, start_day)), _at(_month_start(ny, nm, start_day)))
+
+
+def quarter(year: int, q: int, start_day: int = 1) -> Period:
+    first = 3 * (q - 1) + 1
+    return Period(month(year, first, start_day).start, month(year, first + 2, start_day).end)
+
+
+def custom(start: date, end_inclusive: date) -> Period:
+    if end_inclusive < start:
+        raise BadRequest("bad_range", "结束日期不能早于开始日期", "the end date is before the start date", field="to")
+    if (end_inclusive - start).days > 3660:
+        raise BadRequest("range_too_long", "统计范围不能超过10年", "the range may be at most 10 years", field="to")
+    return Period(_at(start), _at(end_inclusive + timedelta(days=1)))
+
+
+def containing(day: date, start_day: int = 1) -> tuple[int, int]:
+    """The statistics month (year, month) that contains a local date."""
+    if start_day > 1 and day.day >= start_day:
+        return (day.year, day.month + 1) if day.month < 12 else (day.year + 1, 1)
+    return day.year, day.month
+
+
+def parse(*, kind: str, value: str, start: str = "", end: str = "", start_day: int = 1,
+          today: date | None = None) -> tuple[Period, str]:
+    """Read period parameters leniently; returns the period and a label such as 2026-11 / 2026Q4."""
+    today = today or datetime.now(LOCAL).date()
+    try:
+        if kind == "quarter":
+            y, q = (value or "").split("Q") if value else (str(today.year), str((today.month - 1) // 3 + 1))
+            return quarter(int(y), int(q), start_day), f"{int(y)}Q{int(q)}"
+        if kind == "custom":
+            s, e = date.fromisoformat(start), date.fromisoformat(end)
+            return custom(s, e), f"{s.isoformat()}~{e.isoformat()}"
+        y, m = (int(x) for x in value.split("-")) if value else containing(today, start_day)
+        if not 1 <= m <= 12:
+            raise ValueError(m)
+        return month(y, m, start_day), f"{y:04d}-{m:02d}"
+    except (ValueError, TypeError) as exc:
+        raise BadRequest("bad_period", "统计周期格式不正确（月：2026-11；季度：2026Q4；自定义：开始与结束日期）",
+                         "bad period (month 2026-11, quarter 2026Q4, or custom from/to dates)",
+                         field="period") from exc

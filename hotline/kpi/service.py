@@ -1,0 +1,81 @@
+"""What the KPI pages and API read: period parsing, rankings as rows, dashboard figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.city.schema import Role
+from hotline.db import utcnow
+from hotline.errors import Forbidden
+from hotline.kpi import periods, queries, rankings
+from hotline.kpi.formulas import Period
+from hotline.kpi.settings import kpi_settings
+from hotline.org.models import Category, User
+
+DASHBOARD_ROLES = {Role.leader, Role.supervisor, Role.admin, Role.dispatcher}
+RANKING_ROLES = DASHBOARD_ROLES | {Role.unit_leader}
+
+
+def require(user: User, roles: set[Role]) -> None:
+    if user.role not in roles:
+        raise Forbidden("role_not_allowed", "您的角色无权查看考核数据", "your role may not see the KPIs")
+
+
+def period_from(params: dict[str, str]) -> tuple[Period, str, dict[str, str]]:
+    kind = params.get("kind") or "month"
+    kind = kind if kind in ("month", "quarter", "custom") else "month"
+    clean = {"kind": kind, "value": (params.get("value") or "")[:10], "from": (params.get("from") or "")[:10],
+             "to": (params.get("to") or "")[:10]}
+    p, label = periods.parse(kind=kind, value=clean["value"], start=clean["from"], end=clean["to"],
+                             start_day=kpi_settings().month_start_day)
+    return p, label, clean
+
+
+def ranking_rows(db: Session, period: Period, groups: list[str] | None = None) -> list[dict[str, Any]]:
+    boards, units = rankings.boards(db, period, groups=groups)
+    rows = []
+    for b in boards:
+        for r in b.ranked + b.too_few:
+            rows.append({"group": b.label, "group_key": b.group, **rankings.row(r, units)})
+    return rows
+
+
+def dashboard(db: Session, period: Period) -> dict[str, Any]:
+    cats = {c.code: c.name for c in db.scalars(select(Category).where(Category.level == 1))}
+    units, children = rankings.unit_tree(db)
+    terr = queries.territory_counts(db, period)
+    parent_of = {u.id: u.parent_id for u in units.values()}
+
+    def up_to(uid: int | None, types: tuple[str, ...]) -> int | None:
+        while uid is not None and uid in units and units[uid].type not in types:
+            uid = parent_of.get(uid)
+        return uid if uid in units else None
+
+    streets: dict[int, int] = {}
+    districts: dict[int, int] = {}
+    for uid, n in terr.items():
+        s, d = up_to(uid, ("street", "township")), up_to(uid, ("district",))
+        if s is not None:
+            streets[s] = streets.get(s, 0) + n
+        if d is not None:
+            districts[d] = districts.get(d, 0) + n
+    counts = queries.unit_counts(db, period, as_of=utcnow())  # once, for the ranking and the totals
+    boards, _ = rankings.boards(db, period, groups=["departments", "streets"], counts=counts)
+    ranked = [rankings.row(r, units) for b in boards for r in b.ranked]
+    ranked.sort(key=lambda r: -(r["composite"] or 0))
+    return {
+        "daily": queries.daily_volume(db, period),
+        "categories": [{"code": c or "", "name": cats.get(c or "", "未分类"), "n": n}
+                       for c, n in queries.category_mix(db, period)],
+        "districts": [{"code": units[k].code, "name": units[k].name, "n": v}
+                      for k, v in sorted(districts.items(), key=lambda kv: -kv[1])],
+        "streets": [{"code": units[k].code, "name": units[k].name, "n": v}
+                    for k, v in sorted(streets.items(), key=lambda kv: -kv[1])],
+        "funnel": queries.funnel(db, period),
+        "ranking": [{"code": r["unit_code"], "name": r["unit_name"], "composite": r["composite"]}
+                    for r in ranked[:20]],
+        "totals": rankings.centre_totals(db, period, counts=counts),
+    }

@@ -1,0 +1,53 @@
+"""KPI and callback settings, read from the city file's ``kpi:`` block with safe defaults.
+
+Why a model here: no official formula exists (docs/kpi.md), so every choice a
+city may make differently — weights, whether 基本满意 counts as satisfied, the
+statistics month, the callback delay — is a setting with a documented default.
+A typo in the city file is refused (``extra="forbid"``) instead of silently ignored.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Weights(_Strict):
+    response: float = Field(30, ge=0, description="签收及时率 weight")
+    resolution: float = Field(35, ge=0, description="解决率 weight")
+    satisfaction: float = Field(35, ge=0, description="满意率 weight")
+
+    @model_validator(mode="after")
+    def _positive(self) -> Weights:
+        if self.response + self.resolution + self.satisfaction <= 0:
+            raise ValueError("kpi.weights must not all be zero")
+        return self
+
+
+class CallbackSettings(_Strict):
+    delay_hours: float = Field(2, ge=0, description="A callback task falls due this long after completion")
+    retry_hours: float = Field(4, gt=0, description="After an unanswered call, try again this much later")
+    max_attempts: int = Field(3, ge=1, description="Unanswered calls before the task is marked unreachable")
+    rating_link_days: int = Field(7, ge=1, le=60, description="A self-rating link expires after this many days")
+    skip_anonymous: bool = True
+    skip_no_phone: bool = True
+    close_unreachable: bool = Field(True, description="Archive the order when the citizen cannot be reached")
+
+
+class KpiSettings(_Strict):
+    weights: Weights = Field(default_factory=Weights)
+    basic_counts_as_satisfied: bool = Field(True, description="基本满意 counts as satisfied")
+    min_orders_for_ranking: int = Field(20, ge=0, description="Fewer dispatches → listed apart, not ranked")
+    summon_below_satisfaction: float = Field(0.90, ge=0, le=1, description="Flag: named and summoned (约谈)")
+    month_start_day: int = Field(1, ge=1, le=28, description="Statistics month starts on this day (Hangzhou: 26)")
+    callback: CallbackSettings = Field(default_factory=CallbackSettings)
+
+
+def kpi_settings() -> KpiSettings:
+    """The current city's settings (the city file is cached by ``current_city``)."""
+    from hotline.city.service import current_city
+
+    return KpiSettings.model_validate(current_city().kpi or {})

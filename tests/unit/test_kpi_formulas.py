@@ -1,0 +1,112 @@
+"""The KPI formulas on the worked example of docs/kpi.md §5, computed by hand there."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from hotline.kpi import formulas as f
+from hotline.kpi import periods
+from hotline.kpi.settings import KpiSettings
+
+
+def t(m: int, d: int, h: int = 4) -> datetime:  # 04:00 UTC = 12:00 in Asia/Shanghai
+    return datetime(2026, m, d, h, tzinfo=UTC)
+
+
+NOV = periods.month(2026, 11)
+AS_OF = t(12, 5)
+A = [
+    f.AssignmentRec(1, t(11, 2), sign_due_at=t(11, 2, 6), signed_at=t(11, 2, 2), due_at=t(11, 9), replied_at=t(11, 8)),
+    f.AssignmentRec(1, t(11, 3), sign_due_at=t(11, 3, 6), signed_at=t(11, 3, 9), due_at=t(11, 10),
+                    replied_at=t(11, 12), ended_at=t(11, 14), end_reason="reopened"),
+    f.AssignmentRec(1, t(11, 20), sign_due_at=t(11, 20, 6), ended_at=t(11, 21), end_reason="returned"),
+    f.AssignmentRec(1, t(11, 25), sign_due_at=t(11, 25, 6), signed_at=t(11, 25, 5), due_at=t(12, 3)),
+    f.AssignmentRec(1, t(11, 5), sign_due_at=t(11, 5, 6), signed_at=t(11, 5, 9), due_at=t(11, 12), designated=True),
+    f.AssignmentRec(1, t(10, 28), sign_due_at=t(10, 28, 6), signed_at=t(10, 28, 5), due_at=t(11, 4),
+                    replied_at=t(11, 3)),
+]
+R = [f.ReturnRec(1, t(11, 21))]
+E = [
+    f.EvaluationRec(1, t(11, 10), True, "satisfied"),
+    f.EvaluationRec(1, t(11, 15), False, "dissatisfied"),
+    f.EvaluationRec(1, t(11, 16), True, "basic"),
+    f.EvaluationRec(1, t(11, 17), True, "dissatisfied", excluded_reason="appeal"),
+]
+
+
+def test_worked_example_counts() -> None:
+    c = f.count_units(NOV, as_of=AS_OF, assignments=A, returns=R, evaluations=E)[1]
+    assert c.as_dict() == {"dispatched": 4, "signed_on_time": 2, "due": 3, "on_time": 2, "returns": 1,
+                           "replied": 3, "reopened": 1, "evaluated": 3, "solved": 2, "satisfied": 1,
+                           "basic": 1, "dissatisfied": 1}
+
+
+def test_worked_example_rates_and_composite() -> None:
+    c = f.count_units(NOV, as_of=AS_OF, assignments=A, returns=R, evaluations=E)[1]
+    r = f.rates(c)
+    assert r.response == 0.5 and r.return_rate == 0.25
+    assert r.resolution == pytest.approx(2 / 3) and r.satisfaction == pytest.approx(2 / 3)
+    assert r.on_time == pytest.approx(2 / 3) and r.reopen_rate == pytest.approx(1 / 3)
+    assert r.composite == pytest.approx(61.6667, abs=1e-4)
+    strict = f.rates(c, basic_counts=False)
+    assert strict.satisfaction == pytest.approx(1 / 3)
+    assert strict.composite == pytest.approx(15 + 35 * 2 / 3 + 35 / 3, abs=1e-9)
+
+
+def test_not_yet_due_is_not_late() -> None:
+    """An unreplied assignment whose deadline is still ahead is not in the on-time base."""
+    assert 1 not in f.count_units(periods.month(2026, 12), as_of=t(12, 2), assignments=A)
+    c = f.count_units(periods.month(2026, 12), as_of=t(12, 4), assignments=A)[1]
+    assert (c.due, c.on_time) == (1, 0)
+
+
+def test_no_denominator_means_no_rate_and_weights_renormalise() -> None:
+    assert f.rates(f.Counts()).composite is None
+    c = f.Counts(dispatched=10, signed_on_time=9)
+    assert f.rates(c).composite == pytest.approx(90.0)  # only the response part is known
+
+
+def test_ranking_minimum_ties_and_summons() -> None:
+    good = f.Counts(dispatched=30, signed_on_time=30, evaluated=10, solved=10, satisfied=10)
+    poor = f.Counts(dispatched=30, signed_on_time=30, evaluated=10, solved=10, satisfied=8, dissatisfied=2)
+    small = f.Counts(dispatched=5, signed_on_time=5, evaluated=5, solved=5, satisfied=5)
+    ranked, few = f.rank([(3, poor), (1, good), (2, good), (4, small)], min_orders=20)
+    assert [(r.unit_id, r.rank) for r in ranked] == [(1, 1), (2, 1), (3, 3)]
+    assert ranked[2].summoned and not ranked[0].summoned
+    assert [r.unit_id for r in few] == [4] and few[0].rank is None
+
+
+def test_roll_up_through_the_tree() -> None:
+    counts = {10: f.Counts(dispatched=1), 11: f.Counts(dispatched=2), 12: f.Counts(dispatched=4)}
+    assert f.roll_up(counts, {1: [10, 11], 11: [12]}, 1).dispatched == 7
+
+
+def test_first_contact() -> None:
+    rows = [f.IntakeRec(t(11, 1), True), f.IntakeRec(t(11, 2), False), f.IntakeRec(t(11, 3), True, merged=True),
+            f.IntakeRec(t(10, 3), True)]
+    assert f.first_contact(NOV, rows) == (1, 2)
+
+
+def test_periods_in_shanghai_and_month_start_day() -> None:
+    p = periods.month(2026, 11)
+    assert p.start == datetime(2026, 10, 31, 16, tzinfo=UTC) and p.end == datetime(2026, 11, 30, 16, tzinfo=UTC)
+    h = periods.month(2026, 11, start_day=26)  # Hangzhou: 10-26 .. 11-25
+    assert h.start == datetime(2026, 10, 25, 16, tzinfo=UTC) and h.end == datetime(2026, 11, 25, 16, tzinfo=UTC)
+    assert periods.month(2027, 1, 26).start == datetime(2026, 12, 25, 16, tzinfo=UTC)
+    assert periods.containing(date(2026, 11, 26), 26) == (2026, 12)
+    q = periods.quarter(2026, 4)
+    assert q.start == p.start.replace(month=9, day=30) and q.end == periods.month(2026, 12).end
+    with pytest.raises(Exception, match="bad_period"):
+        periods.parse(kind="month", value="2026-13")
+
+
+def test_settings_defaults_and_refusals() -> None:
+    s = KpiSettings()
+    assert (s.weights.response, s.weights.resolution, s.weights.satisfaction) == (30, 35, 35)
+    assert s.basic_counts_as_satisfied and s.min_orders_for_ranking == 20 and s.month_start_day == 1
+    with pytest.raises(ValueError):
+        KpiSettings.model_validate({"weight": {}})
+    with pytest.raises(ValueError):
+        KpiSettings.model_validate({"month_start_day": 31})
