@@ -22,7 +22,7 @@ from hotline.db import utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden
 from hotline.kpi.settings import kpi_settings
 from hotline.orders.enums import Action, Status
-from hotline.orders.flows import SYSTEM_ACTOR, Actor, do_action, on_action
+from hotline.orders.flows import CITIZEN_ACTOR, SYSTEM_ACTOR, Actor, do_action, on_action
 from hotline.orders.models import Order, OrderEvent
 from hotline.outbox.models import OutboxMessage
 
@@ -120,7 +120,6 @@ def _evaluate(db: Session, task: CallbackTask, *, actor: Actor, channel: str, so
     db.add(ev)
     label = "回访" if channel == "phone" else "诉求人自评"
     note = f"{label}：{'已解决' if solved else '未解决'}，{SAT_ZH[sat]}" + (f"。{comment}" if comment else "")
-    data = {"evaluation": {"channel": channel, "solved": solved, "satisfaction": sat}}
     if _passes(solved, sat):
         task.state = "done"
         closer = actor if channel == "phone" else replace(SYSTEM_ACTOR, label="系统（诉求人自评）")
@@ -129,11 +128,9 @@ def _evaluate(db: Session, task: CallbackTask, *, actor: Actor, channel: str, so
         task.state = "review"
         if channel == "phone":
             do_action(db, order=task.order, actor=actor, action=Action.comment, payload={"note": note}, now=now)
-        else:  # the citizen has no console role; the note is still on the timeline
-            o = task.order
-            db.add(OrderEvent(order_id=o.id, at=now, actor_label="诉求人", actor_role="citizen",
-                              action=Action.comment.value, from_status=o.status, to_status=o.status,
-                              unit_id=task.unit_id, note=note, data=data))
+        else:  # the citizen's own rating, through the state machine's citizen role
+            do_action(db, order=task.order, actor=CITIZEN_ACTOR, action=Action.comment, payload={"note": note},
+                      now=now)
     db.flush()
     return ev
 

@@ -96,6 +96,24 @@ def _reply_text(d: DemandText, rng: random.Random) -> str:
     ])
 
 
+def _callback(db: Session, order: Order, agent: Actor, rng: random.Random, now: datetime) -> None:
+    """回访 through the callbacks flow, so the demo has evaluations; plain close when no task is due."""
+    from hotline.callbacks.flows import do_record_call
+    from hotline.callbacks.models import CallbackTask
+
+    task = db.scalar(select(CallbackTask).where(CallbackTask.order_id == order.id,
+                                                CallbackTask.state == "pending"))
+    if task is None:
+        do_action(db, order=order, actor=agent, action=Action.close, payload={"note": "回访：市民认可处理结果"}, now=now)
+        return
+    solved = rng.random() < 0.9
+    sat = rng.choices(["satisfied", "basic", "dissatisfied"], weights=[78, 14, 8])[0] if solved else \
+        rng.choice(["basic", "dissatisfied"])
+    do_record_call(db, task=task, actor=agent, now=now, payload={
+        "reached": True, "solved": solved, "satisfaction": sat,
+        "comment": rng.choice(["", "处理及时", "希望加强日常巡查", "工作人员态度很好"])})
+
+
 def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: datetime | None = None) -> int:
     """Create ``n`` orders (plus a few duplicates) spread over the last 30 days."""
     import hotline.models  # noqa: F401  (order hooks)
@@ -200,7 +218,7 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
             act(a["supervisor"], Action.reopen, reason="回访市民反映问题仍未解决，发回重办")
             act(h, Action.sign)
             continue
-        act(a["callback"], Action.close, note=rng.choice(["回访满意", "回访基本满意", "市民认可处理结果"]))
+        _callback(db, order, a["callback"], rng, clock.step(30, 600))
     db.flush()
     return made
 

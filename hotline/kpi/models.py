@@ -34,7 +34,7 @@ class AssignmentLimit(Base):
     __table_args__ = (
         Index("ix_kpi_limits_assigned", "assigned_at", "unit_id",
               postgresql_include=["assignment_id", "order_id", "sign_due_at"]),
-        Index("ix_kpi_limits_due", "due_at", "unit_id", postgresql_include=["assignment_id", "order_id"]),
+        Index("ix_kpi_limits_due", "due_at", "unit_id", postgresql_include=["assignment_id", "order_id", "assigned_at"]),
     )
 
 
@@ -45,6 +45,10 @@ class AssignmentLimit(Base):
 _A, _E, _O, _R = Assignment, Evaluation, Order, OrderRequest
 # the join target of the dispatched / due counts: one index probe per assignment, no heap visit
 Index("ix_kpi_assignments_id_cover", _A.id, postgresql_include=["signed_at", "replied_at", "end_reason"])
+# lead assignments by dispatch time, for the join of the dispatched count (签收及时率)
+Index("ix_kpi_assignments_lead_assigned", _A.assigned_at,
+      postgresql_include=["id", "signed_at", "replied_at", "end_reason"],
+      postgresql_where=_A.role == "lead", sqlite_where=_A.role == "lead")
 # replied and reopened lead assignments, by event time (重办率)
 Index("ix_kpi_assignments_replied", _A.replied_at, _A.unit_id, postgresql_include=["order_id", "end_reason"],
       postgresql_where=_A.role == "lead", sqlite_where=_A.role == "lead")

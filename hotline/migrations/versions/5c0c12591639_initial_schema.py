@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 30cf1c446e97
+Revision ID: 5c0c12591639
 Revises: 
-Create Date: 2026-11-22 01:32:25.608135
+Create Date: 2026-11-22 01:48:07.606426
 """
 from alembic import op
 import sqlalchemy as sa
 import hotline.db
 
 
-revision = '30cf1c446e97'
+revision = '5c0c12591639'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -371,6 +371,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_assignments_unit_active', ['unit_id', 'active'], unique=False)
         batch_op.create_index(batch_op.f('ix_assignments_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index('ix_kpi_assignments_id_cover', ['id'], unique=False, postgresql_include=['signed_at', 'replied_at', 'end_reason'])
+        batch_op.create_index('ix_kpi_assignments_lead_assigned', ['assigned_at'], unique=False, postgresql_include=['id', 'signed_at', 'replied_at', 'end_reason'], postgresql_where=sa.text("role = 'lead'"), sqlite_where=sa.text("role = 'lead'"))
         batch_op.create_index('ix_kpi_assignments_reopened', ['ended_at', 'unit_id'], unique=False, postgresql_include=['order_id', 'role', 'end_reason'], postgresql_where=sa.text("end_reason = 'reopened'"), sqlite_where=sa.text("end_reason = 'reopened'"))
         batch_op.create_index('ix_kpi_assignments_replied', ['replied_at', 'unit_id'], unique=False, postgresql_include=['order_id', 'end_reason'], postgresql_where=sa.text("role = 'lead'"), sqlite_where=sa.text("role = 'lead'"))
 
@@ -678,7 +679,7 @@ def upgrade() -> None:
     with op.batch_alter_table('kpi_assignment_limits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_kpi_assignment_limits_order_id'), ['order_id'], unique=False)
         batch_op.create_index('ix_kpi_limits_assigned', ['assigned_at', 'unit_id'], unique=False, postgresql_include=['assignment_id', 'order_id', 'sign_due_at'])
-        batch_op.create_index('ix_kpi_limits_due', ['due_at', 'unit_id'], unique=False, postgresql_include=['assignment_id', 'order_id'])
+        batch_op.create_index('ix_kpi_limits_due', ['due_at', 'unit_id'], unique=False, postgresql_include=['assignment_id', 'order_id', 'assigned_at'])
 
     op.create_table('webhook_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -743,7 +744,7 @@ def downgrade() -> None:
 
     op.drop_table('webhook_attempts')
     with op.batch_alter_table('kpi_assignment_limits', schema=None) as batch_op:
-        batch_op.drop_index('ix_kpi_limits_due', postgresql_include=['assignment_id', 'order_id'])
+        batch_op.drop_index('ix_kpi_limits_due', postgresql_include=['assignment_id', 'order_id', 'assigned_at'])
         batch_op.drop_index('ix_kpi_limits_assigned', postgresql_include=['assignment_id', 'order_id', 'sign_due_at'])
         batch_op.drop_index(batch_op.f('ix_kpi_assignment_limits_order_id'))
 
@@ -819,6 +820,7 @@ def downgrade() -> None:
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index('ix_kpi_assignments_replied', postgresql_include=['order_id', 'end_reason'], postgresql_where=sa.text("role = 'lead'"), sqlite_where=sa.text("role = 'lead'"))
         batch_op.drop_index('ix_kpi_assignments_reopened', postgresql_include=['order_id', 'role', 'end_reason'], postgresql_where=sa.text("end_reason = 'reopened'"), sqlite_where=sa.text("end_reason = 'reopened'"))
+        batch_op.drop_index('ix_kpi_assignments_lead_assigned', postgresql_include=['id', 'signed_at', 'replied_at', 'end_reason'], postgresql_where=sa.text("role = 'lead'"), sqlite_where=sa.text("role = 'lead'"))
         batch_op.drop_index('ix_kpi_assignments_id_cover', postgresql_include=['signed_at', 'replied_at', 'end_reason'])
         batch_op.drop_index(batch_op.f('ix_assignments_unit_id'))
         batch_op.drop_index('ix_assignments_unit_active')
