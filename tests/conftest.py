@@ -96,6 +96,15 @@ def db() -> Iterator[Session]:
         session.close()
         outer.rollback()
         conn.close()
+        _forget_process_caches()
+
+
+def _forget_process_caches() -> None:
+    """Caches of rows a rolled-back test may have changed (duty keywords, active models)."""
+    from hotline.routing.service import REGISTRY, forget_catalogue
+
+    forget_catalogue()
+    REGISTRY.forget()
 
 
 def _client_for(session: Session | None) -> TestClient:

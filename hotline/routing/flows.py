@@ -35,7 +35,7 @@ def decision_for(db: Session, order: Order) -> RoutingDecision | None:
 def record_suggestion(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     if order.channel == "import":
         return  # history being moved in: its dispatch already happened elsewhere
-    s = suggest(db, text=f"{order.title}\n{order.content}", address=order.address or "")
+    s = suggest(db, text=f"{order.title}\n{order.content}", address=order.address or "", explain=False)
     top_u, top_c = s.top_unit, s.top_category
     dec = RoutingDecision(
         order_id=order.id, suggested_at=now, model_version=s.model_version,

@@ -14,6 +14,7 @@ from hotline.org.models import AuditLog, Unit
 from hotline.org.scoping import is_centre
 from hotline.routing import stats
 from hotline.routing.models import RoutingModel
+from hotline.routing.service import forget_catalogue
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
@@ -66,4 +67,5 @@ def catalogue_edit(request: Request, code: str, db: SessionDep, user: PageUser,
     db.add(AuditLog(actor_id=user.id, actor_label=user.username, action="unit.keywords", entity="unit",
                     entity_id=unit.code, data={"before": before, "after": unit.keywords}))
     db.commit()
+    forget_catalogue()
     return render(request, "partials/routing_catalogue_row.html", {"u": unit, "editable": True, "saved": True})

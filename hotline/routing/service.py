@@ -105,10 +105,34 @@ def _load(path: str) -> Any:
     return TextClassifier.load(p)
 
 
-def _unit_keywords(db: Session) -> tuple[dict[str, list[str]], dict[str, Unit]]:
-    units = {u.code: u for u in db.scalars(select(Unit).where(Unit.active.is_(True)))}
-    kw = {c: list(u.keywords or []) for c, u in units.items() if u.type in ("department", "enterprise")}
-    return kw, units
+@dataclass(frozen=True)
+class _UnitInfo:
+    code: str
+    name: str
+    type: str
+
+
+_CATALOGUE: dict[str, Any] = {"at": -1e9}
+
+
+def _unit_keywords(db: Session) -> tuple[dict[str, list[str]], dict[str, _UnitInfo]]:
+    """Duty keywords and names of active units, re-read at most every ``RELOAD_SECONDS``.
+
+    Reading ~100 units per suggestion cost more than the model; an admin's edit in this
+    process clears the cache at once (``forget_catalogue``), other processes see it
+    within the reload interval.
+    """
+    now = time.monotonic()
+    if now - _CATALOGUE["at"] > RELOAD_SECONDS:
+        rows = list(db.scalars(select(Unit).where(Unit.active.is_(True))))
+        _CATALOGUE["units"] = {u.code: _UnitInfo(u.code, u.name, u.type) for u in rows}
+        _CATALOGUE["kw"] = {u.code: list(u.keywords or []) for u in rows if u.type in ("department", "enterprise")}
+        _CATALOGUE["at"] = now
+    return _CATALOGUE["kw"], _CATALOGUE["units"]
+
+
+def forget_catalogue() -> None:
+    _CATALOGUE["at"] = -1e9
 
 
 def _top_level_probs(db: Session, city: CityFile, text: str) -> tuple[dict[str, float], str | None, Any]:
@@ -126,7 +150,9 @@ def _top_level_probs(db: Session, city: CityFile, text: str) -> tuple[dict[str, 
     return probs, version, model
 
 
-def suggest(db: Session, *, text: str, address: str = "", city: CityFile | None = None) -> Suggestion:
+def suggest(db: Session, *, text: str, address: str = "", city: CityFile | None = None,
+            explain: bool = True) -> Suggestion:
+    """Suggestions for one demand; ``explain=False`` skips the model's word-level reasons (intake hooks)."""
     city = city or current_city()
     text = text.strip()
     places = index_for(city).territory(address, text)
@@ -156,7 +182,7 @@ def suggest(db: Session, *, text: str, address: str = "", city: CityFile | None 
             break
         if code not in seen_tops and version:
             reason = [f"模型：{cat_index[code].name} {p:.0%}"]
-            if model is not None:
+            if model is not None and explain:
                 words = model.explain(text, cat_index[code].name, n=3)
                 if words:
                     reason.append(f"依据词：{'、'.join(words)}")

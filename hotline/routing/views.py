@@ -16,7 +16,7 @@ from hotline.org.models import AuditLog, Unit
 from hotline.org.scoping import is_centre
 from hotline.routing import stats
 from hotline.routing.models import RoutingModel
-from hotline.routing.service import REGISTRY, suggest
+from hotline.routing.service import REGISTRY, forget_catalogue, suggest
 
 router = APIRouter(prefix="/api/v1/routing", tags=["routing"])
 
@@ -93,4 +93,5 @@ def edit_catalogue(unit_code: str, body: KeywordsIn, db: SessionDep, user: Curre
     db.add(AuditLog(actor_id=user.id, actor_label=user.username, action="unit.keywords", entity="unit",
                     entity_id=unit.code, data={"before": before, "after": unit.keywords}))
     db.commit()
+    forget_catalogue()
     return {"unit": unit.code, "keywords": unit.keywords, "duties": unit.duties}
