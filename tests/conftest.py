@@ -134,6 +134,7 @@ def _wipe_orders() -> None:
     with dbmod.get_engine().begin() as c:
         for t in ORDER_TABLES:
             c.execute(text(f"delete from {t}"))
+        c.execute(text("delete from text_postings where kind='order'"))  # no foreign key to orders
         c.execute(text("delete from login_sessions"))
         c.execute(text("delete from api_tokens"))
 

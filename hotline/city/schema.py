@@ -137,6 +137,8 @@ class CityFile(_Strict):
     )
     sla: dict[str, Any] = Field(default_factory=dict, description="Time-limit policies; see docs/sla.md")
     kpi: dict[str, Any] = Field(default_factory=dict, description="KPI weights and settings; see docs/kpi.md")
+    duplicates: dict[str, Any] = Field(
+        default_factory=dict, description="Duplicate and repeat-demand rules; see docs/duplicates.md")
     users: list[UserDef] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -82,6 +82,7 @@ class Action(StrEnum):
     inform = "inform"  # 告知
     withdraw = "withdraw"  # 撤诉
     cancel_duplicate = "cancel_duplicate"  # 作为重复件并单
+    unmerge = "unmerge"  # 撤销并单
     comment = "comment"  # 备注
     urge = "urge"  # 催办
     supervise = "supervise"  # 督办 / 挂牌督办
@@ -114,6 +115,7 @@ ACTION_ZH: dict[Action, str] = {
     Action.inform: "告知",
     Action.withdraw: "撤诉",
     Action.cancel_duplicate: "并单作废",
+    Action.unmerge: "撤销并单",
     Action.comment: "备注",
     Action.urge: "催办",
     Action.supervise: "督办",

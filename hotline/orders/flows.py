@@ -595,6 +595,13 @@ def _h_cancel_duplicate(db: Session, order: Order, actor: Actor, p: dict[str, An
     return p.get("note") or f"并入 {parent.number}", None, {"parent": parent.number}
 
 
+def _h_unmerge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
+    reason = _text(p, "reason", "撤销并单理由")
+    parent = db.get(Order, order.parent_id) if order.parent_id else None
+    order.parent_id = None
+    return reason, None, {"parent": parent.number if parent else None}
+
+
 def _h_urge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
     note = _text(p, "note", "催办内容")
     if order.lead_unit is not None:
@@ -637,6 +644,7 @@ _HANDLERS: dict[Action, Handler] = {
     Action.inform: _h_inform,
     Action.withdraw: _h_withdraw,
     Action.cancel_duplicate: _h_cancel_duplicate,
+    Action.unmerge: _h_unmerge,
     Action.comment: _h_comment,
     Action.urge: _h_urge,
     Action.supervise: _h_supervise,

@@ -138,8 +138,10 @@ RULES: dict[Action, Rule] = {
         Rule(Action.inform, PRE_DISPATCH, (S.informed,), CENTRE_FRONT, ("closed_at",),
              doc="告知: out of scope; the citizen is told the proper channel"),
         Rule(Action.withdraw, PRE_DISPATCH | LIVE, (S.withdrawn,), CENTRE_FRONT | {CITIZEN}, ("closed_at",)),
-        Rule(Action.cancel_duplicate, PRE_DISPATCH | {S.dispatched, S.in_progress}, (S.merged,), DISPATCH,
+        Rule(Action.cancel_duplicate, PRE_DISPATCH | {S.dispatched, S.in_progress}, (S.merged,), DISPATCH | {SYSTEM},
              ("closed_at",), doc="并单: the order joins a parent"),
+        Rule(Action.unmerge, frozenset({S.merged}), (S.received,), DISPATCH,
+             doc="撤销并单: a wrongly merged order leaves its parent and waits for dispatch again"),
         Rule(Action.comment, frozenset(Status), (), STAFF | {CITIZEN},
              doc="a note on the timeline (staff, or the citizen through the portal); status unchanged"),
         Rule(Action.urge, LIVE | PRE_DISPATCH | {S.replied}, (), frozenset({R.supervisor, R.dispatcher, SYSTEM}),
@@ -227,6 +229,8 @@ def transition(order: OrderState, action: Action, role: str, *, now: datetime) -
         order.held_status = before.value
     elif before == S.return_requested:
         order.held_status = None
+    if action == Action.unmerge:
+        order.closed_at = None
     if action == Action.reopen:
         order.signed_at = None
         order.replied_at = None

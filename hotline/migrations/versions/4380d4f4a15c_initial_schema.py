@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 5c0c12591639
+Revision ID: 4380d4f4a15c
 Revises: 
-Create Date: 2026-11-22 01:48:07.606426
+Create Date: 2026-11-22 01:57:16.697227
 """
 from alembic import op
 import sqlalchemy as sa
 import hotline.db
 
 
-revision = '5c0c12591639'
+revision = '4380d4f4a15c'
 down_revision = None
 branch_labels = None
 depends_on = None

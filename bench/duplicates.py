@@ -1,0 +1,182 @@
+"""Duplicate detection: quality on real messages (labelled pairs) and lookup latency at 1,000,000 orders.
+
+    python bench/duplicates.py quality     # P/R/F1 on bench/dup_labels.csv, ours vs bigram Jaccard
+    python bench/duplicates.py latency     # PostgreSQL, HOTLINE_BENCH_PG_URL; drops the DB at the end
+
+Latency set-up: 1,000,000 orders bulk-loaded with INSERT … SELECT from a pool of
+10,000 generated demands (hotline.demo.texts); 10 % of them open and created
+within the last 30 days (100,000 in the duplicate index, as a large city's open
+workload), the rest closed over the year before.  The index (postings and
+prepared vectors) is built in bulk from the pool.  Each timed lookup is the
+full ``duplicates.service.find`` path: prepare the draft (jieba), read the
+rare-token postings, load and score up to 300 candidates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import attach_db, drop_db, fresh_db, header, report  # noqa: E402
+
+
+def quality() -> None:
+    from bench.dup_labels import messages, read_labels, text
+    from hotline.duplicates.settings import DuplicateRules
+    from hotline.duplicates.similarity import Doc, Scorer, bigram_jaccard, fit_idf
+
+    header("duplicates: quality on hot_messages.csv labelled pairs")
+    msgs = messages()
+    labels = read_labels()
+    sc = Scorer(fit_idf(text(r) for r in msgs.values()))
+    ours = [(sc.score(Doc(text(msgs[a])), Doc(text(msgs[b]))).score, y) for a, b, y in labels]
+    base = [(bigram_jaccard(text(msgs[a]), text(msgs[b])), y) for a, b, y in labels]
+    print(f"pairs labelled: {len(labels)} (duplicates {sum(y for *_, y in labels)})")
+
+    def prf(scored: list[tuple[float, int]], t: float) -> tuple[float, float, float]:
+        tp = sum(1 for s, y in scored if s >= t and y)
+        fp = sum(1 for s, y in scored if s >= t and not y)
+        fn = sum(1 for s, y in scored if s < t and y)
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+    def best(scored: list[tuple[float, int]]) -> tuple[float, tuple[float, float, float]]:
+        return max(((t / 100, prf(scored, t / 100)) for t in range(1, 100)), key=lambda x: x[1][2])
+
+    op = DuplicateRules().threshold
+    p, r, f = prf(ours, op)
+    print(f"ours @ operating threshold {op:.2f}: P={p:.3f} R={r:.3f} F1={f:.3f}")
+    t, (p, r, f) = best(ours)
+    print(f"ours @ best threshold {t:.2f}:      P={p:.3f} R={r:.3f} F1={f:.3f}")
+    t, (p, r, f) = best(base)
+    print(f"baseline bigram Jaccard @ its best threshold {t:.2f}: P={p:.3f} R={r:.3f} F1={f:.3f}")
+    p, r, f = prf(base, 0.45)
+    print(f"baseline bigram Jaccard @ 0.45: P={p:.3f} R={r:.3f} F1={f:.3f}")
+
+
+def load(engine, city, pool, n_orders: int, pool_n: int) -> None:  # type: ignore[no-untyped-def]
+    """Bulk-load the orders and build the duplicate index from the prepared pool."""
+    from sqlalchemy import select
+
+    from hotline.db import session_scope
+    from hotline.duplicates import index
+    from hotline.duplicates.similarity import Doc
+    from hotline.org.models import Unit
+
+    sc = index.scorer()
+    t0 = time.perf_counter()
+    with session_scope() as s:
+        units = {u.code: u.id for u in s.scalars(select(Unit))}
+    rows, toks = [], []
+
+
+    for i, d in enumerate(pool):
+        doc = Doc(f"{d.title}\n{d.content}", d.address, d.territory_code, d.category_code)
+        prep = sc.prepare(doc)
+        rows.append((i, d.kind.value, d.title[:100], d.content, d.address, units.get(d.territory_code),
+                     d.category_code, json.dumps(prep.to_json(), ensure_ascii=False)))
+        toks += [(i, t) for t in index.tokens_for(doc, prep, sc)]
+    print(f"pool of {pool_n:,} prepared in {time.perf_counter() - t0:.0f} s ({len(toks):,} tokens)")
+    t0 = time.perf_counter()
+    raw = engine.raw_connection()
+    cur = raw.cursor()
+    cur.execute("create unlogged table bench_pool (i int primary key, kind text, title text, content text, "
+                "address text, territory_id int, category_code text, feats jsonb)")
+    cur.execute("create unlogged table bench_tokens (i int, token text)")
+    with cur.copy("copy bench_pool from stdin") as cp:
+        for r in rows:
+            cp.write_row(r)
+    with cur.copy("copy bench_tokens from stdin") as cp:
+        for r in toks:
+            cp.write_row(r)
+    cur.execute(f"""
+        insert into orders (id, number, channel, kind, title, content, citizen_phone, anonymous, confidential,
+          address, territory_unit_id, urgency, status, pending_extension, via_subcentre, category_code,
+          created_at, updated_at, first_contact_resolved, return_count, redispatch_count, reopen_count,
+          extension_count, version, deadline_uncertain)
+        select g, 'B' || g, 'phone', p.kind, p.title, p.content, '139' || lpad(g::text, 8, '0'), false, false,
+          p.address, p.territory_id, 'normal', case when g % 10 = 0 then 'received' else 'closed' end, false,
+          false, p.category_code,
+          case when g % 10 = 0 then now() - (g % 2500000) * interval '1 second'
+               else now() - interval '31 days' - (g % 30000000) * interval '1 second' end,
+          now(), false, 0, 0, 0, 0, 1, false
+        from generate_series(1, {n_orders}) g join bench_pool p on p.i = g % {pool_n}""")
+    cur.execute("insert into dup_postings (token, created_at, order_id) select t.token, o.created_at, o.id "
+                f"from orders o join bench_tokens t on t.i = o.id % {pool_n} where o.status = 'received' "
+                "on conflict do nothing")
+    cur.execute("insert into dup_docs (order_id, feats) select o.id, p.feats::json from orders o "
+                f"join bench_pool p on p.i = o.id % {pool_n} where o.status = 'received'")
+    raw.commit()
+    raw.driver_connection.autocommit = True
+    cur = raw.cursor()
+    cur.execute("vacuum analyze")
+    cur.execute("select count(*) from orders")
+    n = cur.fetchone()[0]
+    cur.execute("select count(*), count(distinct order_id) from dup_postings")
+    posts, indexed = cur.fetchone()
+    cur.execute("select pg_size_pretty(pg_total_relation_size('dup_postings')), "
+                "pg_size_pretty(pg_total_relation_size('dup_docs'))")
+    sizes = cur.fetchone()
+    raw.close()
+    print(f"loaded {n:,} orders, {indexed:,} open in the index ({posts:,} postings, {sizes[0]}; "
+          f"vectors {sizes[1]}) in {time.perf_counter() - t0:.0f} s")
+
+
+def latency(n_orders: int = 1_000_000, pool_n: int = 10_000, queries: int = 200) -> None:
+    from sqlalchemy import select, text
+
+    from hotline.city.service import current_city
+    from hotline.db import session_scope
+    from hotline.demo.texts import generate_demands, generate_duplicate_cluster
+    from hotline.duplicates import service
+    from hotline.duplicates.similarity import Doc
+    from hotline.org.models import User
+
+    header(f"duplicates: lookup latency, {n_orders:,} orders on PostgreSQL")
+    reuse = os.environ.get("BENCH_REUSE") == "1"  # a database loaded by an earlier run of this script
+    engine = attach_db() if reuse else fresh_db()
+    city = current_city()
+    pool = generate_demands(city, pool_n, seed=11)
+    if not reuse:
+        load(engine, city, pool, n_orders, pool_n)
+    drafts = []
+    other = generate_demands(city, queries, seed=99)
+    for i, base in enumerate(other):
+        src = pool[i * 37 % pool_n] if i % 2 == 0 else base
+        try:
+            twin = generate_duplicate_cluster(city, src, 1, seed=i)[0]
+        except ValueError:
+            twin = src
+        drafts.append(Doc(f"{twin.title}\n{twin.content}", twin.address, twin.territory_code, twin.category_code))
+    with session_scope() as s:
+        user = s.scalar(select(User).where(User.username == "dispatcher"))
+        for d in drafts[:10]:
+            service.find(s, user=user, doc=d)  # warm the connection pool and caches
+        ms, found = [], 0
+        for d in drafts:
+            t = time.perf_counter()
+            out = service.find(s, user=user, doc=d)
+            ms.append((time.perf_counter() - t) * 1000)
+            found += bool(out and out[0].likely)
+        s.execute(text("select 1"))
+    report("duplicate lookup (service.find, full path)", ms)
+    print(f"drafts with a likely duplicate found: {found}/{len(drafts)} (half are generated near-duplicates)")
+    if os.environ.get("BENCH_KEEP") == "1":
+        print("bench database kept (BENCH_KEEP=1); drop it with BENCH_REUSE=1 and no BENCH_KEEP")
+    else:
+        drop_db()
+        print("bench database dropped")
+
+
+if __name__ == "__main__":
+    what = sys.argv[1] if len(sys.argv) > 1 else "quality"
+    if what == "quality":
+        quality()
+    else:
+        latency(int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)

@@ -1,0 +1,121 @@
+"""The inverted index of open orders: kept current by order hooks, queried by rare tokens.
+
+Why this shape: a lookup must stay fast with a million orders in the table.
+Only open orders are indexed (hooks remove an order the moment it leaves the
+open statuses), every posting carries the order's creation time so the window
+is a range on the primary key ``(token, created_at, order_id)``, and a lookup
+reads the newest postings of the draft's most specific tokens only.  The same SQL runs on
+SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import delete, func, insert, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from hotline.duplicates.models import DupDoc, DupPosting
+from hotline.duplicates.similarity import Doc, Prepared, Scorer, fit_idf
+from hotline.orders.enums import OPEN, Action
+from hotline.orders.flows import Actor, on_action
+from hotline.orders.models import Order, OrderEvent
+from hotline.textindex.segment import words
+
+OPEN_VALUES = frozenset(s.value for s in OPEN)
+MAX_TOKENS = 48  # per order in the index
+QUERY_TOKENS = 8  # most specific tokens a lookup reads
+PER_TOKEN = 500  # newest postings read per token
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[str, ...]:
+    """Place names of the city: roads and their aliases, streets, communities, villages."""
+    from hotline.city.service import current_city
+
+    city = current_city()
+    names = {r.name for r in city.roads} | {a for r in city.roads for a in r.aliases}
+    for u in city.units:
+        if u.type.value in ("street", "community", "township"):
+            n = u.name.replace("居民委员会", "").replace("村民委员会", "")
+            names.add(n.split("街道")[-1] or n)
+            names.add(n.split("镇")[-1] if not n.endswith("镇") else n)
+            if u.short_name:
+                names.add(u.short_name)
+    return tuple(sorted(n for n in names if len(n) >= 2))
+
+
+@lru_cache(maxsize=1)
+def scorer() -> Scorer:
+    """IDF fitted once per process on generated demands of this city (see docs/duplicates.md)."""
+    from hotline.city.service import current_city
+    from hotline.demo.texts import generate_demands
+
+    demo = generate_demands(current_city(), 3000, seed=7)
+    return Scorer(fit_idf(f"{d.title}\n{d.content}" for d in demo), gazetteer())
+
+
+def order_doc(order: Order) -> Doc:
+    return Doc(f"{order.title}\n{order.content}", order.address or "",
+               order.territory_unit.code if order.territory_unit else None, order.category_code)
+
+
+def tokens_for(doc: Doc, prepared: Prepared, sc: Scorer) -> list[str]:
+    """Index tokens: place names (``@`` prefix) and the most specific words."""
+    ws = sorted(set(words(doc.text)), key=lambda w: -sc.weight("w:" + w))[:MAX_TOKENS]
+    places = [("@" + p)[:32] for p in sorted(prepared.places)]
+    return list(dict.fromkeys(places + [w[:32] for w in ws]))
+
+
+def add(db: Session, order: Order) -> None:
+    remove(db, order.id)
+    sc = scorer()
+    doc = order_doc(order)
+    prep = sc.prepare(doc)
+    db.add(DupDoc(order_id=order.id, feats=prep.to_json()))
+    rows = [{"token": t, "created_at": order.created_at, "order_id": order.id} for t in tokens_for(doc, prep, sc)]
+    if rows:
+        db.execute(insert(DupPosting), rows)
+
+
+def remove(db: Session, order_id: int) -> None:
+    db.execute(delete(DupPosting).where(DupPosting.order_id == order_id))
+    db.execute(delete(DupDoc).where(DupDoc.order_id == order_id))
+
+
+@on_action(Action.any)
+def _keep_index(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+    if event.action == Action.create.value:
+        if order.status in OPEN_VALUES:  # a repeat call may already have been merged at intake
+            add(db, order)
+    elif order.status not in OPEN_VALUES:
+        if event.from_status in OPEN_VALUES:
+            remove(db, order.id)
+    elif event.from_status not in OPEN_VALUES:  # reopened, unmerged: back in the open workload
+        add(db, order)
+
+
+def candidate_ids(db: Session, tokens: list[str], *, since: datetime, limit: int) -> list[int]:
+    """Open orders in the window sharing the most (IDF-weighted) tokens with the draft.
+
+    One statement: for each of the draft's most specific tokens (place names
+    first, then words by IDF) the newest ``PER_TOKEN`` postings inside the window,
+    summed per order.  The per-token limit bounds the work even for a token that
+    turns out to be common in the live workload.
+    """
+    sc = scorer()
+    ranked = sorted(tokens, key=lambda t: (not t.startswith("@"), -sc.weight("w:" + t)))[:QUERY_TOKENS]
+    if not ranked:
+        return []
+    parts = []
+    for t in ranked:
+        w = 2 * sc.unknown if t.startswith("@") else sc.weight("w:" + t)
+        sub = (select(DupPosting.order_id, literal(w).label("w"))
+               .where(DupPosting.token == t, DupPosting.created_at >= since)
+               .order_by(DupPosting.created_at.desc()).limit(PER_TOKEN).subquery())
+        parts.append(select(sub.c.order_id, sub.c.w))
+    u = union_all(*parts).subquery()
+    stmt = (select(u.c.order_id).group_by(u.c.order_id)
+            .order_by(func.sum(u.c.w).desc(), u.c.order_id.desc()).limit(limit))
+    return [int(r[0]) for r in db.execute(stmt)]
