@@ -127,8 +127,9 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
     names, weights = zip(*SCENARIOS, strict=True)
     parents: list[Order] = []
     made = 0
-    for d in demands:
-        scenario = rng.choices(names, weights=weights)[0]
+    for i, d in enumerate(demands):
+        # the first orders walk every scenario once, so every status is in the demo; then at random
+        scenario = names[i] if i < len(names) else rng.choices(names, weights=weights)[0]
         start = now - timedelta(days=rng.uniform(0.05, 30))
         clock = _Clock(start, now, rng)
         order = do_create_order(db, actor=a["operator"], now=start, data={
@@ -148,7 +149,7 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
             act(a["operator"], Action.answer_first_contact,
                 content="已根据知识库为市民解答：" + d.title + "的办理流程、所需材料及咨询电话已告知，市民表示清楚。")
             if rng.random() < 0.6:
-                act(a["callback"], Action.close, note="回访满意")
+                _callback(db, order, a["callback"], rng, clock.step())
             continue
         if scenario == "informed":
             act(a["operator"], Action.inform, channel="该事项属司法范畴，已告知诉求人通过人民法院诉讼途径解决")
@@ -165,6 +166,8 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
         if lead is None or lead.id not in a["handlers"]:
             continue
         district = _district_of(db, lead)
+        if scenario == "at_subcentre" and not auto:
+            district = district or _district_of(db, units.get(d.territory_code))
         if scenario == "at_subcentre" and district is not None and not auto:
             act(a["dispatcher"], Action.dispatch_to_subcentre, subcentre=district.code)
             continue
