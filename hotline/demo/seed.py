@@ -237,4 +237,10 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
         counts["routing_models"] = len(train_demo_models(db, city))
     if (db.scalar(select(func.count(Order.id))) or 0) == 0 and orders > 0:
         counts["orders"] = seed_orders(db, city, n=orders, seed=seed)
+        from hotline.telephony.flows import do_bulk_insert
+        from hotline.telephony.simulate import simulate_calls
+
+        # a week of simulated call traffic, so the connection-rate page has something to show
+        counts["calls"] = do_bulk_insert(db, records=simulate_calls(days=7, calls_per_day=400, seed=seed),
+                                         label="demo seed")
     return counts
