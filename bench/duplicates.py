@@ -2,6 +2,11 @@
 
     python bench/duplicates.py quality     # P/R/F1 on bench/dup_labels.csv, ours vs bigram Jaccard
     python bench/duplicates.py latency     # PostgreSQL, HOTLINE_BENCH_PG_URL; drops the DB at the end
+    python bench/duplicates.py latency --keep            # load, time, keep the database
+    python bench/duplicates.py latency --reuse --keep    # time again on the kept database (no reload)
+    python bench/duplicates.py latency --reuse --rounds 3  # three timed passes, then drop it
+
+(``BENCH_KEEP=1`` / ``BENCH_REUSE=1`` in the environment do the same as the flags.)
 
 Latency set-up: 1,000,000 orders bulk-loaded with INSERT … SELECT from a pool of
 10,000 generated demands (hotline.demo.texts); 10 % of them open and created
@@ -9,11 +14,13 @@ within the last 30 days (100,000 in the duplicate index, as a large city's open
 workload), the rest closed over the year before.  The index (postings and
 prepared vectors) is built in bulk from the pool.  Each timed lookup is the
 full ``duplicates.service.find`` path: prepare the draft (jieba), read the
-rare-token postings, load and score up to 300 candidates.
+rare-token postings, load and score up to ``max_candidates`` (40) candidates.
+The machine is shared: compare settings in the same session, several rounds.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -74,8 +81,6 @@ def load(engine, city, pool, n_orders: int, pool_n: int) -> None:  # type: ignor
     with session_scope() as s:
         units = {u.code: u.id for u in s.scalars(select(Unit))}
     rows, toks = [], []
-
-
     for i, d in enumerate(pool):
         doc = Doc(f"{d.title}\n{d.content}", d.address, d.territory_code, d.category_code)
         prep = sc.prepare(doc)
@@ -128,7 +133,8 @@ def load(engine, city, pool, n_orders: int, pool_n: int) -> None:  # type: ignor
           f"vectors {sizes[1]}) in {time.perf_counter() - t0:.0f} s")
 
 
-def latency(n_orders: int = 1_000_000, pool_n: int = 10_000, queries: int = 200) -> None:
+def latency(n_orders: int = 1_000_000, pool_n: int = 10_000, queries: int = 200, *, reuse: bool = False,
+            keep: bool = False, rounds: int = 1) -> None:
     from sqlalchemy import select, text
 
     from hotline.city.service import current_city
@@ -139,7 +145,8 @@ def latency(n_orders: int = 1_000_000, pool_n: int = 10_000, queries: int = 200)
     from hotline.org.models import User
 
     header(f"duplicates: lookup latency, {n_orders:,} orders on PostgreSQL")
-    reuse = os.environ.get("BENCH_REUSE") == "1"  # a database loaded by an earlier run of this script
+    reuse = reuse or os.environ.get("BENCH_REUSE") == "1"  # a database loaded by an earlier run of this script
+    keep = keep or os.environ.get("BENCH_KEEP") == "1"
     engine = attach_db() if reuse else fresh_db()
     city = current_city()
     pool = generate_demands(city, pool_n, seed=11)
@@ -158,25 +165,32 @@ def latency(n_orders: int = 1_000_000, pool_n: int = 10_000, queries: int = 200)
         user = s.scalar(select(User).where(User.username == "dispatcher"))
         for d in drafts[:10]:
             service.find(s, user=user, doc=d)  # warm the connection pool and caches
-        ms, found = [], 0
-        for d in drafts:
-            t = time.perf_counter()
-            out = service.find(s, user=user, doc=d)
-            ms.append((time.perf_counter() - t) * 1000)
-            found += bool(out and out[0].likely)
+        for r in range(rounds):
+            ms, found = [], 0
+            for d in drafts:
+                t = time.perf_counter()
+                out = service.find(s, user=user, doc=d)
+                ms.append((time.perf_counter() - t) * 1000)
+                found += bool(out and out[0].likely)
+            report("duplicate lookup (service.find, full path)" + (f", round {r + 1}" if rounds > 1 else ""), ms)
         s.execute(text("select 1"))
-    report("duplicate lookup (service.find, full path)", ms)
     print(f"drafts with a likely duplicate found: {found}/{len(drafts)} (half are generated near-duplicates)")
-    if os.environ.get("BENCH_KEEP") == "1":
-        print("bench database kept (BENCH_KEEP=1); drop it with BENCH_REUSE=1 and no BENCH_KEEP")
+    if keep:
+        print("bench database kept (--keep); time again with --reuse, drop it with --reuse and no --keep")
     else:
         drop_db()
         print("bench database dropped")
 
 
 if __name__ == "__main__":
-    what = sys.argv[1] if len(sys.argv) > 1 else "quality"
-    if what == "quality":
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("what", nargs="?", default="quality", choices=["quality", "latency"])
+    ap.add_argument("orders", nargs="?", type=int, default=1_000_000, help="latency: orders to load")
+    ap.add_argument("--keep", action="store_true", help="latency: keep the bench database at the end")
+    ap.add_argument("--reuse", action="store_true", help="latency: time on the database a --keep run left")
+    ap.add_argument("--rounds", type=int, default=1, help="latency: timed passes over the drafts")
+    a = ap.parse_args()
+    if a.what == "quality":
         quality()
     else:
-        latency(int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)
+        latency(a.orders, reuse=a.reuse, keep=a.keep, rounds=a.rounds)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import delete, func, insert, literal, select, union_all
+from sqlalchemy import Float, Select, String, bindparam, delete, func, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from hotline.duplicates.models import DupDoc, DupPosting
@@ -21,7 +21,6 @@ from hotline.duplicates.similarity import Doc, Prepared, Scorer, fit_idf
 from hotline.orders.enums import OPEN, Action
 from hotline.orders.flows import Actor, on_action
 from hotline.orders.models import Order, OrderEvent
-from hotline.textindex.segment import words
 
 OPEN_VALUES = frozenset(s.value for s in OPEN)
 MAX_TOKENS = 48  # per order in the index
@@ -62,8 +61,13 @@ def order_doc(order: Order) -> Doc:
 
 
 def tokens_for(doc: Doc, prepared: Prepared, sc: Scorer) -> list[str]:
-    """Index tokens: place names (``@`` prefix) and the most specific words."""
-    ws = sorted(set(words(doc.text)), key=lambda w: -sc.weight("w:" + w))[:MAX_TOKENS]
+    """Index tokens: place names (``@`` prefix) and the most specific words.
+
+    The words are the ``w:`` keys of the prepared vector (the same jieba words), so a
+    lookup segments the draft once; ties in IDF are broken by the word, not by chance.
+    """
+    ws = sorted((k[2:] for k in prepared.vec if k.startswith("w:")),
+                key=lambda w: (-sc.weight("w:" + w), w))[:MAX_TOKENS]
     places = [("@" + p)[:32] for p in sorted(prepared.places)]
     return list(dict.fromkeys(places + [w[:32] for w in ws]))
 
@@ -96,6 +100,32 @@ def _keep_index(db: Session, order: Order, actor: Actor, event: OrderEvent, now:
         add(db, order)
 
 
+def query_tokens(tokens: list[str]) -> list[tuple[str, float]]:
+    """The draft's most specific tokens with the weight a shared one adds: place names first, then IDF."""
+    sc = scorer()
+    ranked = sorted(tokens, key=lambda t: (not t.startswith("@"), -sc.weight("w:" + t), t))[:QUERY_TOKENS]
+    return [(t, 2 * sc.unknown if t.startswith("@") else sc.weight("w:" + t)) for t in ranked]
+
+
+@lru_cache(maxsize=64)
+def candidates_stmt(n: int, per_token: int, limit: int) -> Select[tuple[int, float]]:
+    """The lookup statement for ``n`` tokens, built once per shape: building it costs more than running it.
+
+    Parameters: ``t0…`` (tokens), ``w0…`` (their weights) and ``since``.
+    """
+    since = bindparam("since", type_=DupPosting.created_at.type)
+    parts = []
+    for i in range(n):
+        sub = (select(DupPosting.order_id, bindparam(f"w{i}", type_=Float).label("w"))
+               .where(DupPosting.token == bindparam(f"t{i}", type_=String), DupPosting.created_at >= since)
+               .order_by(DupPosting.created_at.desc()).limit(per_token).subquery())
+        parts.append(select(sub.c.order_id, sub.c.w))
+    u = union_all(*parts).subquery()
+    total = func.sum(u.c.w)
+    return (select(u.c.order_id, total.label("hits")).group_by(u.c.order_id)
+            .order_by(total.desc(), u.c.order_id.desc()).limit(limit))
+
+
 def candidate_ids(db: Session, tokens: list[str], *, since: datetime, limit: int) -> list[int]:
     """Open orders in the window sharing the most (IDF-weighted) tokens with the draft.
 
@@ -104,18 +134,10 @@ def candidate_ids(db: Session, tokens: list[str], *, since: datetime, limit: int
     summed per order.  The per-token limit bounds the work even for a token that
     turns out to be common in the live workload.
     """
-    sc = scorer()
-    ranked = sorted(tokens, key=lambda t: (not t.startswith("@"), -sc.weight("w:" + t)))[:QUERY_TOKENS]
+    ranked = query_tokens(tokens)
     if not ranked:
         return []
-    parts = []
-    for t in ranked:
-        w = 2 * sc.unknown if t.startswith("@") else sc.weight("w:" + t)
-        sub = (select(DupPosting.order_id, literal(w).label("w"))
-               .where(DupPosting.token == t, DupPosting.created_at >= since)
-               .order_by(DupPosting.created_at.desc()).limit(PER_TOKEN).subquery())
-        parts.append(select(sub.c.order_id, sub.c.w))
-    u = union_all(*parts).subquery()
-    stmt = (select(u.c.order_id).group_by(u.c.order_id)
-            .order_by(func.sum(u.c.w).desc(), u.c.order_id.desc()).limit(limit))
-    return [int(r[0]) for r in db.execute(stmt)]
+    params: dict[str, object] = {"since": since}
+    for i, (t, w) in enumerate(ranked):
+        params[f"t{i}"], params[f"w{i}"] = t, w
+    return [int(r[0]) for r in db.execute(candidates_stmt(len(ranked), PER_TOKEN, limit), params)]

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
@@ -50,6 +51,15 @@ class Candidate:
         return asdict(self)
 
 
+@lru_cache(maxsize=1)
+def _candidates_stmt() -> Select:  # type: ignore[type-arg]
+    """Candidate rows with their stored vectors (parameter ``ids``), built once; scoping is added per user."""
+    return (select(Order.id, Order.number, Order.title, Order.status, Order.created_at, Order.citizen_phone,
+                   Unit.name, DupDoc.feats)
+            .join(DupDoc, DupDoc.order_id == Order.id).outerjoin(Unit, Unit.id == Order.lead_unit_id)
+            .where(Order.id.in_(bindparam("ids", expanding=True)), Order.status.in_(sorted(index.OPEN_VALUES))))
+
+
 def find(db: Session, *, user: User, doc: Doc, phone: str | None = None, exclude_ids: set[int] | None = None,
          now: datetime | None = None, limit: int = 10) -> list[Candidate]:
     """Open orders from other callers about the same matter, best first."""
@@ -62,21 +72,22 @@ def find(db: Session, *, user: User, doc: Doc, phone: str | None = None, exclude
     ids = [i for i in ids if i not in (exclude_ids or set())]
     if not ids:
         return []
-    stmt = (select(Order.id, Order.number, Order.title, Order.status, Order.created_at, Order.citizen_phone,
-                   Unit.name, DupDoc.feats)
-            .join(DupDoc, DupDoc.order_id == Order.id).outerjoin(Unit, Unit.id == Order.lead_unit_id)
-            .where(Order.id.in_(ids), Order.status.in_(index.OPEN_VALUES), visible_filter(db, user)))
-    out = []
-    for _id, number, title, status, created, cphone, unit, feats in db.execute(stmt):
+    stmt = _candidates_stmt().where(visible_filter(db, user))
+    scored = []
+    for _id, number, title, status, created, cphone, unit, feats in db.execute(stmt, {"ids": ids}):
         if phone and cphone == phone:
             continue  # the same caller: a repeat demand, shown in the caller's history instead
-        m = sc.compare(prep, Prepared.from_json(feats))
-        if m.score < r.show_from:
-            continue
+        other = Prepared.from_json(feats)
+        m = sc.compare(prep, other, reasons=False)
+        if m.score >= r.show_from:
+            scored.append((m, other, (number, title, status, created, unit)))
+    scored.sort(key=lambda x: -x[0].score)
+    out = []
+    for m, other, (number, title, status, created, unit) in scored[:limit]:
+        m.shared_words = sc.shared_words(prep, other, m.shared_places)  # reasons only for what is shown
         out.append(Candidate(number, title, status, STATUS_ZH[Status(status)], created, unit, m.score, m.text,
                              m.place, m.category, m.score >= r.threshold, m.shared_places, m.shared_words))
-    out.sort(key=lambda c: -c.score)
-    return out[:limit]
+    return out
 
 
 def for_order(db: Session, *, user: User, order: Order, limit: int = 10) -> list[Candidate]:

@@ -145,9 +145,11 @@ class Scorer:
         norm = math.sqrt(sum(w * w for w in vec.values()))
         return Prepared(vec, norm, f.places, f.territory, f.category)
 
-    def compare(self, a: Prepared, b: Prepared) -> Match:
-        small, big = (a.vec, b.vec) if len(a.vec) <= len(b.vec) else (b.vec, a.vec)
-        dot = sum(w * big[k] for k, w in small.items() if k in big)
+    def compare(self, a: Prepared, b: Prepared, *, reasons: bool = True) -> Match:
+        """Score a pair; ``reasons=False`` leaves ``shared_words`` empty (see ``shared_words``)."""
+        av, bv = a.vec, b.vec
+        common = av.keys() & bv.keys()
+        dot = sum(av[k] * bv[k] for k in common)
         text = min(1.0, dot / (a.norm * b.norm)) if a.norm and b.norm else 0.0
         shared_places = _places_overlap(a.places, b.places)
         place: float | None
@@ -164,10 +166,14 @@ class Scorer:
             category = 1.0 if a.category == b.category else 0.5 if a.category[:4] == b.category[:4] else 0.0
         parts = [(W_TEXT, text)] + [(w, s) for w, s in ((W_PLACE, place), (W_CATEGORY, category)) if s is not None]
         score = sum(w * s for w, s in parts) / sum(w for w, _ in parts)
-        shared = sorted((k[2:] for k in small if k.startswith("w:") and k in big
-                         and not any(k[2:] in p for p in shared_places)),
-                        key=lambda t: -self.weight("w:" + t))[:6]
+        shared = self.shared_words(a, b, shared_places) if reasons else []
         return Match(round(score, 4), round(text, 4), place, category, shared_places, shared)
+
+    def shared_words(self, a: Prepared, b: Prepared, shared_places: Iterable[str] = ()) -> list[str]:
+        """The six most specific words both name (outside the shared places): the reasons shown."""
+        return sorted((k[2:] for k in a.vec.keys() & b.vec.keys() if k.startswith("w:")
+                       and not any(k[2:] in p for p in shared_places)),
+                      key=lambda t: (-self.weight("w:" + t), t))[:6]
 
     def score(self, a: Doc, b: Doc) -> Match:
         return self.compare(self.prepare(a), self.prepare(b))

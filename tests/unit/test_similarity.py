@@ -65,3 +65,15 @@ def test_baseline_and_cleaning() -> None:
     assert bigram_jaccard("路灯不亮", "路灯不亮") == 1.0 and bigram_jaccard("路灯", "噪音") == 0.0
     text = "网友“A0001”：您好！您的留言已收悉。现将有关情况回复如下：请到社区服务中心办理。感谢您的支持！2019年4月24日"
     assert clean_reply(text) == "请到社区服务中心办理。"
+
+
+def test_reasons_on_demand_give_the_same_match() -> None:
+    """A lookup scores every candidate without reasons and names them only for those shown."""
+    sc = Scorer(gazetteer=["新华路"])
+    a = sc.prepare(Doc("新华路的路灯不亮，晚上很黑，路灯杆也歪了", "新华路88号"))
+    b = sc.prepare(Doc("新华路88号门口的路灯不亮了，路灯杆歪斜，一片漆黑", "新华路88号"))
+    full, bare = sc.compare(a, b), sc.compare(a, b, reasons=False)
+    assert bare.shared_words == [] and full.shared_words
+    assert (bare.score, bare.text, bare.place, bare.shared_places) == (full.score, full.text, full.place,
+                                                                       full.shared_places)
+    assert sc.shared_words(a, b, full.shared_places) == full.shared_words
