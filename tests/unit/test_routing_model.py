@@ -83,6 +83,49 @@ def test_fast_path_matches_batch_path(model: TextClassifier) -> None:
         assert [p for _, p in top] == pytest.approx(sorted(proba, reverse=True), abs=1e-6)
 
 
+def test_segmenter_matches_jieba() -> None:
+    """Our fused DAG + route loop must cut exactly where jieba.lcut(HMM=False) does."""
+    import jieba
+
+    from hotline.routing.features import normalize_text, word_tokens
+
+    samples = [
+        "小区附近工地夜间噪音扰民，还有粉尘污染",
+        "ＡＢＣ小区  油烟 扰民！！4G网络信号差，c++ 和 a.b_c%d-e 12345热线",
+        "请问L9县A4区的公积金贷款怎么办理？电话：0731-88888888。",
+        "", " ", "\r\n你好\t世界", "abc def", "西地省A市A1区魅力之城小区临街门面烧烤店油烟扰民",
+        *_messages(3, seed=11)[0],
+    ]
+    for text in samples:
+        for t in (text, normalize_text(text)):
+            assert word_tokens(t) == [w for w in jieba.lcut(t, HMM=False) if not w.isspace()], t
+
+
+def test_long_messages_keep_head_and_tail() -> None:
+    """Featurizer caps long texts to head + tail; short ones and uncapped (old) featurizers are untouched."""
+    from hotline.routing.features import Featurizer
+
+    capped = Featurizer(head_chars=5, tail_chars=3)
+    assert capped._prepare("一二三四五六七八九十甲乙") == "一二三四五。十甲乙"
+    assert capped._prepare("一二三四五六七八") == "一二三四五六七八"
+    assert Featurizer(head_chars=4)._prepare("一二三四五六") == "一二三四"
+    old = Featurizer()
+    del old.__dict__["head_chars"], old.__dict__["tail_chars"]  # as unpickled from an older model file
+    assert old._prepare("一二三四五六七八九十" * 200) == "一二三四五六七八九十" * 200
+
+
+def test_parallel_batch_matches_sequential(model: TextClassifier) -> None:
+    """A batch dealt to forked workers gives the same labels, in the same order, as one process."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    texts, _ = _messages(40, seed=12)
+    sequential = model.predict_batch(texts, workers=1)
+    assert model.predict_batch(texts, workers=3) == sequential
+    assert model.predict_batch(texts[:2], workers=5) == sequential[:2]
+
+
 def test_version_is_stable_for_same_data() -> None:
     texts, labels = _messages(8, seed=3)
     a = TextClassifier.train(texts, labels, seed=0)
