@@ -137,3 +137,33 @@ def test_model_hot_reload(db, trained) -> None:  # type: ignore[no-untyped-def]
     REGISTRY.checked = 0.0  # the periodic check comes due
     second = suggest(db, text="路灯不亮，晚上很黑").model_version
     assert second != first
+
+
+def test_cli_trains_from_database_and_csv(committed, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`hotline routing train-db` and `register` train, store and activate models."""
+    from typer.testing import CliRunner
+
+    from hotline import db as dbmod
+    from hotline.city.service import current_city
+    from hotline.cli import app
+    from hotline.demo.seed import seed_orders
+    from hotline.routing.models import RoutingModel
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["routing", "train-db", "--min-rows", "5"])
+    assert r.exit_code == 1 and "not enough" in r.output  # no finished orders yet
+    with dbmod.session_scope() as s:
+        seed_orders(s, current_city(), n=60, seed=3)
+    r = runner.invoke(app, ["routing", "train-db", "--purpose", "unit", "--min-rows", "5"])
+    assert r.exit_code == 0, r.output
+    csv = tmp_path / "m.csv"
+    csv.write_text("text,label\n" + "\n".join(
+        f"{t},{lab}" for t, lab in [("路灯坏了", "城乡建设"), ("噪音扰民", "环境保护")] * 6), encoding="utf-8")
+    r = runner.invoke(app, ["routing", "register", "--csv", str(csv), "--purpose", "category"])
+    assert r.exit_code == 0, r.output
+    with dbmod.session_scope() as s:
+        from sqlalchemy import delete, select
+
+        active = {m.purpose: m for m in s.scalars(select(RoutingModel).where(RoutingModel.active.is_(True)))}
+        assert set(active) == {"category", "unit"} and active["unit"].source.startswith("database")
+        s.execute(delete(RoutingModel))
