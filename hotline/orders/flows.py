@@ -155,8 +155,9 @@ def _notify(db: Session, order: Order, topic: str, *, unit: Unit | None = None,
     ))
 
 
-def _text(payload: dict[str, Any], key: str, zh: str, *, min_len: int = 2, max_len: int = 4000) -> str:
-    value = (payload.get(key) or "").strip()
+def required_text(payload: dict[str, Any], key: str, zh: str, *, min_len: int = 2, max_len: int = 4000) -> str:
+    """A required free-text field, trimmed, with a bilingual error naming it (shared by other packages)."""
+    value = str(payload.get(key) or "").strip()
     if len(value) < min_len:
         raise BadRequest(f"{key}_required", f"请填写{zh}（至少{min_len}个字）",
                          f"{key} is required (at least {min_len} characters)", field=key)
@@ -356,7 +357,7 @@ def _h_sign(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: dat
 
 
 def _h_request_return(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    reason = _text(p, "reason", "退单理由", min_len=5)
+    reason = required_text(p, "reason", "退单理由", min_len=5)
     assert order.lead_unit_id is not None
     db.add(OrderRequest(order_id=order.id, kind="return", unit_id=order.lead_unit_id,
                         requested_by_id=actor.user_id, requested_at=now, reason=reason))
@@ -398,7 +399,7 @@ def _h_approve_return(db: Session, order: Order, actor: Actor, p: dict[str, Any]
 
 
 def _h_reject_return(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    note = _text(p, "note", "驳回理由", min_len=2)
+    note = required_text(p, "note", "驳回理由", min_len=2)
     _decide(db, order, "return", actor, now, "rejected", note)
     if order.lead_unit is not None:
         _notify(db, order, "order.return_rejected", unit=order.lead_unit, payload={"note": note})
@@ -431,7 +432,7 @@ def _h_redispatch(db: Session, order: Order, actor: Actor, p: dict[str, Any], no
 
 
 def _h_request_extension(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    reason = _text(p, "reason", "延期理由", min_len=5)
+    reason = required_text(p, "reason", "延期理由", min_len=5)
     days = p.get("extra_days")
     limits = sla.extension_limits()
     if not isinstance(days, int) or not 1 <= days <= limits.max_days:
@@ -465,7 +466,7 @@ def _h_approve_extension(db: Session, order: Order, actor: Actor, p: dict[str, A
 
 
 def _h_reject_extension(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    note = _text(p, "note", "驳回理由")
+    note = required_text(p, "note", "驳回理由")
     _decide(db, order, "extension", actor, now, "rejected", note)
     order.pending_extension = False
     return note, order.lead_unit, {}
@@ -473,7 +474,7 @@ def _h_reject_extension(db: Session, order: Order, actor: Actor, p: dict[str, An
 
 def _reply_row(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime, kind: str,
                unit: Unit) -> str:
-    content = _text(p, "content", "答复内容", min_len=10)
+    content = required_text(p, "content", "答复内容", min_len=10)
     db.add(Reply(order_id=order.id, unit_id=unit.id, author_id=actor.user_id, kind=kind, content=content,
                  created_at=now))
     return content
@@ -515,7 +516,7 @@ def _h_complete(db: Session, order: Order, actor: Actor, p: dict[str, Any], now:
 
 
 def _h_reopen(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    reason = _text(p, "reason", "重办理由", min_len=5)
+    reason = required_text(p, "reason", "重办理由", min_len=5)
     lead = order.lead_unit
     if lead is None:
         raise Conflict("no_lead_unit", "该工单没有主办单位，不能重办", "the order has no lead unit to reopen to")
@@ -535,11 +536,11 @@ def _h_note(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: dat
 
 
 def _h_comment(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    return _text(p, "note", "备注"), None, {}
+    return required_text(p, "note", "备注"), None, {}
 
 
 def _h_suspend(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    return _text(p, "reason", "挂账理由", min_len=5), order.lead_unit, {}
+    return required_text(p, "reason", "挂账理由", min_len=5), order.lead_unit, {}
 
 
 def _h_resume(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
@@ -562,13 +563,13 @@ def _h_hand_off(db: Session, order: Order, actor: Actor, p: dict[str, Any], now:
 
 
 def _h_inform(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    channel = _text(p, "channel", "告知的办理渠道", min_len=4)
+    channel = required_text(p, "channel", "告知的办理渠道", min_len=4)
     order.inform_channel = channel
     return channel, None, {}
 
 
 def _h_withdraw(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    reason = _text(p, "reason", "撤诉原因")
+    reason = required_text(p, "reason", "撤诉原因")
     _void_pending_extension(db, order, now)
     _end_assignments(order, now=now, reason="withdrawn")
     pending = _pending_request(db, order, "return")
@@ -596,28 +597,28 @@ def _h_cancel_duplicate(db: Session, order: Order, actor: Actor, p: dict[str, An
 
 
 def _h_unmerge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    reason = _text(p, "reason", "撤销并单理由")
+    reason = required_text(p, "reason", "撤销并单理由")
     parent = db.get(Order, order.parent_id) if order.parent_id else None
     order.parent_id = None
     return reason, None, {"parent": parent.number if parent else None}
 
 
 def _h_urge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    note = _text(p, "note", "催办内容")
+    note = required_text(p, "note", "催办内容")
     if order.lead_unit is not None:
         _notify(db, order, "order.urged", unit=order.lead_unit, payload={"note": note})
     return note, order.lead_unit, {}
 
 
 def _h_supervise(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    note = _text(p, "note", "督办要求")
+    note = required_text(p, "note", "督办要求")
     if order.lead_unit is not None:
         _notify(db, order, "order.supervised", unit=order.lead_unit, payload={"note": note})
     return note, order.lead_unit, {}
 
 
 def _h_respond(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    return _text(p, "content", "督办回复内容", min_len=5), order.lead_unit, {}
+    return required_text(p, "content", "督办回复内容", min_len=5), order.lead_unit, {}
 
 
 _HANDLERS: dict[Action, Handler] = {

@@ -18,22 +18,13 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import Role
 from hotline.errors import BadRequest, Conflict, Forbidden, NotFound
 from hotline.orders.enums import Action
-from hotline.orders.flows import Actor, Handled, do_action, register_handler
+from hotline.orders.flows import Actor, Handled, do_action, register_handler, required_text
 from hotline.orders.models import Order
 from hotline.org.models import AuditLog, Unit, User
 from hotline.outbox.models import OutboxMessage
 from hotline.supervision.models import LEVELS, OUTCOMES, Accountability, AccountabilityOrder, Supervision
 
-
-def text(p: dict[str, Any], key: str, zh: str, *, min_len: int = 2, max_len: int = 4000) -> str:
-    value = str(p.get(key) or "").strip()
-    if len(value) < min_len:
-        raise BadRequest(f"{key}_required", f"请填写{zh}（至少{min_len}个字）",
-                         f"{key} is required (at least {min_len} characters)", field=key)
-    if len(value) > max_len:
-        raise BadRequest(f"{key}_too_long", f"{zh}不能超过{max_len}个字",
-                         f"{key} must be at most {max_len} characters", field=key)
-    return value
+text = required_text  # the same rule as every order action's free text
 
 
 def notify(db: Session, *, topic: str, recipient: str, order: Order | None = None,
