@@ -135,7 +135,17 @@ def demo(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int
     get_settings.cache_clear()
     seed(orders=orders)
     _print_logins(host, port)
+    import threading
+
     import uvicorn
+
+    from hotline.outbox.worker import Worker
+
+    # The demo runs the worker in the same process (production runs `hotline worker` apart), so
+    # overdue demo orders get their 催办/督办 and notices arrive while you look around.
+    worker = Worker(interval=60.0)
+    threading.Thread(target=worker.run, name="demo-worker", daemon=True).start()
+    typer.echo("  The worker (deadline sweep and notifications) runs every 60 s in this process.")
 
     uvicorn.run("hotline.main:create_app", factory=True, host=host, port=port, log_level="warning")
 
