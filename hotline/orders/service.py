@@ -170,13 +170,15 @@ def category_path(db: Session, code: str | None) -> str | None:
 
 def actions_for(db: Session, order: Order, user: User) -> list[str]:
     """What the console offers this user on this order: state machine ∩ scope."""
+    from hotline.errors import Forbidden
     from hotline.orders.flows import Actor, _check_scope
 
+    actor = Actor.of(user)
     out = []
     for action in lifecycle.allowed_actions(order, user.role):
         try:
-            _check_scope(db, order, Actor.of(user), action)
-        except Exception:  # noqa: BLE001 - a scope refusal simply hides the button
+            _check_scope(db, order, actor, action)
+        except Forbidden:  # a scope refusal simply hides the button
             continue
         out.append(action.value)
     return out

@@ -24,7 +24,18 @@ def is_centre(user: User) -> bool:
 
 
 def subtree_ids(db: Session, unit_id: int) -> list[int]:
-    """The unit and every unit below it."""
+    """The unit and every unit below it.
+
+    Memoised on the session (one request): presenting a list asks this for every order's
+    allowed actions, and the unit tree does not change under a request.
+    """
+    memo: dict[int, list[int]] = db.info.setdefault("subtree_ids", {})
+    if unit_id not in memo:
+        memo[unit_id] = _subtree_ids(db, unit_id)
+    return memo[unit_id]
+
+
+def _subtree_ids(db: Session, unit_id: int) -> list[int]:
     ids = [unit_id]
     frontier = [unit_id]
     while frontier:
