@@ -230,9 +230,11 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
     """Idempotent: the city is synced every time; orders only into an empty database."""
     counts = sync_city(db, city)
     counts["unit_accounts"] = ensure_unit_accounts(db)
+    from hotline.demo.knowledge import seed_knowledge
     from hotline.routing.models import RoutingModel
     from hotline.routing.training import train_demo_models
 
+    counts["knowledge"] = seed_knowledge(db)
     if db.scalar(select(func.count(RoutingModel.id)).where(RoutingModel.active.is_(True))) == 0:
         counts["routing_models"] = len(train_demo_models(db, city))
     if (db.scalar(select(func.count(Order.id))) or 0) == 0 and orders > 0:
