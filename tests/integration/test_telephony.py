@@ -99,3 +99,72 @@ def test_dashboard_and_staffing(client: TestClient, db: Session, as_user) -> Non
     client.cookies.clear()
     login(client, "cg_handler", db=db)
     assert client.get("/telephony").status_code == 403
+
+
+def test_every_order_of_arrival_gives_the_same_record_and_metrics(client: TestClient, db: Session,
+                                                                   as_user) -> None:  # type: ignore[no-untyped-def]
+    """Events carry their own times: ended/answered/offered in any of the 6 orders → one record."""
+    from itertools import permutations
+
+    h = as_user("admin")
+    times = {"offered": T0, "answered": T0 + timedelta(seconds=12), "ended": T0 + timedelta(seconds=132)}
+    extra = {"offered": {"caller": "13800007777", "queue": "12345"}, "answered": {"agent": "operator1"},
+             "ended": {}}
+    records, metrics = [], []
+    for i, order in enumerate(permutations(times)):
+        cid = f"perm{i}"
+        for t in order:
+            r = ev(client, h, cid, t, times[t], **extra[t])
+            assert r.status_code == 201, (order, r.text)
+        rec = db.scalar(select(CallRecord).where(CallRecord.call_id == cid))
+        db.refresh(rec)
+        records.append((rec.state, rec.offered_at, rec.answered_at, rec.abandoned_at, rec.ended_at, rec.wait_s,
+                        rec.talk_s, rec.caller, rec.queue, rec.agent_username, rec.agent_id is not None))
+        # each call alone in its own hour of 2026-03-03, so its metrics can be read separately
+        start = T0 + timedelta(days=1 + i)
+        for t in order:  # the same call again, shifted by whole days, for a metrics window of its own
+            assert ev(client, h, f"m{cid}", t, times[t] + timedelta(days=1 + i), **extra[t]).status_code == 201
+        m = client.get("/api/v1/telephony/metrics", headers=h,
+                       params={"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}).json()
+        metrics.append({k: m[k] for k in ("offered", "answered", "abandoned", "connection_rate",
+                                          "answered_within_rate", "average_wait_s")})
+    assert records[0] == (("ended", T0, T0 + timedelta(seconds=12), None, T0 + timedelta(seconds=132), 12, 120,
+                           "13800007777", "12345", "operator1", True))
+    assert all(r == records[0] for r in records), records
+    assert metrics[0] == {"offered": 1, "answered": 1, "abandoned": 0, "connection_rate": 1.0,
+                          "answered_within_rate": 1.0, "average_wait_s": 12}
+    assert all(m == metrics[0] for m in metrics), metrics
+
+
+def test_ended_then_answered_then_offered_is_an_answered_call(client: TestClient, db: Session,
+                                                               as_user) -> None:  # type: ignore[no-untyped-def]
+    """The reported defect: that order left an `abandoned` call with wait 0."""
+    h = as_user("admin")
+    ev(client, h, "late", "ended", T0 + timedelta(seconds=90))
+    assert ev(client, h, "late", "answered", T0 + timedelta(seconds=30), agent="operator1").status_code == 201
+    r = ev(client, h, "late", "offered", T0)
+    assert r.json() == {"call_id": "late", "state": "ended", "wait_s": 30, "talk_s": 60}
+    rec = db.scalar(select(CallRecord).where(CallRecord.call_id == "late"))
+    db.refresh(rec)
+    assert rec.abandoned_at is None and rec.answered_at == T0 + timedelta(seconds=30)
+
+
+def test_an_answer_before_the_offer_is_refused(client: TestClient, db: Session, as_user) -> None:  # type: ignore[no-untyped-def]
+    h = as_user("admin")
+    assert ev(client, h, "back", "offered", T0).status_code == 201
+    r = ev(client, h, "back", "answered", T0 - timedelta(seconds=5), agent="operator1")
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert "接听时间" in err["message"] and "早于呼入时间" in err["message"]
+    assert "answered time" in err["message_en"] and "before the offered time" in err["message_en"]
+    # the other way round: the answer came first, then an offer timed after it
+    assert ev(client, h, "back2", "answered", T0, agent="operator1").status_code == 201
+    r2 = ev(client, h, "back2", "offered", T0 + timedelta(seconds=5))
+    assert r2.status_code == 422 and "早于呼入时间" in r2.json()["error"]["message"]
+    assert ev(client, h, "back3", "answered", T0 + timedelta(seconds=9), agent="operator1").status_code == 201
+    assert ev(client, h, "back3", "ended", T0 + timedelta(seconds=3)).status_code == 422
+    refused = db.scalars(select(CallEvent).where(CallEvent.call_id.in_(["back", "back2"]))).all()
+    assert sorted(e.type for e in refused) == ["answered", "offered"]  # the refused events were not stored
+    rec = db.scalar(select(CallRecord).where(CallRecord.call_id == "back"))
+    db.refresh(rec)
+    assert rec.state == "offered" and rec.answered_at is None and rec.wait_s is None
