@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from hotline.webhooks import hooks as _hooks  # noqa: F401  (same hooks as the web app)
-
 imports_app = typer.Typer(help="Import historical orders from CSV/Excel; export lists", no_args_is_help=True)
 
 
@@ -17,19 +15,23 @@ imports_app = typer.Typer(help="Import historical orders from CSV/Excel; export 
 def run(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or .xlsx")],
         mapping: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="YAML column mapping")],
         dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only; write nothing")] = False,
+        live: Annotated[bool, typer.Option(
+            "--live", help="take orders still open at the source over as live work: time limits run from now, "
+                           "units and webhooks are notified (default: history only, no clocks, no notices)")] = False,
         report: Annotated[Path | None, typer.Option(help="write the full JSON report here")] = None) -> None:
-    """Validate the file against the mapping and import the valid rows (re-runs skip imported rows)."""
+    """Validate the file against the mapping and import the valid rows (re-runs skip imported rows).
+
+    The same import as the console upload (``imports.flows.import_file``), with the same hooks."""
     from hotline.db import session_scope
     from hotline.errors import AppError
-    from hotline.imports.flows import do_import
+    from hotline.imports.flows import import_file
     from hotline.imports.mapping import parse_mapping
-    from hotline.imports.reader import read_table
 
     try:
         m = parse_mapping(mapping.read_text(encoding="utf-8"))
-        _headers, rows = read_table(file.read_bytes(), file.name)
         with session_scope() as db:
-            result = do_import(db, mapping=m, rows=rows, user=None, filename=file.name, dry_run=dry_run)
+            result = import_file(db, data=file.read_bytes(), filename=file.name, mapping=m, user=None,
+                                 dry_run=dry_run, live=live)
     except AppError as exc:
         typer.echo(f"error: {exc.zh} / {exc.en}", err=True)
         raise typer.Exit(2) from exc

@@ -1,13 +1,28 @@
 """Validating and importing historical orders, row by row, idempotently.
 
+``import_file`` is the one entry point of the CLI (``hotline imports run``), the
+console upload and ``POST /api/v1/imports``: it loads every package's order hooks
+(KPI limits, text index, duplicates, webhooks — the same as the web app), reads
+the table, refuses a mapping that names a column the file lacks (once, before any
+row), and calls ``do_import``.
+
 Each valid row becomes an order through ``do_create_order`` (channel ``import``,
 back-dated ``now``) and is walked to its final state with ``do_action`` calls —
 dispatch to the mapped unit, sign, reply, complete, close — so the timeline and
 the final category and handling unit look like any other order's and the router
 can learn from them.  Each row runs in a SAVEPOINT: a row the state machine
-refuses is reported and leaves nothing behind, the rest go in.  Notices that the
-flows queue for these historical orders (SMS to citizens, unit inbox, webhooks)
-are cancelled: nobody should be told today about a case closed years ago.
+refuses is reported and leaves nothing behind, the rest go in.
+
+History is not live work (the default): the order keeps its historical
+timestamps and status, and nothing starts today — the notices the flows queued
+(SMS to citizens, unit inbox, webhooks) are cancelled, callback tasks are
+cancelled, and an order still open at the source has no running clock (its
+deadlines are cleared), so the sweep raises no 催办/督办 for it.  With
+``live=True`` an order still open at the source is taken over as live work: its
+steps after intake (dispatch, sign, reply) are taken at the time of the import, so
+its time limits run from the import, the unit and webhooks are notified, and the
+sweep watches it like any other.  Orders imported completed or closed are history
+in both modes.
 """
 
 from __future__ import annotations
@@ -23,8 +38,9 @@ from sqlalchemy.orm import Session
 
 from hotline.city.schema import Kind
 from hotline.db import utcnow
-from hotline.errors import AppError
+from hotline.errors import AppError, BadRequest
 from hotline.imports.mapping import FIELD_ZH, Mapping
+from hotline.imports.reader import read_table
 from hotline.orders.enums import Action, Channel
 from hotline.orders.flows import Actor, do_action, do_create_order
 from hotline.orders.models import Order
@@ -33,6 +49,7 @@ from hotline.org.models import AuditLog, Category, Unit, User
 from hotline.outbox.models import OutboxMessage
 
 TARGETS = ("received", "dispatched", "in_progress", "replied", "completed", "closed")
+OPEN_TARGETS = ("received", "dispatched", "in_progress", "replied")  # still open at the source
 STEPS: list[tuple[str, Action]] = [("dispatched", Action.dispatch), ("in_progress", Action.sign),
                                    ("replied", Action.reply), ("completed", Action.complete),
                                    ("closed", Action.close)]
@@ -158,10 +175,34 @@ def validate(db: Session, m: Mapping, rows: list[dict[str, str]], *, now: dateti
     return results
 
 
-def _import_one(db: Session, r: RowResult, label: str) -> Order:
+def _stop_clock(db: Session, order: Order) -> None:
+    """History keeps no running clock: no deadline of ours, so the sweep has nothing to raise."""
+    from hotline.kpi.models import AssignmentLimit
+
+    order.clock_started_at = order.warn_at = None
+    order.sign_due_at = order.reply_due_at = order.due_at = None
+    db.execute(update(AssignmentLimit).where(AssignmentLimit.order_id == order.id)
+               .values(sign_due_at=None, due_at=None))
+
+
+def _as_history(db: Session, order: Order) -> None:
+    """Nobody is told today about an old case, and nobody is asked to call about it."""
+    from hotline.callbacks.models import CallbackTask
+
+    db.execute(update(OutboxMessage).where(OutboxMessage.order_id == order.id, OutboxMessage.state == "pending")
+               .values(state="cancelled", last_error="historical import: not sent"))
+    db.execute(update(CallbackTask).where(CallbackTask.order_id == order.id,
+                                          CallbackTask.state.in_(("pending", "review")))
+               .values(state="cancelled", decision_note="历史工单导入：不回访"))
+
+
+def _import_one(db: Session, r: RowResult, label: str, *, live: bool, now: datetime) -> Order:
     d = r.data
     created: datetime = d["created_at"]
     closed: datetime = max(d["closed_at"], created)
+    live = live and d["status"] in OPEN_TARGETS
+    # live work: the steps after intake happen now, so the time limits run from the import
+    step_at = max(now, created) if live else created
     intake = Actor(role="operator", label=label)
     centre = Actor(role="dispatcher", label=label)
     unit = Actor(role="unit_handler", label=f"{label}（承办单位）")
@@ -175,26 +216,56 @@ def _import_one(db: Session, r: RowResult, label: str) -> Order:
     for step, action in STEPS:
         if TARGETS.index(step) > target:
             break
-        actor, at, payload = centre, created + timedelta(seconds=1), {}
+        actor, at, payload = centre, step_at + timedelta(seconds=1), {}
         if action == Action.dispatch:
             payload = {"lead_unit": d["lead_unit"], "category_code": d["category"]}
         elif action == Action.sign:
-            actor, at = unit, created + timedelta(seconds=2)
+            actor, at = unit, step_at + timedelta(seconds=2)
         elif action == Action.reply:
-            actor, at, payload = unit, closed, {"content": d["reply"]}
+            actor, at, payload = unit, (step_at + timedelta(seconds=3) if live else closed), {"content": d["reply"]}
         elif action == Action.complete:
             at = closed
         elif action == Action.close:
             actor, at = system, closed
         do_action(db, order=order, actor=actor, action=action, payload=payload, now=at)
-    db.execute(update(OutboxMessage).where(OutboxMessage.order_id == order.id, OutboxMessage.state == "pending")
-               .values(state="cancelled", last_error="historical import: not sent"))
+    if not live:
+        _as_history(db, order)
+        if d["status"] in OPEN_TARGETS:
+            _stop_clock(db, order)
     return order
 
 
+def check_columns(mapping: Mapping, headers: list[str]) -> None:
+    """A mapping that names a column the file lacks is refused once, before any row is looked at."""
+    missing = sorted(mapping.columns_used() - set(headers))
+    if missing:
+        raise BadRequest("mapping_missing_columns",
+                         f"映射配置引用了文件中不存在的列：{'、'.join(missing)}（文件的列：{'、'.join(headers[:60])}）",
+                         f"the mapping names columns the file does not have: {', '.join(missing)} "
+                         f"(the file's columns: {', '.join(headers[:60])})", field="mapping", missing=missing)
+
+
+def import_file(db: Session, *, data: bytes, filename: str, mapping: Mapping, user: User | None,
+                dry_run: bool = False, live: bool = False, now: datetime | None = None) -> dict[str, Any]:
+    """The import of the CLI, the console and the API: same hooks, same checks, same report."""
+    import hotline.models  # noqa: F401  (every package's order hooks, exactly as the web app has them)
+
+    headers, rows = read_table(data, filename)
+    check_columns(mapping, headers)
+    return do_import(db, mapping=mapping, rows=rows, user=user, filename=filename, dry_run=dry_run, live=live,
+                     now=now)
+
+
 def do_import(db: Session, *, mapping: Mapping, rows: list[dict[str, str]], user: User | None,
-              filename: str, dry_run: bool = False, now: datetime | None = None) -> dict[str, Any]:
-    """Validate every row; unless ``dry_run``, import the valid ones.  The caller commits."""
+              filename: str, dry_run: bool = False, live: bool = False, now: datetime | None = None
+              ) -> dict[str, Any]:
+    """Validate every row; unless ``dry_run``, import the valid ones.  The caller commits.
+
+    ``live``: orders still open at the source become live work (see the module's docstring).
+    """
+    import hotline.models  # noqa: F401  (order hooks)
+
+    now = now or utcnow()
     results = validate(db, mapping, rows, now=now)
     label = f"历史导入（{user.username if user else 'cli'}）"
     if not dry_run:
@@ -203,12 +274,13 @@ def do_import(db: Session, *, mapping: Mapping, rows: list[dict[str, str]], user
                 continue
             try:
                 with db.begin_nested():
-                    r.number = _import_one(db, r, label).number
+                    r.number = _import_one(db, r, label, live=live, now=now).number
                 r.status = "imported"
             except AppError as exc:
                 r.status = "error"
                 r.messages.append({"field": "row", "zh": exc.zh, "en": exc.en})
     report = summarise(results, filename=filename, dry_run=dry_run)
+    report["live"] = live
     if not dry_run:
         db.add(AuditLog(actor_id=user.id if user else None, actor_label=user.username if user else "cli",
                         action="imports.run", entity="import", entity_id=filename[:64],

@@ -16,4 +16,17 @@ EN = {
     "标题": "Title", "诉求内容": "Demand", "诉求类型": "Kind", "诉求分类": "Category", "受理时间": "Created",
     "联系电话": "Phone", "诉求人姓名": "Citizen's name", "地址": "Address", "纬度": "Latitude", "经度": "Longitude",
     "承办单位": "Handling unit", "来源系统状态": "Status at source", "答复内容": "Reply", "办结时间": "Closed at",
+    "已保存的映射": "Saved mapping", "已载入映射": "Loaded mapping",
+    "：各列选择已按映射设置，取值对照见下方YAML。": ": the column selects follow it; the value mapping is in the YAML below.",
+    "系统自带的映射": "Mapping shipped with the system", "（不使用）": "(none)",
+    "或上传映射文件（.yaml）": "or upload a mapping file (.yaml)",
+    "也可将完整的映射（含 fields）粘贴到下方YAML框中；载入后各列选择随之改变。":
+        "You can also paste a whole mapping (with fields) into the YAML box below; loading it sets the column selects.",
+    "载入映射": "Load mapping", "模板": "Template",
+    "作为在办工单接管（未办结的工单从导入时起计时，并通知承办单位和Webhook）":
+        "Take over as live work (orders not yet completed get time limits from the import, and the units and "
+        "webhooks are notified)",
+    "默认不勾选：导入的是历史记录，保留原时间和状态，不计时、不催办督办、不发通知、不生成回访任务。":
+        "Unchecked by default: the import is history — original times and status kept, no clock, no reminders or "
+        "supervision, no notices, no callback tasks.",
 }

@@ -105,21 +105,49 @@ def parse_mapping(data: dict[str, Any] | str) -> Mapping:
                    timezone=str(data.get("timezone") or "Asia/Shanghai"))
 
 
+# Words that make a column an organisation, a place or a thing — never a person's name
+# ("Agency Name", "Street Name", "Park Facility Name", "承办单位名称").
+NOT_A_PERSON = ("agency", "department", "dept", "unit", "office", "street", "facility", "company", "park", "bridge",
+                "landmark", "borough", "city", "location", "单位", "部门", "机构", "街道", "社区", "公司", "地点")
+
+
 def guess_mapping(headers: list[str]) -> dict[str, str]:
-    """A first guess from common Chinese and English column names, for the console's mapping form."""
+    """A first guess from common Chinese and English column names, for the console's mapping form.
+
+    A header equal to a hint wins over one that merely contains it; the citizen's name is never
+    guessed from a column that names an agency, a street or a facility."""
     hints = {
         "title": ("标题", "title", "主题"), "content": ("诉求内容", "内容", "content", "description", "descriptor"),
         "kind": ("诉求类型", "类型", "kind"), "category": ("分类", "category", "complaint type"),
-        "created_at": ("受理时间", "创建时间", "来电时间", "created"), "phone": ("电话", "phone", "手机"),
-        "name": ("姓名", "name"), "address": ("地址", "address"), "latitude": ("纬度", "latitude"),
-        "longitude": ("经度", "longitude"), "lead_unit": ("承办单位", "办理单位", "agency"),
+        "created_at": ("受理时间", "创建时间", "来电时间", "created"), "phone": ("电话", "phone", "手机", "号码"),
+        "name": ("姓名", "诉求人", "来电人", "联系人", "name"), "address": ("地址", "address"),
+        "latitude": ("纬度", "latitude"), "longitude": ("经度", "longitude"),
+        "lead_unit": ("承办单位", "办理单位", "agency"),
         "status": ("状态", "status"), "reply": ("答复", "回复", "resolution"),
         "closed_at": ("办结时间", "关闭时间", "closed"), "external_id": ("工单编号", "编号", "unique key", "id"),
     }
+
+    def fits(fld: str, header: str, exact: bool) -> bool:
+        h = header.strip().lower()
+        if fld == "name" and any(w in h for w in NOT_A_PERSON):
+            return False
+        return any(h == w for w in hints[fld]) if exact else any(w in h for w in hints[fld])
+
     out: dict[str, str] = {}
-    for fld, words in hints.items():
-        for h in headers:
-            if any(w in h.lower() for w in words) and h not in out.values():
-                out[fld] = h
-                break
-    return out
+    for exact in (True, False):
+        for fld in hints:
+            if fld in out:
+                continue
+            for h in headers:
+                if h not in out.values() and fits(fld, h, exact):
+                    out[fld] = h
+                    break
+    return {f: out[f] for f in hints if f in out}
+
+
+def shipped_mappings() -> dict[str, str]:
+    """The mappings shipped in ``hotline/imports/examples`` (name → YAML text), for the console."""
+    from pathlib import Path
+
+    d = Path(__file__).parent / "examples"
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(d.glob("*.yaml"))}

@@ -17,8 +17,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from hotline.config import get_settings
 from hotline.errors import AppError, BadRequest, NotFound, TooLarge
-from hotline.imports.flows import do_import
-from hotline.imports.mapping import FIELD_ZH, FIELDS, guess_mapping, parse_mapping
+from hotline.imports.flows import import_file
+from hotline.imports.mapping import FIELD_ZH, FIELDS, guess_mapping, parse_mapping, shipped_mappings
 from hotline.imports.reader import read_table
 from hotline.imports.views import MAX_IMPORT_BYTES
 from hotline.orders.flows import commit_or_conflict
@@ -71,18 +71,46 @@ def upload(request: Request, user: PageUser, file: Annotated[UploadFile, File()]
 
 
 def _ctx(token: str, headers: list[str], rows: list[dict[str, str]], chosen: dict[str, str], extra: str,
-         report: dict | None = None, error: AppError | None = None) -> dict:
+         report: dict | None = None, error: AppError | None = None, loaded: str = "", live: bool = False) -> dict:
     return {"token": token, "headers": headers, "sample": rows[:3], "fields": ("external_id", *FIELDS),
             "field_labels": FIELD_ZH, "chosen": chosen, "extra": extra, "report": report, "error": error,
-            "row_count": len(rows)}
+            "row_count": len(rows), "shipped": list(shipped_mappings()), "loaded": loaded, "live": live}
+
+
+DEFAULT_EXTRA = "values:\n  status: {}\n  lead_unit: {}\n  kind: {}\ndefaults:\n  kind: complaint\n"
 
 
 @router.get("/imports/{token}")
 def mapping_form(request: Request, token: str, user: PageUser) -> Response:
     cs.require_role(user, ADMIN)
     _path, headers, rows = _load(token)
-    extra = "values:\n  status: {}\n  lead_unit: {}\n  kind: {}\ndefaults:\n  kind: complaint\n"
-    return render(request, "imports_map.html", _ctx(token, headers, rows, guess_mapping(headers), extra))
+    return render(request, "imports_map.html", _ctx(token, headers, rows, guess_mapping(headers), DEFAULT_EXTRA))
+
+
+def _bad_yaml() -> BadRequest:
+    return BadRequest("bad_mapping", "映射配置不是有效的YAML键值对", "the mapping is not a valid YAML mapping",
+                      field="mapping")
+
+
+def split_mapping(text: str) -> tuple[dict[str, str] | None, str]:
+    """A YAML mapping → (the column choices for the selects, the rest as YAML for the box).
+
+    None when the text maps no columns (it holds only values/defaults/…: the selects stay)."""
+    try:
+        spec = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as exc:
+        raise _bad_yaml() from exc
+    spec = spec or {}
+    if not isinstance(spec, dict):
+        raise _bad_yaml()
+    if "fields" not in spec and "external_id" not in spec:
+        return None, text
+    parse_mapping(text)  # refuses unknown keys and fields now, with the reason
+    fields = {str(k): str(v) for k, v in (spec.pop("fields", None) or {}).items() if v not in (None, "")}
+    chosen = {f: fields.get(f, "") for f in FIELDS}
+    chosen["external_id"] = str(spec.pop("external_id", None) or "")
+    rest = yaml.safe_dump(spec, allow_unicode=True, sort_keys=False, width=100) if spec else ""
+    return chosen, rest
 
 
 @router.post("/imports/{token}")
@@ -92,33 +120,44 @@ async def run(request: Request, token: str, db: SessionDep, user: PageUser) -> R
     chosen = {f: str(form.get(f"col_{f}") or "") for f in ("external_id", *FIELDS)}
     extra = str(form.get("extra") or "")[:100_000]
     mode = str(form.get("mode") or "validate")
-    return await _run_sync(request, token, db, user, chosen, extra, mode)
+    live = str(form.get("live") or "") in ("1", "on", "true")
+    upload = form.get("mapping_file")
+    text, loaded = extra, ""
+    if upload is not None and not isinstance(upload, str) and upload.filename:
+        text, loaded = (await upload.read(100_001)).decode("utf-8-sig", errors="replace")[:100_000], upload.filename
+    elif mode == "load" and str(form.get("shipped") or "") in shipped_mappings():
+        loaded = str(form["shipped"])
+        text = shipped_mappings()[loaded]
+    return await _run_sync(request, token, db, user, chosen, text, mode, loaded=loaded, live=live)
 
 
 async def _run_sync(request: Request, token: str, db: SessionDep, user: PageUser, chosen: dict[str, str],
-                    extra: str, mode: str) -> Response:
+                    extra: str, mode: str, *, loaded: str = "", live: bool = False) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     def work() -> Response:
         path, headers, rows = _load(token)
+        cols, rest = chosen, extra
         try:
-            spec = yaml.safe_load(extra) or {} if extra.strip() else {}
-            if not isinstance(spec, dict):
-                raise BadRequest("bad_mapping", "附加配置须为YAML键值对", "extra settings must be a YAML mapping")
-            spec["fields"] = {k: v for k, v in chosen.items() if v and k != "external_id"}
-            spec["external_id"] = chosen.get("external_id") or None
+            # a YAML that maps columns (loaded, uploaded or pasted) sets the selects; the box keeps the rest
+            from_yaml, rest = split_mapping(extra)
+            cols = from_yaml if from_yaml is not None else chosen
+            if mode == "load":
+                return render(request, "imports_map.html",
+                              _ctx(token, headers, rows, cols, rest, loaded=loaded or "YAML", live=live))
+            spec = yaml.safe_load(rest) or {} if rest.strip() else {}
+            spec["fields"] = {k: v for k, v in cols.items() if v and k != "external_id"}
+            spec["external_id"] = cols.get("external_id") or None
             m = parse_mapping(spec)
-            report = do_import(db, mapping=m, rows=rows, user=user, filename=path.name, dry_run=mode != "run")
+            report = import_file(db, data=path.read_bytes(), filename=path.name, mapping=m, user=user,
+                                 dry_run=mode != "run", live=live)
             if mode == "run":
                 commit_or_conflict(db)
-        except yaml.YAMLError:
-            err = BadRequest("bad_mapping", "附加配置不是有效的YAML", "extra settings are not valid YAML")
-            return render(request, "imports_map.html", _ctx(token, headers, rows, chosen, extra, error=err),
-                          status_code=422)
         except AppError as exc:
             db.rollback()
-            return render(request, "imports_map.html", _ctx(token, headers, rows, chosen, extra, error=exc),
+            return render(request, "imports_map.html", _ctx(token, headers, rows, cols, rest, error=exc, live=live),
                           status_code=exc.status_code)
-        return render(request, "imports_map.html", _ctx(token, headers, rows, chosen, extra, report=report))
+        return render(request, "imports_map.html",
+                      _ctx(token, headers, rows, cols, rest, report=report, loaded=loaded, live=live))
 
     return await run_in_threadpool(work)

@@ -12,9 +12,8 @@ from hotline.city.schema import Role
 from hotline.db import utcnow
 from hotline.errors import Forbidden, TooLarge
 from hotline.imports import export
-from hotline.imports.flows import do_import
+from hotline.imports.flows import import_file
 from hotline.imports.mapping import parse_mapping
-from hotline.imports.reader import read_table
 from hotline.orders import service
 from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import CurrentUser, SessionDep
@@ -47,16 +46,16 @@ def export_orders(
 
 @router.post("/imports", summary="导入历史工单 · import a CSV/xlsx with a YAML mapping (admin)")
 def run_import(db: SessionDep, user: CurrentUser, file: Annotated[UploadFile, File()],
-               mapping: Annotated[str, Form(max_length=100_000)], dry_run: Annotated[bool, Form()] = True
+               mapping: Annotated[str, Form(max_length=100_000)], dry_run: Annotated[bool, Form()] = True,
+               live: Annotated[bool, Form(description="open orders become live work (clocks, notices)")] = False,
                ) -> dict[str, Any]:
     if user.role != Role.admin:
         raise Forbidden("role_not_allowed", "仅系统管理员可导入", "only admins may import")
     data = file.file.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
         raise TooLarge("file_too_large", "文件不能超过50MB", "files may be at most 50 MB", field="file")
-    _headers, rows = read_table(data, file.filename or "upload.csv")
-    report = do_import(db, mapping=parse_mapping(mapping), rows=rows, user=user,
-                       filename=file.filename or "upload", dry_run=dry_run)
+    report = import_file(db, data=data, filename=file.filename or "upload.csv", mapping=parse_mapping(mapping),
+                         user=user, dry_run=dry_run, live=live)
     if not dry_run:
         commit_or_conflict(db)
     return report

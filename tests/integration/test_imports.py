@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,197 @@ def test_export_csv_and_xlsx_masked_for_the_viewer(client: TestClient, as_user) 
     assert client.get("/api/v1/exports/orders.pdf", headers=disp).status_code == 404
     assert client.get("/api/v1/exports/orders.csv", headers=as_user("xinhua_handler"),
                       params={"q": n}).content.decode("utf-8-sig").count("\n") == 1  # header only: not theirs
+
+
+# ---------------------------------------------------------------- history is not live work (issue #12, 13)
+
+
+def _sweep_all(db: Session, at: datetime) -> None:
+    from hotline.sla.sweep import sweep
+
+    sweep(db, now=at)
+
+
+def _side_effects(db: Session, ids: list[int]) -> dict[str, int]:
+    from hotline.callbacks.models import CallbackTask
+    from hotline.sla.models import SlaAlert
+    from hotline.supervision.models import Supervision
+
+    def n(model, *where) -> int:  # type: ignore[no-untyped-def]
+        return db.scalar(select(func.count()).select_from(model).where(model.order_id.in_(ids), *where)) or 0
+
+    return {"alerts": n(SlaAlert), "supervisions": n(Supervision),
+            "pending_outbox": n(OutboxMessage, OutboxMessage.state == "pending"),
+            "webhooks": n(OutboxMessage, OutboxMessage.channel == "webhook", OutboxMessage.state == "pending"),
+            "inbox": n(OutboxMessage, OutboxMessage.channel == "inbox", OutboxMessage.state == "pending"),
+            "callback_tasks": n(CallbackTask, CallbackTask.state.in_(("pending", "review")))}
+
+
+def _subscribe(db: Session) -> None:
+    from hotline.webhooks.flows import do_create_subscription
+
+    do_create_subscription(db, user=None, name="test hook", url="https://example.org/hook", events=["*"])
+
+
+LIVE_ROWS = [
+    ["LIVE-0001", "井盖缺失", "人民路口井盖缺失，夜间行人容易踩空，请尽快处理。", "投诉", "010101", "2024-05-01 09:00",
+     "13912340011", "", "人民路", "市城管局", "办理中", "", ""],
+    ["LIVE-0002", "噪音扰民", "夜间施工噪音很大，影响休息，请相关部门处理。", "投诉", "010101", "2024-05-02 22:00",
+     "13912340012", "", "", "市城管局", "已办结", "经核查，施工方已停止夜间施工。谢谢。", "2024-05-03 10:00"],
+]
+LIVE_MAPPING = """external_id: 原工单编号
+fields: {title: 标题, content: 诉求内容, kind: 诉求类型, category: 分类代码, created_at: 受理时间, phone: 来电号码,
+         lead_unit: 承办单位, status: 工单状态, reply: 答复内容, closed_at: 办结时间}
+values:
+  kind: {投诉: complaint}
+  lead_unit: {市城管局: dept-chengguan}
+  status: {办理中: in_progress, 已办结: completed}
+"""
+
+
+def _live_csv() -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf).writerows([HEADER, *LIVE_ROWS])
+    return buf.getvalue().encode("utf-8")
+
+
+def test_history_import_starts_no_clock_notice_webhook_or_callback(db: Session) -> None:
+    from hotline.imports.flows import import_file
+
+    _subscribe(db)
+    report = import_file(db, data=_live_csv(), filename="open.csv", mapping=parse_mapping(LIVE_MAPPING), user=None)
+    assert report["imported"] == 2 and report["live"] is False
+    open_, done = (db.scalar(select(Order).where(Order.external_id == x)) for x in ("LIVE-0001", "LIVE-0002"))
+    assert open_.status == "in_progress" and done.status == "completed"  # the status at the source
+    assert open_.created_at == datetime(2024, 5, 1, 1, 0, tzinfo=UTC)  # historical times kept
+    assert open_.signed_at is not None and open_.signed_at.year == 2024
+    assert (open_.due_at, open_.sign_due_at, open_.reply_due_at, open_.warn_at) == (None, None, None, None)
+    ids = [open_.id, done.id]
+    _sweep_all(db, datetime.now(UTC) + timedelta(days=1))
+    assert _side_effects(db, ids) == {"alerts": 0, "supervisions": 0, "pending_outbox": 0, "webhooks": 0,
+                                      "inbox": 0, "callback_tasks": 0}
+
+
+def test_live_import_takes_open_orders_over_as_live_work(db: Session) -> None:
+    from hotline.imports.flows import import_file
+
+    _subscribe(db)
+    now = datetime.now(UTC).replace(microsecond=0)
+    report = import_file(db, data=_live_csv(), filename="open.csv", mapping=parse_mapping(LIVE_MAPPING), user=None,
+                         live=True, now=now)
+    assert report["imported"] == 2 and report["live"] is True
+    open_, done = (db.scalar(select(Order).where(Order.external_id == x)) for x in ("LIVE-0001", "LIVE-0002"))
+    assert open_.status == "in_progress" and open_.created_at.year == 2024
+    assert open_.clock_started_at >= now and open_.due_at is not None and open_.due_at > now  # clock runs from now
+    fx = _side_effects(db, [open_.id])
+    assert fx["webhooks"] >= 2 and fx["inbox"] >= 1  # the unit is told, the webhooks fire
+    _sweep_all(db, now + timedelta(minutes=1))
+    assert _side_effects(db, [open_.id])["supervisions"] == 0  # not overdue at once
+    _sweep_all(db, open_.due_at + timedelta(hours=1))
+    assert _side_effects(db, [open_.id])["supervisions"] >= 1  # and watched like any order
+    assert _side_effects(db, [done.id]) == {"alerts": 0, "supervisions": 0, "pending_outbox": 0, "webhooks": 0,
+                                            "inbox": 0, "callback_tasks": 0}  # completed: history either way
+
+
+def test_nyc_open_cases_raise_no_live_supervision(db: Session) -> None:
+    """The reported defect: the NYC sample's old open cases raised 40 live 督办 with notices and webhooks."""
+    from hotline.imports.flows import import_file
+
+    path = SHARED_DATA / "nyc311_sample.csv"
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    headers, rows = read_table(path.read_bytes(), path.name)
+    open_rows = [r for r in rows if r["Status"] != "Closed"]
+    assert len(open_rows) >= 20
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=headers)
+    w.writeheader()
+    w.writerows(open_rows)
+    _subscribe(db)
+    m = parse_mapping((EXAMPLES / "nyc311.yaml").read_text(encoding="utf-8"))
+    report = import_file(db, data=buf.getvalue().encode(), filename="nyc-open.csv", mapping=m, user=None)
+    errors = [r for r in report["rows"] if r["status"] != "imported"]
+    assert all(m["field"] == "closed_at" for r in errors for m in r["messages"]), errors[:3]  # real data's flaws
+    assert report["imported"] == len(open_rows) - len(errors) >= 15
+    orders = db.scalars(select(Order).where(Order.external_id.in_([r["Unique Key"] for r in open_rows]))).all()
+    assert len(orders) == report["imported"]
+    assert {o.status for o in orders} >= {"received", "dispatched", "in_progress"}
+    assert all(o.created_at.year in (2017, 2018, 2019) for o in orders)
+    _sweep_all(db, datetime.now(UTC))
+    assert _side_effects(db, [o.id for o in orders]) == {"alerts": 0, "supervisions": 0, "pending_outbox": 0,
+                                                         "webhooks": 0, "inbox": 0, "callback_tasks": 0}
+
+
+def test_a_mapping_naming_a_missing_column_is_refused_once(client: TestClient, db: Session, as_user) -> None:  # type: ignore[no-untyped-def]
+    from hotline.errors import BadRequest
+    from hotline.imports.flows import import_file
+
+    bad = LIVE_MAPPING.replace("created_at: 受理时间", "created_at: 受理日期").replace("phone: 来电号码", "phone: 电话")
+    with pytest.raises(BadRequest) as exc:
+        import_file(db, data=_live_csv(), filename="open.csv", mapping=parse_mapping(bad), user=None, dry_run=True)
+    assert "受理日期、电话" in exc.value.zh and "受理日期, 电话" in exc.value.en and "不存在的列" in exc.value.zh
+    r = client.post("/api/v1/imports", headers=as_user("admin"), data={"mapping": bad, "dry_run": "true"},
+                    files={"file": ("open.csv", _live_csv(), "text/csv")})
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["code"] == "mapping_missing_columns" and "受理日期" in err["message"] and "受理日期" in err["message_en"]
+    assert "rows" not in r.json()  # said once, not once per row
+
+
+def test_guess_never_maps_a_person_from_an_agency_column() -> None:
+    from hotline.imports.mapping import guess_mapping
+
+    nyc = ["Unique Key", "Created Date", "Closed Date", "Agency", "Agency Name", "Complaint Type", "Descriptor",
+           "Street Name", "Park Facility Name", "Status", "Resolution Description", "Latitude", "Longitude"]
+    g = guess_mapping(nyc)
+    assert "name" not in g and g["lead_unit"] == "Agency" and g["external_id"] == "Unique Key"
+    assert guess_mapping(["承办单位名称", "诉求人姓名", "内容"])["name"] == "诉求人姓名"
+    assert guess_mapping(["Name", "Agency Name"])["name"] == "Name"
+
+
+NYC_HEADER = ["Unique Key", "Created Date", "Closed Date", "Agency", "Agency Name", "Complaint Type", "Descriptor",
+              "Location Type", "Incident Address", "Status", "Resolution Description", "Latitude", "Longitude"]
+NYC_ROWS = [
+    ["900001", "06/26/2018 10:58:54 AM", "06/26/2018 12:50:01 PM", "NYPD", "New York City Police Department",
+     "Illegal Parking", "Blocked Hydrant", "Street/Sidewalk", "91-33 97 STREET", "Closed",
+     "The Police Department responded to the complaint and took action.", "40.69", "-73.84"],
+    ["900002", "07/01/2018 09:00:00 AM", "", "DOT", "Department of Transportation", "Street Light Condition",
+     "Street Light Out", "Street", "1 MAIN STREET", "Open", "", "40.70", "-73.90"],
+]
+
+
+def nyc_csv() -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf).writerows([NYC_HEADER, *NYC_ROWS])
+    return buf.getvalue().encode("utf-8")
+
+
+def test_console_loads_the_shipped_mapping_into_the_selects(client: TestClient, db: Session) -> None:
+    csrf = login(client, "admin", db=db)
+    r = client.post("/imports/upload", data={"csrf_token": csrf}, follow_redirects=False,
+                    files={"file": ("nyc.csv", nyc_csv(), "text/csv")})
+    url = r.headers["location"]
+    page = client.get(url).text
+    assert 'value="nyc311.yaml"' in page
+    assert '<option value="Agency Name" selected>' not in page  # the guess maps no name from "Agency Name"
+    loaded = client.post(url, data={"csrf_token": csrf, "mode": "load", "shipped": "nyc311.yaml", "extra": ""})
+    assert loaded.status_code == 200 and 'id="imp-loaded"' in loaded.text
+    sel = loaded.text
+    assert '<option value="Unique Key" selected>' in sel and '<option value="Agency" selected>' in sel
+    assert 'selected>模板：{Complaint Type}: {Descriptor}.' in sel  # a template is kept as it is
+    assert "America/New_York" in sel and "Illegal Parking" in sel  # the rest of the mapping in the YAML box
+    form = {"csrf_token": csrf, "extra": "", "mode": "run"}
+    m = parse_mapping((EXAMPLES / "nyc311.yaml").read_text(encoding="utf-8"))
+    form.update({f"col_{k}": v for k, v in m.fields.items()})
+    form["col_external_id"] = "Unique Key"
+    # what the browser sends back is the page as loaded: its selects and its YAML box
+    form["extra"] = re.search(r'<textarea id="imp-extra"[^>]*>(.*?)</textarea>', sel, re.S).group(1) \
+        .replace("&#34;", '"').replace("&#39;", "'").replace("&quot;", '"').replace("&amp;", "&")
+    done = client.post(url, data=form)
+    assert 'id="rep-imported">2<' in done.text, done.text[:2000]
+    lamp = db.scalar(select(Order).where(Order.external_id == "900002"))
+    assert lamp.status == "received" and lamp.category_code == "010101" and lamp.citizen_name is None
+    # pasting a whole mapping (with fields) into the box also sets the selects — the box is not overwritten
+    pasted = client.post(url, data={"csrf_token": csrf, "mode": "validate", "col_name": "Agency Name",
+                                    "extra": (EXAMPLES / "nyc311.yaml").read_text(encoding="utf-8")})
+    assert 'id="rep-skipped">2<' in pasted.text and '<option value="Agency Name" selected>' not in pasted.text
