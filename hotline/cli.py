@@ -7,9 +7,50 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
+
+DEFAULT_DB = Path("var/hotline.sqlite3")  # the default of HOTLINE_DATABASE_URL (hotline/config.py)
+DEMO_DB = Path("var/demo.sqlite3")  # where `hotline demo` (scripts/demo) keeps its database
+DEMO_URL = f"sqlite:///{DEMO_DB}"
+
+
+def _missing_schema(exc: BaseException) -> bool:
+    """A query hit a database without our tables (SQLite: no such table; PostgreSQL: 42P01)."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if not isinstance(exc, OperationalError | ProgrammingError):
+        return False
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == "42P01" or "no such table" in str(orig or exc)
+
+
+def _shown_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(_settings().database_url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only for the message
+        return "?"
+
+
+class _Group(TyperGroup):
+    """Every ``hotline`` command: a database without the schema is a clear message, not a traceback."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if not _missing_schema(exc):
+                raise
+            typer.echo(f"数据库 {_shown_url()} 尚未建表（{str(getattr(exc, 'orig', exc))[:120]}）："
+                       f"请先运行 `hotline db upgrade`（演示数据请运行 `hotline seed`）。\n"
+                       f"The database {_shown_url()} has no schema yet: run `hotline db upgrade` first "
+                       f"(`hotline seed` for the demo data).", err=True)
+            raise typer.Exit(2) from exc
+
 
 app = typer.Typer(help="Hotline 12345 — 12345政务服务便民热线工单平台", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+                  pretty_exceptions_enable=False, cls=_Group)
 db_app = typer.Typer(help="Database schema (Alembic migrations)", no_args_is_help=True)
 user_app = typer.Typer(help="Console users", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for integrations", no_args_is_help=True)
@@ -48,6 +89,53 @@ def _settings():  # type: ignore[no-untyped-def]
     from hotline.config import get_settings
 
     return get_settings()
+
+
+def _has_schema(path: Path) -> bool:
+    """Whether a SQLite file holds our schema (read-only look: never creates the file)."""
+    import sqlite3
+
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return con.execute("select 1 from sqlite_master where type='table' and name='alembic_version'"
+                               ).fetchone() is not None
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
+
+
+def resolve_database() -> str | None:
+    """The one rule for which database a command uses when HOTLINE_DATABASE_URL is not set (README).
+
+    The default is ``var/hotline.sqlite3``.  When that file has no schema (absent or empty) and the
+    demo's ``var/demo.sqlite3`` has one, the command uses the demo's database — so a command typed
+    next to a running ``scripts/demo`` reaches the demo's data.  Returns the URL chosen, if it changed.
+    """
+    if os.environ.get("HOTLINE_DATABASE_URL") or "database_url" in _settings().model_fields_set:
+        return None  # chosen explicitly (environment or .env): always that one
+    if _has_schema(DEFAULT_DB) or not _has_schema(DEMO_DB):
+        return None
+    os.environ["HOTLINE_DATABASE_URL"] = DEMO_URL
+    from hotline import db as dbmod
+    from hotline.config import get_settings
+
+    get_settings.cache_clear()
+    if dbmod._engine is not None:  # noqa: SLF001 - a command that ran before this decision
+        dbmod.configure(DEMO_URL)
+    return DEMO_URL
+
+
+@app.callback()
+def _main() -> None:
+    """Hotline 12345 — 12345政务服务便民热线工单平台"""
+    if resolve_database():
+        typer.echo(f"提示：使用演示数据库 {DEMO_DB}（{DEFAULT_DB} 尚未建表；设置 HOTLINE_DATABASE_URL 可指定数据库）\n"
+                   f"note: using the demo's database {DEMO_DB} ({DEFAULT_DB} has no schema; "
+                   f"set HOTLINE_DATABASE_URL to choose another)", err=True)
 
 
 def _upgrade() -> None:
@@ -146,6 +234,8 @@ def demo(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int
     worker = Worker(interval=60.0)
     threading.Thread(target=worker.run, name="demo-worker", daemon=True).start()
     typer.echo("  The worker (deadline sweep and notifications) runs every 60 s in this process.")
+    if _settings().database_url == DEMO_URL and not _has_schema(DEFAULT_DB):
+        typer.echo(f"  Other `hotline` commands run in this folder use this demo database ({DEMO_DB}).")
 
     uvicorn.run("hotline.main:create_app", factory=True, host=host, port=port, log_level="warning")
 
