@@ -42,7 +42,8 @@ class _Group(TyperGroup):
         except Exception as exc:
             if not _missing_schema(exc):
                 raise
-            typer.echo(f"数据库 {_shown_url()} 尚未建表（{str(getattr(exc, 'orig', exc))[:120]}）："
+            detail = (str(getattr(exc, "orig", None) or exc).splitlines() or [""])[0][:120]
+            typer.echo(f"数据库 {_shown_url()} 尚未建表（{detail}）："
                        f"请先运行 `hotline db upgrade`（演示数据请运行 `hotline seed`）。\n"
                        f"The database {_shown_url()} has no schema yet: run `hotline db upgrade` first "
                        f"(`hotline seed` for the demo data).", err=True)
