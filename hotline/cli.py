@@ -116,9 +116,14 @@ def resolve_database() -> str | None:
     demo's ``var/demo.sqlite3`` has one, the command uses the demo's database — so a command typed
     next to a running ``scripts/demo`` reaches the demo's data.  Returns the URL chosen, if it changed.
     """
-    if os.environ.get("HOTLINE_DATABASE_URL") or "database_url" in _settings().model_fields_set:
-        return None  # chosen explicitly (environment or .env): always that one
+    if os.environ.get("HOTLINE_DATABASE_URL"):
+        return None  # chosen explicitly: always that one
     if _has_schema(DEFAULT_DB) or not _has_schema(DEMO_DB):
+        return None
+    try:
+        if "database_url" in _settings().model_fields_set:
+            return None  # chosen in .env
+    except Exception:  # noqa: BLE001 - invalid settings: the command itself reports them
         return None
     os.environ["HOTLINE_DATABASE_URL"] = DEMO_URL
     from hotline import db as dbmod

@@ -101,3 +101,23 @@ def test_cli_import_runs_the_same_hooks_as_the_console(demo_checkout: Path, tmp_
     r = hotline_cmd(demo_checkout, "imports", "run", str(tmp_path / "legacy.csv"), "--mapping", str(bad))
     assert r.returncode == 2 and r.stderr.count("受理日期") >= 1 and "line " not in r.stdout
     assert "不存在的列" in r.stderr and "does not have" in r.stderr
+
+
+def test_an_existing_default_database_is_never_shadowed_by_the_demo(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from hotline.cli import _has_schema, resolve_database
+
+    (tmp_path / "var").mkdir()
+    for name in ("demo.sqlite3", "hotline.sqlite3"):
+        con = sqlite3.connect(tmp_path / "var" / name)
+        con.execute("create table alembic_version (version_num varchar(32))")
+        con.commit()
+        con.close()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HOTLINE_DATABASE_URL")
+    assert _has_schema(Path("var/hotline.sqlite3")) and _has_schema(Path("var/demo.sqlite3"))
+    assert not _has_schema(Path("var/nothing.sqlite3")) and not (tmp_path / "var" / "nothing.sqlite3").exists()
+    assert resolve_database() is None  # the real database exists: it is the one used
+    assert "HOTLINE_DATABASE_URL" not in os.environ
