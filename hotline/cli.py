@@ -122,7 +122,7 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[in
 
     _upgrade()
     uvicorn.run("hotline.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_level="info", proxy_headers=False)  # forwarded headers: HOTLINE_TRUSTED_PROXIES only
 
 
 @app.command()
@@ -147,7 +147,8 @@ def demo(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int
     threading.Thread(target=worker.run, name="demo-worker", daemon=True).start()
     typer.echo("  The worker (deadline sweep and notifications) runs every 60 s in this process.")
 
-    uvicorn.run("hotline.main:create_app", factory=True, host=host, port=port, log_level="warning")
+    uvicorn.run("hotline.main:create_app", factory=True, host=host, port=port, log_level="warning",
+                proxy_headers=False)
 
 
 @user_app.command("create")

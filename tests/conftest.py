@@ -110,7 +110,6 @@ def _forget_process_caches() -> None:
 def _client_for(session: Session | None) -> TestClient:
     from hotline.main import create_app
     from hotline.org.deps import get_db
-
     from hotline.org.throttle import reset_login_throttle
 
     reset_login_throttle()  # failed logins of an earlier test must not lock this one out

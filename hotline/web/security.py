@@ -159,7 +159,7 @@ def _headers(policy: str, https: bool) -> Iterable[tuple[bytes, bytes]]:
 # ------------------------------------------------------------------ access-log redaction
 
 SECRET_PARAMS = ("api_key", "apikey", "token", "access_token", "password", "secret")
-_SECRET_QS = re.compile(r"(?i)([?&](?:%s)=)[^&#\s]*" % "|".join(SECRET_PARAMS))
+_SECRET_QS = re.compile(r"(?i)([?&](?:" + "|".join(SECRET_PARAMS) + r")=)[^&#\s]*")
 
 
 def redact(text: str) -> str:
