@@ -120,9 +120,11 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[in
     """Run the web server (console + API) on the configured database."""
     import uvicorn
 
+    from hotline.web.security import server_options
+
     _upgrade()
     uvicorn.run("hotline.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", proxy_headers=False)  # forwarded headers: HOTLINE_TRUSTED_PROXIES only
+                log_level="info", **server_options())  # forwarded headers: HOTLINE_TRUSTED_PROXIES only
 
 
 @app.command()
@@ -140,6 +142,7 @@ def demo(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int
     import uvicorn
 
     from hotline.outbox.worker import Worker
+    from hotline.web.security import server_options
 
     # The demo runs the worker in the same process (production runs `hotline worker` apart), so
     # overdue demo orders get their 催办/督办 and notices arrive while you look around.
@@ -148,7 +151,7 @@ def demo(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int
     typer.echo("  The worker (deadline sweep and notifications) runs every 60 s in this process.")
 
     uvicorn.run("hotline.main:create_app", factory=True, host=host, port=port, log_level="warning",
-                proxy_headers=False)
+                **server_options())
 
 
 @user_app.command("create")

@@ -22,6 +22,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -190,10 +191,20 @@ def install_log_redaction() -> None:
             logger.addFilter(RedactQuery())
 
 
+def server_options() -> dict[str, Any]:
+    """uvicorn options ``hotline serve`` / ``hotline demo`` start with.
+
+    uvicorn's own proxy-header handling is off: by default it believes X-Forwarded-For from
+    127.0.0.1 and rewrites the client address before we see it, so a local reverse proxy that
+    passes the header through would let anyone choose their address.  ``client_ip`` decides instead.
+    """
+    return {"proxy_headers": False, "server_header": False}
+
+
 def install(app: FastAPI) -> None:
     """Called once from ``create_app``."""
     app.add_middleware(SecurityHeaders)
     install_log_redaction()
 
 
-__all__ = ["client_ip", "is_https", "local_path", "install", "redact", "SecurityHeaders"]
+__all__ = ["client_ip", "is_https", "local_path", "install", "redact", "server_options", "SecurityHeaders"]
