@@ -294,6 +294,8 @@ def test_security_headers_and_a_csp_nonce_on_every_inline_script(client: TestCli
         assert all(f'nonce="{n}"' in s for s in inline), path
         assert not re.search(r"\son(click|change|submit|load)=", page.text), path
         assert "javascript:" not in page.text, path
+    error = client.get("/orders/NO-SUCH-ORDER")  # the error page's back link works without javascript: URLs
+    assert error.status_code == 404 and '<a href="/" data-back>' in error.text
 
 
 def test_hsts_only_over_https(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
