@@ -35,7 +35,10 @@ class Refusal:
 
 class LoginThrottle:
     def __init__(self, *, storage_url: str, per_account: str, per_address: str) -> None:
-        self.storage: Storage = storage_from_string(storage_url)
+        storage = storage_from_string(storage_url)
+        if not isinstance(storage, Storage):
+            raise ValueError(f"HOTLINE_RATELIMIT_STORAGE_URL must name a synchronous storage: {storage_url}")
+        self.storage = storage
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.tiers = {"account": parse_many(per_account), "address": parse_many(per_address)}
 

@@ -137,7 +137,7 @@ def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_le
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
     if not cookie or not hmac.compare_digest(csrf_token, _csrf_for(cookie)):
         _audit_login(db, "login.csrf_failed", username, ip)
-        err = Forbidden("csrf_failed", "页面已过期，请重新输入后登录（CSRF校验失败）",
+        err: AppError = Forbidden("csrf_failed", "页面已过期，请重新输入后登录（CSRF校验失败）",
                         "The page expired; enter your password again (CSRF check failed)")
         return _login_page(request, {**ctx, "error": err}, status_code=403)
     throttle = login_throttle()

@@ -50,4 +50,4 @@ def read_uploads(uploads: Sequence[UploadFile | Any] | None, *, max_count: int, 
     for u in named:
         if (getattr(u, "size", None) or 0) > max_bytes:
             raise _too_large(max_bytes, field)
-    return [(u.filename, read_capped(u, max_bytes, field=field)) for u in named]
+    return [(str(u.filename), read_capped(u, max_bytes, field=field)) for u in named]
