@@ -214,9 +214,11 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[in
     """Run the web server (console + API) on the configured database."""
     import uvicorn
 
+    from hotline.web.security import server_options
+
     _upgrade()
     uvicorn.run("hotline.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_level="info", **server_options())  # forwarded headers: HOTLINE_TRUSTED_PROXIES only
 
 
 @app.command()
@@ -234,6 +236,7 @@ def demo(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int
     import uvicorn
 
     from hotline.outbox.worker import Worker
+    from hotline.web.security import server_options
 
     # The demo runs the worker in the same process (production runs `hotline worker` apart), so
     # overdue demo orders get their 催办/督办 and notices arrive while you look around.
@@ -243,7 +246,8 @@ def demo(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int
     if _settings().database_url == DEMO_URL and not _has_schema(DEFAULT_DB):
         typer.echo(f"  Other `hotline` commands run in this folder use this demo database ({DEMO_DB}).")
 
-    uvicorn.run("hotline.main:create_app", factory=True, host=host, port=port, log_level="warning")
+    uvicorn.run("hotline.main:create_app", factory=True, host=host, port=port, log_level="warning",
+                **server_options())
 
 
 @user_app.command("create")

@@ -2,6 +2,8 @@
 
 Every field says what it is for.  Outside development the default secret is
 refused at start-up: a forgotten secret in production is how sessions get forged.
+In production a secret shorter than ``MIN_SECRET_BYTES`` is refused too (a short
+secret can be guessed offline from one signed rating link).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-insecure-secret-change-me"
+MIN_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -43,6 +46,18 @@ class Settings(BaseSettings):
     )
     public_base_url: str = Field(
         "", description="Public address of the server, e.g. https://12345.example.gov.cn (makes SMS links absolute)")
+    trusted_proxies: tuple[str, ...] = Field(
+        (), description="Addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For / "
+        "X-Forwarded-Proto are believed; empty: the TCP peer is the client and forwarded headers are ignored")
+    ratelimit_storage_url: str = Field(
+        "memory://", description="Where login-throttling counters live (the `limits` library): memory:// "
+        "(one process) or redis://host:6379 (shared by several server processes)")
+    login_fail_per_account: str = Field(
+        "5/5 minutes;20/hour", description="Failed logins allowed per account (tiers separated by ;) before it is "
+        "locked until the oldest failure leaves the window")
+    login_fail_per_address: str = Field(
+        "20/5 minutes;100/hour", description="Failed logins allowed per client address (tiers separated by ;) before "
+        "that address is refused the same way")
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -51,6 +66,12 @@ class Settings(BaseSettings):
         if self.env == "production" and self.secret_key == DEV_SECRET:
             raise ValueError(
                 "HOTLINE_SECRET_KEY must be set outside development / 生产环境必须设置 HOTLINE_SECRET_KEY"
+            )
+        if self.env == "production" and len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"HOTLINE_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes in production "
+                f"/ 生产环境的 HOTLINE_SECRET_KEY 至少 {MIN_SECRET_BYTES} 字节"
+                " (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         if self.env == "production" and self.password_hash_fast:
             raise ValueError("HOTLINE_PASSWORD_HASH_FAST is for tests only")

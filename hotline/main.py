@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hotline import __version__
 from hotline.errors import AppError
 from hotline.i18n import ERROR_ZH, FIELD_ZH
+from hotline.web.security import install as install_security
 
 log = logging.getLogger("hotline")
 STATIC = Path(__file__).parent / "web" / "static"
@@ -108,6 +109,7 @@ def create_app() -> FastAPI:
 
     app.include_router(suggest_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_security(app)  # security headers, access-log redaction (docs/security.md)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

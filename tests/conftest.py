@@ -110,7 +110,9 @@ def _forget_process_caches() -> None:
 def _client_for(session: Session | None) -> TestClient:
     from hotline.main import create_app
     from hotline.org.deps import get_db
+    from hotline.org.throttle import reset_login_throttle
 
+    reset_login_throttle()  # failed logins of an earlier test must not lock this one out
     app = create_app()
     if session is not None:
         def _override() -> Iterator[Session]:
@@ -153,10 +155,20 @@ def live_client(committed: None) -> Iterator[TestClient]:
         yield c
 
 
+def login_csrf(client: TestClient) -> str:
+    """Open the login page like a browser and return the form's CSRF token (its cookie stays in the client)."""
+    import re
+
+    page = client.get("/login")
+    m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert m, page.text
+    return m.group(1)
+
+
 def login(client: TestClient, username: str, password: str = "demo12345", db: Session | None = None) -> str:
     """Log the client in through the console form; returns the CSRF token for API calls."""
-    r = client.post("/login", data={"username": username, "password": password, "next": "/"},
-                    follow_redirects=False)
+    r = client.post("/login", data={"username": username, "password": password, "next": "/",
+                                     "csrf_token": login_csrf(client)}, follow_redirects=False)
     assert r.status_code == 303, r.text
     from hotline.org.auth import load_session
 

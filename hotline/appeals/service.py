@@ -12,7 +12,7 @@ from hotline.city.schema import Role
 from hotline.errors import Forbidden, NotFound
 from hotline.orders.models import Order
 from hotline.org.models import User
-from hotline.org.scoping import is_centre, mask_phone, subtree_ids
+from hotline.org.scoping import citizen_view, is_centre, subtree_ids
 
 KIND_ZH = {"appeal": "申诉", "designation": "不合理诉求认定"}
 STATE_ZH = {"pending": "待审核", "accepted": "已采纳", "rejected": "已驳回"}
@@ -74,7 +74,8 @@ def present(req: UnitRequest, user: User) -> dict[str, Any]:
         "unit": {"code": req.unit.code, "name": req.unit.name}, "evaluation_id": req.evaluation_id,
         "reason": req.reason, "attachment_ids": req.attachment_ids or [], "filed_at": req.filed_at,
         "decided_at": req.decided_at, "decision_note": req.decision_note,
-        "citizen_phone": o.citizen_phone if is_centre(user) else mask_phone(o.citizen_phone),
+        # one rule for what of the citizen a viewer sees (a confidential reporter: nothing outside the centre)
+        "citizen_phone": citizen_view(user, o)["citizen_phone"],
     }
 
 

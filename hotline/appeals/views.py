@@ -6,12 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from hotline.appeals import flows, service
 from hotline.config import get_settings
 from hotline.orders import service as orders
 from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import CurrentUser, SessionDep
+from hotline.web.uploads import read_uploads
 
 router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 
@@ -21,9 +23,13 @@ class DecisionIn(BaseModel):
     note: str = Field(max_length=2000)
 
 
+MAX_EVIDENCE_FILES = 10
+
+
 async def read_files(files: list[UploadFile] | None) -> list[tuple[str, bytes]]:
-    limit = get_settings().max_upload_bytes + 1
-    return [(f.filename or "file", await f.read(limit)) for f in files or [] if f.filename]
+    """Evidence files: their number and declared sizes are checked before any byte is read."""
+    return await run_in_threadpool(read_uploads, files, max_count=MAX_EVIDENCE_FILES,
+                                   max_bytes=get_settings().max_upload_bytes)
 
 
 @router.post("", status_code=201, summary="申诉/不合理诉求认定申请 · file (multipart, evidence files optional)")

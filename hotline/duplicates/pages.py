@@ -13,6 +13,7 @@ from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.orders.models import Order
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
+from hotline.org.scoping import can_handle_repeats, require_repeat_handler
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
@@ -65,17 +66,14 @@ def unmerge(request: Request, number: str, db: SessionDep, user: PageUser,
 
 @router.get("/repeats")
 def repeats(request: Request, db: SessionDep, user: PageUser) -> Any:
-    rows = service.open_repeat_links(db) if user.role in ("dispatcher", "supervisor") else []
+    rows = service.open_repeat_links(db) if can_handle_repeats(user) else []
     return render(request, "duplicates_repeats.html", {"rows": rows})
 
 
 @router.post("/repeats/{link_id}")
 def resolve(request: Request, link_id: int, db: SessionDep, user: PageUser,
             state: Annotated[str, Form(max_length=12)] = "done") -> Any:
-    from hotline.errors import Forbidden
-
-    if user.role not in ("dispatcher", "supervisor"):
-        raise Forbidden("role_not_allowed", "仅派单员可处理重复来电", "only dispatchers handle repeat calls")
+    require_repeat_handler(user)  # the same check as the API (hotline/org/scoping.py)
     flows.do_resolve_repeat(db, link_id=link_id, actor=Actor.of(user), state=state)
     commit_or_conflict(db)
     return render(request, "duplicates_repeats.html", {"rows": service.open_repeat_links(db)})

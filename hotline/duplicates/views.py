@@ -14,7 +14,7 @@ from hotline.orders import service as orders
 from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.orders.models import Order
 from hotline.org.deps import CurrentUser, SessionDep
-from hotline.org.scoping import is_centre
+from hotline.org.scoping import is_centre, require_repeat_handler
 
 router = APIRouter(prefix="/api/v1", tags=["duplicates"])
 
@@ -90,7 +90,7 @@ def caller_history(phone: str, db: SessionDep, user: CurrentUser) -> dict[str, A
 
 @router.get("/repeat-links", summary="重复来电 · repeat calls awaiting a dispatcher")
 def repeat_links(db: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
-    _centre(user)
+    require_repeat_handler(user)
     return [{"id": link.id, "order": o.number, "earlier": e.number, "earlier_status": e.status,
              "outcome": link.outcome, "score": link.score, "reasons": link.reasons, "created_at": link.created_at}
             for link, o, e in service.open_repeat_links(db)]
@@ -98,8 +98,7 @@ def repeat_links(db: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
 
 @router.post("/repeat-links/{link_id}", summary="处理重复来电 · mark a repeat suggestion done or dismissed")
 def resolve_repeat(link_id: int, body: ResolveIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    if user.role not in ("dispatcher", "supervisor") or not is_centre(user):
-        raise Forbidden("role_not_allowed", "仅派单员可处理重复来电", "only dispatchers handle repeat calls")
+    require_repeat_handler(user)
     link = flows.do_resolve_repeat(db, link_id=link_id, actor=Actor.of(user), state=body.state)
     commit_or_conflict(db)
     return {"id": link.id, "state": link.state}

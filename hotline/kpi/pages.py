@@ -10,14 +10,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hotline.city.schema import Role
 from hotline.db import utcnow
 from hotline.errors import BadRequest, NotFound
 from hotline.kpi import drill, export, periods, queries, rankings, service
 from hotline.kpi.settings import kpi_settings
 from hotline.org.deps import SessionDep
 from hotline.org.models import Unit
-from hotline.org.scoping import subtree_ids
+from hotline.org.scoping import subtree_ids, unit_in_scope
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import LOCAL, render
@@ -82,7 +81,7 @@ def drill_page(request: Request, db: SessionDep, user: PageUser) -> Response:
     unit = db.query(Unit).filter(Unit.code == code).first()
     if unit is None:
         raise NotFound("unit_not_found", f"未知单位：{code}", f"unknown unit: {code}")
-    if user.role == Role.unit_leader and unit.id not in subtree_ids(db, user.unit_id):
+    if not unit_in_scope(db, user, unit.id):  # a sub-centre or a unit: only its own subtree
         raise NotFound("unit_not_found", f"未知单位：{code}", f"unknown unit: {code}")
     recs = drill.records(db, unit_ids=subtree_ids(db, unit.id), measure=measure, period=p, as_of=utcnow())
     return render(request, "kpi_drill.html", {

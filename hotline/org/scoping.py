@@ -7,6 +7,11 @@ Rules (each has a test in tests/integration/test_access.py):
 - A unit leader sees orders assigned to the unit or any unit below it.
 - Outside the centre a citizen's phone number is masked (138****1234), and the
   identity of a confidential reporter (举报保密) is never shown at all.
+- Per-unit figures and their records (the KPI drill-down): the centre sees every
+  unit; anyone else only their own unit and the units below it (``unit_in_scope``).
+- Repeat-call links (重复来电) are the centre's work list: only the centre's
+  dispatchers and supervisors list or resolve them (``can_handle_repeats``), on the
+  page and in the API alike.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from hotline.city.schema import Role
+from hotline.errors import Forbidden
 from hotline.orders.models import Assignment, Order
 from hotline.org.models import Unit, User
 
@@ -85,3 +91,23 @@ def citizen_view(user: User | None, order: Order) -> dict[str, str | None]:
     if name:
         name = name[0] + "*" * (len(name) - 1)
     return {"citizen_name": name, "citizen_phone": mask_phone(order.citizen_phone)}
+
+
+def unit_in_scope(db: Session, user: User, unit_id: int) -> bool:
+    """May ``user`` see the records behind a unit's figures?  The centre: any unit; others: their subtree."""
+    if is_centre(user):
+        return True
+    if user.role == Role.unit_handler:
+        return unit_id == user.unit_id
+    return unit_id in subtree_ids(db, user.unit_id)
+
+
+def can_handle_repeats(user: User) -> bool:
+    """Repeat-call links are the centre's: its dispatchers and supervisors list and resolve them."""
+    return is_centre(user) and user.role in (Role.dispatcher, Role.supervisor)
+
+
+def require_repeat_handler(user: User) -> None:
+    if not can_handle_repeats(user):
+        raise Forbidden("role_not_allowed", "仅热线中心派单员可处理重复来电",
+                        "only the centre's dispatchers handle repeat calls")

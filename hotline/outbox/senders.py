@@ -64,6 +64,17 @@ def body_text(msg: OutboxMessage) -> str:
     return "\n".join(parts)
 
 
+def sms_text(msg: OutboxMessage) -> str:
+    """What a phone receives: the citizen notice text of the topic (hotline/portal/notices.py) when it has one.
+
+    Those texts carry the order number and how to track it, never the demand's words, so a
+    submission cannot make the platform text its own words to someone else's phone.
+    """
+    from hotline.portal.notices import render_notice
+
+    return render_notice(msg.topic, msg.payload or {}) or f"{subject(msg)} {body_text(msg)}".strip()
+
+
 class LogSender:
     """Writes the message to the log: the default for sms and email, and for development."""
 
@@ -90,7 +101,7 @@ class SmsSender:
         phone = msg.recipient.strip()
         if not phone.lstrip("+").isdigit():
             raise PermanentError(f"not a phone number: {phone}")
-        self.gateway.send_sms(phone, f"{subject(msg)} {body_text(msg)}".strip())
+        self.gateway.send_sms(phone, sms_text(msg))
 
 
 class SmtpSettings(BaseSettings):

@@ -15,19 +15,22 @@ from fastapi.responses import Response
 
 from hotline.city.schema import KIND_LABELS_ZH
 from hotline.config import get_settings
-from hotline.errors import AppError, RateLimited, TooLarge
+from hotline.errors import AppError, RateLimited
 from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.portal import ratelimit
 from hotline.portal.flows import CONTENT_MAX, MAX_PHOTOS, RATINGS, do_rate, do_submit_demand, existing_rating
 from hotline.portal.service import callback_rating_link, citizen_view, find_own_order
+from hotline.web.security import client_ip
 from hotline.web.templating import render
+from hotline.web.uploads import read_uploads
 
 router = APIRouter(include_in_schema=False)
 
 
 def _ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The TCP peer; X-Forwarded-For only from HOTLINE_TRUSTED_PROXIES (hotline/web/security.py)."""
+    return client_ip(request)
 
 
 def _limited() -> RateLimited:
@@ -59,16 +62,9 @@ def submit(request: Request, db: SessionDep, kind: Annotated[str, Form(max_lengt
             raise AppError("rejected", "提交失败，请稍后重试", "submission refused", status_code=400)
         if not ratelimit.SUBMIT_PER_IP.allow(_ip(request)):
             raise _limited()
-        limit = get_settings().max_upload_bytes
-        files = []
-        for f in photos or []:
-            if not f.filename:
-                continue
-            data = f.file.read(limit + 1)
-            if len(data) > limit:
-                raise TooLarge("file_too_large", f"每张照片不能超过{limit // (1024 * 1024)}MB",
-                               f"each photo may be at most {limit // (1024 * 1024)} MB", field="photos")
-            files.append((f.filename, data))
+        # count and declared sizes first, then chunked reads with a cap (hotline/web/uploads.py)
+        files = read_uploads(photos, max_count=MAX_PHOTOS, max_bytes=get_settings().max_upload_bytes,
+                             field="photos", noun=("张照片", "photos"))
         if not ratelimit.SUBMIT_PER_PHONE.allow("".join(phone.split())):
             raise _limited()
         order = do_submit_demand(db, form=values, photos=files)

@@ -6,17 +6,24 @@ routers to ``router`` via ``hotline.web.routes``.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hotline.city.schema import Role
-from hotline.errors import AppError, NotAuthenticated
+from hotline.db import utcnow
+from hotline.errors import AppError, Forbidden, NotAuthenticated, RateLimited
 from hotline.org.auth import authenticate, end_session, start_session
 from hotline.org.deps import SESSION_COOKIE, SessionDep, optional_user
 from hotline.org.models import AuditLog, User
-from hotline.web.templating import lang_of, render
+from hotline.org.throttle import login_throttle
+from hotline.web.security import client_ip, is_https, local_path
+from hotline.web.templating import LOCAL, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,9 +65,42 @@ def home(user: PageUser) -> Response:
     return RedirectResponse(HOME_BY_ROLE.get(Role(user.role), "/orders"), status_code=303)
 
 
+LOGIN_CSRF_COOKIE = "hotline_login_csrf"
+
+
+def _login_csrf(request: Request) -> tuple[str, str]:
+    """(cookie nonce, form token): the form must send back the HMAC of the cookie (double submit).
+
+    Without it a third-party page could log a browser in as the attacker (login CSRF).
+    """
+    nonce = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+    if not 16 <= len(nonce) <= 64:
+        nonce = secrets.token_urlsafe(24)
+    return nonce, _csrf_for(nonce)
+
+
+def _csrf_for(nonce: str) -> str:
+    from hotline.config import get_settings
+
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, b"login-csrf:" + nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def _login_page(request: Request, ctx: dict[str, Any], *, status_code: int = 200,
+                headers: dict[str, str] | None = None) -> Response:
+    nonce, token = _login_csrf(request)
+    resp = render(request, "login.html", {"demo": _demo_logins(), "login_csrf": token, **ctx},
+                  status_code=status_code)
+    resp.set_cookie(LOGIN_CSRF_COOKIE, nonce, httponly=True, samesite="lax", secure=is_https(request),
+                    max_age=3600, path="/login")
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
 @router.get("/login")
 def login_form(request: Request, next: str = "/") -> Any:
-    return render(request, "login.html", {"next": next, "demo": _demo_logins()})
+    return _login_page(request, {"next": local_path(next)})
 
 
 def _demo_logins() -> list[dict[str, str]]:
@@ -73,21 +113,54 @@ def _demo_logins() -> list[dict[str, str]]:
     return [{"username": u.username, "name": u.name, "role": u.role.value} for u in current_city().users]
 
 
+def _throttled(retry_after_s: int) -> RateLimited:
+    at = (utcnow() + timedelta(seconds=retry_after_s)).astimezone(LOCAL).strftime("%H:%M")
+    minutes = max(1, -(-retry_after_s // 60))
+    return RateLimited("login_throttled", f"登录失败次数过多，请于{at}后（约{minutes}分钟）再试",
+                       f"Too many failed logins. Try again after {at} (about {minutes} min).",
+                       retry_after_s=retry_after_s)
+
+
+def _audit_login(db: SessionDep, action: str, username: str, ip: str, user: User | None = None,
+                 **data: Any) -> None:
+    db.add(AuditLog(actor_id=user.id if user else None, actor_label=(user.username if user else username)[:128],
+                    action=action, entity="user", entity_id=username[:64], data={"ip": ip, **data}))
+    db.commit()
+
+
 @router.post("/login")
 def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_length=64)] = "",
-          password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form()] = "/") -> Any:
-    user = authenticate(db, username.strip(), password)
+          password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form()] = "/",
+          csrf_token: Annotated[str, Form(max_length=128)] = "") -> Any:
+    username, target, ip = username.strip(), local_path(next), client_ip(request)
+    ctx = {"next": target, "username": username}
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+    if not cookie or not hmac.compare_digest(csrf_token, _csrf_for(cookie)):
+        _audit_login(db, "login.csrf_failed", username, ip)
+        err: AppError = Forbidden("csrf_failed", "页面已过期，请重新输入后登录（CSRF校验失败）",
+                        "The page expired; enter your password again (CSRF check failed)")
+        return _login_page(request, {**ctx, "error": err}, status_code=403)
+    throttle = login_throttle()
+    refusal = throttle.check(username=username, ip=ip)
+    if refusal is not None:
+        _audit_login(db, "login.throttled", username, ip, scope=refusal.scope, retry_after_s=refusal.retry_after_s)
+        err = _throttled(refusal.retry_after_s)
+        return _login_page(request, {**ctx, "error": err}, status_code=429,
+                           headers={"Retry-After": str(refusal.retry_after_s)})
+    user = authenticate(db, username, password)
     if user is None:
-        return render(request, "login.html", {"next": next, "demo": _demo_logins(),
-                                              "failed": True, "username": username}, status_code=401)
+        throttle.failed(username=username, ip=ip)
+        _audit_login(db, "login.failed", username, ip)
+        return _login_page(request, {**ctx, "failed": True}, status_code=401)
+    throttle.succeeded(username=username)
     token, _ = start_session(db, user)
     db.add(AuditLog(actor_id=user.id, actor_label=user.username, action="login", entity="user",
-                    entity_id=user.username, data={"ip": request.client.host if request.client else None}))
+                    entity_id=user.username, data={"ip": ip}))
     db.commit()
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
     resp = RedirectResponse(target, status_code=303)
     resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                    secure=request.url.scheme == "https", max_age=12 * 3600)
+                    secure=is_https(request), max_age=12 * 3600)
+    resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return resp
 
 
@@ -105,8 +178,9 @@ def logout(request: Request, db: SessionDep, user: PageUser) -> Response:
 
 
 @router.get("/lang/{lang}")
-def set_lang(request: Request, lang: str) -> Response:
-    back = request.headers.get("referer") or "/"
+def set_lang(request: Request, lang: str, next: str = "") -> Response:
+    """Switch language and go back: to ``next`` or the Referer, only if it is a page of this site."""
+    back = local_path(next, default="") or local_path(request.headers.get("referer"), host=request.url.netloc)
     resp = RedirectResponse(back, status_code=303)
     resp.set_cookie("lang", "en" if lang == "en" else "zh", max_age=365 * 86400, samesite="lax")
     return resp

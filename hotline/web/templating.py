@@ -41,6 +41,7 @@ def render(request: Request, name: str, ctx: dict[str, Any] | None = None, *, st
         "_": lambda s: gettext(s, lang),
         "user": getattr(request.state, "user", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
+        "csp_nonce": getattr(request.state, "csp_nonce", ""),  # hotline/web/security.py
     }
     base.update(ctx or {})
     return templates.TemplateResponse(request, name, base, status_code=status_code)

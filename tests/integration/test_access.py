@@ -118,7 +118,10 @@ def test_passwords_are_argon2_and_wrong_password_refused(client: TestClient, db)
 
     u = db.scalar(select(User).where(User.username == "operator1"))
     assert u.password_hash.startswith("$argon2id$")
-    r = client.post("/login", data={"username": "operator1", "password": "wrong"}, follow_redirects=False)
+    from tests.conftest import login_csrf
+
+    r = client.post("/login", data={"username": "operator1", "password": "wrong", "csrf_token": login_csrf(client)},
+                    follow_redirects=False)
     assert r.status_code == 401 and "用户名或密码错误" in r.text
 
 
