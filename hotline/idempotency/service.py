@@ -56,9 +56,9 @@ class Claim:
 def key_of(request: Request, form_value: str | None = None) -> str | None:
     """The client's key from the header (or, for plain HTML forms, a hidden field)."""
     raw = request.headers.get(HEADER)
+    if raw is None:  # a form's empty hidden field is no key; a blank header is a client bug
+        raw = form_value or None
     if raw is None:
-        raw = form_value
-    if raw is None or raw == "":
         return None
     raw = raw.strip()
     if not KEY_RE.match(raw):
