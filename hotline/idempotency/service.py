@@ -78,10 +78,10 @@ def _find(db: Session, client: str, key: str) -> IdempotencyKey | None:
     return db.scalar(select(IdempotencyKey).where(IdempotencyKey.client == client, IdempotencyKey.key == key))
 
 
-def _reused() -> BadRequest:
+def _reused(row: IdempotencyKey) -> BadRequest:
     return BadRequest("idempotency_key_reused", "该 Idempotency-Key 已用于另一个不同的请求，请为新请求使用新的键",
                       "this Idempotency-Key was already used for a different request; use a new key",
-                      field=HEADER)
+                      field=HEADER, number=row.order_number)
 
 
 def _in_progress() -> Conflict:
@@ -91,7 +91,7 @@ def _in_progress() -> Conflict:
 
 def _replay_of(row: IdempotencyKey, fp: str) -> Response:
     if row.fingerprint != fp:
-        raise _reused()
+        raise _reused(row)
     if row.status_code is None or row.body is None:
         raise _in_progress()
     return Response(content=row.body, status_code=row.status_code, media_type=row.media_type,

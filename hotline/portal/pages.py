@@ -67,7 +67,17 @@ def submit(request: Request, db: SessionDep, kind: Annotated[str, Form(max_lengt
             # a resent form is answered before the rate limits: it creates nothing
             client = f"portal:{_ip(request)}:{''.join(phone.split())}"
             fp = {**values, "photos": [f.filename for f in photos or [] if f.filename]}
-            claim = idem.claim(db, client=client, key=key, fingerprint=idem.fingerprint("POST", "/portal", fp))
+            try:
+                claim = idem.claim(db, client=client, key=key, fingerprint=idem.fingerprint("POST", "/portal", fp))
+            except AppError as exc:
+                if exc.code != "idempotency_key_reused":
+                    raise
+                values["idempotency_key"] = uuid.uuid4().hex  # submitting again is a new demand, on purpose
+                number = exc.details.get("number") or ""
+                raise AppError("form_already_submitted",
+                               f"此表单已提交过（工单编号{number}）。如需反映另一件诉求，请确认内容后再次提交。",
+                               f"this form was already submitted (order {number}). To report another matter, "
+                               "check the text and submit again.", status_code=409) from exc
             if claim.replay is not None:
                 return claim.replay
         if not ratelimit.SUBMIT_PER_IP.allow(_ip(request)):

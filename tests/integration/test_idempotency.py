@@ -207,6 +207,14 @@ def test_portal_form_resent_shows_the_same_receipt_and_makes_one_order(
     n2 = re.search(r'id="order-number">([A-Z0-9-]+)<', again.text)
     assert n1 and n2 and n1.group(1) == n2.group(1)
     assert _count(db, content=content) == 1
+    # back, edit the text, submit the same form: told so, with the first number, and a fresh key
+    changed = client.post("/portal", data={**data, "content": content + "补充"})
+    assert changed.status_code == 409 and f"此表单已提交过（工单编号{n1.group(1)}）" in changed.text
+    fresh = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', changed.text)
+    assert fresh and fresh.group(1) != m.group(1)
+    assert _count(db, content=content + "补充") == 0
+    second = client.post("/portal", data={**data, "content": content + "补充", "idempotency_key": fresh.group(1)})
+    assert second.status_code == 201 and _count(db, content=content + "补充") == 1
 
 
 # ---------------------------------------------------------------- real concurrency
