@@ -327,3 +327,30 @@ def test_console_forms_racing_get_a_readable_message(live_server: str, monkeypat
         for c in clients:
             c.close()
     assert len(_actions(number)) == 4
+
+
+@pytest.mark.parametrize("raised", ["stale", "deadlock"])
+def test_a_lost_race_escaping_a_view_is_still_a_409(client, as_user, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+                                                    raised: str) -> None:
+    """The app's backstop: a raw StaleDataError (or a PostgreSQL deadlock) from any view is a 409."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from hotline.orders import service
+    from tests.integration.helpers import create
+
+    number = create(client, as_user("operator1"))["number"]
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    def lose(*a, **kw):  # type: ignore[no-untyped-def]
+        if raised == "stale":
+            raise StaleDataError("UPDATE statement on table 'orders' expected to update 1 row(s); 0 were matched.")
+        raise OperationalError("UPDATE orders …", {}, Deadlock("deadlock detected"))
+
+    monkeypatch.setattr(service, "get_order", lose)
+    r = client.post(f"/api/v1/orders/{number}/actions", json={"action": "comment", "note": "补充"},
+                    headers=as_user("operator1"))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "concurrent_update"
+    assert r.json()["error"]["message"] == "工单已被他人修改，请刷新后重试"
