@@ -15,8 +15,12 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
+
+from hotline.errors import Conflict
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -82,6 +86,65 @@ def make_engine(url: str, **kw: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kw)
 
 
+# PostgreSQL SQLSTATEs that mean "another transaction got there first": serialization_failure,
+# deadlock_detected, lock_not_available.  Retrying the request is the client's call.
+_CONCURRENCY_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def is_concurrency_error(exc: BaseException) -> bool:
+    """A lost race with another transaction (not a bug, not bad input): the caller answers 409."""
+    if isinstance(exc, StaleDataError):
+        return True
+    if isinstance(exc, DBAPIError):
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return code in _CONCURRENCY_SQLSTATES
+    return False
+
+
+def stale_conflict() -> Conflict:
+    """The one 409 for a lost race on a versioned row (the order's ``version`` column)."""
+    return Conflict("concurrent_update", "工单已被他人修改，请刷新后重试",
+                    "the order was changed by someone else; reload and try again")
+
+
+class HotlineSession(Session):
+    """A session whose every flush — explicit, autoflush before a query, or commit — turns a
+    lost race into ``Conflict(concurrent_update)`` after rolling back.
+
+    Why here: handlers query the database after changing the order, so SQLAlchemy autoflushes
+    the versioned UPDATE in the middle of a handler, far from any ``commit_or_conflict``.  A
+    ``StaleDataError`` there used to escape as a 500.  Translating it at the one place every
+    flush passes means every caller that already handles ``AppError`` (API, console pages,
+    portal, Open311) answers a readable 409 with nothing of the losing request written.
+    """
+
+    _committing = False
+
+    def flush(self, objects: Any = None) -> None:
+        try:
+            super().flush(objects)
+        except Exception as exc:
+            if not is_concurrency_error(exc):
+                raise
+            if not self._committing:  # inside commit() SQLAlchemy forbids it; commit() rolls back
+                self.rollback()
+            raise stale_conflict() from exc
+
+    def commit(self) -> None:
+        self._committing = True
+        try:
+            super().commit()
+        except Exception as exc:
+            self._committing = False
+            if isinstance(exc, Conflict) or is_concurrency_error(exc):
+                self.rollback()
+                if not isinstance(exc, Conflict):
+                    raise stale_conflict() from exc
+            raise
+        finally:
+            self._committing = False
+
+
 _engine: Engine | None = None
 _factory: sessionmaker[Session] | None = None
 
@@ -92,7 +155,7 @@ def configure(url: str) -> Engine:
     if _engine is not None:
         _engine.dispose()
     _engine = make_engine(url)
-    _factory = sessionmaker(bind=_engine, expire_on_commit=False)
+    _factory = sessionmaker(bind=_engine, class_=HotlineSession, expire_on_commit=False)
     return _engine
 
 

@@ -17,9 +17,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotline import __version__
+from hotline.db import is_concurrency_error, stale_conflict
 from hotline.errors import AppError
 from hotline.i18n import ERROR_ZH, FIELD_ZH
 from hotline.web.security import install as install_security
@@ -49,6 +53,48 @@ def _validation_body(exc: RequestValidationError) -> dict[str, Any]:
         "message_en": "; ".join(p["message_en"] for p in problems) or "invalid request",
         "details": {"fields": problems},
     }}
+
+
+def _internal_error(request: Request, exc: BaseException) -> Response:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    err = AppError("internal_error", "系统内部错误，请稍后重试", "internal error; please retry later",
+                   status_code=500)
+    if not _is_api(request):
+        try:
+            from hotline.web.pages import render_error
+
+            return render_error(request, err)
+        except Exception:  # noqa: BLE001 - the error page itself failed; fall back to the plain body
+            log.exception("the error page failed too")
+    return JSONResponse({"error": err.to_dict()}, status_code=500)
+
+
+class UnexpectedErrorMiddleware:
+    """Answer any unhandled exception with the bilingual 500 and *return*, so the server keeps
+    the connection open (a re-raised exception makes uvicorn drop it after the response)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:  # half a response is out: nothing sensible to add, let the server close it
+                raise
+            response = _internal_error(Request(scope), exc)
+            await response(scope, receive, send)
 
 
 def create_app() -> FastAPI:
@@ -88,11 +134,22 @@ def create_app() -> FastAPI:
             body = {"code": "http_error", "message": "请求无法处理", "message_en": str(exc.detail)}
         return JSONResponse({"error": body}, status_code=exc.status_code)
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse({"error": {"code": "internal_error", "message": "系统内部错误，请稍后重试",
-                                       "message_en": "internal error; please retry later"}}, status_code=500)
+    @app.exception_handler(StaleDataError)
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: Exception) -> Response:
+        """A lost race is a 409 wherever it surfaces (an autoflush deep in a handler, a commit)."""
+        from hotline.orders.flows import integrity_conflict
+
+        if is_concurrency_error(exc):
+            return await app_error(request, stale_conflict())
+        if isinstance(exc, IntegrityError):
+            return await app_error(request, integrity_conflict(exc))
+        return _internal_error(request, exc)
+
+    # Unexpected errors are answered by a middleware, not ``exception_handler(Exception)``:
+    # Starlette re-raises after such a handler, and uvicorn then closes the keep-alive
+    # connection, so the client's next request failed too.
+    app.add_middleware(UnexpectedErrorMiddleware)
 
     import hotline.models  # noqa: F401  (models + order hooks of every package)
     from hotline.registry import modules

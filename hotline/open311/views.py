@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from hotline.city.service import current_city
 from hotline.db import utcnow
 from hotline.errors import AppError
+from hotline.idempotency import service as idem
 from hotline.open311 import service
 from hotline.open311.flows import do_create_request
 from hotline.open311.formats import FORMATS, Open311Error, respond
@@ -176,10 +177,16 @@ async def post_request(name: str, request: Request, db: SessionDep) -> Response:
         _check_jurisdiction(params)
         user = _user(db, params, required=True)
         assert user is not None
+        claim = idem.claim(db, client=f"user:{user.id}", key=idem.key_of(request),
+                           fingerprint=idem.fingerprint("POST", request.url.path, params))
+        if claim.replay is not None:
+            return claim.replay
         order = do_create_request(db, user=user, params=params)
-        commit_or_conflict(db)
-        return respond(fmt, "service_requests", [{
+        response = respond(fmt, "service_requests", [{
             "service_request_id": order.number, "service_notice": f"已受理，工单编号{order.number}",
             "account_id": None}], status_code=201)
+        idem.record(db, claim, response=response, order_number=order.number)
+        commit_or_conflict(db)
+        return response
 
     return await _guard(name, run)

@@ -19,10 +19,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.city.schema import Role
-from hotline.db import utcnow
+from hotline.db import is_concurrency_error, stale_conflict, utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden
 from hotline.orders import lifecycle
 from hotline.orders.attachments import store_attachment
@@ -61,29 +60,50 @@ CITIZEN_ACTOR = Actor(role=lifecycle.CITIZEN, label="诉求人")
 
 
 def _stale() -> Conflict:
-    return Conflict("concurrent_update", "工单已被他人修改，请刷新后重试",
-                    "the order was changed by someone else; reload and try again")
+    return stale_conflict()
 
 
 def flush_or_conflict(db: Session) -> None:
-    """Flush; a concurrent update of the same order becomes a clean 409."""
+    """Flush; a concurrent update of the same order becomes a clean 409 (and a rollback).
+
+    Sessions from ``hotline.db`` already translate lost races on every flush
+    (``HotlineSession``); this also covers a plain ``Session`` (tests, scripts).
+    """
     try:
         db.flush()
-    except StaleDataError as exc:
+    except Conflict:
+        db.rollback()
+        raise
+    except Exception as exc:
+        if not is_concurrency_error(exc):
+            raise
         db.rollback()
         raise _stale() from exc
 
 
 def commit_or_conflict(db: Session) -> None:
-    """Commit; a concurrent update of the same order becomes a clean 409."""
+    """Commit; a concurrent update of the same order becomes a clean 409 (and a rollback)."""
     try:
         db.commit()
-    except StaleDataError as exc:
+    except Conflict:
         db.rollback()
-        raise _stale() from exc
+        raise
     except IntegrityError as exc:
         db.rollback()
-        raise Conflict("integrity", "数据冲突，请重试", "conflicting data; please retry") from exc
+        raise integrity_conflict(exc) from exc
+    except Exception as exc:
+        if not is_concurrency_error(exc):
+            raise
+        db.rollback()
+        raise _stale() from exc
+
+
+def integrity_conflict(exc: IntegrityError) -> Conflict:
+    """A unique rule another request satisfied first (an external id, a key) — 409, not 500."""
+    if "external_id" in str(exc.orig):
+        return Conflict("duplicate_external_id", "该外部编号已受理，不能重复创建工单",
+                        "an order with this external id from this channel already exists")
+    return Conflict("integrity", "数据冲突，请重试", "conflicting data; please retry")
 
 
 # ---------------------------------------------------------------- extension points

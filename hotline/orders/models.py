@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, UTCDateTime, utcnow
@@ -91,6 +91,8 @@ class Order(Base):
         Index("ix_orders_status_reply_due", "status", "reply_due_at"),
         Index("ix_orders_status_warn", "status", "warn_at"),
         Index("ix_orders_lead_status", "lead_unit_id", "status"),
+        # an external system's id names one order per source (NULLs never collide, on both databases)
+        UniqueConstraint("channel", "external_id", name="uq_orders_channel_external_id"),
     )
 
     def active_assignments(self) -> list[Assignment]:

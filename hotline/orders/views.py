@@ -5,15 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, File, Header, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from hotline.errors import NotFound
+from hotline.errors import Conflict, NotFound
+from hotline.idempotency import service as idem
 from hotline.orders import service
 from hotline.orders.attachments import attachment_path
-from hotline.orders.flows import Actor, commit_or_conflict, do_action, do_attach, do_create_order
-from hotline.orders.models import Attachment
+from hotline.orders.enums import Channel
+from hotline.orders.flows import (
+    Actor,
+    commit_or_conflict,
+    do_action,
+    do_attach,
+    do_create_order,
+    integrity_conflict,
+)
+from hotline.orders.models import Attachment, Order
 from hotline.orders.schemas import ActionIn, OrderCreate, OrderDetailOut, OrderOut, OrderPage
 from hotline.org.deps import CurrentUser, SessionDep
 
@@ -24,11 +35,48 @@ def _lang(request: Request) -> str:
     return "en" if request.cookies.get("lang") == "en" else "zh"
 
 
-@router.post("/orders", response_model=OrderDetailOut, status_code=201, summary="受理 · create an order")
-def create_order(body: OrderCreate, db: SessionDep, user: CurrentUser, request: Request) -> dict[str, Any]:
-    order = do_create_order(db, actor=Actor.of(user), data=body.model_dump(mode="json"))
-    commit_or_conflict(db)
-    return service.present_detail(db, order, user, lang=_lang(request))
+def _duplicate_external_id(db: Session, data: dict[str, Any]) -> Conflict | None:
+    """``external_id`` is unique per channel (the source): a second order for it is a 409."""
+    ext = data.get("external_id")
+    if not ext:
+        return None
+    channel = data.get("channel") or Channel.phone.value
+    number = db.scalar(select(Order.number).where(Order.channel == channel, Order.external_id == ext))
+    if number is None:
+        return None
+    return Conflict("duplicate_external_id", f"外部编号 {ext} 已受理为工单 {number}，不能重复创建",
+                    f"external id {ext} from channel {channel} is already order {number}", number=number)
+
+
+@router.post("/orders", response_model=OrderDetailOut, status_code=201, summary="受理 · create an order",
+             description="Send an `Idempotency-Key` header to make retries safe: the same key from the same "
+             "client returns the first response (with `Idempotent-Replayed: true`) and never a second order. "
+             "An `external_id` is unique per channel; a duplicate is 409 `duplicate_external_id`. "
+             "See docs/api.md.")
+def create_order(body: OrderCreate, db: SessionDep, user: CurrentUser, request: Request,
+                 idempotency_key: Annotated[str | None, Header(alias=idem.HEADER)] = None) -> Response:
+    data = body.model_dump(mode="json")
+    claim = idem.claim(db, client=f"user:{user.id}", key=idem.key_of(request),
+                       fingerprint=idem.fingerprint("POST", request.url.path, data))
+    if claim.replay is not None:
+        return claim.replay
+    if (dup := _duplicate_external_id(db, data)) is not None:
+        raise dup
+    try:
+        order = do_create_order(db, actor=Actor.of(user), data=data)
+        detail = OrderDetailOut.model_validate(service.present_detail(db, order, user, lang=_lang(request)))
+    except IntegrityError as exc:  # another request took the external id between our check and the insert
+        db.rollback()
+        raise _duplicate_external_id(db, data) or integrity_conflict(exc) from exc
+    response = JSONResponse(detail.model_dump(mode="json", by_alias=True), status_code=201)
+    idem.record(db, claim, response=response, order_number=order.number)
+    try:
+        commit_or_conflict(db)
+    except Conflict as exc:
+        if exc.code == "duplicate_external_id":
+            raise _duplicate_external_id(db, data) or exc from exc
+        raise
+    return response
 
 
 @router.get("/orders", response_model=OrderPage, summary="工单列表 · list orders visible to you")

@@ -8,6 +8,7 @@ client address and per phone / order number (``ratelimit.py``).
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -16,6 +17,7 @@ from fastapi.responses import Response
 from hotline.city.schema import KIND_LABELS_ZH
 from hotline.config import get_settings
 from hotline.errors import AppError, RateLimited
+from hotline.idempotency import service as idem
 from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.portal import ratelimit
@@ -47,7 +49,8 @@ def _form_page(request: Request, values: dict[str, Any], error: AppError | None 
 
 @router.get("/portal")
 def submit_form(request: Request) -> Response:
-    return _form_page(request, {"kind": "help"})
+    # a fresh key per form: a double click or a resent form replays the receipt, never a second order
+    return _form_page(request, {"kind": "help", "idempotency_key": uuid.uuid4().hex})
 
 
 @router.post("/portal")
@@ -55,11 +58,31 @@ def submit(request: Request, db: SessionDep, kind: Annotated[str, Form(max_lengt
            content: Annotated[str, Form(max_length=10000)] = "", address: Annotated[str, Form(max_length=1000)] = "",
            phone: Annotated[str, Form(max_length=40)] = "", name: Annotated[str, Form(max_length=200)] = "",
            website: Annotated[str, Form(max_length=500)] = "",
+           idempotency_key: Annotated[str, Form(max_length=200)] = "",
            photos: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     values = {"kind": kind, "content": content, "address": address, "phone": phone, "name": name}
     try:
         if website:  # the honeypot: a field people never see, that form-filling bots do fill
             raise AppError("rejected", "提交失败，请稍后重试", "submission refused", status_code=400)
+        key = idem.key_of(request, idempotency_key)
+        values["idempotency_key"] = key or uuid.uuid4().hex
+        if key is not None:
+            # a resent form is answered before the rate limits: it creates nothing
+            client = f"portal:{_ip(request)}:{''.join(phone.split())}"
+            fp = {**values, "photos": [f.filename for f in photos or [] if f.filename]}
+            try:
+                claim = idem.claim(db, client=client, key=key, fingerprint=idem.fingerprint("POST", "/portal", fp))
+            except AppError as exc:
+                if exc.code != "idempotency_key_reused":
+                    raise
+                values["idempotency_key"] = uuid.uuid4().hex  # submitting again is a new demand, on purpose
+                number = exc.details.get("number") or ""
+                raise AppError("form_already_submitted",
+                               f"此表单已提交过（工单编号{number}）。如需反映另一件诉求，请确认内容后再次提交。",
+                               f"this form was already submitted (order {number}). To report another matter, "
+                               "check the text and submit again.", status_code=409) from exc
+            if claim.replay is not None:
+                return claim.replay
         if not ratelimit.SUBMIT_PER_IP.allow(_ip(request)):
             raise _limited()
         # count and declared sizes first, then chunked reads with a cap (hotline/web/uploads.py)
@@ -68,11 +91,14 @@ def submit(request: Request, db: SessionDep, kind: Annotated[str, Form(max_lengt
         if not ratelimit.SUBMIT_PER_PHONE.allow("".join(phone.split())):
             raise _limited()
         order = do_submit_demand(db, form=values, photos=files)
+        done = render(request, "portal_done.html", {"number": order.number}, status_code=201)
+        if key is not None:
+            idem.record(db, claim, response=done, order_number=order.number)
         commit_or_conflict(db)
     except AppError as exc:
         db.rollback()
         return _form_page(request, values, exc)
-    return render(request, "portal_done.html", {"number": order.number}, status_code=201)
+    return done
 
 
 def _track_page(request: Request, values: dict[str, Any], error: AppError | None = None,
