@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hotline import db as dbmod
 from hotline.orders.enums import Action
 from hotline.orders.flows import Actor, do_action, do_create_order
+from hotline.orders.models import Order
 from hotline.org.models import Category, User
 from tests.conftest import login
 
@@ -97,3 +98,91 @@ def test_wrong_method_is_a_page(live_client: TestClient) -> None:
     r = live_client.get("/logout")
     assert r.status_code == 405 and r.headers["content-type"].startswith("text/html")
     assert "不支持的请求方法" in r.text
+
+
+# ---------------------------------------------------------------- 2. confirmations after an action
+
+
+def _completed(client: TestClient, as_user) -> str:  # type: ignore[no-untyped-def]
+    from tests.integration.helpers import dispatched, ok
+
+    n = dispatched(client, as_user, "dept-chengguan")
+    h = as_user("cg_handler")
+    ok(client, h, n, "sign")
+    ok(client, h, n, "reply", content="已到现场处理完毕，占道摊贩已清理。")
+    ok(client, as_user("dispatcher"), n, "complete")
+    return n
+
+
+def _task_id(db: Session, number: str) -> int:
+    from hotline.callbacks.models import CallbackTask
+
+    order = db.scalar(select(Order).where(Order.number == number))
+    assert order is not None
+    task = db.scalars(select(CallbackTask).where(CallbackTask.order_id == order.id)
+                      .order_by(CallbackTask.id.desc())).first()
+    assert task is not None
+    return task.id
+
+
+def _flash(html: str) -> str:
+    import re
+
+    m = re.search(r'<div id="flash"[^>]*>(.*?)</div>\s*</div>', html, re.S)
+    return re.sub(r"<[^>]+>", "", m.group(1)).strip() if m else ""
+
+
+def test_recorded_callback_is_confirmed_on_the_next_page(client, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    n = _completed(client, as_user)
+    csrf = login(client, "callback1", db=db)
+    r = client.post(f"/callbacks/{_task_id(db, n)}/call", data={
+        "csrf_token": csrf, "reached": "true", "solved": "false", "satisfaction": "dissatisfied", "comment": "没人来"})
+    assert r.status_code == 200 and str(r.url).endswith("/callbacks")
+    assert _flash(r.text) == f"已登记回访：{n} 未解决或不满意，已转中心审核"
+    assert _flash(client.get("/callbacks").text) == ""  # shown once
+
+
+def test_unreached_callback_says_so(client, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    n = _completed(client, as_user)
+    csrf = login(client, "callback1", db=db)
+    client.cookies.set("lang", "en")
+    r = client.post(f"/callbacks/{_task_id(db, n)}/call", data={"csrf_token": csrf, "reached": "false"})
+    assert _flash(r.text) == f"Not reached: {n}, attempt 1; call again later"
+
+
+def test_review_that_reopens_is_confirmed(client, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    n = _completed(client, as_user)
+    task_id = _task_id(db, n)
+    r = client.post(f"/api/v1/callbacks/{task_id}/calls", headers=as_user("callback1"),
+                    json={"reached": True, "solved": False, "satisfaction": "dissatisfied"})
+    assert r.status_code == 200, r.text
+    csrf = login(client, "dispatcher", db=db)
+    r = client.post(f"/callbacks/{task_id}/review", data={"csrf_token": csrf, "decision": "reopen",
+                                                        "reason": "市民反映摊贩仍在，重办"})
+    assert r.status_code == 200
+    assert _flash(r.text).startswith(f"已重办：{n} 已发回") and "城市管理" in _flash(r.text)
+
+
+def test_refused_review_says_why(client, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    n = _completed(client, as_user)
+    task_id = _task_id(db, n)
+    client.post(f"/api/v1/callbacks/{task_id}/calls", headers=as_user("callback1"),
+                json={"reached": True, "solved": False, "satisfaction": "dissatisfied"})
+    csrf = login(client, "dispatcher", db=db)
+    r = client.post(f"/callbacks/{task_id}/review", data={"csrf_token": csrf, "decision": "reopen", "reason": "短"})
+    assert r.status_code == 422 and "请填写理由（至少5个字）" in r.text
+
+
+def test_knowledge_answer_is_confirmed_on_the_order_page(client, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.helpers import create
+
+    e = client.post("/api/v1/knowledge", headers=as_user("admin"), json={
+        "question": "如何提取住房公积金支付医药费", "tags": ["公积金"],
+        "answer": "职工本人或直系亲属患重大疾病的，可凭医院诊断证明和费用票据到公积金中心窗口申请提取。"}).json()
+    n = create(client, as_user("operator1"), kind="consultation", title="公积金提取",
+               content="老人住院想提取公积金付医药费，需要什么材料？")["number"]
+    csrf = login(client, "operator1", db=db)
+    r = client.post(f"/orders/{n}/knowledge/answer", data={"csrf_token": csrf, "entry_id": str(e["id"]),
+                                                           "content": "可凭医院诊断证明和费用票据申请提取。"})
+    assert r.status_code == 200 and str(r.url).endswith(f"/orders/{n}")
+    assert _flash(r.text) == f"已即时答复并办结：{n}（知识库）"
