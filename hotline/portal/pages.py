@@ -17,6 +17,7 @@ from hotline.city.schema import KIND_LABELS_ZH
 from hotline.config import get_settings
 from hotline.errors import AppError, RateLimited, TooLarge
 from hotline.orders.flows import commit_or_conflict
+from hotline.orders.schemas import DEMAND_FORM_MAX
 from hotline.org.deps import SessionDep
 from hotline.portal import ratelimit
 from hotline.portal.flows import CONTENT_MAX, MAX_PHOTOS, RATINGS, do_rate, do_submit_demand, existing_rating
@@ -49,7 +50,7 @@ def submit_form(request: Request) -> Response:
 
 @router.post("/portal")
 def submit(request: Request, db: SessionDep, kind: Annotated[str, Form(max_length=16)] = "",
-           content: Annotated[str, Form(max_length=10000)] = "", address: Annotated[str, Form(max_length=1000)] = "",
+           content: Annotated[str, Form(max_length=DEMAND_FORM_MAX)] = "", address: Annotated[str, Form(max_length=1000)] = "",
            phone: Annotated[str, Form(max_length=40)] = "", name: Annotated[str, Form(max_length=200)] = "",
            website: Annotated[str, Form(max_length=500)] = "",
            photos: Annotated[list[UploadFile] | None, File()] = None) -> Response:

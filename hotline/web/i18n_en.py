@@ -9,4 +9,7 @@ EN = {
     "不支持的操作": "Not supported",
     "内容过大": "Too large",
     "输入有误": "Please check your input",
+    # character counter (static/counter.js)
+    " 字": " characters",
+    "超出{n}字，请精简后再提交": "{n} characters over the limit; shorten the text before submitting",
 }

@@ -186,3 +186,102 @@ def test_knowledge_answer_is_confirmed_on_the_order_page(client, as_user, db) ->
                                                            "content": "可凭医院诊断证明和费用票据申请提取。"})
     assert r.status_code == 200 and str(r.url).endswith(f"/orders/{n}")
     assert _flash(r.text) == f"已即时答复并办结：{n}（知识库）"
+
+
+# ---------------------------------------------------------------- 8. long demands are taken whole or refused
+
+
+def _long_demand(n: int) -> str:
+    """A demand of exactly ``n`` characters, made of real-sounding sentences."""
+    base = "桃源社区三号楼东侧的雨水管网堵塞，暴雨后积水没过膝盖，居民出行困难，已多次向物业反映无果。"
+    return (base * (n // len(base) + 1))[:n]
+
+
+PORTAL = {"kind": "help", "phone": "13912345678", "address": "青阳市东城区新华路12号", "name": "李娜"}
+
+
+def test_api_takes_twenty_thousand_characters_and_refuses_more(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.helpers import DEMAND
+
+    text = _long_demand(20_000)
+    r = client.post("/api/v1/orders", json={**DEMAND, "content": text}, headers=as_user("operator1"))
+    assert r.status_code == 201, r.text
+    got = client.get(f"/api/v1/orders/{r.json()['number']}", headers=as_user("operator1")).json()
+    assert got["content"] == text
+    r = client.post("/api/v1/orders", json={**DEMAND, "content": text + "。"}, headers=as_user("operator1"))
+    assert r.status_code == 422
+
+
+def test_console_intake_keeps_a_long_demand_whole(client, db) -> None:  # type: ignore[no-untyped-def]
+    login(client, "operator1", db=db)
+    page = client.get("/orders/new").text
+    assert 'data-maxchars="20000"' in page and 'id="f-content-count"' in page and 'maxlength="4000"' not in page
+    text = _long_demand(6_000)
+    r = client.post("/orders/new", data={"csrf_token": _csrf(page), "kind": "help", "title": "雨水管网堵塞",
+                                         "content": text, "channel": "phone", "urgency": "normal"},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    number = r.headers["location"].split("/orders/")[1].split("?")[0]
+    assert db.scalar(select(Order.content).where(Order.number == number)) == text
+
+
+def test_console_intake_refuses_an_over_long_demand_and_keeps_the_form(client, db) -> None:  # type: ignore[no-untyped-def]
+    login(client, "operator1", db=db)
+    page = client.get("/orders/new").text
+    text = _long_demand(20_050)
+    r = client.post("/orders/new", data={"csrf_token": _csrf(page), "kind": "help", "title": "雨水管网堵塞",
+                                         "content": text, "channel": "phone", "urgency": "normal"})
+    assert r.status_code == 422
+    assert "诉求内容不能超过20000个字（现为20050字），请精简后再提交" in r.text
+    assert text in r.text  # nothing was cut from what the operator typed
+    client.cookies.set("lang", "en")
+    r = client.post("/orders/new", data={"csrf_token": _csrf(page), "kind": "help", "title": "雨水管网堵塞",
+                                         "content": text, "channel": "phone", "urgency": "normal"})
+    assert "The demand may have at most 20000 characters (it has 20050)" in r.text
+
+
+def test_portal_takes_a_long_demand_and_refuses_an_over_long_one(client, db) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/portal").text
+    assert 'data-maxchars="20000"' in page and 'id="p-content-count"' in page and "10至2000字" not in page
+    text = _long_demand(3_000)
+    r = client.post("/portal", data={**PORTAL, "content": text})
+    assert r.status_code == 201, r.text
+    assert db.scalar(select(Order.content).where(Order.channel == "web").order_by(Order.id.desc()).limit(1)) == text
+    r = client.post("/portal", data={**PORTAL, "phone": "13912345679", "content": _long_demand(20_001)})
+    assert r.status_code == 422 and "诉求内容不能超过20000个字（现为20001字）" in r.text
+
+
+def test_open311_takes_a_long_description_and_refuses_an_over_long_one(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.test_open311 import key, post
+
+    k = key(as_user)
+    r = post(client, k, description=_long_demand(5_000))
+    assert r.status_code == 201, r.text
+    r = post(client, k, description=_long_demand(20_001))
+    assert r.status_code == 400
+    assert "at most 20000 characters (it has 20001)" in r.json()[0]["description"]
+
+
+def test_the_longest_real_message_goes_in_whole(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from tests.conftest import SHARED_DATA
+    from tests.integration.helpers import DEMAND
+
+    path = SHARED_DATA / "messages_train.csv"
+    if not path.exists():
+        pytest.skip("real messages not available")
+    with path.open(encoding="utf-8") as f:
+        longest = max((row["text"].strip() for row in csv.DictReader(f)), key=len)
+    assert len(longest) > 10_000  # the training set holds one of 12,220 characters
+    r = client.post("/api/v1/orders", json={**DEMAND, "content": longest}, headers=as_user("operator1"))
+    assert r.status_code == 201, r.text
+    assert client.get(f"/api/v1/orders/{r.json()['number']}", headers=as_user("operator1")).json()["content"] == longest
+
+
+def _csrf(html: str) -> str:
+    import re
+
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m
+    return m.group(1)
