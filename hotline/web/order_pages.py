@@ -109,6 +109,8 @@ def detail_ctx(db: SessionDep, order: Order, user: User, lang: str) -> dict[str,
     actions = sorted(o["allowed_actions"], key=lambda a: ACTION_ORDER.index(a) if a in ACTION_ORDER else 99)
     needs = {f for a in actions for f in cs.fields_for(a)}
     ctx: dict[str, Any] = {"o": o, "actions": actions, "intake_actions": cs.INTAKE_ACTIONS}
+    if user.role != "leader" and any(a in cs.ROUTING_ACTIONS for a in actions):
+        ctx["suggestion"] = cs.stored_suggestion(db, order)
     if "lead_unit" in needs:
         ctx["unit_groups"] = cs.unit_groups(db)
     if "category_code" in needs:

@@ -285,3 +285,32 @@ def _csrf(html: str) -> str:
     m = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert m
     return m.group(1)
+
+
+# ---------------------------------------------------------------- 9. the dispatcher sees the stored suggestion
+
+
+def test_phone_order_shows_the_stored_suggestion_to_the_dispatcher(client, db) -> None:  # type: ignore[no-untyped-def]
+    from hotline.routing.flows import decision_for
+
+    number = _make_order(db)  # a phone order, taken without 采用: nothing chosen at intake
+    order = db.scalar(select(Order).where(Order.number == number))
+    dec = decision_for(db, order)
+    assert dec is not None and dec.units
+    top = dec.units[0]
+    login(client, "dispatcher", db=db)
+    page = client.get(f"/orders/{number}").text
+    card = page.split('id="routing-h"')[1].split("</section>")[0]
+    assert "系统推荐" in page and top["name"] in card
+    assert f'{round(top["confidence"] * 100)}%' in card
+    assert "依据" in card and top["reasons"][0] in card
+    assert f'data-pick="lead_unit" data-value="{top["code"]}"' in card
+    assert '"lead_unit": ["' + top["code"] in page  # the picker puts it first
+    assert '<script src="/static/picker.js"' in page
+
+
+def test_units_do_not_see_the_routing_card(client, db) -> None:  # type: ignore[no-untyped-def]
+    number = _make_order(db, dispatch_to="cg_handler")
+    login(client, "cg_handler", db=db)
+    page = client.get(f"/orders/{number}")
+    assert page.status_code == 200 and 'id="routing-h"' not in page.text
