@@ -314,3 +314,66 @@ def test_units_do_not_see_the_routing_card(client, db) -> None:  # type: ignore[
     login(client, "cg_handler", db=db)
     page = client.get(f"/orders/{number}")
     assert page.status_code == 200 and 'id="routing-h"' not in page.text
+
+
+# ---------------------------------------------------------------- 10. the leader's first look
+
+
+def _months_ago(n: int) -> tuple[object, str]:
+    from datetime import timedelta
+
+    from hotline.db import utcnow
+    from hotline.kpi.periods import LOCAL
+
+    at = utcnow() - timedelta(days=31 * n)
+    local = at.astimezone(LOCAL)
+    return at, f"{local.year:04d}-{local.month:02d}"
+
+
+def test_dashboard_opens_on_the_latest_month_with_orders(client, db) -> None:  # type: ignore[no-untyped-def]
+    at, label = _months_ago(3)
+    number = _make_order(db)
+    db.execute(Order.__table__.update().where(Order.number == number).values(created_at=at))
+    db.flush()
+    login(client, "leader", db=db)
+    page = client.get("/dashboard").text
+    assert f"驾驶舱 · {label}" in page
+    assert '<strong id="total-received">1</strong>' in page
+    assert "所选周期内没有工单" not in page
+    assert f'id="p-month" type="month" name="month" value="{label}"' in page
+
+
+def test_dashboard_opens_on_the_current_month_when_it_has_orders(client, db) -> None:  # type: ignore[no-untyped-def]
+    _, current = _months_ago(0)
+    old = _make_order(db)
+    db.execute(Order.__table__.update().where(Order.number == old).values(created_at=_months_ago(2)[0]))
+    _make_order(db)
+    login(client, "leader", db=db)
+    page = client.get("/dashboard").text
+    assert f"驾驶舱 · {current}" in page and '<strong id="total-received">1</strong>' in page
+
+
+def test_period_picker_month_quarter_year_custom(client, db) -> None:  # type: ignore[no-untyped-def]
+    login(client, "leader", db=db)
+    page = client.get("/kpi").text
+    for kind in ('value="month"', 'value="quarter"', 'value="year"', 'value="custom"'):
+        assert kind in page
+    assert 'type="month" name="month"' in page and 'name="quarter"' in page and 'name="year"' in page
+    assert "考核排名 · 2026Q3" in client.get("/kpi?kind=quarter&quarter=2026Q3").text
+    assert "考核排名 · 2025" in client.get("/kpi?kind=year&year=2025").text
+    assert "考核排名 · 2026-02" in client.get("/kpi?kind=month&month=2026-02").text
+    assert "考核排名 · 2026-01-05~2026-02-10" in client.get("/kpi?kind=custom&from=2026-01-05&to=2026-02-10").text
+    assert "驾驶舱 · 2025" in client.get("/dashboard?kind=year&year=2025").text
+
+
+def test_score_formula_is_shown_beside_the_score(client, db) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    login(client, "leader", db=db)
+    for path in ("/kpi", "/dashboard"):
+        text = re.sub(r"<[^>]+>", "", client.get(path).text)
+        assert "综合得分 = 签收及时率 × 20% + 按期办结率 × 20% + 解决率 × 30% + 满意率 × 30%" in text, path
+    client.cookies.set("lang", "en")
+    text = re.sub(r"<[^>]+>", "", client.get("/kpi").text)
+    assert ("Composite score = Response rate × 20% + On-time completion rate × 20% + Resolution rate × 30%"
+            " + Satisfaction rate × 30%") in text
