@@ -42,9 +42,10 @@
     box.type = "search";
     box.className = "picker-filter";
     box.placeholder = body.pickerPlaceholder || "";
-    var label = select.labels && select.labels[0] ? select.labels[0].textContent.replace("*", "").trim() : "";
-    box.setAttribute("aria-label", (body.pickerLabel || "") + " " + label);
+    // Named by its placeholder only, so the field's own label still names just the select.
+    box.setAttribute("aria-label", body.pickerPlaceholder || body.pickerLabel || "");
     box.setAttribute("aria-controls", select.id || "");
+    box.setAttribute("data-for", select.name);
     var none = document.createElement("div");
     none.className = "picker-none muted small";
     none.hidden = true;
