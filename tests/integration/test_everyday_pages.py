@@ -70,6 +70,24 @@ def test_another_units_order_is_a_404_page_for_a_handler(live_client: TestClient
     assert "页面不存在" in r.text and "internal" not in r.text
 
 
+def test_handler_following_a_notice_after_a_redispatch_gets_a_page(live_client: TestClient) -> None:
+    """The issue's case: the order went to another unit; the old unit's notice link still points at it."""
+    with dbmod.session_scope() as s:
+        number = _make_order(s, dispatch_to="cg_handler")
+        order = s.scalar(select(Order).where(Order.number == number))
+        do_action(s, order=order, actor=Actor.of(_user(s, "dispatcher")), action=Action.redispatch,
+                  payload={"lead_unit": _user(s, "zj_handler").unit.code, "note": "职责属住建部门"})
+        s.commit()
+    csrf = login(live_client, "cg_handler")
+    page = live_client.get(f"/orders/{number}")  # the old unit still sees its past order
+    assert page.status_code == 200 and "青阳市住房和城乡建设局" in page.text
+    live_client.cookies.set("lang", "en")
+    r = live_client.post(f"/orders/{number}/act", data={"csrf_token": csrf, "action": "sign"})
+    assert r.status_code in (403, 409) and r.headers["content-type"].startswith("text/html")
+    assert "internal error" not in r.text and "Go back" in r.text and 'lang="en"' in r.text
+    assert 'role="alert"' in r.text
+
+
 def test_unknown_url_is_an_html_page_in_the_users_language(live_client: TestClient) -> None:
     login(live_client, "dispatcher")
     r = live_client.get("/no/such/page")
