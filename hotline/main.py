@@ -126,6 +126,10 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not _is_api(request) and exc.status_code in (404, 405):
+            from hotline.web.pages import render_http_error  # a browser gets a page in its language
+
+            return await render_http_error(request, exc.status_code)
         if exc.status_code == 404:
             body = {"code": "not_found", "message": "页面或资源不存在", "message_en": "not found"}
         elif exc.status_code == 405:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from hotline.callbacks import flows, service
 from hotline.callbacks.links import read_token
@@ -18,6 +18,7 @@ from hotline.errors import AppError
 from hotline.kpi.settings import kpi_settings
 from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import SessionDep
+from hotline.web.flash import redirect_with_flash
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
@@ -52,7 +53,21 @@ def record_call(request: Request, task_id: int, db: SessionDep, user: PageUser,
         "reached": _bool(reached), "solved": _bool(solved), "satisfaction": satisfaction or None,
         "comment": comment})
     commit_or_conflict(db)
-    return RedirectResponse("/callbacks", status_code=303)
+    return redirect_with_flash("/callbacks", *_call_message(task.order.number, task.state, task.attempts))
+
+
+def _call_message(number: str, state: str, attempts: int) -> tuple[str, str]:
+    """What the agent is told after a call is recorded (zh, en)."""
+    if state == "done":
+        return f"已登记回访：{number} 已解决且满意，工单已归档", f"Callback recorded: {number} solved and satisfied, archived"
+    if state == "review":
+        return (f"已登记回访：{number} 未解决或不满意，已转中心审核",
+                f"Callback recorded: {number} not solved or not satisfied, sent to the centre for review")
+    if state == "unreachable":
+        return (f"已登记未接通：{number} 第{attempts}次未接通，标记为无法联系",
+                f"Not reached: {number}, attempt {attempts}, marked unreachable")
+    return (f"已登记未接通：{number} 第{attempts}次未接通，稍后重拨",
+            f"Not reached: {number}, attempt {attempts}; call again later")
 
 
 @router.post("/callbacks/{task_id}/review")
@@ -62,7 +77,12 @@ def review(request: Request, task_id: int, db: SessionDep, user: PageUser,
     task = service.get_task(db, task_id)
     flows.do_review(db, task=task, actor=Actor.of(user), decision=decision, reason=reason)
     commit_or_conflict(db)
-    return RedirectResponse("/callbacks", status_code=303)
+    number = task.order.number
+    if task.state == "reopened":
+        unit = task.order.lead_unit.name if task.order.lead_unit else ""
+        return redirect_with_flash("/callbacks", f"已重办：{number} 已发回{unit}重新办理",
+                                   f"Reopened: {number} sent back to {unit or 'the unit'}")
+    return redirect_with_flash("/callbacks", f"已归档：{number}", f"Archived: {number}")
 
 
 def _rate_ctx(db: SessionDep, token: str) -> dict[str, Any]:

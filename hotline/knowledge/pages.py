@@ -125,8 +125,11 @@ def answer(request: Request, number: str, db: SessionDep, user: PageUser,
     flows.do_answer_from_entry(db, order=order, entry=service.get(db, entry_id=entry_id), actor=Actor.of(user),
                                content=content)
     commit_or_conflict(db)
+    from hotline.web.flash import set_flash
+
+    zh, en = f"已即时答复并办结：{number}（知识库）", f"Answered at first contact and completed: {number} (knowledge base)"
     if request.headers.get("hx-request"):
         from fastapi.responses import Response
 
-        return Response(status_code=204, headers={"HX-Redirect": f"/orders/{number}"})
-    return RedirectResponse(f"/orders/{number}", status_code=303)
+        return set_flash(Response(status_code=204, headers={"HX-Redirect": f"/orders/{number}"}), zh, en)
+    return set_flash(RedirectResponse(f"/orders/{number}", status_code=303), zh, en)

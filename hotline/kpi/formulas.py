@@ -12,12 +12,18 @@ Asia/Shanghai (``periods.py``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 
 # Assignments that ended before the unit could finish: they are not "due to complete".
 ENDED_EARLY = frozenset({"returned", "redispatched", "withdrawn", "merged"})
+
+# The parts of the composite score (docs/kpi.md §3), in the order the formula is written,
+# with their names; the city file's ``kpi.weights`` gives each a weight.
+COMPOSITE_PARTS: tuple[tuple[str, str], ...] = (
+    ("response", "签收及时率"), ("on_time", "按期办结率"), ("resolution", "解决率"), ("satisfaction", "满意率"))
+DEFAULT_WEIGHTS: Mapping[str, float] = {"response": 20, "on_time": 20, "resolution": 30, "satisfaction": 30}
 
 
 @dataclass(frozen=True)
@@ -151,24 +157,32 @@ class Rates:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def rates(c: Counts, *, weights: tuple[float, float, float] = (30, 35, 35),
-          basic_counts: bool = True) -> Rates:
+def rates(c: Counts, *, weights: Mapping[str, float] = DEFAULT_WEIGHTS, basic_counts: bool = True) -> Rates:
     """The rates of docs/kpi.md §2 and the composite score (0–100) of §3."""
     response = ratio(c.signed_on_time, c.dispatched)
     resolution = ratio(c.solved, c.evaluated)
     satisfaction = ratio(c.satisfied + (c.basic if basic_counts else 0), c.evaluated)
+    on_time = ratio(c.on_time, c.due)
     return Rates(response=response, resolution=resolution, satisfaction=satisfaction,
-                 on_time=ratio(c.on_time, c.due), return_rate=ratio(c.returns, c.dispatched),
+                 on_time=on_time, return_rate=ratio(c.returns, c.dispatched),
                  reopen_rate=ratio(c.reopened, c.replied),
-                 composite=composite((response, resolution, satisfaction), weights))
+                 composite=composite({"response": response, "on_time": on_time, "resolution": resolution,
+                                      "satisfaction": satisfaction}, weights))
 
 
-def composite(parts: tuple[float | None, float | None, float | None],
-              weights: tuple[float, float, float]) -> float | None:
-    """Weighted mean ×100 over the parts that have a denominator (weights renormalised)."""
-    used = [(r, w) for r, w in zip(parts, weights, strict=True) if r is not None and w > 0]
+def composite(parts: Mapping[str, float | None], weights: Mapping[str, float]) -> float | None:
+    """Weighted mean ×100 over the parts of COMPOSITE_PARTS that have a denominator (weights renormalised)."""
+    used = [(r, w) for r, w in ((parts.get(k), weights.get(k, 0)) for k, _ in COMPOSITE_PARTS)
+            if r is not None and w > 0]
     total = sum(w for _, w in used)
     return 100 * sum(r * w for r, w in used) / total if total else None
+
+
+def composite_formula(weights: Mapping[str, float]) -> list[tuple[str, float]]:
+    """The composite's parts with their share of 100 (weights as given, normalised): what the pages show."""
+    total = sum(weights.get(k, 0) for k, _ in COMPOSITE_PARTS)
+    return [(name, 100 * weights.get(k, 0) / total) for k, name in COMPOSITE_PARTS
+            if total and weights.get(k, 0) > 0]
 
 
 def first_contact(period: Period, intakes: Iterable[IntakeRec]) -> tuple[int, int]:
@@ -194,7 +208,7 @@ class Ranked:
     summoned: bool  # satisfaction under the threshold: named and summoned (约谈)
 
 
-def rank(items: Iterable[tuple[int, Counts]], *, weights: tuple[float, float, float] = (30, 35, 35),
+def rank(items: Iterable[tuple[int, Counts]], *, weights: Mapping[str, float] = DEFAULT_WEIGHTS,
          basic_counts: bool = True, min_orders: int = 20, summon_below: float = 0.90
          ) -> tuple[list[Ranked], list[Ranked]]:
     """(ranked, too_few): ranked by composite (desc; ties share a rank), the rest listed apart."""

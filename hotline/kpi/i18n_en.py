@@ -20,4 +20,9 @@ EN = {
     "应办结（按期办结率分母）": "Due to complete (on-time base)", "评价（解决率、满意率分母）": "Evaluations (resolution and satisfaction base)",
     "退单": "Returns", "已并单，不计入": "Excluded: merged", "计入": "Counted", "考核": "Rates", "时间": "Time",
     "暂无": "None", "工单编号": "Order no.", "标题": "Title",
+    # period picker and the composite's formula
+    "年度": "Year", "月份": "Month", "年份": "Year", "本季度": "This quarter", "本年": "This year",
+    "无数据的指标不计入，其余权重按比例折算": "a rate without data is left out and the other weights are rescaled",
+    "基本满意计为满意": "'fairly satisfied' counts as satisfied",
+    "所选周期内没有工单，请选择其他周期。": "No orders in this period; choose another one.",
 }

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from hotline.db import utcnow
 from hotline.errors import BadRequest, NotFound
-from hotline.kpi import drill, export, periods, queries, rankings, service
+from hotline.kpi import drill, export, formulas, periods, queries, rankings, service
 from hotline.kpi.settings import kpi_settings
 from hotline.org.deps import SessionDep
 from hotline.org.models import Unit
@@ -26,8 +26,23 @@ nav_item("考核排名", "/kpi", roles={r.value for r in service.RANKING_ROLES},
 nav_item("驾驶舱", "/dashboard", roles={r.value for r in service.DASHBOARD_ROLES}, order=61)
 
 
-def _period(request: Request) -> tuple[Any, str, dict[str, str]]:
-    return service.period_from(dict(request.query_params))
+def _period(request: Request, db: Any = None) -> tuple[Any, str, dict[str, str]]:
+    """The period asked for; with ``db``, a page without one opens on ``service.default_month``."""
+    return service.period_from(dict(request.query_params), db=db)
+
+
+def _period_ctx(db: Any, clean: dict[str, str]) -> dict[str, Any]:
+    """What the period picker and the formula beside the score need."""
+    cfg = kpi_settings()
+    today = utcnow().astimezone(LOCAL).date()
+    years = list(range(today.year, today.year - 6, -1))
+    value = clean.get("value", "")
+    return {"years": years, "quarters": [f"{y}Q{q}" for y in years for q in (4, 3, 2, 1)],
+            "picked": {"month": value if clean["kind"] == "month" else "",
+                       "quarter": value if clean["kind"] == "quarter" else "",
+                       "year": value if clean["kind"] == "year" else ""},
+            "formula": formulas.composite_formula(cfg.weights.as_map()),
+            "basic_counts": cfg.basic_counts_as_satisfied}
 
 
 def _local_dates(p: Any) -> tuple[str, str]:
@@ -40,7 +55,7 @@ def _local_dates(p: Any) -> tuple[str, str]:
 @router.get("/kpi")
 def rankings_page(request: Request, db: SessionDep, user: PageUser) -> Response:
     service.require(user, service.RANKING_ROLES)
-    p, label, clean = _period(request)
+    p, label, clean = _period(request, db)
     counts = queries.unit_counts(db, p, as_of=utcnow())
     boards, units = rankings.boards(db, p, counts=counts)
     cfg = kpi_settings()
@@ -48,7 +63,7 @@ def rankings_page(request: Request, db: SessionDep, user: PageUser) -> Response:
         "label": label, "f": clean, "qs": urlencode(clean), "cfg": cfg,
         "boards": [{"key": b.group, "label": b.label, "ranked": [rankings.row(r, units) for r in b.ranked],
                     "too_few": [rankings.row(r, units) for r in b.too_few]} for b in boards],
-        "totals": rankings.centre_totals(db, p, counts=counts),
+        "totals": rankings.centre_totals(db, p, counts=counts), **_period_ctx(db, clean),
     })
 
 
@@ -92,10 +107,11 @@ def drill_page(request: Request, db: SessionDep, user: PageUser) -> Response:
 @router.get("/dashboard")
 def dashboard_page(request: Request, db: SessionDep, user: PageUser) -> Response:
     service.require(user, service.DASHBOARD_ROLES)
-    p, label, clean = _period(request)
+    p, label, clean = _period(request, db)
     date_from, date_to = _local_dates(p)
     return render(request, "kpi_dashboard.html", {
-        "label": label, "f": clean, "data": service.dashboard(db, p), "date_from": date_from, "date_to": date_to})
+        "label": label, "f": clean, "data": service.dashboard(db, p), "date_from": date_from, "date_to": date_to,
+        **_period_ctx(db, clean)})
 
 
 @router.get("/public/performance")

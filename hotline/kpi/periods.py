@@ -1,4 +1,4 @@
-"""Statistics periods in Asia/Shanghai: month (with a configurable start day), quarter, custom range.
+"""Statistics periods in Asia/Shanghai: month (with a configurable start day), quarter, year, custom range.
 
 Why a start day: some cities close their statistics month on the 25th (Hangzhou:
 the month runs from the 26th to the 25th).  With ``start_day=26`` the statistics
@@ -37,6 +37,10 @@ def quarter(year: int, q: int, start_day: int = 1) -> Period:
     return Period(month(year, first, start_day).start, month(year, first + 2, start_day).end)
 
 
+def year(y: int, start_day: int = 1) -> Period:
+    return Period(month(y, 1, start_day).start, month(y, 12, start_day).end)
+
+
 def custom(start: date, end_inclusive: date) -> Period:
     if end_inclusive < start:
         raise BadRequest("bad_range", "结束日期不能早于开始日期", "the end date is before the start date", field="to")
@@ -60,6 +64,11 @@ def parse(*, kind: str, value: str, start: str = "", end: str = "", start_day: i
         if kind == "quarter":
             y, q = (value or "").split("Q") if value else (str(today.year), str((today.month - 1) // 3 + 1))
             return quarter(int(y), int(q), start_day), f"{int(y)}Q{int(q)}"
+        if kind == "year":
+            y = int(value) if value else today.year
+            if not 2000 <= y <= 2100:
+                raise ValueError(y)
+            return year(y, start_day), f"{y}"
         if kind == "custom":
             s, e = date.fromisoformat(start), date.fromisoformat(end)
             return custom(s, e), f"{s.isoformat()}~{e.isoformat()}"
@@ -68,6 +77,6 @@ def parse(*, kind: str, value: str, start: str = "", end: str = "", start_day: i
             raise ValueError(m)
         return month(y, m, start_day), f"{y:04d}-{m:02d}"
     except (ValueError, TypeError) as exc:
-        raise BadRequest("bad_period", "统计周期格式不正确（月：2026-11；季度：2026Q4；自定义：开始与结束日期）",
-                         "bad period (month 2026-11, quarter 2026Q4, or custom from/to dates)",
+        raise BadRequest("bad_period", "统计周期格式不正确（月：2026-11；季度：2026Q4；年：2026；自定义：开始与结束日期）",
+                         "bad period (month 2026-11, quarter 2026Q4, year 2026, or custom from/to dates)",
                          field="period") from exc

@@ -46,9 +46,8 @@ def unit_tree(db: Session) -> tuple[dict[int, Unit], dict[int, list[int]]]:
     return units, children
 
 
-def weights_of(cfg: KpiSettings) -> tuple[float, float, float]:
-    w = cfg.weights
-    return (w.response, w.resolution, w.satisfaction)
+def weights_of(cfg: KpiSettings) -> dict[str, float]:
+    return cfg.weights.as_map()
 
 
 def boards(db: Session, period: Period, *, as_of: datetime | None = None, groups: list[str] | None = None,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.city.schema import Role
@@ -13,6 +14,7 @@ from hotline.errors import Forbidden
 from hotline.kpi import periods, queries, rankings
 from hotline.kpi.formulas import Period
 from hotline.kpi.settings import kpi_settings
+from hotline.orders.models import Order
 from hotline.org.models import Category, User
 
 DASHBOARD_ROLES = {Role.leader, Role.supervisor, Role.admin, Role.dispatcher}
@@ -24,13 +26,41 @@ def require(user: User, roles: set[Role]) -> None:
         raise Forbidden("role_not_allowed", "您的角色无权查看考核数据", "your role may not see the KPIs")
 
 
-def period_from(params: dict[str, str]) -> tuple[Period, str, dict[str, str]]:
+PERIOD_KINDS = ("month", "quarter", "year", "custom")
+
+
+def default_month(db: Session, *, start_day: int = 1, now: datetime | None = None) -> str:
+    """The statistics month a page opens on: the current one if it has orders, else the latest that has.
+
+    A leader's first look should show figures, not an empty month: early in a month, or in a
+    city whose data arrives by import, the current month can be empty for days.  Nothing is
+    guessed: it is the month of the newest order received up to now (the current month when
+    there are no orders at all).
+    """
+    now = now or utcnow()
+    latest = db.scalar(select(func.max(Order.created_at)).where(Order.created_at <= now))
+    day = (latest or now).astimezone(periods.LOCAL).date()
+    y, m = periods.containing(day, start_day)
+    return f"{y:04d}-{m:02d}"
+
+
+def period_from(params: dict[str, str], *, db: Session | None = None) -> tuple[Period, str, dict[str, str]]:
+    """The period of a KPI page or export from its query parameters.
+
+    ``value`` carries the month (2026-11), quarter (2026Q4) or year (2026); the period picker sends
+    it as ``month`` / ``quarter`` / ``year`` (one field per kind) instead.  With ``db`` and no month
+    given, the month is ``default_month`` (pages); without, the current month (API).
+    """
     kind = params.get("kind") or "month"
-    kind = kind if kind in ("month", "quarter", "custom") else "month"
-    clean = {"kind": kind, "value": (params.get("value") or "")[:10], "from": (params.get("from") or "")[:10],
+    kind = kind if kind in PERIOD_KINDS else "month"
+    value = (params.get("value") or params.get(kind) or "").strip()[:10] if kind != "custom" else ""
+    start_day = kpi_settings().month_start_day
+    if kind == "month" and not value and db is not None:
+        value = default_month(db, start_day=start_day)
+    clean = {"kind": kind, "value": value, "from": (params.get("from") or "")[:10],
              "to": (params.get("to") or "")[:10]}
     p, label = periods.parse(kind=kind, value=clean["value"], start=clean["from"], end=clean["to"],
-                             start_day=kpi_settings().month_start_day)
+                             start_day=start_day)
     return p, label, clean
 
 

@@ -10,21 +10,29 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hotline.kpi.formulas import COMPOSITE_PARTS, DEFAULT_WEIGHTS
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class Weights(_Strict):
-    response: float = Field(30, ge=0, description="签收及时率 weight")
-    resolution: float = Field(35, ge=0, description="解决率 weight")
-    satisfaction: float = Field(35, ge=0, description="满意率 weight")
+    """Weights of the composite score's parts (formulas.COMPOSITE_PARTS); any scale, renormalised."""
+
+    response: float = Field(DEFAULT_WEIGHTS["response"], ge=0, description="签收及时率 weight")
+    on_time: float = Field(DEFAULT_WEIGHTS["on_time"], ge=0, description="按期办结率 weight (0 leaves it out)")
+    resolution: float = Field(DEFAULT_WEIGHTS["resolution"], ge=0, description="解决率 weight")
+    satisfaction: float = Field(DEFAULT_WEIGHTS["satisfaction"], ge=0, description="满意率 weight")
 
     @model_validator(mode="after")
     def _positive(self) -> Weights:
-        if self.response + self.resolution + self.satisfaction <= 0:
+        if sum(self.as_map().values()) <= 0:
             raise ValueError("kpi.weights must not all be zero")
         return self
+
+    def as_map(self) -> dict[str, float]:
+        return {k: float(getattr(self, k)) for k, _ in COMPOSITE_PARTS}
 
 
 class CallbackSettings(_Strict):

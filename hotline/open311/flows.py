@@ -19,7 +19,7 @@ from hotline.open311.service import find_service
 from hotline.orders.enums import Channel
 from hotline.orders.flows import Actor, do_create_order
 from hotline.orders.models import Order
-from hotline.orders.schemas import PHONE_RE
+from hotline.orders.schemas import DEMAND_MAX, PHONE_RE, demand_too_long
 from hotline.org.models import User
 
 DEFAULT_KIND = Kind.help.value
@@ -52,8 +52,8 @@ def do_create_request(db: Session, *, user: User, params: dict[str, str]) -> Ord
     description = re.sub(r"\s+", " ", (params.get("description") or "").strip())
     if len(description) < 5:
         raise Open311Error(400, "description is required (at least 5 characters)")
-    if len(description) > 4000:
-        raise Open311Error(400, "description may be at most 4000 characters")
+    if len(description) > DEMAND_MAX:
+        raise Open311Error(400, " / ".join(demand_too_long(len(description))))
     phone = re.sub(r"\s", "", params.get("phone") or "") or None
     if phone and not re.match(PHONE_RE, phone):
         raise Open311Error(400, "phone must be a Chinese mobile or landline number")

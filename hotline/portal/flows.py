@@ -22,9 +22,9 @@ from hotline.orders.attachments import sniff
 from hotline.orders.enums import Action, Channel, Status
 from hotline.orders.flows import CITIZEN_ACTOR, do_attach, do_create_order
 from hotline.orders.models import Order, OrderEvent
-from hotline.orders.schemas import PHONE_RE
+from hotline.orders.schemas import DEMAND_MAX, PHONE_RE, demand_too_long
 
-CONTENT_MIN, CONTENT_MAX = 10, 2000
+CONTENT_MIN, CONTENT_MAX = 10, DEMAND_MAX
 MAX_PHOTOS = 3
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 RATINGS = {"satisfied": "满意", "basic": "基本满意", "dissatisfied": "不满意"}
@@ -44,8 +44,7 @@ def clean_demand(form: dict[str, Any]) -> dict[str, Any]:
         raise _bad("content_too_short", f"请详细描述诉求（至少{CONTENT_MIN}个字）",
                    f"describe the demand (at least {CONTENT_MIN} characters)", "content")
     if len(content) > CONTENT_MAX:
-        raise _bad("content_too_long", f"诉求内容不能超过{CONTENT_MAX}个字",
-                   f"the demand may be at most {CONTENT_MAX} characters", "content")
+        raise _bad("content_too_long", *demand_too_long(len(content)), "content")
     phone = re.sub(r"\s", "", form.get("phone") or "")
     if not re.match(PHONE_RE, phone):
         raise _bad("bad_phone", "请填写正确的手机号码或带区号的固定电话", "enter a valid mobile or landline number",

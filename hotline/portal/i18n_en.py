@@ -8,7 +8,7 @@ EN = {
     "查询办理进度": "Track progress",
     "非紧急事项请在此反映。遇到火灾、治安、急救等紧急情况，请立即拨打110、119、120。":
         "Report non-emergency matters here. For fire, crime or medical emergencies call 110, 119 or 120 now.",
-    "请写明时间、地点和具体问题，10至2000字。": "Say when, where and what the problem is (10 to 2000 characters).",
+    "请写明时间、地点和具体问题，至少10字。": "Say when, where and what the problem is (at least 10 characters).",
     "事发地址": "Address", "用于接收受理短信和查询办理进度，不会公开。":
         "Used for the confirmation SMS and to track the request; never published.",
     "姓名（选填）": "Name (optional)", "照片（选填）": "Photos (optional)",

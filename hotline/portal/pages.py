@@ -19,6 +19,7 @@ from hotline.config import get_settings
 from hotline.errors import AppError, RateLimited
 from hotline.idempotency import service as idem
 from hotline.orders.flows import commit_or_conflict
+from hotline.orders.schemas import DEMAND_FORM_MAX
 from hotline.org.deps import SessionDep
 from hotline.portal import ratelimit
 from hotline.portal.flows import CONTENT_MAX, MAX_PHOTOS, RATINGS, do_rate, do_submit_demand, existing_rating
@@ -55,7 +56,7 @@ def submit_form(request: Request) -> Response:
 
 @router.post("/portal")
 def submit(request: Request, db: SessionDep, kind: Annotated[str, Form(max_length=16)] = "",
-           content: Annotated[str, Form(max_length=10000)] = "", address: Annotated[str, Form(max_length=1000)] = "",
+           content: Annotated[str, Form(max_length=DEMAND_FORM_MAX)] = "", address: Annotated[str, Form(max_length=1000)] = "",
            phone: Annotated[str, Form(max_length=40)] = "", name: Annotated[str, Form(max_length=200)] = "",
            website: Annotated[str, Form(max_length=500)] = "",
            idempotency_key: Annotated[str, Form(max_length=200)] = "",

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from hotline.city.schema import Role
 from hotline.errors import Forbidden, NotFound
+from hotline.orders.schemas import DEMAND_MAX
 from hotline.org.deps import CurrentUser, SessionDep, require_roles
 from hotline.org.models import AuditLog, Unit
 from hotline.org.scoping import is_centre
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/api/v1/routing", tags=["routing"])
 class SuggestIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     title: str = Field("", max_length=100)
-    content: str = Field(min_length=2, max_length=4000)
+    content: str = Field(min_length=2, max_length=DEMAND_MAX)
     address: str = Field("", max_length=200)
 
 

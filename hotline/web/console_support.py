@@ -165,6 +165,36 @@ def inform_channels() -> list[str]:
     return [str(m.get("channel")) for m in current_city().out_of_scope if m.get("channel")]
 
 
+# ---------------------------------------------------------------- the stored routing suggestion
+
+ROUTING_ACTIONS = ("dispatch", "subdispatch", "redispatch", "dispatch_to_subcentre")
+SUGGESTION_SHOWN = 3  # choices per list on the order page
+
+
+def stored_suggestion(db: Session, order: Order) -> dict[str, Any] | None:
+    """What routing suggested at intake (hotline.routing.models.RoutingDecision), for whoever dispatches.
+
+    The decision row is the record of the suggestion (docs/routing.md): the page shows that
+    record, not a fresh guess, so the dispatcher sees what the operator saw.
+    """
+    from hotline.routing.flows import decision_for
+
+    dec = decision_for(db, order)
+    if dec is None or not (dec.units or dec.categories):
+        return None
+
+    def choices(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"code": str(r.get("code")), "name": str(r.get("name") or r.get("code")),
+                 "confidence": float(r.get("confidence") or 0.0), "reasons": list(r.get("reasons") or [])}
+                for r in rows[:SUGGESTION_SHOWN] if r.get("code")]
+
+    units, cats = choices(dec.units or []), choices(dec.categories or [])
+    return {"units": units, "categories": [c for c in cats if len(c["code"]) == 6] or cats,
+            "territory": (dec.territory or {}).get("names") or {}, "flags": dec.flags or {},
+            "model_version": dec.model_version, "at": dec.suggested_at, "chosen_unit": dec.chosen_unit,
+            "auto_dispatched": dec.auto_dispatched}
+
+
 # ---------------------------------------------------------------- time texts
 
 

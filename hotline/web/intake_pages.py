@@ -17,7 +17,7 @@ from hotline.errors import AppError
 from hotline.i18n import ERROR_ZH, FIELD_ZH
 from hotline.orders.enums import Action
 from hotline.orders.flows import Actor, commit_or_conflict, do_action, do_create_order
-from hotline.orders.schemas import OrderCreate
+from hotline.orders.schemas import DEMAND_MAX, OrderCreate, demand_too_long
 from hotline.org.deps import SessionDep
 from hotline.web import console_support as cs
 from hotline.web.pages import PageUser
@@ -37,7 +37,6 @@ FIELD_MESSAGES: dict[tuple[str, str], tuple[str, str]] = {
     ("title", "string_too_short"): ("标题至少2个字", "The title needs at least 2 characters"),
     ("title", "string_too_long"): ("标题不能超过60个字", "The title may have at most 60 characters"),
     ("content", "string_too_short"): ("诉求内容至少5个字", "The demand needs at least 5 characters"),
-    ("content", "string_too_long"): ("诉求内容不能超过4000个字", "The demand may have at most 4000 characters"),
     ("kind", "missing"): ("请选择诉求类型", "Choose the kind of demand"),
     ("title", "missing"): ("请填写标题", "Enter a title"),
     ("content", "missing"): ("请填写诉求内容", "Enter the demand"),
@@ -51,6 +50,9 @@ def field_errors(exc: ValidationError) -> dict[str, tuple[str, str]]:
         loc = [str(p) for p in err.get("loc", ())]
         name = loc[0] if loc else "form"
         kind = err.get("type", "")
+        if (name, kind) == ("content", "string_too_long"):
+            out.setdefault(name, demand_too_long(len(str(err.get("input", "")))))
+            continue
         msg = FIELD_MESSAGES.get((name, kind)) or (
             f"{FIELD_ZH.get(name, name)}：{ERROR_ZH.get(kind, '不符合要求')}", f"{name}: {err.get('msg', 'invalid')}")
         out.setdefault(name, msg)
@@ -59,7 +61,7 @@ def field_errors(exc: ValidationError) -> dict[str, tuple[str, str]]:
 
 def _form_ctx(db: Any, values: dict[str, Any], errors: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
     return {
-        "values": values, "errors": errors or {},
+        "values": values, "errors": errors or {}, "demand_max": DEMAND_MAX,
         "kinds": cs.KIND_LABELS, "channels": [(c, cs.CHANNEL_LABELS[c]) for c in cs.INTAKE_CHANNELS],
         "urgencies": cs.URGENCY_LABELS, "category_groups": cs.category_groups(db),
         "territory_groups": cs.territory_groups(db), "unit_groups": cs.unit_groups(db),
@@ -86,6 +88,7 @@ def intake_submit(
     lead_unit: Annotated[str, Form(max_length=64)] = "", no_callback: Annotated[str, Form()] = "",
 ) -> Response:
     cs.require_role(user, INTAKE_ROLES)
+    content = content.replace("\r\n", "\n")  # a browser sends CRLF; count characters as the counter does
     typed = {"kind": kind, "title": title, "content": content, "channel": channel, "category_code": category_code,
              "urgency": urgency, "citizen_name": citizen_name, "citizen_phone": citizen_phone,
              "address": address, "territory_code": territory_code, "note": note}

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from hotline.errors import BadRequest
@@ -109,6 +109,8 @@ def detail_ctx(db: SessionDep, order: Order, user: User, lang: str) -> dict[str,
     actions = sorted(o["allowed_actions"], key=lambda a: ACTION_ORDER.index(a) if a in ACTION_ORDER else 99)
     needs = {f for a in actions for f in cs.fields_for(a)}
     ctx: dict[str, Any] = {"o": o, "actions": actions, "intake_actions": cs.INTAKE_ACTIONS}
+    if user.role != "leader" and any(a in cs.ROUTING_ACTIONS for a in actions):
+        ctx["suggestion"] = cs.stored_suggestion(db, order)
     if "lead_unit" in needs:
         ctx["unit_groups"] = cs.unit_groups(db)
     if "category_code" in needs:
@@ -178,10 +180,12 @@ def build_action(form: dict[str, Any]) -> ActionIn:
 
 def _done(request: Request, db: SessionDep, order: Order, user: User, message: str,
           return_to: str = "") -> Response:
-    if not cs.is_htmx(request):
-        target = "/inbox" if return_to == "inbox" else f"/orders/{order.number}"
-        return RedirectResponse(target, status_code=303)
     lang = lang_of(request)
+    if not cs.is_htmx(request):
+        from hotline.web.flash import redirect_with_flash
+
+        target = "/inbox" if return_to == "inbox" else f"/orders/{order.number}"
+        return redirect_with_flash(target, message, message)  # already in the viewer's language
     if return_to == "inbox":
         from hotline.web.queue_pages import inbox_ctx
 

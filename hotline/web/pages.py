@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from hotline.city.schema import Role
 from hotline.db import utcnow
@@ -26,26 +29,100 @@ from hotline.web.security import client_ip, is_https, local_path
 from hotline.web.templating import LOCAL, lang_of, render
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("hotline")
 
 
-async def page_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+@dataclass(frozen=True)
+class UnitView:
+    name: str
+    short_name: str | None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the page frame (base.html) shows of the logged-in user, copied while the session is open.
+
+    Error pages are drawn after the request's database session has closed, when the
+    ORM ``User`` is detached and its attributes expired (DetachedInstanceError on
+    ``user.role``); the frame reads this copy instead.
+    """
+
+    id: int
+    username: str
+    name: str
+    role: str
+    unit: UnitView
+
+
+def viewer_of(user: User) -> Viewer:
+    unit = user.unit
+    return Viewer(id=user.id, username=user.username, name=user.name, role=str(user.role),
+                  unit=UnitView(unit.name if unit else "", unit.short_name if unit else None))
+
+
+def page_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """The logged-in user of a console page (sync: the copy for error pages reads the database)."""
     if user is None:
         raise NotAuthenticated()
     request.state.user = user
+    request.state.viewer = viewer_of(user)
     return user
 
 
 PageUser = Annotated[User, Depends(page_user)]
 
+ERROR_TITLES = {401: "请先登录", 403: "无权访问", 404: "页面不存在", 405: "不支持的操作", 409: "操作未完成",
+                413: "内容过大", 422: "输入有误"}
+
+
+def _error_ctx(request: Request, exc: AppError) -> dict[str, Any]:
+    return {"error": exc, "user": getattr(request.state, "viewer", None),
+            "error_title": ERROR_TITLES.get(exc.status_code, "操作未完成")}
+
 
 def render_error(request: Request, exc: AppError) -> Response:
+    """A refusal as people meet it: a page in their language with a way back, or a flash for HTMX."""
     if isinstance(exc, NotAuthenticated):
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    if request.headers.get("hx-request"):
-        return render(request, "partials/flash.html", {"error": exc}, status_code=exc.status_code)
-    return render(request, "error.html", {"error": exc}, status_code=exc.status_code)
+    name = "partials/flash.html" if request.headers.get("hx-request") else "error.html"
+    try:
+        return render(request, name, _error_ctx(request, exc), status_code=exc.status_code)
+    except Exception:  # the error page itself must never become a raw 500
+        log.exception("error page failed on %s", request.url.path)
+        return HTMLResponse(f"<!doctype html><meta charset=utf-8><p role=alert>{exc.zh} / {exc.en}</p>"
+                            '<p><a href="/">首页 / Home</a></p>', status_code=exc.status_code)
+
+
+def _viewer_from_cookie(request: Request) -> Viewer | None:
+    from hotline.db import session_factory
+    from hotline.org.auth import load_session
+
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    with session_factory()() as db:
+        sess = load_session(db, cookie)
+        user = db.get(User, sess.user_id) if sess else None
+        return viewer_of(user) if user is not None and user.active else None
+
+
+HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
+    404: ("not_found", "页面不存在，请检查网址或从首页进入", "This page does not exist; check the address or start from the home page"),
+    405: ("method_not_allowed", "不支持的请求方法", "method not allowed"),
+}
+
+
+async def render_http_error(request: Request, status_code: int, detail: str = "") -> Response:
+    """An HTTP 404/405 (unknown URL, wrong method) for a browser: the error page, with the user's nav."""
+    code, zh, en = HTTP_ERRORS.get(status_code, ("http_error", "请求无法处理", detail or "request refused"))
+    if getattr(request.state, "viewer", None) is None:
+        try:
+            request.state.viewer = await run_in_threadpool(_viewer_from_cookie, request)
+        except Exception:
+            log.exception("could not read the session for the error page")
+    return render_error(request, AppError(code, zh, en, status_code=status_code))
 
 
 HOME_BY_ROLE = {
@@ -186,4 +263,4 @@ def set_lang(request: Request, lang: str, next: str = "") -> Response:
     return resp
 
 
-__all__ = ["router", "PageUser", "render_error", "lang_of"]
+__all__ = ["router", "PageUser", "render_error", "render_http_error", "lang_of"]

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 
+from hotline.orders.schemas import DEMAND_FORM_MAX, DEMAND_MAX
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
 from hotline.web.pages import PageUser
@@ -84,7 +85,7 @@ def sections(db: Session, user: User, draft: IntakeDraft) -> list[Section]:
 
 @router.post("/orders/new/suggest")
 def suggest(request: Request, db: SessionDep, user: PageUser,
-            title: Annotated[str, Form(max_length=200)] = "", content: Annotated[str, Form(max_length=8000)] = "",
+            title: Annotated[str, Form(max_length=200)] = "", content: Annotated[str, Form(max_length=DEMAND_FORM_MAX)] = "",
             address: Annotated[str, Form(max_length=400)] = "", citizen_phone: Annotated[str, Form(max_length=40)] = "",
             kind: Annotated[str, Form(max_length=20)] = "", category_code: Annotated[str, Form(max_length=40)] = "",
             ) -> Any:
@@ -94,6 +95,6 @@ def suggest(request: Request, db: SessionDep, user: PageUser,
 
     if user.role not in ("operator", "dispatcher") or not is_centre(user):
         raise Forbidden("intake_only", "仅热线中心受理人员可使用受理助手", "the intake assistant is for the centre's intake staff")
-    draft = IntakeDraft(title=title.strip(), content=content.strip(), address=address.strip(),
+    draft = IntakeDraft(title=title.strip(), content=content.strip()[:DEMAND_MAX], address=address.strip(),
                         phone=citizen_phone.strip(), kind=kind, category_code=category_code)
     return render(request, "partials/suggestions.html", {"sections": sections(db, user, draft), "draft": draft})

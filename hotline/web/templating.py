@@ -44,4 +44,13 @@ def render(request: Request, name: str, ctx: dict[str, Any] | None = None, *, st
         "csp_nonce": getattr(request.state, "csp_nonce", ""),  # hotline/web/security.py
     }
     base.update(ctx or {})
-    return templates.TemplateResponse(request, name, base, status_code=status_code)
+    from hotline.web.flash import COOKIE, read_flash
+
+    pending = request.cookies.get(COOKIE)
+    # a full page shows the message left by the previous action (fragments leave it for the page)
+    if pending and "flash" not in base and not request.headers.get("hx-request"):
+        base["flash"] = read_flash(request)
+    resp = templates.TemplateResponse(request, name, base, status_code=status_code)
+    if pending and "flash" in base:
+        resp.delete_cookie(COOKIE, path="/")
+    return resp

@@ -49,10 +49,32 @@ def test_worked_example_rates_and_composite() -> None:
     assert r.response == 0.5 and r.return_rate == 0.25
     assert r.resolution == pytest.approx(2 / 3) and r.satisfaction == pytest.approx(2 / 3)
     assert r.on_time == pytest.approx(2 / 3) and r.reopen_rate == pytest.approx(1 / 3)
-    assert r.composite == pytest.approx(61.6667, abs=1e-4)
+    assert r.composite == pytest.approx(63.3333, abs=1e-4)  # 10 + 13.333 + 20 + 20 (docs/kpi.md §5)
     strict = f.rates(c, basic_counts=False)
     assert strict.satisfaction == pytest.approx(1 / 3)
-    assert strict.composite == pytest.approx(15 + 35 * 2 / 3 + 35 / 3, abs=1e-9)
+    assert strict.composite == pytest.approx(10 + 20 * 2 / 3 + 30 * 2 / 3 + 30 / 3, abs=1e-9)
+    # the three-part score some cities use: on-time weight 0
+    three = f.rates(c, weights={"response": 30, "on_time": 0, "resolution": 35, "satisfaction": 35})
+    assert three.composite == pytest.approx(61.6667, abs=1e-4)
+
+
+def test_on_time_completion_counts_in_the_composite() -> None:
+    """Issue #12 item 10: a unit that completes nothing on time no longer scores 100."""
+    late = f.Counts(dispatched=30, signed_on_time=30, due=30, on_time=0, evaluated=10, solved=10, satisfied=10)
+    r = f.rates(late)
+    assert r.on_time == 0.0 and r.composite == pytest.approx(80.0)
+    punctual = f.Counts(dispatched=30, signed_on_time=30, due=30, on_time=30, evaluated=10, solved=10, satisfied=10)
+    assert f.rates(punctual).composite == pytest.approx(100.0)
+    ranked, _ = f.rank([(1, late), (2, punctual)], min_orders=20)
+    assert [r.unit_id for r in ranked] == [2, 1]
+
+
+def test_formula_shown_is_the_formula_used() -> None:
+    shares = dict(f.composite_formula(f.DEFAULT_WEIGHTS))
+    assert shares == {"签收及时率": 20, "按期办结率": 20, "解决率": 30, "满意率": 30}
+    c = f.Counts(dispatched=10, signed_on_time=5, due=10, on_time=8, evaluated=10, solved=6, satisfied=9)
+    by_hand = sum(share / 100 * rate for share, rate in zip(shares.values(), (0.5, 0.8, 0.6, 0.9), strict=True))
+    assert f.rates(c).composite == pytest.approx(100 * by_hand)
 
 
 def test_not_yet_due_is_not_late() -> None:
@@ -100,11 +122,14 @@ def test_periods_in_shanghai_and_month_start_day() -> None:
     assert q.start == p.start.replace(month=9, day=30) and q.end == periods.month(2026, 12).end
     with pytest.raises(Exception, match="bad_period"):
         periods.parse(kind="month", value="2026-13")
+    y, label = periods.parse(kind="year", value="2026")
+    assert label == "2026" and y.start == p.start.replace(month=12, day=31, year=2025) and y.end == p.end.replace(month=12, day=31)
 
 
 def test_settings_defaults_and_refusals() -> None:
     s = KpiSettings()
-    assert (s.weights.response, s.weights.resolution, s.weights.satisfaction) == (30, 35, 35)
+    assert s.weights.as_map() == {"response": 20, "on_time": 20, "resolution": 30, "satisfaction": 30}
+    assert KpiSettings.model_validate({"weights": {"on_time": 0}}).weights.on_time == 0
     assert s.basic_counts_as_satisfied and s.min_orders_for_ranking == 20 and s.month_start_day == 1
     with pytest.raises(ValueError):
         KpiSettings.model_validate({"weight": {}})
