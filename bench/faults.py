@@ -176,7 +176,7 @@ def client_loop(cid: int, base: str, token: str, stop_at: float, give_up_at: flo
                 acks: dict[str, set[str]], lock: threading.Lock, stats: Counter[str]) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     i = 0
-    with httpx.Client(base_url=base, timeout=5) as c:
+    with httpx.Client(base_url=base, timeout=30) as c:  # a fresh server warms up (jieba, models) for seconds
         while time.monotonic() < stop_at:
             key = uuid.uuid4().hex
             i += 1
@@ -187,12 +187,14 @@ def client_loop(cid: int, base: str, token: str, stop_at: float, give_up_at: flo
                 stats["requests"] += 1
                 try:
                     r = c.post("/api/v1/orders", json=body, headers={**headers, "Idempotency-Key": key})
-                except httpx.HTTPError:
+                except httpx.HTTPError as exc:
                     stats["retries"] += 1
+                    stats[f"retry_{type(exc).__name__}"] += 1
                     time.sleep(0.3)
                     continue
                 if r.status_code >= 500:
                     stats["retries"] += 1
+                    stats[f"retry_http_{r.status_code}"] += 1
                     time.sleep(0.3)
                     continue
                 if r.status_code in (200, 201):
@@ -275,7 +277,7 @@ def main() -> None:
     env = {**os.environ, "HOTLINE_DATABASE_URL": URL, "HOTLINE_ENV": "development",
            "HOTLINE_WEBHOOK_ALLOW_PRIVATE": "true",  # the receiver is on loopback
            "HOTLINE_SMS_GATEWAY_URL": f"http://127.0.0.1:{rport}/sms",
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PYTHONUNBUFFERED": "1"}
     logdir = Path(tempfile.mkdtemp(prefix="hotline-faults-"))
     server = Proc("server", ["serve", "--host", "127.0.0.1", "--port", str(port)], env, logdir)
     worker = Proc("worker", ["worker", "--interval", "0.5", "--no-sweep", "--lease", "5", "--log-level", "WARNING"],
@@ -323,6 +325,7 @@ def main() -> None:
     out["run"] = {"clients": args.clients, "load_s": args.load_s, "server_kills": server.kills,
                   "worker_kills": worker.kills, "requests": stats["requests"], "retries": stats["retries"],
                   "other_http": {k: v for k, v in stats.items() if k.startswith("http_")},
+                  "retry_causes": {k[6:]: v for k, v in stats.items() if k.startswith("retry_")},
                   "seconds": round(time.monotonic() - started, 1), "logs": str(logdir)}
     if args.json:
         print(json.dumps(out, ensure_ascii=False))

@@ -103,3 +103,32 @@ def test_intake_stays_fast_while_the_worker_waits_on_a_slow_receiver(live_server
         with dbmod.get_engine().begin() as conn:
             conn.execute(text("delete from webhook_attempts"))
             conn.execute(text("delete from webhook_subscriptions where id = :i"), {"i": sub_id})
+
+
+def test_reads_do_not_wait_for_the_write_lock(live_server: str) -> None:
+    """A GET neither takes nor waits for SQLite's write lock; a token is stamped at most once a minute."""
+    if not dbmod.get_engine().dialect.name == "sqlite":
+        pytest.skip("SQLite's single write lock")
+    from hotline.org.models import ApiToken
+
+    with dbmod.session_factory()() as s:
+        op = s.scalar(select(User).where(User.username == "operator1"))
+        token = create_api_token(s, op, "read test")
+        s.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=live_server, timeout=40) as c:
+        assert c.get("/api/v1/orders", headers=headers).status_code == 200  # stamps last_used_at
+        with dbmod.session_factory()() as s:
+            stamped = s.scalar(select(ApiToken.last_used_at).where(ApiToken.name == "read test"))
+        assert stamped is not None
+        raw = dbmod.get_engine().raw_connection()
+        try:
+            raw.cursor().execute("BEGIN IMMEDIATE")  # another writer holds the lock (a slow batch, before)
+            t0 = time.monotonic()
+            r = c.get("/api/v1/orders", headers=headers)
+            assert r.status_code == 200 and time.monotonic() - t0 < 5  # not the 30 s busy timeout
+        finally:
+            raw.rollback()
+            raw.close()
+    with dbmod.session_factory()() as s:  # the second request within a minute wrote nothing
+        assert s.scalar(select(ApiToken.last_used_at).where(ApiToken.name == "read test")) == stamped
