@@ -90,7 +90,7 @@ def _signature() -> str:
     try:
         from hotline.city.service import current_city
 
-        return f"{current_city().name}12345"
+        return f"{current_city().city.name}12345"
     except Exception:  # noqa: BLE001  (no city file: a neutral signature)
         return "12345热线"
 

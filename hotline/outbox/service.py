@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from hotline.db import utcnow
 from hotline.outbox import senders
 from hotline.outbox.models import OutboxMessage
 from hotline.outbox.senders import Outgoing
@@ -132,6 +133,9 @@ def deliver_batch(db: Session, *, now: datetime, limit: int = 100, max_attempts:
     """Claim one batch, commit, send each message, commit each outcome; returns how many were claimed."""
     stats = stats if stats is not None else DeliveryStats()
     batch = claim(db, now=now, limit=limit, lease=lease, channels=channels)
+    lease_from = max(now, utcnow())  # a long pass's later batches still get their whole lease
+    for msg in batch:
+        msg.next_attempt_at = lease_from + lease
     remote: list[tuple[Any, Outgoing]] = []
     for msg in batch:
         sender = senders.get_sender(msg.channel)
