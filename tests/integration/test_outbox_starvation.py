@@ -67,11 +67,12 @@ def test_intake_stays_fast_while_the_worker_waits_on_a_slow_receiver(live_server
         sub_id = sub.id
     headers = {"Authorization": f"Bearer {token}"}
     stop = threading.Event()
+    t = threading.Thread(target=lambda: None)
 
     def worker() -> None:
         with dbmod.session_factory()() as s:
             while not stop.is_set():
-                deliver(s, now=utcnow(), channels=("webhook",), batch_size=20)
+                deliver(s, now=utcnow(), channels=("webhook",), batch_size=1, max_batches=1)
                 stop.wait(0.05)
 
     try:
@@ -100,6 +101,8 @@ def test_intake_stays_fast_while_the_worker_waits_on_a_slow_receiver(live_server
         assert max(reads) < 2.0
     finally:
         stop.set()
+        if t.ident is not None:
+            t.join(60)  # it finishes the delivery under way; nothing of it outlives the test
         with dbmod.get_engine().begin() as conn:
             conn.execute(text("delete from webhook_attempts"))
             conn.execute(text("delete from webhook_subscriptions where id = :i"), {"i": sub_id})
