@@ -1,7 +1,7 @@
 """Fault proof (issue #10 item 5): intake under load on PostgreSQL while the server and the worker are
 ``kill -9``-ed and restarted; then count acknowledged / lost / duplicated orders and messages.
 
-    PYTHONPATH=$PWD .venv/bin/python bench/faults.py [--clients 6] [--load-s 40] [--json]
+    PYTHONPATH=$PWD .venv/bin/python bench/faults.py [--clients 6] [--step 15] [--load-s 90] [--json]
 
 What it does (bounded: about 2 minutes, loopback only):
 
@@ -13,7 +13,9 @@ What it does (bounded: about 2 minutes, loopback only):
 3. ``hotline serve`` and ``hotline worker --lease 5`` as subprocesses;
 4. ``--clients`` threads file orders, each with its own ``Idempotency-Key``; a request that fails
    (connection refused or reset, timeout, 5xx) is retried with the *same* key until acknowledged;
-5. meanwhile the server and the worker are each killed with SIGKILL twice and restarted;
+5. meanwhile the server and the worker are each killed with SIGKILL twice and restarted, each
+   kill after ``--step`` more orders were acknowledged (so kills land under load, however slow a
+   restart is), within ``--load-s`` seconds at most;
 6. after the load, the worker drains the outbox; then the figures:
 
 - orders: acknowledged (demands the API answered 201/200 for), in the database, **lost**
@@ -172,12 +174,12 @@ def wait_ready(base: str, token: str, limit_s: float = 60) -> None:
     raise RuntimeError("server did not come up")
 
 
-def client_loop(cid: int, base: str, token: str, stop_at: float, give_up_at: float,
+def client_loop(cid: int, base: str, token: str, stop: threading.Event, give_up_at: float,
                 acks: dict[str, set[str]], lock: threading.Lock, stats: Counter[str]) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     i = 0
     with httpx.Client(base_url=base, timeout=30) as c:  # a fresh server warms up (jieba, models) for seconds
-        while time.monotonic() < stop_at:
+        while not stop.is_set():
             key = uuid.uuid4().hex
             i += 1
             body = {"kind": "complaint", "title": f"故障测试{cid}-{i}",
@@ -261,7 +263,9 @@ def figures(token: str, inbox: Inbox, acks: dict[str, set[str]]) -> dict[str, An
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--clients", type=int, default=6)
-    ap.add_argument("--load-s", type=float, default=40.0, help="seconds of load (kills at 20/45/65/80 %%)")
+    ap.add_argument("--step", type=int, default=15,
+                    help="orders acknowledged before each kill, and after the last one (the kills land mid-load)")
+    ap.add_argument("--load-s", type=float, default=90.0, help="most seconds of load, whatever --step says")
     ap.add_argument("--drain-s", type=float, default=45.0, help="most seconds to wait for the outbox to drain")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = ap.parse_args()
@@ -285,23 +289,36 @@ def main() -> None:
     acks: dict[str, set[str]] = defaultdict(set)
     lock = threading.Lock()
     stats: Counter[str] = Counter()
+    load_s = 0.0
     try:
         server.start()
         worker.start()
         wait_ready(base, token)
         t0 = time.monotonic()
-        stop_at = t0 + args.load_s
-        threads = [threading.Thread(target=client_loop, args=(i, base, token, stop_at, stop_at + 60, acks, lock,
+        deadline = t0 + args.load_s
+        stop = threading.Event()
+        threads = [threading.Thread(target=client_loop, args=(i, base, token, stop, deadline + 60, acks, lock,
                                                                stats), daemon=True) for i in range(args.clients)]
         for t in threads:
             t.start()
-        for frac, proc in ((0.2, server), (0.45, worker), (0.65, server), (0.8, worker)):
-            time.sleep(max(0.0, t0 + frac * args.load_s - time.monotonic()))
+
+        def acked() -> int:
+            with lock:
+                return len(acks)
+
+        def wait_acks(target: int) -> None:
+            while acked() < target and time.monotonic() < deadline:
+                time.sleep(0.1)
+
+        # kill -9 server, worker, server, worker, each after --step more orders were acknowledged
+        for proc in (server, worker, server, worker):
+            wait_acks(acked() + args.step)
             proc.kill9()
             time.sleep(0.5)
             proc.start()
-            if proc is server:
-                wait_ready(base, token)
+        wait_acks(acked() + args.step)
+        stop.set()
+        load_s = time.monotonic() - t0
         for t in threads:
             t.join(120)
         from sqlalchemy import func, select
@@ -322,7 +339,7 @@ def main() -> None:
         worker.stop()
         server.stop()
         recv.shutdown()
-    out["run"] = {"clients": args.clients, "load_s": args.load_s, "server_kills": server.kills,
+    out["run"] = {"clients": args.clients, "load_s": round(load_s, 1), "server_kills": server.kills,
                   "worker_kills": worker.kills, "requests": stats["requests"], "retries": stats["retries"],
                   "other_http": {k: v for k, v in stats.items() if k.startswith("http_")},
                   "retry_causes": {k[6:]: v for k, v in stats.items() if k.startswith("retry_")},
