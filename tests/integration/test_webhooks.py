@@ -150,7 +150,8 @@ def test_private_addresses_are_refused_unless_allowed(client: TestClient, db: Se
     monkeypatch.delenv("HOTLINE_WEBHOOK_ALLOW_PRIVATE", raising=False)
     h = as_user("admin")
     for url in ("http://127.0.0.1:8080/h", "http://localhost/h", "http://10.1.2.3/h", "http://192.168.0.5/h",
-                "http://169.254.169.254/latest/meta-data", "http://[::1]/h", "http://[fe80::1]/h"):
+                "http://169.254.169.254/latest/meta-data", "http://[::1]/h", "http://[fe80::1]/h",
+                "http://[::ffff:127.0.0.1]/h", "http://100.64.0.1/h", "http://0.0.0.0/h"):
         r = client.post("/api/v1/webhooks", headers=h, json={"name": "x", "url": url})
         assert r.status_code == 422, url
         assert r.json()["error"]["code"] == "private_url" and "HOTLINE_WEBHOOK_ALLOW_PRIVATE" in r.text
