@@ -80,7 +80,9 @@ def make_engine(url: str, **kw: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock up front (no deadlock on upgrading a read); readers
+            # (a session from read_session_factory) never take it, so they never wait on a writer.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kw)
@@ -145,17 +147,21 @@ class HotlineSession(Session):
             self._committing = False
 
 
+READ_ONLY = "hotline_read_only"
 _engine: Engine | None = None
 _factory: sessionmaker[Session] | None = None
+_read_factory: sessionmaker[Session] | None = None
 
 
 def configure(url: str) -> Engine:
     """Point the process at a database (the app, the CLI and the tests call this)."""
-    global _engine, _factory
+    global _engine, _factory, _read_factory
     if _engine is not None:
         _engine.dispose()
     _engine = make_engine(url)
     _factory = sessionmaker(bind=_engine, class_=HotlineSession, expire_on_commit=False)
+    _read_factory = sessionmaker(bind=_engine.execution_options(**{READ_ONLY: True}), class_=HotlineSession,
+                                 expire_on_commit=False)
     return _engine
 
 
@@ -172,6 +178,15 @@ def session_factory() -> sessionmaker[Session]:
     get_engine()
     assert _factory is not None
     return _factory
+
+
+def read_session_factory() -> sessionmaker[Session]:
+    """Sessions for reads (GET requests): on SQLite their transactions begin DEFERRED, so they
+    never take or wait for the write lock.  A write in such a session still works; on SQLite it
+    takes the lock when it happens.  On PostgreSQL both factories are the same."""
+    get_engine()
+    assert _read_factory is not None
+    return _read_factory
 
 
 @contextmanager

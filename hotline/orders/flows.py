@@ -129,7 +129,9 @@ def on_action(*actions: Action) -> Callable[[Hook], Hook]:
 
 
 def _run_hooks(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
-    for fn in _HOOKS.get(Action(event.action), []) + _HOOKS.get(Action.any, []):
+    # Observers of every action (webhooks) first: they see the order as this action left it, and
+    # what they queue precedes what this action's own hooks cause (create before its auto-dispatch).
+    for fn in _HOOKS.get(Action.any, []) + _HOOKS.get(Action(event.action), []):
         fn(db, order, actor, event, now)
 
 

@@ -15,17 +15,19 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from hotline.city.schema import Role
-from hotline.db import session_factory, utcnow
+from hotline.db import read_session_factory, session_factory
 from hotline.errors import Forbidden, NotAuthenticated
 from hotline.org.auth import load_api_token, load_session
 from hotline.org.models import User
+from hotline.org.usage import touch_api_token
 
 SESSION_COOKIE = "hotline_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_db() -> Iterator[Session]:
-    db = session_factory()()
+def get_db(request: Request) -> Iterator[Session]:
+    """The request's session; reads (GET, HEAD, OPTIONS) get one that never takes SQLite's write lock."""
+    db = (read_session_factory() if request.method in SAFE_METHODS else session_factory())()
     try:
         yield db
     finally:
@@ -53,10 +55,12 @@ def _load_user(request: Request, db: SessionDep) -> User | None:
         tok = load_api_token(db, auth[7:].strip())
         if tok is None:
             raise NotAuthenticated()
-        tok.last_used_at = utcnow()
-        db.commit()
+        user = tok.user
+        db.commit()  # end the read before the (rare) bookkeeping write, so it never upgrades a read
+        if touch_api_token(db, tok):
+            db.commit()
         request.state.auth = "token"
-        return tok.user
+        return user
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None

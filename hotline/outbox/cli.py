@@ -16,12 +16,14 @@ def run(
     once: Annotated[bool, typer.Option("--once", help="one pass, then exit")] = False,
     no_sweep: Annotated[bool, typer.Option("--no-sweep", help="deliver the outbox only")] = False,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING")] = "INFO",
+    lease: Annotated[float, typer.Option(help="seconds a claimed message is this worker's before another "
+                                              "worker may resend it (with the same id)")] = 120.0,
 ) -> None:
     """Sweep deadlines (催办/督办) and deliver notifications every INTERVAL seconds until SIGTERM/SIGINT."""
     from hotline.outbox.worker import Worker
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    w = Worker(interval=interval, sweep_enabled=not no_sweep)
+    w = Worker(interval=interval, sweep_enabled=not no_sweep, lease=lease)
     w.install_signals()
     w.run(once=once)
 

@@ -8,6 +8,7 @@ loses none and invents none.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
@@ -16,10 +17,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 from hotline.db import Base, UTCDateTime, utcnow
 
 
+def new_uid() -> str:
+    """A message's stable id: the same on every attempt, unique across installations."""
+    return "msg_" + uuid.uuid4().hex
+
+
 class OutboxMessage(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # handed to the gateway / receiver with every attempt (SMS message id, webhook-id), so a
+    # resend after a crash between "sent" and "marked sent" can be dropped downstream
+    uid: Mapped[str] = mapped_column(String(40), unique=True, default=new_uid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     topic: Mapped[str] = mapped_column(String(64))  # e.g. order.dispatched
     channel: Mapped[str] = mapped_column(String(16))  # inbox | email | sms | webhook
@@ -27,8 +36,9 @@ class OutboxMessage(Base):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | failed
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | failed | cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # when it may next be tried; while a worker is sending it, the end of that worker's lease
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,25 +1,38 @@
 """Senders: how an outbox message leaves the platform, one per channel.
 
-A sender's ``send(msg, db)`` either returns (delivered) or raises:
-``PermanentError`` for a message that can never be delivered (no address),
-anything else for a failure worth retrying later.  ``db`` is the delivering
-transaction; only the ``inbox`` sender writes to it, so that the notification
-and the "sent" mark commit together.
+Two kinds (see hotline/outbox/service.py for why):
 
-Channels: ``inbox`` (console notifications), ``sms`` (a log line by default;
-``SmsGateway`` is the interface a real gateway implements), ``email`` (SMTP
-when ``HOTLINE_SMTP_HOST`` is set, else a log line).  Other channels
-(``webhook``) are added with ``register_sender``; until a channel has a sender
-its messages simply wait in the outbox.
+- a **remote** sender (SMS gateway, SMTP, webhook) has ``send(out)``: it gets an
+  ``Outgoing`` snapshot and no database, because it runs outside any transaction;
+  it returns (delivered, optionally a receipt) or raises: ``PermanentError`` for
+  a message that can never be delivered (no address), anything else for a
+  failure worth retrying.  Optional ``prepare(db, msg)`` reads what it needs in
+  the claiming transaction (fast reads only); optional ``record(db, out, receipt=,
+  error=, now=)`` writes a log of the attempt beside its outcome.
+- a **local** sender (``local = True``: the ``inbox``) has ``write(msg, db)``: its
+  delivery is a row in the same database, written in the claiming transaction.
+
+Every remote sender passes ``out.uid``, the message's stable id, to its gateway,
+so a resend after a crash can be dropped downstream.  Texts come from the topic
+declarations in hotline/outbox/topics.py.
+
+Channels: ``inbox``, ``sms`` (``HttpSmsGateway`` when ``HOTLINE_SMS_GATEWAY_URL``
+is set, else a log line; ``SmsGateway`` is the interface any gateway implements),
+``email`` (SMTP when ``HOTLINE_SMTP_HOST`` is set, else a log line).  Other
+channels (``webhook``) are added with ``register_sender``; until a channel has a
+sender its messages simply wait in the outbox.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 
+import httpx
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
@@ -27,52 +40,71 @@ from sqlalchemy.orm import Session
 
 from hotline.city.schema import Role
 from hotline.org.models import Unit, User
+from hotline.outbox import topics
 from hotline.outbox.inbox import Notification
 from hotline.outbox.models import OutboxMessage
 
 log = logging.getLogger("hotline.outbox")
-
-TOPIC_ZH = {
-    "order.received": "工单已受理", "order.dispatched": "新派工单", "order.at_subcentre": "分中心待派工单",
-    "order.return_requested": "退单申请", "order.return_approved": "退单已同意", "order.return_rejected": "退单被驳回",
-    "order.extension_requested": "延期申请", "order.extension_approved": "延期已同意", "order.replied": "工单已答复",
-    "order.completed": "工单已办结", "order.reopened": "工单重办", "order.urged": "催办",
-    "order.supervised": "督办", "supervision.answered": "督办已回复", "supervision.overdue": "督办回复超期",
-    "accountability.decided": "问责决定",
-}
 
 
 class PermanentError(Exception):
     """This message can never be delivered (bad address): mark it failed at once."""
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """What a remote sender gets: a snapshot of the message, read before the lock was released."""
+
+    id: int
+    uid: str
+    topic: str
+    channel: str
+    recipient: str
+    payload: dict[str, Any]
+    order_id: int | None
+    attempt: int
+    created_at: datetime | None
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, msg: OutboxMessage, *, context: dict[str, Any] | None = None) -> Outgoing:
+        return cls(id=msg.id, uid=msg.uid or f"msg_{msg.id}", topic=msg.topic, channel=msg.channel,
+                   recipient=msg.recipient, payload=dict(msg.payload or {}), order_id=msg.order_id,
+                   attempt=msg.attempts, created_at=msg.created_at, context=dict(context or {}))
+
+
 class Sender(Protocol):
-    def send(self, msg: OutboxMessage, db: Session) -> None: ...
+    def send(self, out: Outgoing) -> Any: ...
 
 
-def subject(msg: OutboxMessage) -> str:
-    p = msg.payload or {}
-    head = TOPIC_ZH.get(msg.topic, msg.topic)
-    return " ".join(x for x in (f"【{head}】", p.get("number") or "", p.get("title") or "") if x)
+def subject(msg: OutboxMessage | Outgoing) -> str:
+    return topics.title(msg.topic, msg.payload or {})
 
 
-def body_text(msg: OutboxMessage) -> str:
-    p = msg.payload or {}
-    parts = [str(p[k]) for k in ("note", "reason", "finding") if p.get(k)]
-    if p.get("respond_by"):
-        parts.append(f"回复期限：{p['respond_by']}")
-    return "\n".join(parts)
+def body_text(msg: OutboxMessage | Outgoing) -> str:
+    return topics.body(msg.topic, msg.payload or {})
 
 
-def sms_text(msg: OutboxMessage) -> str:
-    """What a phone receives: the citizen notice text of the topic (hotline/portal/notices.py) when it has one.
+def _signature() -> str:
+    """The SMS signature, e.g. 青阳市12345."""
+    try:
+        from hotline.city.service import current_city
 
-    Those texts carry the order number and how to track it, never the demand's words, so a
-    submission cannot make the platform text its own words to someone else's phone.
-    """
-    from hotline.portal.notices import render_notice
+        return f"{current_city().city.name}12345"
+    except Exception:  # noqa: BLE001  (no city file: a neutral signature)
+        return "12345热线"
 
-    return render_notice(msg.topic, msg.payload or {}) or f"{subject(msg)} {body_text(msg)}".strip()
+
+def _portal() -> str:
+    from hotline.config import get_settings
+
+    base = get_settings().public_base_url.rstrip("/")
+    return f"{base}/portal/track" if base else "12345网站“进度查询”"
+
+
+def sms_text(out: OutboxMessage | Outgoing, *, hotline: str | None = None, portal: str | None = None) -> str:
+    """The text the citizen's phone shows, rendered from the topic's declaration."""
+    return topics.sms_text(out.topic, out.payload or {}, hotline=hotline or _signature(), portal=portal or _portal())
 
 
 class LogSender:
@@ -81,27 +113,61 @@ class LogSender:
     def __init__(self, channel: str) -> None:
         self.channel = channel
 
-    def send(self, msg: OutboxMessage, db: Session) -> None:
-        log.info("%s to %s: %s %s", self.channel, msg.recipient, subject(msg), body_text(msg).replace("\n", " "))
+    def send(self, out: Outgoing) -> None:
+        text = sms_text(out) if self.channel == "sms" else f"{subject(out)} {body_text(out)}".strip()
+        log.info("%s %s to %s: %s", self.channel, out.uid, out.recipient, text.replace("\n", " "))
 
 
 class SmsGateway(Protocol):
-    """What a real SMS gateway adapter implements (a provider's HTTP API, an SMPP link …)."""
+    """What a real SMS gateway adapter implements (a provider's HTTP API, an SMPP link …).
 
-    def send_sms(self, phone: str, text: str) -> None: ...
+    ``message_id`` is the same on every attempt of one message: a gateway that keeps the
+    ids it has accepted drops a resend (most providers take a client-side id for this).
+    """
+
+    def send_sms(self, phone: str, text: str, *, message_id: str) -> None: ...
 
 
 class SmsSender:
     """Texts through a gateway; refuses recipients that are not phone numbers (permanent)."""
 
-    def __init__(self, gateway: SmsGateway) -> None:
+    def __init__(self, gateway: SmsGateway, *, hotline: str | None = None, portal: str | None = None) -> None:
         self.gateway = gateway
+        self.hotline, self.portal = hotline, portal
 
-    def send(self, msg: OutboxMessage, db: Session) -> None:
-        phone = msg.recipient.strip()
+    def send(self, out: Outgoing) -> None:
+        phone = out.recipient.strip()
         if not phone.lstrip("+").isdigit():
             raise PermanentError(f"not a phone number: {phone}")
-        self.gateway.send_sms(phone, sms_text(msg))
+        self.gateway.send_sms(phone, sms_text(out, hotline=self.hotline, portal=self.portal), message_id=out.uid)
+
+
+class HttpSmsGateway:
+    """A generic HTTP gateway: ``POST {url}`` with JSON ``{"id", "phone", "text"}``; 2xx is accepted.
+
+    ``id`` is the message's stable id.  Adapt this class to a provider's API if it differs.
+    """
+
+    def __init__(self, url: str, *, token: str | None = None, timeout: float = 10.0) -> None:
+        self.url, self.token, self.timeout = url, token, timeout
+
+    def send_sms(self, phone: str, text: str, *, message_id: str) -> None:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        resp = httpx.post(self.url, json={"id": message_id, "phone": phone, "text": text}, headers=headers,
+                          timeout=self.timeout)
+        if resp.status_code >= 400 and resp.status_code < 500 and resp.status_code not in (408, 429):
+            raise PermanentError(f"gateway refused: HTTP {resp.status_code}")
+        resp.raise_for_status()
+
+
+class SmsSettings(BaseSettings):
+    """HOTLINE_SMS_GATEWAY_URL, HOTLINE_SMS_GATEWAY_TOKEN, HOTLINE_SMS_TIMEOUT."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_SMS_", extra="ignore")
+
+    gateway_url: str | None = None
+    gateway_token: str | None = None
+    timeout: float = 10.0
 
 
 class SmtpSettings(BaseSettings):
@@ -124,12 +190,13 @@ class SmtpSender:
     def __init__(self, settings: SmtpSettings) -> None:
         self.s = settings
 
-    def send(self, msg: OutboxMessage, db: Session) -> None:
+    def send(self, msg: Outgoing) -> None:
         to = msg.recipient.strip()
         if "@" not in to:
             raise PermanentError(f"not an e-mail address: {to}")
         em = EmailMessage()
         em["From"], em["To"], em["Subject"] = self.s.from_, to, subject(msg)
+        em["Message-ID"] = f"<{msg.uid}@hotline12345>"  # the same on a resend: mail systems can drop it
         em.set_content(body_text(msg) or subject(msg))
         assert self.s.host
         with smtplib.SMTP(self.s.host, self.s.port, timeout=self.s.timeout) as smtp:
@@ -143,7 +210,9 @@ class SmtpSender:
 class InboxSender:
     """Console notifications: one ``notifications`` row per message, in the delivering transaction."""
 
-    def send(self, msg: OutboxMessage, db: Session) -> None:
+    local = True
+
+    def write(self, msg: OutboxMessage, db: Session) -> None:
         if db.scalar(select(Notification.id).where(Notification.outbox_id == msg.id)) is not None:
             return  # already delivered by an earlier attempt
         kind, _, ref = msg.recipient.partition(":")
@@ -164,15 +233,15 @@ class InboxSender:
                             order_number=p.get("number"), created_at=msg.created_at))
 
 
-_SENDERS: dict[str, Sender] = {}
+_SENDERS: dict[str, Any] = {}
 
 
-def register_sender(channel: str, sender: Sender) -> None:
+def register_sender(channel: str, sender: Any) -> None:
     """Add or replace the sender of a channel (e.g. ``register_sender("webhook", WebhookSender())``)."""
     _SENDERS[channel] = sender
 
 
-def get_sender(channel: str) -> Sender | None:
+def get_sender(channel: str) -> Any | None:
     return _SENDERS.get(channel)
 
 
@@ -180,11 +249,15 @@ def channels() -> list[str]:
     return sorted(_SENDERS)
 
 
-def install_defaults(*, smtp: SmtpSettings | None = None) -> None:
-    """inbox, sms (log) and email (SMTP if configured, else log); keeps senders registered by others."""
+def install_defaults(*, smtp: SmtpSettings | None = None, sms: SmsSettings | None = None) -> None:
+    """inbox, sms (HTTP gateway if configured, else log) and email (SMTP if configured, else log);
+    keeps senders registered by others."""
     smtp = smtp or SmtpSettings()
+    sms = sms or SmsSettings()
     _SENDERS.setdefault("inbox", InboxSender())
-    _SENDERS.setdefault("sms", LogSender("sms"))
+    _SENDERS.setdefault("sms", SmsSender(HttpSmsGateway(sms.gateway_url, token=sms.gateway_token,
+                                                        timeout=sms.timeout)) if sms.gateway_url
+                        else LogSender("sms"))
     _SENDERS.setdefault("email", SmtpSender(smtp) if smtp.host else LogSender("email"))
 
 

@@ -14,11 +14,11 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType
 
 from hotline.db import session_factory, utcnow
-from hotline.outbox.service import DeliveryStats, deliver
+from hotline.outbox.service import LEASE, DeliveryStats, deliver
 
 log = logging.getLogger("hotline.worker")
 
@@ -29,8 +29,8 @@ class PassResult:
     delivery: DeliveryStats
 
 
-def run_pass(*, now: datetime | None = None, sweep_enabled: bool = True, batch_size: int | None = None
-             ) -> PassResult:
+def run_pass(*, now: datetime | None = None, sweep_enabled: bool = True, batch_size: int | None = None,
+             lease: timedelta = LEASE) -> PassResult:
     """One pass: sweep, then deliver (so that the sweep's own notices go out in the same pass)."""
     import hotline.models  # noqa: F401  (every package's models and handlers, e.g. supervision)
     from hotline.sla.sweep import sweep
@@ -47,7 +47,7 @@ def run_pass(*, now: datetime | None = None, sweep_enabled: bool = True, batch_s
         log.info("sweep: %s", sweep_stats)
     with session_factory()() as db:
         try:
-            delivery = deliver(db, now=utcnow() if now is None else now, batch_size=batch_size)
+            delivery = deliver(db, now=utcnow() if now is None else now, batch_size=batch_size, lease=lease)
         except Exception:
             db.rollback()
             raise
@@ -59,8 +59,9 @@ class Worker:
     """The loop, with a stop flag set by signals (or by a test)."""
 
     def __init__(self, *, interval: float = 30.0, sweep_enabled: bool = True,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, lease: float = LEASE.total_seconds()) -> None:
         self.interval = interval
+        self.lease = timedelta(seconds=lease)
         self.sweep_enabled = sweep_enabled
         self.clock = clock
         self.stopping = threading.Event()
@@ -78,7 +79,7 @@ class Worker:
     def run(self, *, once: bool = False) -> None:
         while not self.stopping.is_set():
             try:
-                run_pass(now=self.clock(), sweep_enabled=self.sweep_enabled)
+                run_pass(now=self.clock(), sweep_enabled=self.sweep_enabled, lease=self.lease)
             except Exception:  # noqa: BLE001  (a bad pass is logged; the loop goes on)
                 log.exception("worker pass failed")
                 if once:

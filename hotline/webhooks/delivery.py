@@ -1,119 +1,97 @@
-"""Delivering webhook messages: one signed POST per attempt, exponential backoff between attempts.
+"""Delivering webhook messages: the outbox worker's sender for channel ``webhook``.
 
-``deliver_webhook(db, message)`` makes one attempt, logs it in ``webhook_attempts``
-and raises ``DeliveryFailed`` unless the receiver answered 2xx — the shape the
-outbox worker's senders have.  ``run_due`` is the loop for when no worker owns
-the ``webhook`` channel (and for tests and ``hotline webhooks deliver``): it
-updates the message's state, attempts and next attempt time itself.
+One signed POST per attempt (Standard Webhooks headers, hotline/webhooks/signing.py),
+sent outside any database transaction (hotline/outbox/service.py); every attempt,
+failures included, is a ``webhook_attempts`` row committed with its outcome.
+``run_due`` delivers the due webhook messages (``hotline webhooks deliver``,
+tests) through the same outbox code, for when no worker runs.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
 from hotline.outbox.models import OutboxMessage
+from hotline.outbox.senders import Outgoing, PermanentError
+from hotline.outbox.service import backoff as backoff  # re-exported: one backoff rule
+from hotline.outbox.service import deliver
+from hotline.webhooks import signing
+from hotline.webhooks.addresses import refusal
 from hotline.webhooks.models import WebhookAttempt, WebhookSubscription
-from hotline.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
-MAX_ATTEMPTS = 8
-BASE_DELAY_S = 30
-MAX_DELAY_S = 6 * 3600
 TIMEOUT_S = 10.0
+EVENT_HEADER = "X-Hotline-Event"
 
 
 class DeliveryFailed(Exception):
-    """The receiver did not accept the delivery; the message should be retried later."""
+    """The receiver did not accept the delivery; the message is retried later."""
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
 
 
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, 4 min … capped at 6 h: the delay after the n-th failed attempt."""
-    return timedelta(seconds=min(MAX_DELAY_S, BASE_DELAY_S * 2 ** max(0, attempts - 1)))
-
-
-def body_bytes(message: OutboxMessage) -> bytes:
-    return json.dumps(message.payload.get("body", {}), ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":")).encode()
-
-
-def deliver_webhook(db: Session, message: OutboxMessage, *, client: httpx.Client | None = None,
-                    now: datetime | None = None) -> None:
-    now = now or utcnow()
-    sub = db.get(WebhookSubscription, message.payload.get("subscription_id"))
-    if sub is None or not sub.active:
-        db.add(WebhookAttempt(message_id=message.id, subscription_id=None, at=now, ok=False,
-                              error="subscription removed or disabled"))
-        raise DeliveryFailed("subscription removed or disabled")
-    body = body_bytes(message)
-    ts = str(int(now.timestamp()))
-    headers = {"Content-Type": "application/json; charset=utf-8", SIGNATURE_HEADER: sign(sub.secret, ts, body),
-               TIMESTAMP_HEADER: ts, EVENT_HEADER: message.payload.get("body", {}).get("event", ""),
-               DELIVERY_HEADER: str(message.id), "User-Agent": "Hotline12345-Webhooks/1"}
-    attempt = WebhookAttempt(message_id=message.id, subscription_id=sub.id, at=now)
-    db.add(attempt)
-    try:
-        if client is None:
-            with httpx.Client(timeout=TIMEOUT_S, follow_redirects=False) as c:
-                resp = c.post(sub.url, content=body, headers=headers)
-        else:
-            resp = client.post(sub.url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
-        attempt.error = f"{type(exc).__name__}: {exc}"[:500]
-        raise DeliveryFailed(attempt.error) from exc
-    attempt.status_code = resp.status_code
-    attempt.ok = 200 <= resp.status_code < 300
-    if not attempt.ok:
-        attempt.error = f"HTTP {resp.status_code}"
-        raise DeliveryFailed(attempt.error)
-
-
-def run_due(db: Session, *, now: datetime | None = None, limit: int = 100) -> dict[str, int]:
-    """Attempt every due webhook message once; the caller commits."""
-    now = now or utcnow()
-    msgs = db.scalars(select(OutboxMessage).where(
-        OutboxMessage.channel == "webhook", OutboxMessage.state == "pending",
-        OutboxMessage.next_attempt_at <= now).order_by(OutboxMessage.id).limit(limit)).all()
-    counts = {"sent": 0, "retry": 0, "failed": 0}
-    for m in msgs:
-        m.attempts += 1
-        try:
-            deliver_webhook(db, m, now=now)
-        except DeliveryFailed as exc:
-            m.last_error = str(exc)[:500]
-            if m.attempts >= MAX_ATTEMPTS:
-                m.state = "failed"
-                counts["failed"] += 1
-            else:
-                m.next_attempt_at = now + backoff(m.attempts)
-                counts["retry"] += 1
-            continue
-        m.state, m.sent_at, m.last_error = "sent", now, None
-        counts["sent"] += 1
-    db.flush()
-    return counts
+def body_bytes(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload.get("body", {}), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 class WebhookSender:
-    """The outbox worker's sender for channel ``webhook`` (hotline/outbox/senders.py protocol)."""
+    """Reads the subscription while claiming, POSTs without a transaction, logs every attempt."""
 
-    def send(self, msg: OutboxMessage, db: Session) -> None:
+    def __init__(self, *, client: httpx.Client | None = None, timeout: float = TIMEOUT_S) -> None:
+        self.client, self.timeout = client, timeout
+
+    def prepare(self, db: Session, msg: OutboxMessage) -> dict[str, Any]:
         sub = db.get(WebhookSubscription, (msg.payload or {}).get("subscription_id"))
         if sub is None:
-            from hotline.outbox.senders import PermanentError
-
             raise PermanentError("webhook subscription removed")
-        deliver_webhook(db, msg)
+        if not sub.active:
+            raise DeliveryFailed("subscription disabled")
+        return {"subscription_id": sub.id, "url": sub.url, "secret": sub.secret}
+
+    def send(self, out: Outgoing) -> int:
+        url, secret = out.context["url"], out.context["secret"]
+        refused = refusal(url)
+        if refused:
+            raise PermanentError(f"refused address {refused} (HOTLINE_WEBHOOK_ALLOW_PRIVATE is off)")
+        body = body_bytes(out.payload)
+        headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Hotline12345-Webhooks/2",
+                   EVENT_HEADER: out.payload.get("body", {}).get("event", ""),
+                   **signing.headers(secret, out.uid, body)}
+        try:
+            if self.client is not None:
+                resp = self.client.post(url, content=body, headers=headers)
+            else:
+                with httpx.Client(timeout=self.timeout, follow_redirects=False) as c:
+                    resp = c.post(url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}"[:500]) from exc
+        if not 200 <= resp.status_code < 300:
+            raise DeliveryFailed(f"HTTP {resp.status_code}", status_code=resp.status_code)
+        return resp.status_code
+
+    def record(self, db: Session, out: Outgoing, *, receipt: Any, error: BaseException | None,
+               now: datetime) -> None:
+        status = receipt if isinstance(receipt, int) else getattr(error, "status_code", None)
+        db.add(WebhookAttempt(message_id=out.id, subscription_id=out.context.get("subscription_id"), at=now,
+                              status_code=status, ok=error is None,
+                              error=None if error is None else str(error)[:500]))
+
+
+def run_due(db: Session, *, now: datetime | None = None, limit: int = 100) -> dict[str, int]:
+    """Attempt every due webhook message once (commits each outcome); counts by outcome."""
+    stats = deliver(db, now=now or utcnow(), batch_size=limit, channels=("webhook",))
+    return {"sent": stats.sent, "retry": stats.retried, "failed": stats.failed}
 
 
 def register() -> None:
-    """Hand the sender to the outbox worker when it offers a registry."""
-    try:
-        from hotline.outbox.senders import register_sender
-    except ImportError:  # pragma: no cover - an outbox without a sender registry
-        return
+    """Hand the sender to the outbox worker."""
+    from hotline.outbox.senders import register_sender
+
     register_sender("webhook", WebhookSender())

@@ -8,8 +8,7 @@ never the citizen's name, phone, address or the demand text.
 
 from __future__ import annotations
 
-import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +21,9 @@ from hotline.orders.flows import Actor, on_action
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import AuditLog, User
 from hotline.outbox.models import OutboxMessage
+from hotline.webhooks.addresses import refusal
 from hotline.webhooks.models import WebhookSubscription
+from hotline.webhooks.signing import new_secret, valid_secret
 
 VALID_EVENTS = {a.value for a in Action if a != Action.any}
 
@@ -47,7 +48,17 @@ def _url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
         raise BadRequest("bad_url", "回调地址须为 http(s):// 开头的完整网址", "url must be an absolute http(s) URL",
                          field="url")
+    refused = refusal(url.strip())
+    if refused:
+        raise BadRequest("private_url", f"回调地址不能指向本机、内网或链路本地地址（{refused}）",
+                         f"the URL may not point at a loopback, private or link-local address ({refused}); "
+                         "set HOTLINE_WEBHOOK_ALLOW_PRIVATE=true for intranet receivers", field="url")
     return url.strip()
+
+
+def iso(dt: datetime | None) -> str | None:
+    """Every instant in a webhook body: UTC, seconds, with ``Z`` (2026-03-02T09:15:00Z)."""
+    return dt.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if dt else None
 
 
 def do_create_subscription(db: Session, *, user: User | None, name: str, url: str, events: list[str],
@@ -55,10 +66,12 @@ def do_create_subscription(db: Session, *, user: User | None, name: str, url: st
     name = (name or "").strip()
     if not 1 <= len(name) <= 64:
         raise BadRequest("name_required", "请填写名称（1至64字）", "name is required (1-64 characters)", field="name")
-    if secret is not None and not 16 <= len(secret) <= 128:
-        raise BadRequest("bad_secret", "密钥长度须为16至128个字符", "secret must be 16-128 characters", field="secret")
+    if secret is not None and not (len(secret) <= 128 and valid_secret(secret)):
+        raise BadRequest("bad_secret", "密钥须为 whsec_ 加 Base64（至少16字节），或留空自动生成",
+                         "secret must be whsec_ + base64 of at least 16 bytes (Standard Webhooks), or omitted",
+                         field="secret")
     sub = WebhookSubscription(name=name, url=_url(url), events=_events(events),
-                              secret=secret or secrets.token_urlsafe(32), active=True,
+                              secret=secret or new_secret(), active=True,
                               created_by_id=user.id if user else None)
     db.add(sub)
     db.flush()
@@ -87,12 +100,12 @@ def event_body(order: Order, event: OrderEvent, now: datetime) -> dict[str, Any]
     """What a subscriber receives: no personal data of the citizen."""
     return {
         "id": f"evt_{event.id}", "event": f"order.{event.action}", "action": event.action,
-        "occurred_at": now.isoformat(),
-        "order": {"number": order.number, "status": order.status,
-                  "status_label": STATUS_ZH[Status(order.status)], "from_status": event.from_status,
+        "occurred_at": iso(event.at or now),
+        "order": {"number": order.number, "status": event.to_status or order.status,
+                  "status_label": STATUS_ZH[Status(event.to_status or order.status)], "from_status": event.from_status,
                   "kind": order.kind, "channel": order.channel, "category_code": order.category_code,
                   "lead_unit": order.lead_unit.code if order.lead_unit else None,
-                  "due_at": order.due_at.isoformat() if order.due_at else None},
+                  "due_at": iso(order.due_at)},
     }
 
 

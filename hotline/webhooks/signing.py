@@ -1,34 +1,54 @@
-"""HMAC-SHA256 signatures for webhook bodies, with a timestamp against replay.
+"""Standard Webhooks signatures (https://www.standardwebhooks.com), made with the reference library.
 
-The signed string is ``"<timestamp>." + body``; the receiver recomputes it with
-the shared secret, compares in constant time, and refuses timestamps older than
-a few minutes — so a captured request cannot be replayed later.
+Headers: ``webhook-id`` (the message's stable id, the same on every attempt —
+receivers drop a duplicate by it), ``webhook-timestamp`` (Unix seconds) and
+``webhook-signature: v1,<base64 HMAC-SHA256(secret, id + "." + timestamp + "." + body)>``.
+Secrets are ``whsec_`` + base64 of 24 random bytes.  A receiver verifies with
+``standardwebhooks.Webhook(secret).verify(body, headers)`` (Python, JS, Go, Java …),
+which also refuses timestamps more than five minutes off: a captured request
+cannot be replayed later.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import time
+import base64
+import binascii
+import secrets as _secrets
+from datetime import UTC, datetime
 
-SIGNATURE_HEADER = "X-Hotline-Signature"
-TIMESTAMP_HEADER = "X-Hotline-Timestamp"
-EVENT_HEADER = "X-Hotline-Event"
-DELIVERY_HEADER = "X-Hotline-Delivery"
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-
-def sign(secret: str, timestamp: int | str, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
+PREFIX = "whsec_"
 
 
-def verify(secret: str, timestamp: str, body: bytes, signature: str, *, tolerance_s: int = 300,
-           now: float | None = None) -> bool:
-    """What a receiver does: constant-time compare, and a fresh timestamp."""
+def new_secret() -> str:
+    return PREFIX + base64.b64encode(_secrets.token_bytes(24)).decode()
+
+
+def valid_secret(secret: str) -> bool:
+    """``whsec_`` + standard base64 of at least 16 bytes (what the receivers' libraries accept)."""
+    if not secret.startswith(PREFIX):
+        return False
     try:
-        ts = int(timestamp)
-    except (TypeError, ValueError):
+        raw = base64.b64decode(secret.removeprefix(PREFIX), validate=True)
+    except (binascii.Error, ValueError):
         return False
-    if abs((now if now is not None else time.time()) - ts) > tolerance_s:
+    return len(raw) >= 16
+
+
+def headers(secret: str, msg_id: str, body: bytes, *, at: datetime | None = None) -> dict[str, str]:
+    at = at or datetime.now(UTC)
+    return {ID_HEADER: msg_id, TIMESTAMP_HEADER: str(int(at.timestamp())),
+            SIGNATURE_HEADER: Webhook(secret).sign(msg_id, at, body.decode())}
+
+
+def verify(secret: str, body: bytes, received: dict[str, str]) -> bool:
+    """What a receiver does (here for tests and examples): the reference library's check."""
+    try:
+        Webhook(secret).verify(body, received, json_parse=False)
+    except WebhookVerificationError:
         return False
-    return hmac.compare_digest(sign(secret, ts, body), signature or "")
+    return True

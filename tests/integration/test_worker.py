@@ -20,7 +20,8 @@ from hotline.orders.models import Order, OrderEvent
 from hotline.outbox import senders
 from hotline.outbox.inbox import Notification
 from hotline.outbox.models import OutboxMessage
-from hotline.outbox.service import backoff, deliver, deliver_batch
+from hotline.outbox.senders import Outgoing
+from hotline.outbox.service import LEASE, backoff, claim, deliver
 from hotline.sla.models import SlaAlert
 from hotline.sla.service import bound
 from hotline.sla.sweep import limit_unit, sweep
@@ -119,17 +120,21 @@ def test_suspended_orders_are_skipped(client: TestClient, as_user, db: Session) 
 
 
 class Recorder:
+    """A gateway that remembers what it was handed: (outbox id, stable uid)."""
+
     def __init__(self, fail_times: int = 0) -> None:
         self.sent: list[int] = []
+        self.uids: list[str] = []
         self.fail_times = fail_times
         self.lock = threading.Lock()
 
-    def send(self, msg: OutboxMessage, db: Session) -> None:
+    def send(self, out: Outgoing) -> None:
         with self.lock:
             if self.fail_times > 0:
                 self.fail_times -= 1
                 raise ConnectionError("gateway down")
-            self.sent.append(msg.id)
+            self.sent.append(out.id)
+            self.uids.append(out.uid)
 
 
 @pytest.fixture
@@ -186,12 +191,69 @@ def test_killed_worker_leaves_message_pending(db: Session, test_channel: Recorde
     (m,) = _msg(db)
     now = utcnow()
     with pytest.raises(RuntimeError):
-        with db.begin_nested():  # the delivering transaction
-            assert deliver_batch(db, now=now, limit=10) == 1
-            raise RuntimeError("worker killed before commit")
+        with db.begin_nested():  # the claiming transaction
+            assert len(claim(db, now=now, limit=10)) == 1
+            raise RuntimeError("worker killed before the claim committed")
     db.expire_all()
     assert m.state == "pending" and m.attempts == 0
     assert deliver(db, now=now).sent == 1  # the next worker sends it
+
+
+def test_worker_killed_after_sending_resends_with_the_same_id(db: Session, test_channel: Recorder) -> None:
+    """Killed between the gateway's acceptance and the "sent" mark: the message is leased, not lost;
+    when the lease ends the next worker resends it under the same uid, which the gateway drops."""
+    (m,) = _msg(db)
+    now = utcnow()
+    (claimed,) = claim(db, now=now, limit=10)
+    db.commit()  # the claim commits before any sending
+    test_channel.send(Outgoing.of(claimed))  # the gateway took it … and the worker died here
+    db.expire_all()
+    assert m.state == "pending" and m.attempts == 1 and m.next_attempt_at >= now + LEASE
+    assert deliver(db, now=now + timedelta(seconds=5)).sent == 0  # leased: nobody else sends it meanwhile
+    assert deliver(db, now=now + LEASE).sent == 1
+    assert test_channel.sent == [m.id, m.id] and len(set(test_channel.uids)) == 1  # one id: dropped downstream
+    assert m.state == "sent" and test_channel.uids[0] == m.uid
+
+
+def test_each_delivery_is_committed_as_it_happens(committed: None) -> None:
+    """A worker that dies mid-batch keeps what it already delivered: no resend of the whole batch."""
+    sent: list[int] = []
+
+    class DiesOnThird:
+        def send(self, out: Outgoing) -> None:
+            if len(sent) == 2:
+                raise SystemExit("kill -9")  # not an Exception: nothing after this runs
+            sent.append(out.id)
+
+    senders.register_sender("test", DiesOnThird())
+    try:
+        with dbmod.session_factory()() as s:
+            ids = [m.id for m in _msg(s, 5)]
+            with pytest.raises(SystemExit):
+                deliver(s, now=utcnow(), batch_size=10)
+        with dbmod.session_factory()() as s:
+            states = dict(s.execute(select(OutboxMessage.id, OutboxMessage.state)
+                                    .where(OutboxMessage.id.in_(ids))).all())
+        assert [states[i] for i in ids] == ["sent", "sent", "pending", "pending", "pending"]
+    finally:
+        senders._SENDERS.pop("test", None)
+
+
+def test_messages_of_one_order_go_out_in_order(client: TestClient, as_user, db: Session,  # type: ignore[no-untyped-def]
+                                               test_channel: Recorder) -> None:
+    from tests.integration.helpers import create
+
+    order_id = _order(db, create(client, as_user("operator1"))["number"]).id
+    rows = [OutboxMessage(topic=f"order.t{i}", channel="test", recipient="r", order_id=order_id,
+                          payload={}, next_attempt_at=utcnow() - timedelta(minutes=1)) for i in range(3)]
+    db.add_all(rows)
+    db.commit()
+    test_channel.fail_times = 1
+    now = utcnow()
+    deliver(db, now=now)
+    assert test_channel.sent == []  # the first failed: the later ones wait behind it
+    deliver(db, now=rows[0].next_attempt_at)
+    assert test_channel.sent == [r.id for r in rows]
 
 
 def test_inbox_delivery_shows_in_console(client: TestClient, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
