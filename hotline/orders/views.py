@@ -12,7 +12,7 @@ from sqlalchemy import select
 from hotline.errors import NotFound
 from hotline.orders import service
 from hotline.orders.attachments import attachment_path
-from hotline.orders.flows import Actor, commit_or_conflict, do_action, do_attach, do_create_order
+from hotline.orders.flows import Actor, commit_or_conflict, do_action, do_attach, do_intake
 from hotline.orders.models import Attachment
 from hotline.orders.schemas import ActionIn, OrderCreate, OrderDetailOut, OrderOut, OrderPage
 from hotline.org.deps import CurrentUser, SessionDep
@@ -26,7 +26,7 @@ def _lang(request: Request) -> str:
 
 @router.post("/orders", response_model=OrderDetailOut, status_code=201, summary="受理 · create an order")
 def create_order(body: OrderCreate, db: SessionDep, user: CurrentUser, request: Request) -> dict[str, Any]:
-    order = do_create_order(db, actor=Actor.of(user), data=body.model_dump(mode="json"))
+    order = do_intake(db, actor=Actor.of(user), data=body.model_dump(mode="json"))
     commit_or_conflict(db)
     return service.present_detail(db, order, user, lang=_lang(request))
 
