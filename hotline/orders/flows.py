@@ -609,12 +609,18 @@ def _h_add_co_unit(db: Session, order: Order, actor: Actor, p: dict[str, Any], n
         raise BadRequest("co_units_required", "请选择要增加的协办单位", "choose the co-units to add",
                          field="co_units")
     current = {a.unit_id for a in order.active_assignments()}
+    district = None
+    if actor.user is not None and actor.user.role == Role.dispatcher and not is_centre(actor.user):
+        district = set(subtree_ids(db, actor.user.unit_id))  # a sub-centre brings in units of its district
     added = []
     for code in codes:
         u = unit_by_code(db, code, field="co_units")
         if u.type in ("centre", "district"):
             raise BadRequest("bad_co_unit", "协办单位不能是热线中心或区级分中心",
                              "a co-unit cannot be the centre or a district sub-centre", field="co_units")
+        if district is not None and u.id not in district:
+            raise BadRequest("outside_subcentre", "分中心只能增加本辖区的协办单位",
+                             "a sub-centre adds co-units only from its district", field="co_units")
         if u.id in current:
             raise BadRequest("already_assigned", f"{u.name}已是本工单的承办单位",
                              f"{u.code} already handles this order", field="co_units")

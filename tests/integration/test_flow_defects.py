@@ -382,3 +382,15 @@ def test_no_order_event_without_audit(client: TestClient, as_user, db: Session) 
                     .order_by(OrderEvent.id.desc())).first()
     assert ev is not None and ev.action == "add_co_unit" and ev.actor_role == "dispatcher"
     assert ev.data == {"co_units": ["dept-zhujian"]}
+
+
+def test_a_sub_centre_adds_co_units_only_from_its_district(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+    n = create(client, as_user("operator1"))["number"]
+    cat = leaf_category(client, as_user("dispatcher"))
+    ok(client, as_user("dispatcher"), n, "dispatch_to_subcentre", subcentre="d-dongcheng", category_code=cat)
+    sub = as_user("subcentre_dongcheng")
+    ok(client, sub, n, "subdispatch", lead_unit="s-dongcheng-xinhua")
+    r = act(client, sub, n, "add_co_unit", co_units=["dept-zhujian"])
+    assert r.status_code == 422 and r.json()["error"]["code"] == "outside_subcentre"
+    body = ok(client, sub, n, "add_co_unit", co_units=["c-xinhua-taoyuan"])
+    assert [u["code"] for u in body["co_units"]] == ["c-xinhua-taoyuan"]
