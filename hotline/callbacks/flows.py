@@ -22,13 +22,14 @@ from hotline.db import utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden
 from hotline.kpi.settings import kpi_settings
 from hotline.orders.enums import Action, Status
-from hotline.orders.flows import CITIZEN_ACTOR, SYSTEM_ACTOR, Actor, do_action, on_action
+from hotline.orders.flows import CITIZEN_ACTOR, SYSTEM_ACTOR, Actor, do_action, on_action, register_blockers
+from hotline.orders.lifecycle import Blocker
 from hotline.orders.models import Order, OrderEvent
 from hotline.outbox.models import OutboxMessage
 
 SAT_ZH = {"satisfied": "满意", "basic": "基本满意", "dissatisfied": "不满意"}
 SKIP_ZH = {"anonymous": "匿名诉求", "no_phone": "无联系电话", "declined": "诉求人不愿回访",
-           "designated": "已认定为不合理诉求", "merged": "已并单"}
+           "designated": "已认定为不合理诉求", "merged": "已并单", "imported": "历史导入"}
 
 
 def skip_reason(db: Session, order: Order) -> str | None:
@@ -36,6 +37,8 @@ def skip_reason(db: Session, order: Order) -> str | None:
     from hotline.appeals.service import designated
 
     cfg = kpi_settings().callback
+    if order.channel == "import":
+        return "imported"  # a case closed elsewhere, maybe years ago: nobody calls the citizen now
     if order.status == Status.merged or order.parent_id is not None:
         return "merged"
     if designated(db, order.id):
@@ -83,6 +86,27 @@ def settle_open_tasks(db: Session, order: Order, actor: Actor, event: OrderEvent
         task.state = "reopened" if event.action == Action.reopen else "cancelled"
         task.decided_at, task.decided_by_id = now, actor.user_id
         task.decision_note = task.decision_note or event.note
+
+
+@register_blockers
+def callback_blockers(db: Session, order: Order) -> list[Blocker]:
+    """归档 may not orphan a callback: not while it waits to be made, nor while its result waits for the
+    centre's review (the review decides 重办 or 归档).  Reopening stays possible: it is a decision."""
+    if order.status != Status.completed:
+        return []
+    states = set(db.scalars(select(CallbackTask.state).where(CallbackTask.order_id == order.id,
+                                                            CallbackTask.state.in_(("pending", "review")))))
+    if "review" in states:
+        return [Blocker(frozenset({Action.close}),
+                        "回访结果为未解决或不满意，正待中心审核：请在“回访审核”中决定重办或归档",
+                        "the callback found the matter unsolved or the citizen dissatisfied and awaits the "
+                        "centre's review: decide reopen or archive in the callback review")]
+    if "pending" in states:
+        return [Blocker(frozenset({Action.close}),
+                        "回访尚未完成，不能直接归档：请先登记回访结果（或登记诉求人不愿回访）",
+                        "the callback has not been made yet: record its result (or the citizen's opt-out) "
+                        "before archiving")]
+    return []
 
 
 def _open_task(task: CallbackTask, *states: str) -> None:

@@ -211,7 +211,14 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
                 if scenario == "extended":
                     act(a["dispatcher"], Action.approve_extension, note="同意延期")
             continue
-        act(h, Action.reply, content=_reply_text(d, rng))
+        missing = []
+        for co_unit in order.co_units():  # the lead's reply waits for the co-units' opinions
+            if co_unit.id in a["handlers"]:
+                act(a["handlers"][co_unit.id], Action.co_reply, content=f"{co_unit.name}协办意见：已配合现场核查，同意主办单位处理意见。")
+            else:
+                missing.append(co_unit.name)
+        act(h, Action.reply, content=_reply_text(d, rng),
+            **({"co_override_reason": "协办单位暂无账号，主办单位已电话征询其意见"} if missing else {}))
         if scenario == "replied":
             continue
         act(a["dispatcher"], Action.complete, note="答复内容完整，同意办结")

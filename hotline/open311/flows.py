@@ -70,4 +70,5 @@ def do_create_request(db: Session, *, user: User, params: dict[str, str]) -> Ord
         "citizen_name": name, "address": address, "latitude": lat, "longitude": lon,
         "note": "Open311: " + ", ".join(f"{k}={v}" for k, v in extras.items()) if extras else None,
     }
-    return do_create_order(db, actor=Actor.of(user), data=data)
+    # an Open311 client is the citizen's own app: self-service, routed (and perhaps auto-dispatched) by the system
+    return do_create_order(db, actor=Actor.of(user), data=data, self_service=True)

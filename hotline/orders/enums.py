@@ -71,6 +71,8 @@ class Action(StrEnum):
     request_extension = "request_extension"  # 申请延期
     approve_extension = "approve_extension"  # 同意延期
     reject_extension = "reject_extension"  # 驳回延期
+    add_co_unit = "add_co_unit"  # 增加协办单位
+    remove_co_unit = "remove_co_unit"  # 撤销协办单位
     co_reply = "co_reply"  # 协办意见
     reply = "reply"  # 答复
     complete = "complete"  # 办结 (审核通过)
@@ -104,6 +106,8 @@ ACTION_ZH: dict[Action, str] = {
     Action.request_extension: "申请延期",
     Action.approve_extension: "同意延期",
     Action.reject_extension: "驳回延期",
+    Action.add_co_unit: "增加协办单位",
+    Action.remove_co_unit: "撤销协办单位",
     Action.co_reply: "协办意见",
     Action.reply: "答复",
     Action.complete: "审核办结",

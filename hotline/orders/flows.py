@@ -135,6 +135,26 @@ def _run_hooks(db: Session, order: Order, actor: Actor, event: OrderEvent, now: 
         fn(db, order, actor, event, now)
 
 
+BlockerSource = Callable[[Session, Order], list[lifecycle.Blocker]]
+_BLOCKER_SOURCES: list[BlockerSource] = []
+
+
+def register_blockers(fn: BlockerSource) -> BlockerSource:
+    """Let a package say which actions would orphan its pending work on an order.
+
+    The callbacks package, for instance, blocks 归档 while a callback result waits
+    for the centre's review.  ``do_action`` and the console's buttons both ask.
+    """
+    if fn in _BLOCKER_SOURCES:
+        raise RuntimeError(f"blocker source registered twice: {fn.__qualname__}")
+    _BLOCKER_SOURCES.append(fn)
+    return fn
+
+
+def blockers_for(db: Session, order: Order) -> tuple[lifecycle.Blocker, ...]:
+    return tuple(b for fn in _BLOCKER_SOURCES for b in fn(db, order))
+
+
 # ---------------------------------------------------------------- lookups
 
 
@@ -192,9 +212,18 @@ def required_text(payload: dict[str, Any], key: str, zh: str, *, min_len: int = 
 # ---------------------------------------------------------------- intake
 
 
-def do_create_order(db: Session, *, actor: Actor, data: dict[str, Any], now: datetime | None = None) -> Order:
-    """受理: record the demand as a new order awaiting dispatch."""
+def do_create_order(db: Session, *, actor: Actor, data: dict[str, Any], now: datetime | None = None,
+                    self_service: bool | None = None) -> Order:
+    """受理: record the demand as a new order awaiting dispatch.
+
+    ``self_service``: the citizen submitted it themselves (the portal, an Open311 client, the
+    app), so no person is routing it; by default true only for the citizen actor.  The channel
+    field says how the demand arrived, not who is routing it (an operator may key in a WeChat
+    message).  The create event records it; routing reads it there.
+    """
     now = now or utcnow()
+    if self_service is None:
+        self_service = actor.role == lifecycle.CITIZEN
     check_category(db, data.get("category_code"), required=False)
     territory = unit_by_code(db, data["territory_code"], field="territory_code") if data.get(
         "territory_code") else None
@@ -215,12 +244,30 @@ def do_create_order(db: Session, *, actor: Actor, data: dict[str, Any], now: dat
     db.add(order)
     db.flush()
     ev = _event(db, order, actor, Action.create, now=now, before=None, note=data.get("note"),
-                data={"channel": order.channel})
+                data={"channel": order.channel, "self_service": self_service})
     if order.citizen_phone and not order.anonymous:
         _notify(db, order, "order.received", channel="sms", recipient=order.citizen_phone,
                 dedupe_key=f"received:{order.number}")
     db.flush()
     _run_hooks(db, order, actor, ev, now)
+    return order
+
+
+def do_intake(db: Session, *, actor: Actor, data: dict[str, Any], now: datetime | None = None) -> Order:
+    """受理 and, when the operator chose a lead unit (and co-units), 派单 in the same transaction.
+
+    The operator's choice wins: routing records its suggestion at creation but does not
+    dispatch an order that a person is routing (``hotline.routing.flows``).
+    """
+    now = now or utcnow()
+    lead, co = (data.get("lead_unit") or "").strip(), [c for c in data.get("co_units") or [] if c]
+    if co and not lead:
+        raise BadRequest("co_units_need_lead", "选择协办单位时须同时选择主办单位",
+                         "choose a lead unit together with the co-units", field="lead_unit")
+    order = do_create_order(db, actor=actor, data=data, now=now)
+    if lead:
+        do_action(db, order=order, actor=actor, action=Action.dispatch, now=now,
+                  payload={"lead_unit": lead, "co_units": co, "category_code": data.get("category_code")})
     return order
 
 
@@ -308,14 +355,18 @@ def do_action(db: Session, *, order: Order, actor: Actor, action: Action, payloa
         raise Conflict("stale_version", "工单已被他人修改，请刷新后重试",
                        "the order was changed by someone else; reload and try again",
                        current_version=order.version)
-    lifecycle.check(order, action, actor.role)
+    blockers = blockers_for(db, order)
+    lifecycle.check(order, action, actor.role, blockers)
     _check_scope(db, order, actor, action)
+    handler = _HANDLERS.get(action)
+    if handler is None:  # e.g. 督办 without hotline.supervision installed: a wiring bug, not a user error
+        raise RuntimeError(f"no handler registered for {action.value}")
     before = order.status
     # The state machine moves first (its guards see the order as it was); the handler then
     # does the side data.  If the handler refuses, the caller rolls the whole action back.
-    lifecycle.transition(order, action, actor.role, now=now)
+    lifecycle.transition(order, action, actor.role, now=now, blockers=blockers)
     due_before = (order.clock_started_at, order.due_at, order.sla_policy)
-    note, unit, data = _HANDLERS[action](db, order, actor, payload, now)
+    note, unit, data = handler(db, order, actor, payload, now)
     if (order.clock_started_at, order.due_at, order.sla_policy) != due_before:
         order.warn_at = sla.warn_time(order)  # the deadline moved: so does the yellow light
     order.updated_at = now  # always an UPDATE, so the version moves even when the status does not
@@ -326,9 +377,16 @@ def do_action(db: Session, *, order: Order, actor: Actor, action: Action, payloa
 
 
 def register_handler(action: Action) -> Callable[[Handler], Handler]:
-    """Let another package own the side data of a status-preserving action (e.g. 督办)."""
+    """Let another package own the side data of a status-preserving action (e.g. 督办).
+
+    One handler per action: registering a second one is an error, so a package can
+    never silently replace another's (or the core's) handler.
+    """
 
     def deco(fn: Handler) -> Handler:
+        if action in _HANDLERS:
+            raise RuntimeError(f"a handler for {action.value} is already registered: "
+                               f"{_HANDLERS[action].__module__}.{_HANDLERS[action].__qualname__}")
         _HANDLERS[action] = fn
         return fn
 
@@ -353,8 +411,24 @@ def _h_dispatch(db: Session, order: Order, actor: Actor, p: dict[str, Any], now:
     _assign(db, order, lead, co, now=now)
     _set_clock(order, now)
     _notify(db, order, "order.dispatched", unit=lead, dedupe_key=f"dispatched:{order.id}:{order.version}")
+    _notify_co_added(db, order, [u for u in co if u.id != lead.id])
     return p.get("note"), lead, {"lead_unit": lead.code, "co_units": [u.code for u in co],
                                  "due_at": order.due_at.isoformat() if order.due_at else None}
+
+
+def _notify_co_added(db: Session, order: Order, units: list[Unit]) -> None:
+    """A co-unit is told it has work: its 协办意见 is awaited before the lead replies."""
+    for u in units:
+        _notify(db, order, "order.dispatched", unit=u,
+                payload={"role": "co", "note": "贵单位为本工单协办单位，请在主办单位答复前提交协办意见"})
+
+
+def _deciders(order: Order) -> str:
+    """Who decides a unit's return, extension or reply: the sub-centre that dispatched it, else the
+    centre's dispatchers (not every operator at the centre)."""
+    if order.via_subcentre and order.subcentre_unit is not None:
+        return f"unit:{order.subcentre_unit.code}"
+    return f"role:{Role.dispatcher.value}"
 
 
 def _h_to_subcentre(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
@@ -383,7 +457,7 @@ def _h_request_return(db: Session, order: Order, actor: Actor, p: dict[str, Any]
     assert order.lead_unit_id is not None
     db.add(OrderRequest(order_id=order.id, kind="return", unit_id=order.lead_unit_id,
                         requested_by_id=actor.user_id, requested_at=now, reason=reason))
-    _notify(db, order, "order.return_requested", payload={"reason": reason})
+    _notify(db, order, "order.return_requested", recipient=_deciders(order), payload={"reason": reason})
     return reason, order.lead_unit, {}
 
 
@@ -417,6 +491,11 @@ def _h_approve_return(db: Session, order: Order, actor: Actor, p: dict[str, Any]
     order.signed_at = None
     if unit is not None:
         _notify(db, order, "order.return_approved", unit=unit)
+    taker = order.created_by
+    if order.status == Status.received and taker is not None and taker.role == Role.operator:
+        # back in the centre's queue: the operator who took the call is told, with the unit's reason
+        _notify(db, order, "order.return_approved", recipient=f"user:{taker.username}",
+                payload={"reason": req.reason})
     return p.get("note") or req.reason, unit, {"reason": req.reason}
 
 
@@ -469,7 +548,7 @@ def _h_request_extension(db: Session, order: Order, actor: Actor, p: dict[str, A
     db.add(OrderRequest(order_id=order.id, kind="extension", unit_id=order.lead_unit_id,
                         requested_by_id=actor.user_id, requested_at=now, reason=reason, extra_days=days))
     order.pending_extension = True
-    _notify(db, order, "order.extension_requested", payload={"days": days})
+    _notify(db, order, "order.extension_requested", recipient=_deciders(order), payload={"days": days})
     return reason, order.lead_unit, {"extra_days": days}
 
 
@@ -512,15 +591,87 @@ def _h_co_reply(db: Session, order: Order, actor: Actor, p: dict[str, Any], now:
     return content, unit, {}
 
 
+def waiting_co_units(order: Order) -> list[Unit]:
+    """Co-units whose 协办意见 the lead's reply still waits for."""
+    return [a.unit for a in order.active_assignments() if a.role == "co" and a.replied_at is None]
+
+
 def _h_reply(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
+    """答复: waits for every co-unit's opinion, or overrides the missing ones with a recorded reason."""
     assert order.lead_unit is not None
+    waiting = waiting_co_units(order)
+    data: dict[str, Any] = {}
+    override: str | None = None
+    if waiting:
+        names = "、".join(u.name for u in waiting)
+        if not str(p.get("co_override_reason") or "").strip():
+            raise Conflict("co_opinions_pending",
+                           f"协办单位（{names}）尚未提交协办意见：请等待协办意见，或填写理由后不待协办意见直接答复",
+                           f"co-units ({', '.join(u.code for u in waiting)}) have not given their opinions: wait "
+                           "for them, or give a reason to reply without them", co_units=[u.code for u in waiting])
+        override = required_text(p, "co_override_reason", "不待协办意见直接答复的理由", min_len=5)
+        data = {"co_override": override, "co_units_overridden": [u.code for u in waiting]}
     content = _reply_row(db, order, actor, p, now, "reply", order.lead_unit)
     _void_pending_extension(db, order, now)
     for a in order.active_assignments():
         if a.role == "lead":
             a.replied_at = now
-    _notify(db, order, "order.replied")
-    return content, order.lead_unit, {}
+        elif a.role == "co" and a.replied_at is None and override is not None:
+            a.active, a.ended_at, a.end_reason = False, now, "co_overridden"
+            _notify(db, order, "order.co_removed", unit=a.unit,
+                    payload={"reason": f"主办单位已答复，不再等待贵单位的协办意见：{override}"})
+    _notify(db, order, "order.replied", recipient=_deciders(order))
+    return content, order.lead_unit, data
+
+
+def _h_add_co_unit(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
+    """增加协办单位: after dispatch too; each new co-unit is told its opinion is awaited."""
+    codes = [c for c in dict.fromkeys(p.get("co_units") or []) if c]
+    if not codes:
+        raise BadRequest("co_units_required", "请选择要增加的协办单位", "choose the co-units to add",
+                         field="co_units")
+    current = {a.unit_id for a in order.active_assignments()}
+    district = None
+    if actor.user is not None and actor.user.role == Role.dispatcher and not is_centre(actor.user):
+        district = set(subtree_ids(db, actor.user.unit_id))  # a sub-centre brings in units of its district
+    added = []
+    for code in codes:
+        u = unit_by_code(db, code, field="co_units")
+        if u.type in ("centre", "district"):
+            raise BadRequest("bad_co_unit", "协办单位不能是热线中心或区级分中心",
+                             "a co-unit cannot be the centre or a district sub-centre", field="co_units")
+        if district is not None and u.id not in district:
+            raise BadRequest("outside_subcentre", "分中心只能增加本辖区的协办单位",
+                             "a sub-centre adds co-units only from its district", field="co_units")
+        if u.id in current:
+            raise BadRequest("already_assigned", f"{u.name}已是本工单的承办单位",
+                             f"{u.code} already handles this order", field="co_units")
+        order.assignments.append(Assignment(unit_id=u.id, unit=u, role="co", active=True, assigned_at=now))
+        current.add(u.id)
+        added.append(u)
+    _notify_co_added(db, order, added)
+    note = str(p.get("note") or "").strip() or None
+    return note or "增加协办单位：" + "、".join(u.name for u in added), None, {"co_units": [u.code for u in added]}
+
+
+def _h_remove_co_unit(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
+    """撤销协办单位: with a reason; the co-unit is told its opinion is no longer needed."""
+    reason = required_text(p, "reason", "撤销协办的理由", min_len=5)
+    codes = [c for c in dict.fromkeys(p.get("co_units") or []) if c]
+    if not codes:
+        raise BadRequest("co_units_required", "请选择要撤销的协办单位", "choose the co-units to remove",
+                         field="co_units")
+    active = {a.unit.code: a for a in order.active_assignments() if a.role == "co"}
+    removed = []
+    for code in codes:
+        a = active.get(code)
+        if a is None:
+            raise BadRequest("not_co_unit", f"{code}不是本工单的协办单位", f"{code} is not a co-unit of this order",
+                             field="co_units")
+        a.active, a.ended_at, a.end_reason = False, now, "co_removed"
+        removed.append(a.unit)
+        _notify(db, order, "order.co_removed", unit=a.unit, payload={"reason": reason})
+    return reason, None, {"co_units": [u.code for u in removed]}
 
 
 def _h_first_contact(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
@@ -625,24 +776,6 @@ def _h_unmerge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: 
     return reason, None, {"parent": parent.number if parent else None}
 
 
-def _h_urge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    note = required_text(p, "note", "催办内容")
-    if order.lead_unit is not None:
-        _notify(db, order, "order.urged", unit=order.lead_unit, payload={"note": note})
-    return note, order.lead_unit, {}
-
-
-def _h_supervise(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    note = required_text(p, "note", "督办要求")
-    if order.lead_unit is not None:
-        _notify(db, order, "order.supervised", unit=order.lead_unit, payload={"note": note})
-    return note, order.lead_unit, {}
-
-
-def _h_respond(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    return required_text(p, "content", "督办回复内容", min_len=5), order.lead_unit, {}
-
-
 _HANDLERS: dict[Action, Handler] = {
     Action.answer_first_contact: _h_first_contact,
     Action.dispatch: _h_dispatch,
@@ -669,7 +802,7 @@ _HANDLERS: dict[Action, Handler] = {
     Action.cancel_duplicate: _h_cancel_duplicate,
     Action.unmerge: _h_unmerge,
     Action.comment: _h_comment,
-    Action.urge: _h_urge,
-    Action.supervise: _h_supervise,
-    Action.respond_supervision: _h_respond,
+    Action.add_co_unit: _h_add_co_unit,
+    Action.remove_co_unit: _h_remove_co_unit,
+    # urge / supervise / respond_supervision: registered by hotline.supervision (one handler per action)
 }

@@ -11,6 +11,12 @@ sample of illegal ones.
 
 This module is pure (no database): flows in ``hotline.orders.flows`` call it
 inside their transaction and write the audit event beside it.
+
+Pending work elsewhere (a callback result waiting for the centre's review, a
+callback not yet made …) is handed in as ``Blocker``s, read from the database
+by the flows: an action a blocker names is refused with 409 ``guard_failed``
+and its button is not offered, so no action can orphan work that waits on the
+order.
 """
 
 from __future__ import annotations
@@ -65,6 +71,15 @@ class Rule:
         return self.targets[0]
 
 
+@dataclass(frozen=True)
+class Blocker:
+    """Work elsewhere that waits on this order and that ``blocks`` would orphan (with the reason why)."""
+
+    blocks: frozenset[Action]
+    zh: str
+    en: str
+
+
 def _needs_no_pending_extension(o: OrderState) -> tuple[str, str] | None:
     if o.pending_extension:
         return ("已有待审批的延期申请", "an extension request is already pending")
@@ -94,6 +109,7 @@ REVIEW = frozenset({R.dispatcher, R.supervisor})
 STAFF = frozenset(set(Role) - {R.leader})
 LIVE = frozenset({S.dispatched, S.in_progress, S.return_requested, S.suspended})
 PRE_DISPATCH = frozenset({S.received, S.at_subcentre})
+CO_HANDLING = frozenset({S.dispatched, S.in_progress, S.suspended})
 
 RULES: dict[Action, Rule] = {
     r.action: r
@@ -121,8 +137,13 @@ RULES: dict[Action, Rule] = {
              guard=_needs_pending_extension, doc="the deadline moves"),
         Rule(Action.reject_extension, frozenset({S.in_progress}), (S.in_progress,), REVIEW,
              guard=_needs_pending_extension),
+        Rule(Action.add_co_unit, CO_HANDLING, (), DISPATCH,
+             doc="协办: another unit is asked for its opinion; status unchanged"),
+        Rule(Action.remove_co_unit, CO_HANDLING, (), DISPATCH,
+             doc="a co-unit is released, with a reason; status unchanged"),
         Rule(Action.co_reply, LIVE, (), UNIT, doc="a co-handler's opinion; status unchanged"),
-        Rule(Action.reply, frozenset({S.in_progress}), (S.replied,), UNIT, ("replied_at",)),
+        Rule(Action.reply, frozenset({S.in_progress}), (S.replied,), UNIT, ("replied_at",),
+             doc="waits for the co-units' opinions, or overrides them with a recorded reason"),
         Rule(Action.complete, frozenset({S.replied}), (S.completed,), DISPATCH, ("completed_at",),
              doc="the centre accepts the reply"),
         Rule(Action.reopen, frozenset({S.replied, S.completed, S.closed}), (S.dispatched,), REVIEW,
@@ -171,17 +192,21 @@ class Transition:
     to_status: Status
 
 
-def allowed_actions(order: OrderState, role: str) -> list[Action]:
+def _blocked(action: Action, blockers: tuple[Blocker, ...]) -> Blocker | None:
+    return next((b for b in blockers if action in b.blocks), None)
+
+
+def allowed_actions(order: OrderState, role: str, blockers: tuple[Blocker, ...] = ()) -> list[Action]:
     """Actions this role may take on the order now (the console shows these buttons)."""
     out = []
     for rule in RULES.values():
         if order.status in rule.sources and role in rule.roles:
-            if rule.guard is None or rule.guard(order) is None:
+            if (rule.guard is None or rule.guard(order) is None) and _blocked(rule.action, blockers) is None:
                 out.append(rule.action)
     return out
 
 
-def check(order: OrderState, action: Action, role: str) -> Rule:
+def check(order: OrderState, action: Action, role: str, blockers: tuple[Blocker, ...] = ()) -> Rule:
     """Refuse an action that the current status or this role does not allow."""
     rule = RULES.get(action)
     if rule is None:
@@ -205,10 +230,14 @@ def check(order: OrderState, action: Action, role: str) -> Rule:
         problem = rule.guard(order)
         if problem is not None:
             raise Conflict("guard_failed", problem[0], problem[1], action=action.value)
+    blocker = _blocked(action, blockers)
+    if blocker is not None:
+        raise Conflict("guard_failed", blocker.zh, blocker.en, action=action.value)
     return rule
 
 
-def transition(order: OrderState, action: Action, role: str, *, now: datetime) -> Transition:
+def transition(order: OrderState, action: Action, role: str, *, now: datetime,
+               blockers: tuple[Blocker, ...] = ()) -> Transition:
     """Apply ``action`` to ``order``: set the status and stamp the milestone.
 
     Raises ``Conflict`` (409) when the status does not allow it and
@@ -216,7 +245,7 @@ def transition(order: OrderState, action: Action, role: str, *, now: datetime) -
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    rule = check(order, action, role)
+    rule = check(order, action, role, blockers)
     before = Status(order.status)
     after = rule.target_for(order) if rule.targets else before
     for stamp in rule.stamps:

@@ -48,6 +48,9 @@ class OrderCreate(BaseModel):
     urgency: Urgency = Urgency.normal
     note: str | None = Field(None, max_length=1000)
     external_id: str | None = Field(None, max_length=64)
+    lead_unit: str | None = Field(None, max_length=64, description="派单 at intake: the lead unit (optional)")
+    co_units: list[str] = Field(default_factory=list, max_length=10,
+                                description="协办单位 at intake, with a lead unit")
 
 
 class ActionIn(BaseModel):
@@ -69,6 +72,8 @@ class ActionIn(BaseModel):
     channel: str | None = Field(None, max_length=500)
     parent_number: str | None = Field(None, max_length=32)
     knowledge_entry: str | None = Field(None, max_length=64)
+    co_override_reason: str | None = Field(
+        None, max_length=2000, description="reply: why the lead replies without the missing co-unit opinions")
 
     def payload(self) -> dict[str, object]:
         return self.model_dump(exclude={"action", "expected_version"}, exclude_none=True)

@@ -171,11 +171,11 @@ def category_path(db: Session, code: str | None) -> str | None:
 def actions_for(db: Session, order: Order, user: User) -> list[str]:
     """What the console offers this user on this order: state machine ∩ scope."""
     from hotline.errors import Forbidden
-    from hotline.orders.flows import Actor, _check_scope
+    from hotline.orders.flows import Actor, _check_scope, blockers_for
 
     actor = Actor.of(user)
     out = []
-    for action in lifecycle.allowed_actions(order, user.role):
+    for action in lifecycle.allowed_actions(order, user.role, blockers_for(db, order)):
         try:
             _check_scope(db, order, actor, action)
         except Forbidden:  # a scope refusal simply hides the button

@@ -21,7 +21,7 @@ from hotline.orders.flows import (
     commit_or_conflict,
     do_action,
     do_attach,
-    do_create_order,
+    do_intake,
     integrity_conflict,
 )
 from hotline.orders.models import Attachment, Order
@@ -63,7 +63,7 @@ def create_order(body: OrderCreate, db: SessionDep, user: CurrentUser, request: 
     if (dup := _duplicate_external_id(db, data)) is not None:
         raise dup
     try:
-        order = do_create_order(db, actor=Actor.of(user), data=data)
+        order = do_intake(db, actor=Actor.of(user), data=data)
         detail = OrderDetailOut.model_validate(service.present_detail(db, order, user, lang=_lang(request)))
     except IntegrityError as exc:  # another request took the external id between our check and the insert
         db.rollback()

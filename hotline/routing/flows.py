@@ -1,9 +1,12 @@
 """The learning loop: record each suggestion at intake, auto-dispatch when sure, learn from returns.
 
 Hooks on the order's life (same transaction as the action):
-- create → suggest, store a ``RoutingDecision``; a self-service order (portal, app, API, Open311)
+- create → suggest, store a ``RoutingDecision``; a self-service order (one the citizen submitted:
+  the portal, an Open311 client — the create event's ``self_service``, never the channel field)
   whose top unit is at least ``auto_dispatch_threshold`` sure is dispatched by the system, others
-  wait in the dispatcher's triage queue with the suggestion beside them;
+  wait in the dispatcher's triage queue with the suggestion beside them.  An order an operator
+  keys in (whatever its channel: 电话, 网站, 微信 …) is never auto-dispatched: the operator routes
+  it, and their choice wins;
 - first dispatch → what was chosen, and whether it matched the suggestion;
 - return approved / redispatch → the first choice did not hold: the suggestion is marked wrong.
 """
@@ -24,7 +27,6 @@ from hotline.routing.models import RoutingDecision
 from hotline.routing.service import suggest
 
 log = logging.getLogger(__name__)
-SELF_SERVICE = {"web", "app", "wechat", "api", "open311"}
 
 
 def decision_for(db: Session, order: Order) -> RoutingDecision | None:
@@ -43,8 +45,8 @@ def record_suggestion(db: Session, order: Order, actor: Actor, event: OrderEvent
         territory=s.territory, flags=s.flags, top_unit=top_u.code if top_u else None,
         top_category=top_c.code if top_c else None, confidence=top_u.confidence if top_u else 0.0)
     db.add(dec)
-    if order.channel not in SELF_SERVICE:
-        return  # an operator is on the line and dispatches with the suggestion in view
+    if not (event.data or {}).get("self_service"):
+        return  # a person is routing it (the operator, with the suggestion in view)
     sure = (top_u is not None and top_c is not None and len(top_c.code) == 6
             and top_u.confidence >= get_settings().auto_dispatch_threshold)
     if sure and not s.flags.get("emergency") and not s.flags.get("out_of_scope"):

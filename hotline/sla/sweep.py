@@ -9,7 +9,12 @@ skipped).  For each crossing it raises exactly once:
   an automatic 催办 (``urge``) by the system to the lead unit;
 - ``sign_overdue`` / ``reply_overdue`` / ``overdue``: the sign, reply or
   complete deadline passed → 督办 (``supervise``) by the system, which
-  notifies the lead unit, its leaders and the centre's supervisors.
+  notifies the lead unit and its leaders.  The deadlines one order has passed
+  by the time of a sweep are one trigger: the first kind claims the others'
+  alerts too and names them in its note, so an order found long overdue gets
+  one 督办, not three.  A later crossing (say the reply deadline, days after
+  the sign 督办) raises the order's open notice one level
+  (``hotline.supervision.flows``: one open notice per order).
 
 Once: an ``sla_alerts`` row keyed (order, kind, deadline) is inserted in the
 same transaction as the action, with ``ON CONFLICT DO NOTHING``; a second
@@ -142,16 +147,37 @@ NOTES = {
 }
 
 
+def _also_passed(order: Order, kind: str, now: datetime) -> list[tuple[str, datetime]]:
+    """The order's other passed deadlines, raised together with ``kind`` as one trigger."""
+    if kind == m.DUE_SOON:
+        return []
+    out = []
+    for k in KIND_DEFS:
+        due = getattr(order, k.column.key)
+        if k.name not in (kind, m.DUE_SOON) and order.status in k.statuses and due is not None and due < now:
+            out.append((k.name, due))
+    return out
+
+
+SHORT = {m.SIGN_OVERDUE: "签收超期", m.REPLY_OVERDUE: "答复超期", m.OVERDUE: "办结超期"}
+
+
 def _raise(db: Session, order: Order, kind: str, due_at: datetime, now: datetime, pct: int) -> bool:
-    """Insert the alert and take the action, together, in a savepoint; False if not raised."""
+    """Insert the alert(s) and take the action, together, in a savepoint; False if not raised."""
     try:
         with db.begin_nested():
             if not _insert_alert(db, order=order, kind=kind, due_at=due_at, now=now):
                 return False
+            also = [k for k, due in _also_passed(order, kind, now)
+                    if _insert_alert(db, order=order, kind=k, due_at=due, now=now)]
             note = NOTES[kind].format(due=_fmt(due_at), pct=pct)
+            if also:
+                note += "（同时" + "、".join(SHORT[k] for k in also) + "）"
             action = Action.urge if kind == m.DUE_SOON else Action.supervise
-            do_action(db, order=order, actor=SYSTEM_ACTOR, action=action, now=now,
-                      payload={"note": note, "sla_kind": kind, "due_at": due_at.isoformat()})
+            payload: dict[str, Any] = {"note": note, "sla_kind": kind, "due_at": due_at.isoformat()}
+            if also:
+                payload["sla_kinds"] = [kind, *also]
+            do_action(db, order=order, actor=SYSTEM_ACTOR, action=action, now=now, payload=payload)
         return True
     except AppError as exc:  # the order moved on in a way the rules refuse: nothing raised, try next sweep
         log.info("sweep: %s on %s not raised: %s", kind, order.number, exc)

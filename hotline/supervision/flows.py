@@ -1,10 +1,17 @@
 """Writes of supervision (督办): the side data of 催办 / 督办 / 督办回复, accountability records.
 
 The work-order core owns the status-preserving actions ``urge``, ``supervise``
-and ``respond_supervision`` (rules, scope, timeline row); this module
-re-registers their handlers so that each one also keeps a ``supervisions``
-row and notifies the right people.  Every function runs inside the caller's
-transaction and never commits.
+and ``respond_supervision`` (rules, scope, timeline row); this module registers
+their only handlers, which keep the ``supervisions`` row and notify the people
+who must act.  Every function runs inside the caller's transaction and never
+commits.
+
+One open notice per order: a trigger on an order that already has an unanswered
+notice raises that notice's level (催办 → 督办 → 挂牌督办: at least one step, or to
+the level asked for) and appends to its history, so the unit answers once.
+Who is told: the lead unit always; its leaders from 督办 up; the centre's
+supervisors only for 挂牌督办 (they follow answers and overdue notices, which
+are sent to them, rather than every notice the system raises).
 """
 
 from __future__ import annotations
@@ -17,12 +24,19 @@ from sqlalchemy.orm import Session
 
 from hotline.city.schema import Role
 from hotline.errors import BadRequest, Conflict, Forbidden, NotFound
-from hotline.orders.enums import Action
-from hotline.orders.flows import Actor, Handled, do_action, register_handler, required_text
-from hotline.orders.models import Order
+from hotline.orders.enums import ACTION_ZH, Action
+from hotline.orders.flows import Actor, Handled, do_action, on_action, register_handler, required_text
+from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import AuditLog, Unit, User
 from hotline.outbox.models import OutboxMessage
-from hotline.supervision.models import LEVELS, OUTCOMES, Accountability, AccountabilityOrder, Supervision
+from hotline.supervision.models import (
+    LEVEL_RANK,
+    LEVELS,
+    OUTCOMES,
+    Accountability,
+    AccountabilityOrder,
+    Supervision,
+)
 
 text = required_text  # the same rule as every order action's free text
 
@@ -66,57 +80,123 @@ def respond_by_of(p: dict[str, Any], now: datetime) -> datetime:
     return value
 
 
-def _open_supervision(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime, level: str,
-                      note: str) -> Supervision:
-    sup = Supervision(order_id=order.id, unit_id=order.lead_unit_id, level=level,
-                      source="sla" if actor.user is None else "manual", issued_by_id=actor.user_id,
-                      issued_by_label=actor.label, issued_at=now, respond_by=respond_by_of(p, now), note=note,
-                      state="open")
-    db.add(sup)
+UNANSWERED = ("open", "overdue")
+
+
+def open_supervision(db: Session, order: Order) -> Supervision | None:
+    """The order's one unanswered notice, if any."""
+    return db.scalars(select(Supervision).where(Supervision.order_id == order.id,
+                                                Supervision.state.in_(UNANSWERED))
+                      .order_by(Supervision.id.desc()).limit(1)).first()
+
+
+def _entry(*, at: datetime, level: str, by: str, source: str, note: str) -> dict[str, Any]:
+    return {"at": at.isoformat(), "level": level, "by": by, "source": source, "note": note}
+
+
+def _escalate_or_open(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime, level: str,
+                      note: str) -> tuple[Supervision, str | None]:
+    """Raise the open notice (returns it and its level before) or open a new one (level before: None)."""
+    source = "sla" if actor.user is None else "manual"
+    respond_by = respond_by_of(p, now)
+    sup = open_supervision(db, order)
+    if sup is None:
+        sup = Supervision(order_id=order.id, unit_id=order.lead_unit_id, level=level, source=source,
+                          issued_by_id=actor.user_id, issued_by_label=actor.label, issued_at=now,
+                          respond_by=respond_by, note=note, state="open",
+                          history=[_entry(at=now, level=level, by=actor.label, source=source, note=note)])
+        db.add(sup)
+        db.flush()
+        return sup, None
+    before = sup.level
+    top = max(LEVEL_RANK.values())
+    rank = max(LEVEL_RANK[level], min(LEVEL_RANK[before] + 1, top))
+    sup.level = next(k for k, v in LEVEL_RANK.items() if v == rank)
+    history = list(sup.history or [_entry(at=sup.issued_at, level=before, by=sup.issued_by_label,
+                                          source=sup.source, note=sup.note)])
+    sup.history = [*history, _entry(at=now, level=sup.level, by=actor.label, source=source, note=note)]
+    sup.note = note
+    sup.respond_by = min(sup.respond_by, respond_by)  # raising the level never buys time
+    sup.unit_id = order.lead_unit_id or sup.unit_id
     db.flush()
-    return sup
+    return sup, before
+
+
+def _tell(db: Session, order: Order, sup: Supervision, note: str, before: str | None) -> dict[str, Any]:
+    """Notify the people who must act on this level; returns the payload sent."""
+    text_ = note if before is None or before == sup.level else f"【由{LEVELS[before]}升级为{LEVELS[sup.level]}】{note}"
+    payload: dict[str, Any] = {"note": text_, "level": sup.level, "respond_by": sup.respond_by.isoformat(),
+                               "supervision_id": sup.id}
+    unit = order.lead_unit
+    recipients: list[str] = []
+    if unit is not None:
+        recipients.append(f"unit:{unit.code}")
+        if sup.level != "urge":
+            recipients.append(f"leaders:{unit.code}")
+    if sup.level == "listed":
+        recipients.append("role:supervisor")
+    topic = "order.urged" if sup.level == "urge" else "order.supervised"
+    step = len(sup.history or [])
+    for r in recipients:
+        notify(db, topic=topic, recipient=r, order=order, payload=payload,
+               dedupe_key=f"supervised:{sup.id}:{step}:{r}")
+    return payload
+
+
+def _data(sup: Supervision, before: str | None, actor: Actor, p: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {"supervision_id": sup.id, "level": sup.level, "respond_by": sup.respond_by.isoformat(),
+                            "auto": actor.user is None}
+    if before is not None:
+        data["raised_from"] = before
+    if p.get("sla_kind"):
+        data["sla_kind"] = p["sla_kind"]
+    if p.get("sla_kinds"):
+        data["sla_kinds"] = p["sla_kinds"]
+    return data
 
 
 @register_handler(Action.urge)
 def h_urge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    """催办: notify the lead unit; with a ``respond_by`` it is also a notice to answer."""
+    """催办: notify the lead unit; with a ``respond_by`` it is also a notice to answer.
+
+    On an order whose notice is still unanswered, a 催办 raises that notice instead.
+    """
     note = text(p, "note", "催办内容")
+    unit = order.lead_unit
+    if p.get("respond_by") or p.get("level") == "urge" or open_supervision(db, order) is not None:
+        sup, before = _escalate_or_open(db, order, actor, p, now, "urge", note)
+        _tell(db, order, sup, note, before)
+        return note, unit, _data(sup, before, actor, p)
     data: dict[str, Any] = {"auto": actor.user is None}
-    extra: dict[str, Any] = {"note": note}
-    if p.get("respond_by") or p.get("level") == "urge":
-        sup = _open_supervision(db, order, actor, p, now, "urge", note)
-        data.update(supervision_id=sup.id, level="urge", respond_by=sup.respond_by.isoformat())
-        extra.update(level="urge", respond_by=sup.respond_by.isoformat())
     if p.get("sla_kind"):
         data["sla_kind"] = p["sla_kind"]
-    unit = order.lead_unit
-    if unit is not None:
-        notify(db, topic="order.urged", recipient=f"unit:{unit.code}", order=order, payload=extra)
+    if unit is not None:  # a plain reminder: nothing to answer
+        notify(db, topic="order.urged", recipient=f"unit:{unit.code}", order=order, payload={"note": note})
     return note, unit, data
 
 
 @register_handler(Action.supervise)
 def h_supervise(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    """督办 / 挂牌督办: a supervision record; the unit, its leaders and the centre's supervisors are told."""
+    """督办 / 挂牌督办: one notice per order, opened or raised; the unit and its leaders are told."""
     note = text(p, "note", "督办要求")
     level = p.get("level") or "supervise"
     if level not in ("supervise", "listed"):
         raise BadRequest("bad_level", "督办级别须为督办或挂牌督办", "level must be supervise or listed",
                          field="level")
-    sup = _open_supervision(db, order, actor, p, now, level, note)
-    unit = order.lead_unit
-    payload = {"note": note, "level": level, "respond_by": sup.respond_by.isoformat(), "supervision_id": sup.id}
-    recipients = ["role:supervisor"]
-    if unit is not None:
-        recipients = [f"unit:{unit.code}", f"leaders:{unit.code}", *recipients]
-    for r in recipients:
-        notify(db, topic="order.supervised", recipient=r, order=order, payload=payload,
-               dedupe_key=f"supervised:{sup.id}:{r}")
-    data = {"supervision_id": sup.id, "level": level, "respond_by": sup.respond_by.isoformat(),
-            "auto": actor.user is None}
-    if p.get("sla_kind"):
-        data["sla_kind"] = p["sla_kind"]
-    return note, unit, data
+    sup, before = _escalate_or_open(db, order, actor, p, now, level, note)
+    _tell(db, order, sup, note, before)
+    return note, order.lead_unit, _data(sup, before, actor, p)
+
+
+@on_action(Action.close, Action.withdraw, Action.cancel_duplicate, Action.hand_off, Action.inform)
+def settle_on_end(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+    """An order that ends leaves no notice waiting for an answer nobody will give (nor on the board)."""
+    for sup in db.scalars(select(Supervision).where(Supervision.order_id == order.id,
+                                                    Supervision.state.in_((*UNANSWERED, "answered")))):
+        sup.state, sup.closed_at = "closed", now
+        sup.history = [*(sup.history or []), _entry(
+            at=now, level=sup.level, by=actor.label, source="order",
+            note=f"工单已{ACTION_ZH[Action(event.action)]}，{LEVELS[sup.level]}随之办结")]
 
 
 @register_handler(Action.respond_supervision)
@@ -132,6 +212,8 @@ def h_respond(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: d
         raise Conflict("no_open_supervision", "该工单没有待回复的督办", "this order has no supervision to answer")
     late = now > sup.respond_by or sup.state == "overdue"
     sup.response, sup.responded_by_id, sup.responded_at, sup.state = content, actor.user_id, now, "answered"
+    sup.history = [*(sup.history or []), _entry(at=now, level=sup.level, by=actor.label, source="answer",
+                                                note=content[:500])]
     recipients = ["role:supervisor"]
     if sup.issued_by is not None:
         recipients.append(f"user:{sup.issued_by.username}")

@@ -12,13 +12,19 @@ from hotline.org.models import Unit, User
 from hotline.outbox.inbox import Notification  # noqa: F401  (discovered here until outbox/models.py imports it)
 
 LEVELS = {"urge": "催办", "supervise": "督办", "listed": "挂牌督办"}
+LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}  # escalation order: 催办 → 督办 → 挂牌督办
 STATES = {"open": "待回复", "answered": "已回复", "overdue": "回复超期", "closed": "已办结"}
 OUTCOMES = {"interview": "约谈", "criticism": "通报批评", "admonition": "诫勉", "warning": "警示提醒",
             "other": "其他"}
 
 
 class Supervision(Base):
-    """A notice to the lead unit that it must answer by ``respond_by``."""
+    """A notice to the lead unit that it must answer by ``respond_by``.
+
+    An order has at most one unanswered notice (state open or overdue): a new trigger
+    (the sweep, a supervisor) raises its ``level`` and appends to ``history`` instead of
+    stacking a second notice that would need its own answer.
+    """
 
     __tablename__ = "supervisions"
 
@@ -37,6 +43,8 @@ class Supervision(Base):
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(12), default="open")  # open | answered | overdue | closed
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # every trigger, oldest first: [{"at", "level", "by", "source", "note"}, …]
+    history: Mapped[list[dict] | None] = mapped_column(JSON, default=list)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])

@@ -46,7 +46,7 @@ UNIT_TYPE_LABELS: dict[str, str] = {
 }
 ASSIGNMENT_ROLE_LABELS = {"lead": "主办", "co": "协办"}
 END_REASON_LABELS = {"returned": "已退回", "redispatched": "已改派", "reopened": "重办前", "withdrawn": "已撤诉",
-                     "merged": "已并单"}
+                     "merged": "已并单", "co_removed": "已撤销协办", "co_overridden": "未待协办意见"}
 REQUEST_KIND_LABELS = {"return": "退单申请", "extension": "延期申请"}
 REQUEST_STATE_LABELS = {"pending": "待审批", "approved": "已同意", "rejected": "已驳回", "void": "已作废"}
 REPLY_KIND_LABELS = {"reply": "答复", "co_opinion": "协办意见", "first_contact": "即时答复"}
@@ -62,7 +62,8 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "request_return": ("reason",), "reopen": ("reason",), "suspend": ("reason",), "withdraw": ("reason",),
     "reject_return": ("note",), "reject_extension": ("note",), "comment": ("note",),
     "request_extension": ("extra_days", "reason"),
-    "reply": ("content",), "co_reply": ("content",), "answer_first_contact": ("content",),
+    "reply": ("content", "co_override_reason"), "co_reply": ("content",), "answer_first_contact": ("content",),
+    "add_co_unit": ("co_units", "note"), "remove_co_unit": ("co_units", "reason"),
     "hand_off": ("service", "note"),
     "inform": ("channel",),
     "cancel_duplicate": ("parent_number", "note"),

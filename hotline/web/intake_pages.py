@@ -15,8 +15,7 @@ from pydantic import ValidationError
 
 from hotline.errors import AppError
 from hotline.i18n import ERROR_ZH, FIELD_ZH
-from hotline.orders.enums import Action
-from hotline.orders.flows import Actor, commit_or_conflict, do_action, do_create_order
+from hotline.orders.flows import Actor, commit_or_conflict, do_intake
 from hotline.orders.schemas import DEMAND_MAX, OrderCreate, demand_too_long
 from hotline.org.deps import SessionDep
 from hotline.web import console_support as cs
@@ -86,6 +85,7 @@ def intake_submit(
     confidential: Annotated[str, Form()] = "", address: Annotated[str, Form()] = "",
     territory_code: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
     lead_unit: Annotated[str, Form(max_length=64)] = "", no_callback: Annotated[str, Form()] = "",
+    co_units: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     cs.require_role(user, INTAKE_ROLES)
     content = content.replace("\r\n", "\n")  # a browser sends CRLF; count characters as the counter does
@@ -94,6 +94,7 @@ def intake_submit(
              "address": address, "territory_code": territory_code, "note": note}
     values: dict[str, Any] = dict(typed)
     values["lead_unit"] = lead_unit
+    values["co_units"] = [c for c in (co_units or []) if c.strip()][:10]
     values["no_callback"] = bool(no_callback)
     values["anonymous"] = bool(anonymous)
     values["confidential"] = bool(confidential)
@@ -104,14 +105,14 @@ def intake_submit(
     except ValidationError as exc:
         return render(request, "intake.html", _form_ctx(db, values, field_errors(exc)), status_code=422)
     try:
-        order = do_create_order(db, actor=Actor.of(user), data=body.model_dump(mode="json"))
+        # the operator routes at first contact: intake and dispatch (lead + co-units) in one transaction
+        order = do_intake(db, actor=Actor.of(user), data={
+            **body.model_dump(mode="json"), "lead_unit": lead_unit.strip() or None,
+            "co_units": values["co_units"]})
         if no_callback:
             from hotline.callbacks.flows import do_opt_out
 
             do_opt_out(db, order=order, actor=Actor.of(user), note="受理时诉求人表示不接受回访")
-        if lead_unit.strip():  # the operator routes at first contact: intake and dispatch in one transaction
-            do_action(db, order=order, actor=Actor.of(user), action=Action.dispatch,
-                      payload={"lead_unit": lead_unit.strip(), "category_code": body.category_code})
         commit_or_conflict(db)
     except AppError as exc:
         db.rollback()

@@ -19,7 +19,7 @@ from hotline.errors import BadRequest
 from hotline.i18n import ERROR_ZH, FIELD_ZH
 from hotline.orders import service
 from hotline.orders.enums import STATUS_ZH, Status
-from hotline.orders.flows import Actor, commit_or_conflict, do_action, do_attach
+from hotline.orders.flows import Actor, commit_or_conflict, do_action, do_attach, waiting_co_units
 from hotline.orders.models import Order
 from hotline.orders.schemas import ActionIn
 from hotline.org.deps import SessionDep
@@ -36,7 +36,8 @@ FILTER_KEYS = ("status", "kind", "category", "unit", "channel", "urgency", "q", 
 ACTION_ORDER = [
     "sign", "reply", "co_reply", "dispatch", "subdispatch", "dispatch_to_subcentre", "answer_first_contact",
     "hand_off", "inform", "complete", "close", "approve_return", "reject_return", "approve_extension",
-    "reject_extension", "request_extension", "request_return", "redispatch", "reopen", "suspend", "resume",
+    "reject_extension", "request_extension", "request_return", "redispatch", "add_co_unit", "remove_co_unit",
+    "reopen", "suspend", "resume",
     "respond_supervision", "urge", "supervise", "cancel_duplicate", "withdraw", "comment",
 ]
 
@@ -111,8 +112,12 @@ def detail_ctx(db: SessionDep, order: Order, user: User, lang: str) -> dict[str,
     ctx: dict[str, Any] = {"o": o, "actions": actions, "intake_actions": cs.INTAKE_ACTIONS}
     if user.role != "leader" and any(a in cs.ROUTING_ACTIONS for a in actions):
         ctx["suggestion"] = cs.stored_suggestion(db, order)
-    if "lead_unit" in needs:
+    if "lead_unit" in needs or "add_co_unit" in actions:
         ctx["unit_groups"] = cs.unit_groups(db)
+    if "remove_co_unit" in actions:
+        ctx["current_co_units"] = [(u.code, u.name) for u in order.co_units()]
+    if "reply" in actions:  # the reply form says whose 协办意见 it waits for
+        ctx["waiting_co_units"] = [u.name for u in waiting_co_units(order)]
     if "category_code" in needs:
         ctx["category_groups"] = cs.category_groups(db)
     if "subcentre" in needs:
@@ -208,13 +213,13 @@ def order_act(
     reason: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "", content: Annotated[str, Form()] = "",
     extra_days: Annotated[str, Form()] = "", service_: Annotated[str, Form(alias="service")] = "",
     channel: Annotated[str, Form()] = "", parent_number: Annotated[str, Form()] = "",
-    return_to: Annotated[str, Form()] = "",
+    return_to: Annotated[str, Form()] = "", co_override_reason: Annotated[str, Form()] = "",
 ) -> Response:
     body = build_action({
         "action": action, "expected_version": expected_version, "lead_unit": lead_unit, "co_units": co_units,
         "subcentre": subcentre, "category_code": category_code, "reason": reason, "note": note,
         "content": content, "extra_days": extra_days, "service": service_, "channel": channel,
-        "parent_number": parent_number,
+        "parent_number": parent_number, "co_override_reason": co_override_reason,
     })
     order = service.get_order(db, number=number, user=user)
     do_action(db, order=order, actor=Actor.of(user), action=body.action, payload=body.payload(),

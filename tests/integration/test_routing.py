@@ -74,19 +74,24 @@ def trained(db):  # type: ignore[no-untyped-def]
 
 
 def test_confident_self_service_order_is_auto_dispatched(client: TestClient, as_user, trained,  # type: ignore[no-untyped-def]
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+                                                         monkeypatch: pytest.MonkeyPatch, db) -> None:
+    """Self-service = the citizen submitted it (here: the portal), not the channel field."""
     from hotline.city.service import current_city
     from hotline.demo.texts import generate_demands
+    from hotline.portal.flows import do_submit_demand
 
     d = generate_demands(current_city(), 1, seed=4242)[0]
+    form = {"kind": "complaint", "content": d.content, "phone": "13912345678", "address": d.address}
     monkeypatch.setattr(get_settings(), "auto_dispatch_threshold", 0.0)
-    order = create(client, as_user("operator1"), channel="web", title=d.title, content=d.content, address=d.address)
+    number = do_submit_demand(db, form=form, photos=[]).number
+    order = client.get(f"/api/v1/orders/{number}", headers=as_user("dispatcher")).json()
     assert order["status"] == "dispatched"
     assert order["events"][1]["actor"] == "系统" and "自动派单" in order["events"][1]["note"]
     assert order["due_at"] is not None
 
     monkeypatch.setattr(get_settings(), "auto_dispatch_threshold", 1.01)
-    order = create(client, as_user("operator1"), channel="web", title=d.title, content=d.content, address=d.address)
+    number = do_submit_demand(db, form=form, photos=[]).number
+    order = client.get(f"/api/v1/orders/{number}", headers=as_user("dispatcher")).json()
     assert order["status"] == "received"
     triage = client.get("/api/v1/routing/triage", headers=as_user("dispatcher")).json()
     row = next(t for t in triage if t["number"] == order["number"])

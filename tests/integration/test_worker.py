@@ -74,10 +74,10 @@ def test_yellow_urges_once_then_overdue_supervises_once(client: TestClient, as_u
     assert len(_events(db, order, "supervise")) == 1
     rec = db.scalar(select(Supervision).where(Supervision.order_id == order.id))
     assert rec is not None and rec.source == "sla" and rec.state == "open" and rec.respond_by > late
-    # the lead unit, its leaders and the centre's supervisors are told
+    # the people who must act are told: the lead unit and its leaders (supervisors: only 挂牌督办)
     recipients = set(db.scalars(select(OutboxMessage.recipient).where(
         OutboxMessage.order_id == order.id, OutboxMessage.topic == "order.supervised")))
-    assert recipients == {"unit:dept-chengguan", "leaders:dept-chengguan", "role:supervisor"}
+    assert recipients == {"unit:dept-chengguan", "leaders:dept-chengguan"}
     assert db.scalar(select(Order.status).where(Order.id == order.id)) == "replied"  # status untouched
 
 
@@ -85,9 +85,13 @@ def test_unsigned_order_gets_sign_and_reply_supervision(client: TestClient, as_u
     order = _order(db, dispatched(client, as_user, "dept-zhujian"))
     assert order.reply_due_at and order.sign_due_at
     st = sweep(db, now=order.reply_due_at + timedelta(seconds=1))
-    assert st.raised["sign_overdue"] == 1 and st.raised["reply_overdue"] == 1
+    # both deadlines passed by this sweep: one trigger, one 督办 naming both (not one per deadline)
+    assert st.raised["sign_overdue"] == 1 and st.raised["reply_overdue"] == 0
     kinds = {a.kind for a in db.scalars(select(SlaAlert).where(SlaAlert.order_id == order.id))}
     assert {"sign_overdue", "reply_overdue"} <= kinds
+    sup = _events(db, order, "supervise")
+    assert len(sup) == 1 and "签收已超期" in sup[0].note and "同时答复超期" in sup[0].note
+    assert sweep(db, now=order.reply_due_at + timedelta(hours=1)).total_raised == 0
 
 
 def test_extension_moves_deadline_and_raises_again(client: TestClient, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
@@ -336,9 +340,10 @@ def test_two_workers_raise_each_alert_once(committed: None) -> None:
     with dbmod.session_factory()() as s:
         per_order = dict(s.execute(select(OrderEvent.order_id, func.count()).where(
             OrderEvent.action == "supervise").group_by(OrderEvent.order_id)).all())
-        # each order: one 督办 per crossed deadline (sign, reply, complete) — never two for the same one
-        assert len(per_order) == 12 and set(per_order.values()) == {3}
-        assert s.scalar(select(func.count()).select_from(SlaAlert)) == 36
+        # each order: its three crossed deadlines (sign, reply, complete) are one 督办 — never two
+        assert len(per_order) == 12 and set(per_order.values()) == {1}
+        assert s.scalar(select(func.count()).select_from(SlaAlert)) == 36  # every deadline claimed once
+        assert s.scalar(select(func.count()).select_from(Supervision)) == 12
         s.execute(Supervision.__table__.delete())
         s.execute(Notification.__table__.delete())
         s.commit()
