@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -237,12 +238,12 @@ def test_sms_receipt_says_number_and_how_to_track_never_the_citizens_words(
         client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     from hotline.db import utcnow
     from hotline.outbox import senders
-    from hotline.outbox.service import deliver_one
+    from hotline.outbox.service import deliver
 
     sent: list[tuple[str, str]] = []
 
     class Gateway:
-        def send_sms(self, phone: str, text: str) -> None:
+        def send_sms(self, phone: str, text: str, *, message_id: str) -> None:
             sent.append((phone, text))
 
     monkeypatch.setitem(senders._SENDERS, "sms", senders.SmsSender(Gateway()))
@@ -250,11 +251,12 @@ def test_sms_receipt_says_number_and_how_to_track_never_the_citizens_words(
     r = client.post("/portal", data={**FORM, "phone": "13600002222", "content": bait + "，路灯坏了请维修。"})
     assert r.status_code == 201, r.text
     number = re.search(r'id="order-number">([A-Z0-9-]+)<', r.text).group(1)  # type: ignore[union-attr]
-    msg = db.scalar(select(OutboxMessage).where(OutboxMessage.channel == "sms", OutboxMessage.topic == "order.received",
-                                                OutboxMessage.recipient == "13600002222"))
-    deliver_one(db, msg, now=utcnow())
-    assert len(sent) == 1
-    phone, text = sent[0]
+    assert db.scalar(select(OutboxMessage).where(OutboxMessage.channel == "sms", OutboxMessage.topic == "order.received",
+                                                 OutboxMessage.recipient == "13600002222")) is not None
+    deliver(db, now=utcnow() + timedelta(seconds=1), channels=("sms",))
+    mine = [(p, t) for p, t in sent if p == "13600002222"]
+    assert len(mine) == 1
+    phone, text = mine[0]
     assert phone == "13600002222" and number in text and "查询" in text
     assert "evil" not in text and "账户" not in text and "路灯" not in text
 
