@@ -53,6 +53,8 @@ _DECLARED: list[Topic] = [
        sms="{sig}您反映的问题（工单{number}）已办结，请在{days}天内点击链接评价：{url}（满意/基本满意/不满意）。"),
     # ---- to units and the centre (console inbox)
     _T("order.dispatched", "新派工单", "New order dispatched", "inbox", "lead unit"),
+    _T("order.co_removed", "协办撤销", "Co-handling withdrawn", "inbox", "the removed co-unit",
+       ("number", "title", "reason"), body=(("reason", "理由"),)),
     _T("order.at_subcentre", "分中心待派工单", "Order awaiting the sub-centre", "inbox", "district sub-centre"),
     _T("order.return_requested", "退单申请", "Return requested", "inbox", "centre",
        ("number", "title", "reason"), body=(("reason", "退单理由"),)),

@@ -136,7 +136,12 @@ def test_create_goes_before_the_auto_dispatch_it_causes(client: TestClient, db: 
     monkeypatch.setattr(get_settings(), "auto_dispatch_threshold", 0.0)
     subscribe(client, as_user, url)
     d = generate_demands(current_city(), 1, seed=4242)[0]
-    order = create(client, as_user("operator1"), channel="web", title=d.title, content=d.content, address=d.address)
+    from hotline.portal.flows import do_submit_demand
+
+    # self-service = a citizen submitted it (the portal): only then does routing dispatch by itself
+    form = {"kind": "complaint", "content": d.content, "phone": "13912345678", "address": d.address}
+    number = do_submit_demand(db, form=form, photos=[]).number
+    order = client.get(f"/api/v1/orders/{number}", headers=as_user("dispatcher")).json()
     assert order["status"] == "dispatched"
     run_due(db, now=utcnow() + timedelta(seconds=1))
     events = [json.loads(b) for _, b in state.received]
