@@ -13,6 +13,7 @@ from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.orders.models import Order
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
+from hotline.validation import DbId
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
@@ -70,7 +71,7 @@ def repeats(request: Request, db: SessionDep, user: PageUser) -> Any:
 
 
 @router.post("/repeats/{link_id}")
-def resolve(request: Request, link_id: int, db: SessionDep, user: PageUser,
+def resolve(request: Request, link_id: DbId, db: SessionDep, user: PageUser,
             state: Annotated[str, Form(max_length=12)] = "done") -> Any:
     from hotline.errors import Forbidden
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hotline.city.schema import Kind
 from hotline.orders.enums import Action, Channel, Urgency
+from hotline.validation import DbInt
 
 PHONE_RE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_RE)]
@@ -41,7 +42,7 @@ class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     action: Action
-    expected_version: int | None = Field(None, description="Refuse with 409 if the order has moved on")
+    expected_version: DbInt | None = Field(None, description="Refuse with 409 if the order has moved on")
     lead_unit: str | None = Field(None, max_length=64)
     co_units: list[str] = Field(default_factory=list, max_length=10)
     subcentre: str | None = Field(None, max_length=64)
