@@ -23,7 +23,6 @@ import json
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from annotated_types import Ge, Le
@@ -133,7 +132,7 @@ MomentEnd = Annotated[datetime, BeforeValidator(_moment_end)]
 CONTROL_REFUSED = ("control_characters", "输入含有不允许的控制字符（如 NUL）",
                    "the input contains control characters (such as NUL) that are not allowed")
 JSON_TYPES = ("application/json",)
-FORM_TYPES = ("application/x-www-form-urlencoded",)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_CHECKED_BODY = 2 * 1024 * 1024
 
 
@@ -156,8 +155,8 @@ async def check_request(request: Request) -> None:
     """App-wide dependency: refuse control characters in the path, the query and a JSON or form body.
 
     Open311 answers in its own error format and repairs text instead (``hotline.open311``),
-    so its paths are left to it.  Multipart bodies (file uploads) are not read here; the text
-    fields that reach the database from them go through the flows' own checks.
+    so its paths are left to it.  Of a multipart body only the text fields are checked (the
+    files' contents are data); a body over ``MAX_CHECKED_BODY`` is left to its handler.
     """
     path = request.scope.get("path", "")
     if path.startswith("/open311/"):
@@ -175,15 +174,17 @@ async def check_request(request: Request) -> None:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_CHECKED_BODY:
         return
-    body = await request.body()
-    if ctype in JSON_TYPES:
+    if ctype in FORM_TYPES:
         try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return  # the handler answers 422 for a body that is not JSON
-        if _walk(data):
+            form = await request.form()  # parsed once: FastAPI and the handler get the same object
+        except Exception:  # noqa: BLE001 - an unreadable form is the handler's 422, not ours
+            return
+        if any(has_control(k) or (isinstance(v, str) and has_control(v)) for k, v in form.multi_items()):
             raise _refuse("body")
-    else:
-        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-        if any(has_control(k) or has_control(v) for k, v in pairs):
-            raise _refuse("body")
+        return
+    try:
+        data = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        return  # the handler answers 422 for a body that is not JSON
+    if _walk(data):
+        raise _refuse("body")
