@@ -121,10 +121,24 @@ def _moment_end(value: Any) -> Any:
     return value if value is None else to_moment(value, end=True)
 
 
+def _aware_moment(value: Any) -> Any:
+    if value is None:
+        return value
+    try:
+        dt = value if isinstance(value, datetime) else _DT.validate_python(value)
+    except ValidationError as exc:
+        raise ValueError("must be an ISO 8601 datetime with a timezone, e.g. 2026-12-01T08:00:00+08:00") from exc
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError("a timezone is required, e.g. 2026-12-01T08:00:00+08:00")
+    return to_moment(dt)
+
+
 Moment = Annotated[datetime, BeforeValidator(_moment)]
 """A datetime from outside: aware (a date or a naive time means the city's zone), years in ``YEARS``."""
 MomentEnd = Annotated[datetime, BeforeValidator(_moment_end)]
 """An exclusive upper bound: like ``Moment``, but a date alone means up to the end of that day."""
+AwareMoment = Annotated[datetime, BeforeValidator(_aware_moment)]
+"""A datetime a machine sends (a call event, a decision): its offset is required; years in ``YEARS``."""
 
 
 # ---- the request edge ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.supervision import flows, service
 from hotline.supervision.models import LEVELS, OUTCOMES, STATES, Accountability, Supervision
-from hotline.validation import DbId, Moment
+from hotline.validation import AwareMoment, DbId
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"])
 
@@ -52,7 +52,7 @@ class AccountabilityIn(_In):
     finding: str = Field(max_length=4000)
     outcome: Literal["interview", "criticism", "admonition", "warning", "other"]
     note: str | None = Field(None, max_length=2000)
-    decided_at: Moment | None = None
+    decided_at: AwareMoment | None = None
 
 
 def present_supervision(s: Supervision, number: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from hotline.org.models import User
 from hotline.org.scoping import is_centre
 from hotline.telephony import erlang, service
 from hotline.telephony.flows import do_record_call_event
-from hotline.validation import Moment, MomentEnd
+from hotline.validation import AwareMoment, Moment, MomentEnd
 
 router = APIRouter(prefix="/api/v1/telephony", tags=["telephony"])
 
@@ -37,7 +37,7 @@ class CallEventIn(BaseModel):
     caller: str | None = Field(None, max_length=32, description="calling number (主叫号码)")
     queue: str | None = Field(None, max_length=32)
     agent: str | None = Field(None, max_length=64, description="the operator's username (answered)")
-    at: Moment | None = Field(None, description="when it happened, with a timezone; now if omitted")
+    at: AwareMoment | None = Field(None, description="when it happened, with a timezone; now if omitted")
 
 
 @router.post("/events", status_code=201, summary="话务事件 · a call event from the phone system")

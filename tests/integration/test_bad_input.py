@@ -132,3 +132,33 @@ def test_rating_link_whose_id_overflows(client: TestClient) -> None:
         r = client.get(f"/rate/{make_token(task_id)}")
         assert r.status_code == 404, (task_id, r.status_code)
         assert "评价链接无效" in r.text
+
+
+PERIODS = [{"kind": "custom", "from": "9999-12-31", "to": "9999-12-31"},
+           {"kind": "custom", "from": "0001-01-01", "to": "0001-01-02"},
+           {"kind": "month", "value": "9999-12"}, {"kind": "month", "value": "0001-01"},
+           {"kind": "quarter", "value": "9999Q4"}]
+
+
+@pytest.mark.parametrize("params", PERIODS, ids=["custom-9999", "custom-0001", "month-9999", "month-0001", "q-9999"])
+def test_kpi_periods_at_the_calendars_edges(client: TestClient, as_user, db, params: dict) -> None:  # type: ignore[no-untyped-def]
+    err = _refusal(client.get("/api/v1/kpi/summary", params=params, headers=as_user("leader")), 422)
+    assert err["code"] == "bad_period"
+    login(client, "leader", db=db)
+    page = client.get("/kpi", params=params)
+    assert page.status_code == 422 and "统计周期格式不正确" in page.text
+
+
+def test_telephony_dashboard_days_at_the_edges(client: TestClient, db) -> None:  # type: ignore[no-untyped-def]
+    login(client, "supervisor", db=db)
+    for params in ({"end": "9999-12-31"}, {"start": "0001-01-01"}):
+        r = client.get("/telephony", params=params)
+        assert r.status_code == 422 and "日期格式应为" in r.text
+
+
+def test_machine_datetimes_at_the_edges(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user("admin")
+    for at in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"):
+        r = client.post("/api/v1/telephony/events", headers=admin, json={"call_id": "edge", "type": "offered", "at": at})
+        err = _refusal(r)
+        assert err["details"]["fields"][0]["field"] == "at"
