@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -98,7 +98,10 @@ class UnexpectedErrorMiddleware:
 
 
 def create_app() -> FastAPI:
+    from hotline.validation import check_request
+
     app = FastAPI(
+        dependencies=[Depends(check_request)],  # control characters refused at the edge, for every route
         title="Hotline 12345 API",
         version=__version__,
         description="政务服务便民热线工单平台 API — work orders of a 12345 government service hotline. "

@@ -20,6 +20,7 @@ from hotline.orders import service as orders
 from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.org.scoping import is_centre
+from hotline.validation import DbId
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
@@ -37,7 +38,7 @@ def list_page(request: Request, db: SessionDep, user: PageUser, state: str = "")
 
 
 @router.get("/appeals/{request_id}")
-def detail_page(request: Request, request_id: int, db: SessionDep, user: PageUser) -> Response:
+def detail_page(request: Request, request_id: DbId, db: SessionDep, user: PageUser) -> Response:
     req = service.get_request(db, request_id=request_id, user=user)
     history = service.caller_history(db, order=req.order, user=user) if is_centre(user) else None
     panel = service.order_panel(db, order=req.order, user=user)
@@ -48,7 +49,7 @@ def detail_page(request: Request, request_id: int, db: SessionDep, user: PageUse
 
 
 @router.post("/appeals/{request_id}/decide")
-def decide(request_id: int, db: SessionDep, user: PageUser, accept: Annotated[str, Form()] = "",
+def decide(request_id: DbId, db: SessionDep, user: PageUser, accept: Annotated[str, Form()] = "",
            note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     req = service.get_request(db, request_id=request_id, user=user)
     flows.do_decide(db, req=req, actor=Actor.of(user), accept=accept == "true", note=note)

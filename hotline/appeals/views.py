@@ -13,6 +13,7 @@ from hotline.config import get_settings
 from hotline.orders import service as orders
 from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import CurrentUser, SessionDep
+from hotline.validation import DbId
 from hotline.web.uploads import read_uploads
 
 router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
@@ -35,7 +36,7 @@ async def read_files(files: list[UploadFile] | None) -> list[tuple[str, bytes]]:
 @router.post("", status_code=201, summary="申诉/不合理诉求认定申请 · file (multipart, evidence files optional)")
 async def file_request(db: SessionDep, user: CurrentUser, number: Annotated[str, Form(max_length=32)],
                        kind: Annotated[str, Form(max_length=16)], reason: Annotated[str, Form(max_length=4000)],
-                       evaluation_id: Annotated[int | None, Form()] = None,
+                       evaluation_id: Annotated[DbId | None, Form()] = None,
                        files: Annotated[list[UploadFile] | None, File()] = None) -> dict[str, Any]:
     data = await read_files(files)
     return _file(db, user, number, kind, reason, evaluation_id, data)
@@ -56,7 +57,7 @@ def list_requests(db: SessionDep, user: CurrentUser, state: str | None = None) -
 
 
 @router.post("/{request_id}/decision", summary="审核 · accept or reject with a reason")
-def decide(request_id: int, body: DecisionIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def decide(request_id: DbId, body: DecisionIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     req = service.get_request(db, request_id=request_id, user=user)
     flows.do_decide(db, req=req, actor=Actor.of(user), accept=body.accept, note=body.note)
     commit_or_conflict(db)

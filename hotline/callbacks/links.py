@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from hotline.config import get_settings
 from hotline.errors import BadRequest, NotFound
+from hotline.validation import INT64_MAX
 
 SALT = "hotline.callbacks.rating-link"
 
@@ -34,7 +35,7 @@ def read_token(token: str, *, max_age_days: int) -> int:
                          status_code=410) from exc
     except BadSignature as exc:
         raise NotFound("link_invalid", "评价链接无效", "this rating link is not valid") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("t"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("t"), int) or not 1 <= data["t"] <= INT64_MAX:
         raise NotFound("link_invalid", "评价链接无效", "this rating link is not valid")
     return data["t"]
 

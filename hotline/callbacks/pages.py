@@ -18,6 +18,7 @@ from hotline.errors import AppError
 from hotline.kpi.settings import kpi_settings
 from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import SessionDep
+from hotline.validation import DbId
 from hotline.web.flash import redirect_with_flash
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
@@ -43,7 +44,7 @@ def _bool(v: str | None) -> bool | None:
 
 
 @router.post("/callbacks/{task_id}/call")
-def record_call(request: Request, task_id: int, db: SessionDep, user: PageUser,
+def record_call(request: Request, task_id: DbId, db: SessionDep, user: PageUser,
                 reached: Annotated[str, Form()] = "", solved: Annotated[str, Form()] = "",
                 satisfaction: Annotated[str, Form()] = "", comment: Annotated[str, Form(max_length=2000)] = ""
                 ) -> Response:
@@ -71,7 +72,7 @@ def _call_message(number: str, state: str, attempts: int) -> tuple[str, str]:
 
 
 @router.post("/callbacks/{task_id}/review")
-def review(request: Request, task_id: int, db: SessionDep, user: PageUser,
+def review(request: Request, task_id: DbId, db: SessionDep, user: PageUser,
            decision: Annotated[str, Form()] = "", reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
     service.require_centre(user)
     task = service.get_task(db, task_id)

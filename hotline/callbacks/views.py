@@ -11,6 +11,7 @@ from hotline.callbacks import flows, service
 from hotline.orders import service as orders
 from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import CurrentUser, SessionDep
+from hotline.validation import DbId
 
 router = APIRouter(prefix="/api/v1/callbacks", tags=["callbacks"])
 
@@ -38,7 +39,7 @@ def get_queue(db: SessionDep, user: CurrentUser) -> dict[str, list[dict[str, Any
 
 
 @router.post("/{task_id}/calls", summary="登记回访 · record one call attempt")
-def record_call(task_id: int, body: CallIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def record_call(task_id: DbId, body: CallIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     service.require_centre(user)
     task = service.get_task(db, task_id)
     flows.do_record_call(db, task=task, actor=Actor.of(user), payload=body.model_dump())
@@ -47,7 +48,7 @@ def record_call(task_id: int, body: CallIn, db: SessionDep, user: CurrentUser) -
 
 
 @router.post("/{task_id}/review", summary="回访审核 · reopen or archive an unsolved/dissatisfied order")
-def review(task_id: int, body: ReviewIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def review(task_id: DbId, body: ReviewIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     service.require_centre(user)
     task = service.get_task(db, task_id)
     flows.do_review(db, task=task, actor=Actor.of(user), decision=body.decision, reason=body.reason)

@@ -14,6 +14,7 @@ from hotline.orders.models import Order
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
 from hotline.org.scoping import can_handle_repeats, require_repeat_handler
+from hotline.validation import DbId
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
@@ -71,7 +72,7 @@ def repeats(request: Request, db: SessionDep, user: PageUser) -> Any:
 
 
 @router.post("/repeats/{link_id}")
-def resolve(request: Request, link_id: int, db: SessionDep, user: PageUser,
+def resolve(request: Request, link_id: DbId, db: SessionDep, user: PageUser,
             state: Annotated[str, Form(max_length=12)] = "done") -> Any:
     require_repeat_handler(user)  # the same check as the API (hotline/org/scoping.py)
     flows.do_resolve_repeat(db, link_id=link_id, actor=Actor.of(user), state=state)

@@ -15,6 +15,7 @@ from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.orders.models import Order
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.org.scoping import is_centre, require_repeat_handler
+from hotline.validation import DbId
 
 router = APIRouter(prefix="/api/v1", tags=["duplicates"])
 
@@ -97,7 +98,7 @@ def repeat_links(db: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
 
 
 @router.post("/repeat-links/{link_id}", summary="处理重复来电 · mark a repeat suggestion done or dismissed")
-def resolve_repeat(link_id: int, body: ResolveIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def resolve_repeat(link_id: DbId, body: ResolveIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     require_repeat_handler(user)
     link = flows.do_resolve_repeat(db, link_id=link_id, actor=Actor.of(user), state=body.state)
     commit_or_conflict(db)

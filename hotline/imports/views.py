@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -17,6 +16,7 @@ from hotline.imports.mapping import parse_mapping
 from hotline.orders import service
 from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import CurrentUser, SessionDep
+from hotline.validation import Moment, MomentEnd
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
@@ -30,7 +30,7 @@ def export_orders(
     status: Annotated[list[str] | None, Query()] = None, kind: str | None = None, category: str | None = None,
     unit: str | None = None, channel: str | None = None, urgency: str | None = None, q: str | None = None,
     overdue: bool | None = None, open_only: bool = False, phone: str | None = None,
-    created_from: datetime | None = None, created_to: datetime | None = None,
+    created_from: Moment | None = None, created_to: MomentEnd | None = None,
 ) -> Response:
     from hotline.errors import NotFound
 

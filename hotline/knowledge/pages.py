@@ -16,6 +16,7 @@ from hotline.orders import service as orders
 from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.org.scoping import is_centre, subtree_ids
+from hotline.validation import DbId
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
@@ -76,7 +77,7 @@ async def create(request: Request, db: SessionDep, user: PageUser) -> Any:
 
 
 @router.get("/knowledge/{entry_id}")
-def entry_page(request: Request, entry_id: int, db: SessionDep, user: PageUser) -> Any:
+def entry_page(request: Request, entry_id: DbId, db: SessionDep, user: PageUser) -> Any:
     e = service.get(db, entry_id=entry_id)
     return render(request, "knowledge_entry.html", {
         "e": e, "versions": service.versions(db, entry_id=entry_id),
@@ -84,7 +85,7 @@ def entry_page(request: Request, entry_id: int, db: SessionDep, user: PageUser) 
 
 
 @router.get("/knowledge/{entry_id}/edit")
-def edit_form(request: Request, entry_id: int, db: SessionDep, user: PageUser) -> Any:
+def edit_form(request: Request, entry_id: DbId, db: SessionDep, user: PageUser) -> Any:
     e = service.get(db, entry_id=entry_id)
     values = {f: getattr(e, f) for f in flows.FIELDS} | {"tags": "，".join(e.tags or []),
                                                           "expected_version": e.version}
@@ -92,7 +93,7 @@ def edit_form(request: Request, entry_id: int, db: SessionDep, user: PageUser) -
 
 
 @router.post("/knowledge/{entry_id}/edit")
-async def edit(request: Request, entry_id: int, db: SessionDep, user: PageUser) -> Any:
+async def edit(request: Request, entry_id: DbId, db: SessionDep, user: PageUser) -> Any:
     e = service.get(db, entry_id=entry_id)
     values = _form_values(await request.form())
     values["owner_unit"] = None
@@ -118,7 +119,7 @@ def answer_page(request: Request, number: str, db: SessionDep, user: PageUser,
 
 @router.post("/orders/{number}/knowledge/answer")
 def answer(request: Request, number: str, db: SessionDep, user: PageUser,
-           entry_id: Annotated[int, Form()], content: Annotated[str, Form(max_length=4000)] = "") -> Any:
+           entry_id: Annotated[DbId, Form()], content: Annotated[str, Form(max_length=4000)] = "") -> Any:
     order = orders.get_order(db, number=number, user=user)
     if entry_id <= 0:
         raise BadRequest("entry_required", "请选择知识条目", "choose an entry", field="entry_id")

@@ -6,6 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hotline.validation import DbInt
+
 
 class EntryIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -20,7 +22,7 @@ class EntryIn(BaseModel):
     tags: list[str] = Field(default_factory=list, max_length=20)
     category_code: str | None = Field(None, max_length=32)
     note: str | None = Field(None, max_length=500, description="why this version (edit note)")
-    expected_version: int | None = None
+    expected_version: DbInt | None = None
 
     @field_validator("tags", mode="before")
     @classmethod

@@ -14,18 +14,19 @@ from hotline.orders import service as orders
 from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.org.scoping import is_centre, subtree_ids
+from hotline.validation import DbId, Page
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge"])
 
 
 class AnswerIn(BaseModel):
-    entry_id: int
+    entry_id: DbId
     content: str | None = Field(None, max_length=4000, description="the answer as adapted for this caller")
 
 
 @router.get("/knowledge", summary="知识库检索 · search or list entries")
 def search(db: SessionDep, user: CurrentUser, q: Annotated[str, Query(max_length=200)] = "",
-           page: Annotated[int, Query(ge=1)] = 1, size: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+           page: Annotated[Page, Query()] = 1, size: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
     if q.strip():
         hits = service.search(db, q=q, limit=size)
         return {"total": len(hits), "items": [service.present(e, s) for e, s in hits]}
@@ -49,20 +50,20 @@ def due(db: SessionDep, user: CurrentUser, within_days: Annotated[int, Query(ge=
 
 
 @router.get("/knowledge/{entry_id}", summary="知识条目 · the current version")
-def get(entry_id: int, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def get(entry_id: DbId, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     e = service.get(db, entry_id=entry_id)
     return {**service.present(e), "can_edit": service.can_edit(db, user=user, owner_unit_id=e.owner_unit_id)}
 
 
 @router.put("/knowledge/{entry_id}", summary="修改知识条目 · save a new version")
-def edit(entry_id: int, body: EntryIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def edit(entry_id: DbId, body: EntryIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     e = flows.do_edit_entry(db, entry=service.get(db, entry_id=entry_id), actor=Actor.of(user), data=body)
     commit_or_conflict(db)
     return service.present(e)
 
 
 @router.get("/knowledge/{entry_id}/versions", summary="版本历史 · every saved version, newest first")
-def versions(entry_id: int, db: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
+def versions(entry_id: DbId, db: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
     service.get(db, entry_id=entry_id)
     return [service.present_version(v) for v in service.versions(db, entry_id=entry_id)]
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from hotline.errors import BadRequest
 from hotline.kpi.formulas import Period
+from hotline.validation import in_range
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -63,20 +64,24 @@ def parse(*, kind: str, value: str, start: str = "", end: str = "", start_day: i
     try:
         if kind == "quarter":
             y, q = (value or "").split("Q") if value else (str(today.year), str((today.month - 1) // 3 + 1))
-            return quarter(int(y), int(q), start_day), f"{int(y)}Q{int(q)}"
-        if kind == "year":
+            p, label = quarter(int(y), int(q), start_day), f"{int(y)}Q{int(q)}"
+        elif kind == "year":
             y = int(value) if value else today.year
             if not 2000 <= y <= 2100:
                 raise ValueError(y)
-            return year(y, start_day), f"{y}"
-        if kind == "custom":
+            p, label = year(y, start_day), f"{y}"
+        elif kind == "custom":
             s, e = date.fromisoformat(start), date.fromisoformat(end)
-            return custom(s, e), f"{s.isoformat()}~{e.isoformat()}"
-        y, m = (int(x) for x in value.split("-")) if value else containing(today, start_day)
-        if not 1 <= m <= 12:
-            raise ValueError(m)
-        return month(y, m, start_day), f"{y:04d}-{m:02d}"
-    except (ValueError, TypeError) as exc:
+            p, label = custom(s, e), f"{s.isoformat()}~{e.isoformat()}"
+        else:
+            y, m = (int(x) for x in value.split("-")) if value else containing(today, start_day)
+            if not 1 <= m <= 12:
+                raise ValueError(m)
+            p, label = month(y, m, start_day), f"{y:04d}-{m:02d}"
+        if not (in_range(p.start) and in_range(p.end)):
+            raise ValueError(label)  # the calendar's edges (year 1 or 9999) overflow in UTC
+        return p, label
+    except (ValueError, TypeError, OverflowError) as exc:
         raise BadRequest("bad_period", "统计周期格式不正确（月：2026-11；季度：2026Q4；年：2026；自定义：开始与结束日期）",
                          "bad period (month 2026-11, quarter 2026Q4, year 2026, or custom from/to dates)",
                          field="period") from exc

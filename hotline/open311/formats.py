@@ -13,6 +13,8 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 
 from fastapi.responses import Response
 
+from hotline.validation import printable
+
 ITEM_NAMES = {"services": "service", "service_requests": "request", "errors": "error", "endpoints": "endpoint",
               "formats": "format", "attributes": "attribute", "values": "value"}
 FORMATS = ("json", "xml")
@@ -31,7 +33,7 @@ def _fill(el: Element, value: Any) -> None:
     elif isinstance(value, bool):
         el.text = "true" if value else "false"
     else:
-        el.text = str(value)
+        el.text = printable(str(value))  # rows stored before control characters were refused
 
 
 def to_xml(root: str, value: Any) -> bytes:

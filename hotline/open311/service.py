@@ -21,6 +21,7 @@ from hotline.orders.enums import STATUS_EN, STATUS_ZH, TERMINAL, Status
 from hotline.orders.models import Order
 from hotline.org.models import Category, User
 from hotline.org.scoping import visible_filter
+from hotline.validation import YEARS, to_moment
 
 CLOSED = frozenset(TERMINAL | {Status.completed})
 MAX_RESULTS = 1000
@@ -44,11 +45,12 @@ def w3c(dt: datetime | None) -> str | None:
 
 
 def parse_w3c(value: str, name: str) -> datetime:
+    """A W3C datetime (a ``+`` decoded as a space is put back); a date or a naive time is the city's."""
     try:
-        dt = datetime.fromisoformat(value.strip().replace(" ", "+"))
+        return to_moment(value.strip().replace(" ", "+"), name=name)
     except ValueError as exc:
-        raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2010-01-01T00:00:00Z") from exc
-    return dt if dt.tzinfo else dt.replace(tzinfo=city_tz())
+        raise Open311Error(400, f"{name} must be a W3C datetime between the years {YEARS[0]} and {YEARS[1]}, "
+                           "e.g. 2010-01-01T00:00:00Z") from exc
 
 
 def leaf_categories(db: Session) -> list[Category]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -26,6 +27,7 @@ from hotline.orders.flows import commit_or_conflict
 from hotline.org.auth import load_api_token
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
+from hotline.validation import clean_text, has_control
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 CHANGESET = "2026-01-01T00:00:00+08:00"
@@ -35,7 +37,37 @@ def _split(name: str) -> tuple[str, str]:
     stem, _, fmt = name.rpartition(".")
     if not stem or fmt not in FORMATS:
         raise Open311Error(404, "unknown format; use .json or .xml")
+    if has_control(stem):
+        raise Open311Error(404, "not found")
     return stem, fmt
+
+
+def _query(request: Request) -> dict[str, str]:
+    """The query's parameters, control characters (NUL …) stripped: Open311 repairs rather than refuses."""
+    return {k: clean_text(v) for k, v in request.query_params.items()}
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def _body_params(request: Request) -> dict[str, str]:
+    """The POST body as GeoReport v2 sends it: a form, read as UTF-8 whether percent-encoded or raw
+    (curl -d with Chinese; Starlette's own parser would read raw bytes as Latin-1)."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in FORM_TYPES:
+        raise Open311Error(400, "the body must be application/x-www-form-urlencoded or multipart/form-data "
+                           f"(GeoReport v2), not {ctype or 'empty'}")
+    if ctype == "application/x-www-form-urlencoded":
+        try:
+            text = (await request.body()).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Open311Error(400, "the body must be UTF-8") from exc
+        return {k: clean_text(v) for k, v in parse_qsl(text, keep_blank_values=True)}
+    try:
+        form = await request.form()
+    except Exception as exc:  # noqa: BLE001 - an unreadable body is the client's error, in the spec's format
+        raise Open311Error(400, "the multipart body could not be read") from exc
+    return {k: clean_text(v) for k, v in form.items() if isinstance(v, str)}
 
 
 def _fmt_of(name: str) -> str:
@@ -78,7 +110,7 @@ def _user(db: Any, params: dict[str, str], *, required: bool) -> User | None:
 
 @router.get("/{name}", summary="discovery / services / requests (GET)")
 async def get_collection(name: str, request: Request, db: SessionDep) -> Response:
-    params = dict(request.query_params)
+    params = _query(request)
 
     def run(name: str) -> Response:
         stem, fmt = _split(name)
@@ -119,7 +151,7 @@ def _list_requests(db: Any, params: dict[str, str], fmt: str) -> Response:
 
 @router.get("/services/{name}", summary="service definition")
 async def get_service(name: str, request: Request, db: SessionDep) -> Response:
-    params = dict(request.query_params)
+    params = _query(request)
 
     def run(name: str) -> Response:
         code, fmt = _split(name)
@@ -132,7 +164,7 @@ async def get_service(name: str, request: Request, db: SessionDep) -> Response:
 
 @router.get("/requests/{name}", summary="one service request")
 async def get_request(name: str, request: Request, db: SessionDep) -> Response:
-    params = dict(request.query_params)
+    params = _query(request)
 
     def run(name: str) -> Response:
         rid, fmt = _split(name)
@@ -150,8 +182,11 @@ async def get_request(name: str, request: Request, db: SessionDep) -> Response:
 
 @router.get("/tokens/{name}", summary="token → service_request_id (requests are created synchronously)")
 async def get_token(name: str, request: Request, db: SessionDep) -> Response:
+    params = _query(request)
+
     def run(name: str) -> Response:
         token, fmt = _split(name)
+        _check_jurisdiction(params)
         orders = service.query(db, user=None, ids=[token], codes=[], statuses=[], start=None, end=None,
                                now=utcnow())
         if not orders:
@@ -164,11 +199,9 @@ async def get_token(name: str, request: Request, db: SessionDep) -> Response:
 @router.post("/{name}", summary="create a service request (POST requests.json / requests.xml)")
 async def post_request(name: str, request: Request, db: SessionDep) -> Response:
     try:
-        form = await request.form()
-    except Exception:  # noqa: BLE001 - an unreadable body is the client's error, in the spec's format
-        return Open311Error(400, "the body must be application/x-www-form-urlencoded or multipart/form-data"
-                            ).response(_fmt_of(name))
-    params = {**dict(request.query_params), **{k: v for k, v in form.items() if isinstance(v, str)}}
+        params = {**_query(request), **await _body_params(request)}
+    except Open311Error as exc:
+        return exc.response(_fmt_of(name))
 
     def run(name: str) -> Response:
         stem, fmt = _split(name)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hotline.city.schema import Kind
 from hotline.orders.enums import Action, Channel, Urgency
+from hotline.validation import DbInt
 
 # The longest demand (诉求内容) accepted anywhere a demand comes in: API, console intake, portal, Open311.
 # Real messages run past 2,900 characters (the longest in the training set: 12,220); a longer one is
@@ -59,7 +60,7 @@ class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     action: Action
-    expected_version: int | None = Field(None, description="Refuse with 409 if the order has moved on")
+    expected_version: DbInt | None = Field(None, description="Refuse with 409 if the order has moved on")
     lead_unit: str | None = Field(None, max_length=64)
     co_units: list[str] = Field(default_factory=list, max_length=10)
     subcentre: str | None = Field(None, max_length=64)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Header, Query, Request, UploadFile
@@ -27,6 +26,7 @@ from hotline.orders.flows import (
 from hotline.orders.models import Attachment, Order
 from hotline.orders.schemas import ActionIn, OrderCreate, OrderDetailOut, OrderOut, OrderPage
 from hotline.org.deps import CurrentUser, SessionDep
+from hotline.validation import DbId, Moment, MomentEnd, Page
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
@@ -85,8 +85,8 @@ def list_orders(
     status: Annotated[list[str] | None, Query()] = None, kind: str | None = None, category: str | None = None,
     unit: str | None = None, channel: str | None = None, urgency: str | None = None, q: str | None = None,
     overdue: bool | None = None, open_only: bool = False, phone: str | None = None,
-    created_from: datetime | None = None, created_to: datetime | None = None,
-    page: Annotated[int, Query(ge=1)] = 1, size: Annotated[int, Query(ge=1, le=200)] = 50,
+    created_from: Moment | None = None, created_to: MomentEnd | None = None,
+    page: Annotated[Page, Query()] = 1, size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     f = service.OrderFilter(status=status or [], kind=kind, category=category, unit=unit, channel=channel,
                             urgency=urgency, q=q, overdue=overdue, open_only=open_only, phone=phone,
@@ -125,7 +125,7 @@ async def upload(number: str, db: SessionDep, user: CurrentUser, file: Annotated
 
 
 @router.get("/orders/{number}/attachments/{att_id}", summary="下载附件 · download an attachment")
-def download(number: str, att_id: int, db: SessionDep, user: CurrentUser) -> FileResponse:
+def download(number: str, att_id: DbId, db: SessionDep, user: CurrentUser) -> FileResponse:
     order = service.get_order(db, number=number, user=user)
     att = db.scalar(select(Attachment).where(Attachment.id == att_id, Attachment.order_id == order.id))
     if att is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -18,6 +17,7 @@ from hotline.org.scoping import is_centre
 from hotline.routing import stats
 from hotline.routing.models import RoutingModel
 from hotline.routing.service import REGISTRY, forget_catalogue, suggest
+from hotline.validation import Moment, MomentEnd
 
 router = APIRouter(prefix="/api/v1/routing", tags=["routing"])
 
@@ -37,8 +37,8 @@ def suggest_api(body: SuggestIn, db: SessionDep, user: CurrentUser) -> dict[str,
 
 
 @router.get("/accuracy", summary="派单准确率 · first-dispatch accuracy, returns by unit, confusion")
-def accuracy_api(db: SessionDep, user: CurrentUser, since: datetime | None = None,
-                 until: datetime | None = None) -> dict[str, Any]:
+def accuracy_api(db: SessionDep, user: CurrentUser, since: Moment | None = None,
+                 until: MomentEnd | None = None) -> dict[str, Any]:
     if not is_centre(user):
         raise Forbidden("centre_only", "仅热线中心可查看", "centre only")
     return {**stats.accuracy(db, since=since, until=until), "returns_by_unit": stats.returns_by_unit(db, since=since)}

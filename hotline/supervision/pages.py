@@ -17,6 +17,7 @@ from hotline.org.deps import SessionDep
 from hotline.org.models import Unit
 from hotline.supervision import flows, service
 from hotline.supervision.models import LEVELS, OUTCOMES, STATES
+from hotline.validation import DbId
 from hotline.web import console_support as cs
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
@@ -63,7 +64,7 @@ def mine(request: Request, db: SessionDep, user: PageUser) -> Response:
 
 
 @router.post("/supervision/{sup_id}/respond")
-def respond(sup_id: int, request: Request, db: SessionDep, user: PageUser,
+def respond(sup_id: DbId, request: Request, db: SessionDep, user: PageUser,
             content: Annotated[str, Form(max_length=4000)] = "") -> Response:
     sup, order = service.get_supervision(db, sup_id=sup_id, user=user)
     order = orders.get_order(db, number=order.number, user=user)
@@ -73,7 +74,7 @@ def respond(sup_id: int, request: Request, db: SessionDep, user: PageUser,
 
 
 @router.post("/supervision/{sup_id}/close")
-def close(sup_id: int, request: Request, db: SessionDep, user: PageUser,
+def close(sup_id: DbId, request: Request, db: SessionDep, user: PageUser,
           note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     sup, order = service.get_supervision(db, sup_id=sup_id, user=user)
     flows.do_close(db, sup=sup, order=order, actor=Actor.of(user), note=note, now=utcnow())

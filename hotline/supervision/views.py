@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -16,6 +15,7 @@ from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.supervision import flows, service
 from hotline.supervision.models import LEVELS, OUTCOMES, STATES, Accountability, Supervision
+from hotline.validation import AwareMoment, DbId
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"])
 
@@ -52,7 +52,7 @@ class AccountabilityIn(_In):
     finding: str = Field(max_length=4000)
     outcome: Literal["interview", "criticism", "admonition", "warning", "other"]
     note: str | None = Field(None, max_length=2000)
-    decided_at: datetime | None = None
+    decided_at: AwareMoment | None = None
 
 
 def present_supervision(s: Supervision, number: str) -> dict[str, Any]:
@@ -87,13 +87,13 @@ def issue(body: SupervisionIn, db: SessionDep, user: CurrentUser) -> dict[str, A
 
 
 @router.get("/supervisions/{sup_id}", summary="一条督办")
-def get_one(sup_id: int, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def get_one(sup_id: DbId, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     sup, order = service.get_supervision(db, sup_id=sup_id, user=user)
     return present_supervision(sup, order.number)
 
 
 @router.post("/supervisions/{sup_id}/respond", summary="督办回复 · the unit answers")
-def respond(sup_id: int, body: RespondIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def respond(sup_id: DbId, body: RespondIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     sup, order = service.get_supervision(db, sup_id=sup_id, user=user)
     order = orders.get_order(db, number=order.number, user=user)
     flows.do_respond(db, sup=sup, order=order, actor=Actor.of(user), content=body.content, now=utcnow())
@@ -102,7 +102,7 @@ def respond(sup_id: int, body: RespondIn, db: SessionDep, user: CurrentUser) -> 
 
 
 @router.post("/supervisions/{sup_id}/close", summary="督办办结 · the supervisor closes the notice")
-def close(sup_id: int, body: CloseIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def close(sup_id: DbId, body: CloseIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     sup, order = service.get_supervision(db, sup_id=sup_id, user=user)
     flows.do_close(db, sup=sup, order=order, actor=Actor.of(user), note=body.note, now=utcnow())
     commit_or_conflict(db)
@@ -136,7 +136,7 @@ def notifications_unread(db: SessionDep, user: CurrentUser) -> dict[str, int]:
 
 
 @router.post("/notifications/{notification_id}/read", summary="标为已读")
-def notification_read(notification_id: int, db: SessionDep, user: CurrentUser) -> dict[str, int]:
+def notification_read(notification_id: DbId, db: SessionDep, user: CurrentUser) -> dict[str, int]:
     n = service.mark_read(db, user=user, now=utcnow(), notification_id=notification_id)
     db.commit()
     return {"marked": n}

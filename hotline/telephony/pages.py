@@ -22,6 +22,7 @@ from hotline.org.scoping import is_centre
 from hotline.telephony import service
 from hotline.telephony.flows import do_dismiss_pop
 from hotline.telephony.views import VIEWER_ROLES, StaffingIn, plan, require_centre
+from hotline.validation import in_range
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import LOCAL, render
@@ -36,7 +37,10 @@ def _local_day(value: str | None, default: datetime) -> datetime:
     if not value:
         return default
     try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=LOCAL)
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=LOCAL)
+        if not in_range(day):
+            raise ValueError(value)  # the calendar's edges overflow a day later or in UTC
+        return day
     except ValueError as exc:
         raise BadRequest("bad_date", "日期格式应为 YYYY-MM-DD", "dates must be YYYY-MM-DD") from exc
 

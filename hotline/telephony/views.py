@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -16,6 +16,7 @@ from hotline.org.models import User
 from hotline.org.scoping import is_centre
 from hotline.telephony import erlang, service
 from hotline.telephony.flows import do_record_call_event
+from hotline.validation import AwareMoment, Moment, MomentEnd
 
 router = APIRouter(prefix="/api/v1/telephony", tags=["telephony"])
 
@@ -36,7 +37,7 @@ class CallEventIn(BaseModel):
     caller: str | None = Field(None, max_length=32, description="calling number (主叫号码)")
     queue: str | None = Field(None, max_length=32)
     agent: str | None = Field(None, max_length=64, description="the operator's username (answered)")
-    at: datetime | None = Field(None, description="when it happened, with a timezone; now if omitted")
+    at: AwareMoment | None = Field(None, description="when it happened, with a timezone; now if omitted")
 
 
 @router.post("/events", status_code=201, summary="话务事件 · a call event from the phone system")
@@ -48,7 +49,7 @@ def post_event(body: CallEventIn, db: SessionDep, user: CurrentUser) -> dict[str
 
 
 @router.get("/metrics", summary="接通率等话务指标 · connection rate, 15-second rate, wait, abandonment by hour")
-def get_metrics(db: SessionDep, user: CurrentUser, start: datetime | None = None, end: datetime | None = None,
+def get_metrics(db: SessionDep, user: CurrentUser, start: Moment | None = None, end: MomentEnd | None = None,
                 answer_within_s: Annotated[int, Query(ge=1, le=600)] = 15) -> dict[str, Any]:
     require_centre(user, VIEWER_ROLES)
     end = end or utcnow()

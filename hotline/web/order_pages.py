@@ -24,6 +24,7 @@ from hotline.orders.models import Order
 from hotline.orders.schemas import ActionIn
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
+from hotline.validation import YEARS
 from hotline.web import console_support as cs
 from hotline.web.pages import PageUser
 from hotline.web.templating import LOCAL, lang_of, render
@@ -47,9 +48,10 @@ ACTION_ORDER = [
 
 def _day(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is None or YEARS[0] <= day.year <= YEARS[1] else None
 
 
 def _filters(params: dict[str, str]) -> tuple[service.OrderFilter, dict[str, str]]:
@@ -76,6 +78,12 @@ def _query(clean: dict[str, str], **over: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in ("", None)})
 
 
+def export_query(clean: dict[str, str]) -> str:
+    """The list's filter as GET /api/v1/exports/orders.{csv,xlsx} names it (a date there is the city's day)."""
+    names = {"date_from": "created_from", "date_to": "created_to"}
+    return urlencode({names.get(k, k): v for k, v in clean.items() if v})
+
+
 @router.get("/orders")
 def orders_list(request: Request, db: SessionDep, user: PageUser,
                 page: Annotated[str, Query()] = "1") -> Response:
@@ -91,6 +99,7 @@ def orders_list(request: Request, db: SessionDep, user: PageUser,
         "rows": [cs.row(db, o, lang) for o in orders], "total": total, "page": page_no, "pages": pages,
         "f": clean, "prev_url": f"/orders?{_query(clean, page=page_no - 1)}" if page_no > 1 else None,
         "next_url": f"/orders?{_query(clean, page=page_no + 1)}" if page_no < pages else None,
+        "export_query": export_query(clean),
     }
     if cs.is_htmx(request) and request.headers.get("hx-target") == "results":
         return render(request, "partials/orders_table.html", ctx)

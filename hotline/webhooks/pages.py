@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import SessionDep
+from hotline.validation import DbId
 from hotline.web import console_support as cs
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
@@ -48,7 +49,7 @@ def create(request: Request, db: SessionDep, user: PageUser, name: Annotated[str
 
 
 @router.post("/webhooks/{sub_id}/toggle")
-def toggle(sub_id: int, db: SessionDep, user: PageUser) -> Response:
+def toggle(sub_id: DbId, db: SessionDep, user: PageUser) -> Response:
     cs.require_role(user, ADMIN)
     sub = db.get(WebhookSubscription, sub_id)
     flows.do_set_active(db, user=user, sub_id=sub_id, active=not (sub.active if sub else True))

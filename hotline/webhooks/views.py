@@ -11,6 +11,7 @@ from sqlalchemy import select
 from hotline.city.schema import Role
 from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import CurrentUser, SessionDep, require_roles
+from hotline.validation import DbId, Limit
 from hotline.webhooks import flows, service
 from hotline.webhooks import hooks as _hooks  # noqa: F401  (registers the order-action hook)
 from hotline.webhooks.models import WebhookSubscription
@@ -46,18 +47,18 @@ def create_sub(body: SubscriptionIn, db: SessionDep, user: CurrentUser) -> dict[
 
 
 @router.patch("/{sub_id}", summary="启用/停用 · enable or disable")
-def set_active(sub_id: int, body: ActiveIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def set_active(sub_id: DbId, body: ActiveIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     sub = flows.do_set_active(db, user=user, sub_id=sub_id, active=body.active)
     commit_or_conflict(db)
     return service.present_sub(sub)
 
 
 @router.delete("/{sub_id}", status_code=204, summary="删除订阅 · delete")
-def delete_sub(sub_id: int, db: SessionDep, user: CurrentUser) -> None:
+def delete_sub(sub_id: DbId, db: SessionDep, user: CurrentUser) -> None:
     flows.do_delete_subscription(db, user=user, sub_id=sub_id)
     commit_or_conflict(db)
 
 
 @router.get("/deliveries", summary="投递记录 · recent deliveries with their attempts")
-def deliveries(db: SessionDep, user: CurrentUser, limit: int = 100) -> list[dict[str, Any]]:
+def deliveries(db: SessionDep, user: CurrentUser, limit: Limit = 100) -> list[dict[str, Any]]:
     return service.recent_deliveries(db, limit=max(1, min(limit, 500)))

@@ -194,3 +194,91 @@ def test_nyc_sample_through_the_api(client: TestClient, as_user) -> None:  # typ
     lamps = client.get(f"{BASE}/requests.json", params={"service_code": "010101"}).json()
     expected = sum(1 for r in rows if r["Complaint Type"] == "Street Light Condition")
     assert len([x for x in lamps if x["service_request_id"] in back]) == expected
+
+
+def post_raw(client: TestClient, body: str, fmt: str = "json"):  # type: ignore[no-untyped-def]
+    """A body as ``curl -d`` sends it: UTF-8 bytes, Chinese not percent-encoded."""
+    return client.post(f"{BASE}/requests.{fmt}", content=body.encode("utf-8"),
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_raw_utf8_form_as_the_docs_curl_sends_it(client: TestClient, db: Session, as_user) -> None:  # type: ignore[no-untyped-def]
+    k = key(as_user)
+    r = post_raw(client, f"api_key={k}&service_code={LAMP}&lat=31.23&long=121.47"
+                         "&description=新华路12号门口路灯不亮&last_name=李&first_name=娜")
+    assert r.status_code == 201, r.text
+    rid = r.json()[0]["service_request_id"]
+    order = db.scalar(select(Order).where(Order.number == rid))
+    assert order.content == "新华路12号门口路灯不亮" and order.citizen_name == "李娜"
+    assert client.get(f"{BASE}/requests/{rid}.json").json()[0]["description"] == "新华路12号门口路灯不亮"
+    # percent-encoded (what browsers and most clients send) reads the same
+    r = post(client, k, description="新华路12号门口路灯不亮")
+    assert db.scalar(select(Order).where(Order.number == r.json()[0]["service_request_id"])).content \
+        == "新华路12号门口路灯不亮"
+    bad = client.post(f"{BASE}/requests.json", content=b"api_key=x&description=\xff\xfe",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert bad.status_code == 400 and "UTF-8" in bad.json()[0]["description"]
+
+
+def test_control_characters_are_stripped_and_xml_stays_well_formed(client: TestClient, db: Session, as_user
+                                                                   ) -> None:  # type: ignore[no-untyped-def]
+    k = key(as_user)
+    r = post(client, k, description="新华路\x01路灯不亮\x00已经三天了", address_string="新华路\x0812号")
+    assert r.status_code == 201, r.text
+    rid = r.json()[0]["service_request_id"]
+    order = db.scalar(select(Order).where(Order.number == rid))
+    assert order.content == "新华路路灯不亮已经三天了" and order.address == "新华路12号"
+    root = ET.fromstring(client.get(f"{BASE}/requests.xml", params={"service_request_id": rid}).content)
+    assert root.find("request/description").text == "新华路路灯不亮已经三天了"
+    # a row stored before control characters were stripped: the XML is still well-formed
+    order.content = "旧数据\x01有\x1f控制字符"
+    db.flush()
+    root = ET.fromstring(client.get(f"{BASE}/requests/{rid}.xml").content)
+    assert root.find("request/description").text == "旧数据有控制字符"
+    assert client.get(f"{BASE}/requests/{rid}.json").json()[0]["description"] == "旧数据\x01有\x1f控制字符"
+    # and the export that read it is not a 500 for everyone
+    assert client.get("/api/v1/exports/orders.xlsx", headers=as_user("dispatcher")).status_code == 200
+    # NUL in the query or the path of a GET is not an error of the server
+    assert client.get(f"{BASE}/requests.json", params={"service_request_id": f"{rid}\x00"}).json()[0][
+        "service_request_id"] == rid
+    assert client.get(f"{BASE}/requests/{rid}%00.json").status_code == 404
+    assert client.get(f"{BASE}/services.json", params={"jurisdiction_id": "qingyang\x00"}).status_code == 200
+
+
+def test_tokens_check_the_jurisdiction(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+    rid = post(client, key(as_user)).json()[0]["service_request_id"]
+    assert client.get(f"{BASE}/tokens/{rid}.json", params={"jurisdiction_id": "qingyang"}).status_code == 200
+    r = client.get(f"{BASE}/tokens/{rid}.json", params={"jurisdiction_id": "nyc"})
+    assert r.status_code == 404 and r.json() == [{"code": 404, "description": "jurisdiction_id nyc not found"}]
+    root = ET.fromstring(client.get(f"{BASE}/tokens/{rid}.xml", params={"jurisdiction_id": "nyc"}).content)
+    assert root.tag == "errors" and root.find("error/code").text == "404"
+
+
+def test_a_json_body_is_told_to_use_a_form(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+    r = client.post(f"{BASE}/requests.json", json={"api_key": key(as_user), "service_code": LAMP,
+                                                    "description": "新华路路灯不亮", "lat": 31.2, "long": 121.4})
+    assert r.status_code == 400
+    text = r.json()[0]["description"]
+    assert "application/x-www-form-urlencoded" in text and "application/json" in text and "api_key" not in text
+    assert post(client, None).json()[0]["description"].startswith("api_key is required")  # a form without one
+
+
+def test_georeport_client_reads_a_raw_utf8_post_with_a_control_character(live_server: str) -> None:
+    georeport = pytest.importorskip("georeport")
+    import httpx
+
+    from hotline.db import session_scope
+    from hotline.org.auth import create_api_token
+    from hotline.org.models import User
+
+    with session_scope() as s:
+        token = create_api_token(s, s.scalar(select(User).where(User.username == "operator1")), "open311")
+    root = f"{live_server}{BASE}"
+    body = f"api_key={token}&service_code={LAMP}&lat=31.2&long=121.4&description=小区门口\x01路灯整晚不亮"
+    r = httpx.post(f"{root}/requests.json", content=body.encode("utf-8"),
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 201, r.text
+    rid = r.json()[0]["service_request_id"]
+    for fmt in ("xml", "json"):  # the XML through xmltodict (expat): it must be well-formed
+        got = georeport.GeoReport(root, jurisdiction="qingyang", output_format=fmt).get_service_request(rid)
+        assert got["description"] == "小区门口路灯整晚不亮"
