@@ -45,6 +45,13 @@ def run_pass(*, now: datetime | None = None, sweep_enabled: bool = True, batch_s
                 db.rollback()
                 raise
         log.info("sweep: %s", sweep_stats)
+    with session_factory()() as db:  # expired Idempotency-Keys: ignored already, removed here
+        from hotline.idempotency.service import purge_expired
+
+        purged = purge_expired(db, now=now)
+        db.commit()
+    if purged:
+        log.info("idempotency keys purged: %d", purged)
     with session_factory()() as db:
         try:
             delivery = deliver(db, now=utcnow() if now is None else now, batch_size=batch_size, lease=lease)

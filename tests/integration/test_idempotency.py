@@ -306,3 +306,22 @@ def test_a_failure_after_the_order_is_built_keeps_neither(live_server: str, monk
         r = c.post(API, json=body, headers=h)  # the client's retry
         assert r.status_code == 201 and "idempotent-replayed" not in r.headers
     assert _orders(title=body["title"]) == 1
+
+
+def test_the_worker_purges_expired_keys(committed: None) -> None:
+    """Keys past their 24 h are not only ignored but removed by the worker's pass."""
+    from datetime import timedelta
+
+    from hotline import db as dbmod
+    from hotline.db import utcnow
+    from hotline.idempotency.models import IdempotencyKey
+    from hotline.outbox.worker import run_pass
+
+    now = utcnow()
+    with dbmod.session_scope() as s:
+        s.add(IdempotencyKey(client="user:1", key="old", fingerprint="0" * 64, expires_at=now - timedelta(hours=1)))
+        s.add(IdempotencyKey(client="user:1", key="new", fingerprint="0" * 64, expires_at=now + timedelta(hours=1)))
+    run_pass(now=now, sweep_enabled=False)
+    with dbmod.session_scope() as s:
+        left = sorted(s.scalars(select(IdempotencyKey.key).where(IdempotencyKey.client == "user:1")))
+    assert left == ["new"]
