@@ -44,9 +44,10 @@ from hotline.imports.reader import read_table
 from hotline.orders.enums import Action, Channel
 from hotline.orders.flows import Actor, do_action, do_create_order
 from hotline.orders.models import Order
-from hotline.orders.schemas import PHONE_RE
+from hotline.orders.schemas import DEMAND_MAX, PHONE_RE
 from hotline.org.models import AuditLog, Category, Unit, User
 from hotline.outbox.models import OutboxMessage
+from hotline.validation import clean_text
 
 TARGETS = ("received", "dispatched", "in_progress", "replied", "completed", "closed")
 OPEN_TARGETS = ("received", "dispatched", "in_progress", "replied")  # still open at the source
@@ -93,7 +94,7 @@ def parse_time(value: str, m: Mapping) -> datetime | None:
 def _validate(db: Session, m: Mapping, line: int, row: dict[str, str], units: dict[str, Unit],
               cats: set[str], now: datetime) -> RowResult:
     r = RowResult(line=line, external_id=m.external(row))
-    get = lambda name: m.raw(row, name)  # noqa: E731
+    get = lambda name: clean_text(m.raw(row, name))  # noqa: E731  (control characters: repaired, not refused)
     if m.external_id and not r.external_id:
         r.error("external_id", "缺少外部编号", "missing external id")
     if len(r.external_id) > 64:
@@ -101,6 +102,9 @@ def _validate(db: Session, m: Mapping, line: int, row: dict[str, str], units: di
     content = re.sub(r"\s+", " ", get("content"))
     if len(content) < 5:
         r.error("content", "内容过短（至少5个字）", "at least 5 characters")
+    if len(content) > DEMAND_MAX:  # refused, never cut (the one limit of every channel)
+        r.error("content", f"内容过长（{len(content)}字，最多{DEMAND_MAX}字）",
+                f"content too long ({len(content)} characters, at most {DEMAND_MAX})")
     title = get("title") or content[:24]
     kind = get("kind") or Kind.complaint.value
     if kind not in {k.value for k in Kind}:
@@ -146,7 +150,7 @@ def _validate(db: Session, m: Mapping, line: int, row: dict[str, str], units: di
     reply = get("reply")
     if reply and len(reply) < 10:
         reply = f"{reply}（历史工单导入）"
-    r.data = {"title": title[:58] + ("…" if len(title) > 58 else ""), "content": content[:4000], "kind": kind,
+    r.data = {"title": title[:58] + ("…" if len(title) > 58 else ""), "content": content, "kind": kind,
               "category": category or None, "created_at": created, "closed_at": closed or created,
               "phone": phone, "name": get("name")[:32] or None, "address": get("address")[:200] or None,
               "latitude": latf, "longitude": lonf, "lead_unit": lead, "status": target,

@@ -361,3 +361,25 @@ def test_console_loads_the_shipped_mapping_into_the_selects(client: TestClient, 
     pasted = client.post(url, data={"csrf_token": csrf, "mode": "validate", "col_name": "Agency Name",
                                     "extra": (EXAMPLES / "nyc311.yaml").read_text(encoding="utf-8")})
     assert 'id="rep-skipped">2<' in pasted.text and '<option value="Agency Name" selected>' not in pasted.text
+
+
+def test_imported_text_keeps_its_whole_length_and_loses_control_characters(db: Session) -> None:
+    """An import cut demands at 4,000 characters and stored control characters; now it takes the
+    whole text (up to the one demand limit, refused above it) and repairs control characters."""
+    from hotline.orders.schemas import DEMAND_MAX
+
+    long_text = "新华路路灯不亮，" * 700  # 5,600 characters: longer than the old 4,000 cut
+    rows_in = [list(ROWS[0]), list(ROWS[1])]
+    rows_in[0][0], rows_in[0][2] = "LEG-LONG", long_text + "\x01请尽快维修\x07。"
+    rows_in[1][0], rows_in[1][2] = "LEG-HUGE", "太长" * (DEMAND_MAX // 2 + 1)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(HEADER)
+    w.writerows(rows_in)
+    _headers, rows = read_table(buf.getvalue().encode("utf-8"), "long.csv")
+    report = do_import(db, mapping=mapping(), rows=rows, user=None, filename="long.csv")
+    assert (report["imported"], report["error"]) == (1, 1)
+    huge = next(r for r in report["rows"] if r["status"] == "error")
+    assert any("内容过长" in m["zh"] and "too long" in m["en"] for m in huge["messages"])
+    order = db.scalar(select(Order).where(Order.external_id == "LEG-LONG"))
+    assert order.content == long_text.strip() + "请尽快维修。"
