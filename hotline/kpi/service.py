@@ -30,18 +30,22 @@ PERIOD_KINDS = ("month", "quarter", "year", "custom")
 
 
 def default_month(db: Session, *, start_day: int = 1, now: datetime | None = None) -> str:
-    """The statistics month a page opens on: the current one if it has orders, else the latest that has.
+    """The statistics month a page opens on: the last *full* month that has orders.
 
-    A leader's first look should show figures, not an empty month: early in a month, or in a
-    city whose data arrives by import, the current month can be empty for days.  Nothing is
-    guessed: it is the month of the newest order received up to now (the current month when
-    there are no orders at all).
+    A leader's first look should show figures, not a month that began this morning: on the 1st,
+    or in a city whose data arrives by import, the current month holds a handful of orders or none,
+    and every unit's rates read 0 or 100 %.  Nothing is guessed: it is the statistics month of the
+    newest order received before the current month began.  Only when there is no earlier order
+    (a new city) is it the current month.
     """
     now = now or utcnow()
-    latest = db.scalar(select(func.max(Order.created_at)).where(Order.created_at <= now))
-    day = (latest or now).astimezone(periods.LOCAL).date()
-    y, m = periods.containing(day, start_day)
-    return f"{y:04d}-{m:02d}"
+    y, m = periods.containing(now.astimezone(periods.LOCAL).date(), start_day)
+    current = periods.month(y, m, start_day)
+    latest = db.scalar(select(func.max(Order.created_at)).where(Order.created_at < current.start))
+    if latest is None:
+        return f"{y:04d}-{m:02d}"
+    ly, lm = periods.containing(latest.astimezone(periods.LOCAL).date(), start_day)
+    return f"{ly:04d}-{lm:02d}"
 
 
 def period_from(params: dict[str, str], *, db: Session | None = None) -> tuple[Period, str, dict[str, str]]:

@@ -361,14 +361,19 @@ def test_dashboard_opens_on_the_latest_month_with_orders(client, db) -> None:  #
     assert f'id="p-month" type="month" name="month" value="{label}"' in page
 
 
-def test_dashboard_opens_on_the_current_month_when_it_has_orders(client, db) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_opens_on_the_last_full_month_not_a_month_just_begun(client, db) -> None:  # type: ignore[no-untyped-def]
+    """On the 1st the current month holds a few orders and every rate reads 0 or 100 %: the page
+    opens on the last full month with data instead; a city with no earlier order opens on today's."""
     _, current = _months_ago(0)
-    old = _make_order(db)
-    db.execute(Order.__table__.update().where(Order.number == old).values(created_at=_months_ago(2)[0]))
-    _make_order(db)
+    at, label = _months_ago(2)
     login(client, "leader", db=db)
+    _make_order(db)  # this month only: a new city
+    assert f"驾驶舱 · {current}" in client.get("/dashboard").text
+    old = _make_order(db)
+    db.execute(Order.__table__.update().where(Order.number == old).values(created_at=at))
+    db.flush()
     page = client.get("/dashboard").text
-    assert f"驾驶舱 · {current}" in page and '<strong id="total-received">1</strong>' in page
+    assert f"驾驶舱 · {label}" in page and '<strong id="total-received">1</strong>' in page
 
 
 def test_period_picker_month_quarter_year_custom(client, db) -> None:  # type: ignore[no-untyped-def]
