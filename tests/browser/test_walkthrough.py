@@ -35,7 +35,7 @@ def _login(browser: Any, base: str, username: str) -> Any:
     from playwright.sync_api import expect
 
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    ctx.set_default_timeout(15_000)
+    ctx.set_default_timeout(60_000)  # a cap, not a wait: the first intake of a process loads models
     page = ctx.new_page()
     page.goto(f"{base}/login")
     page.get_by_label("用户名").fill(username)
