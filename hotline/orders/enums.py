@@ -53,8 +53,28 @@ STATUS_EN: dict[Status, str] = {
     Status.merged: "Merged as duplicate",
 }
 
+# ── status sets ────────────────────────────────────────────────────────────
+# Each set is written here once; queries, the deadline sweep, the board, the
+# portal and the pages import it.  ``tests/unit/test_vocab.py`` checks them
+# against the state machine (``hotline/orders/lifecycle.py``).
+
+#: Nothing more happens to the order: archived, handed to 110/119/120, told where to go, withdrawn or merged.
 TERMINAL = frozenset({Status.closed, Status.handed_off, Status.informed, Status.withdrawn, Status.merged})
+#: Someone at the centre or a unit still owes work (已办结待回访 waits only for the callback: not open).
 OPEN = frozenset(set(Status) - TERMINAL - {Status.completed})
+#: The unit's work is done and reviewed (办结, 归档): the citizen may rate it, the router may learn from it.
+FINISHED = frozenset({Status.completed, Status.closed})
+#: The complete deadline's clock runs: from dispatch until the centre accepts the reply.
+#: 挂账 pauses it (``sla.policy.resume_after_pause``); before dispatch there is no unit to hold to it.
+CLOCKED = frozenset({Status.dispatched, Status.in_progress, Status.return_requested, Status.replied})
+#: The reply deadline runs: a unit holds the order and has not answered yet.
+BEFORE_REPLY = CLOCKED - {Status.replied}
+#: The sign deadline runs: dispatched, not yet signed for.
+AWAITING_SIGN = frozenset({Status.dispatched})
+#: A unit's 办理中 tab: signed for and still with the lead unit (a pending return and 挂账 included).
+LEAD_IN_HAND = frozenset({Status.in_progress, Status.return_requested, Status.suspended})
+#: A co-handling unit's tab: the lead unit holds the order and co-opinions are being gathered.
+CO_IN_HAND = frozenset({Status.dispatched, Status.in_progress})
 
 
 class Action(StrEnum):

@@ -25,7 +25,7 @@ from hotline.db import is_concurrency_error, stale_conflict, utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden
 from hotline.orders import lifecycle
 from hotline.orders.attachments import store_attachment
-from hotline.orders.enums import Action, Status
+from hotline.orders.enums import TERMINAL, Action, Status
 from hotline.orders.models import Assignment, Attachment, Order, OrderEvent, OrderRequest, Reply
 from hotline.orders.numbers import next_order_number
 from hotline.org.models import Category, Unit, User
@@ -760,8 +760,7 @@ def _h_cancel_duplicate(db: Session, order: Order, actor: Actor, p: dict[str, An
     if parent.id == order.id or parent.parent_id is not None:
         raise BadRequest("bad_parent", "不能并入自身或已并单的工单",
                          "cannot merge into itself or into a merged order", field="parent_number")
-    if Status(parent.status) in (Status.closed, Status.merged, Status.withdrawn, Status.informed,
-                                 Status.handed_off):
+    if Status(parent.status) in TERMINAL:
         raise Conflict("parent_closed", "主工单已结束，不能并入", "the parent order is already finished")
     order.parent_id = parent.id
     _void_pending_extension(db, order, now)
