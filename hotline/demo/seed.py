@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import CityFile, Role
 from hotline.city.service import sync_city
 from hotline.db import utcnow
-from hotline.orders.enums import Action
+from hotline.orders.enums import Action, EmergencyService
 from hotline.orders.flows import Actor, do_action, do_create_order
 from hotline.orders.models import Order
 from hotline.org.auth import hash_password
@@ -155,7 +155,7 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
             act(a["operator"], Action.inform, channel="该事项属司法范畴，已告知诉求人通过人民法院诉讼途径解决")
             continue
         if scenario == "handed_off":
-            act(a["operator"], Action.hand_off, service=rng.choice(["110", "119", "120"]), note="涉及紧急情况，已三方转接")
+            act(a["operator"], Action.hand_off, service=rng.choice([s.value for s in EmergencyService]), note="涉及紧急情况，已三方转接")
             continue
         live_parents = [p for p in parents if p.status in ("dispatched", "in_progress", "replied")]
         if scenario == "merged" and live_parents:

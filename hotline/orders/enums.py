@@ -177,6 +177,17 @@ class Urgency(StrEnum):
 
 
 class EmergencyService(StrEnum):
+    """The numbers an order is handed off to (转应急): the hand-off form, its check and the demo read this."""
+
     police = "110"
     fire = "119"
     ambulance = "120"
+
+
+EMERGENCY_ZH: dict[EmergencyService, str] = {
+    EmergencyService.police: "公安",
+    EmergencyService.fire: "消防",
+    EmergencyService.ambulance: "急救",
+}
+#: "110/119/120", for messages that list them.
+EMERGENCY_NUMBERS = "/".join(EmergencyService)

@@ -25,7 +25,7 @@ from hotline.db import is_concurrency_error, stale_conflict, utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden
 from hotline.orders import lifecycle
 from hotline.orders.attachments import store_attachment
-from hotline.orders.enums import TERMINAL, Action, Status
+from hotline.orders.enums import EMERGENCY_NUMBERS, TERMINAL, Action, EmergencyService, Status
 from hotline.orders.models import Assignment, Attachment, Order, OrderEvent, OrderRequest, Reply
 from hotline.orders.numbers import next_order_number
 from hotline.org.models import Category, Unit, User
@@ -728,9 +728,9 @@ def _h_resume(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: d
 
 def _h_hand_off(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
     service = str(p.get("service") or "")
-    if service not in ("110", "119", "120"):
-        raise BadRequest("bad_service", "请选择转办的应急号码（110/119/120）",
-                         "service must be 110, 119 or 120", field="service")
+    if service not in set(EmergencyService):
+        raise BadRequest("bad_service", f"请选择转办的应急号码（{EMERGENCY_NUMBERS}）",
+                         f"service must be one of {EMERGENCY_NUMBERS}", field="service")
     order.emergency_service = service
     return p.get("note") or f"转{service}", None, {"service": service}
 
