@@ -4,6 +4,11 @@ Templates are written in Chinese and wrap every visible string in ``_()``.  The
 English catalogue is ``hotline/i18n/en.py`` plus any ``hotline/<package>/i18n_en.py``
 that defines ``EN: dict[str, str]`` — each package brings the English for its
 own pages.  A test checks that every string used in a template has an entry.
+
+Status labels are the exception: their Chinese and English both live beside the
+state machine (``STATUS_ZH``/``STATUS_EN`` in ``hotline/orders/enums.py``) and
+are added last, so a package that happens to use the same Chinese words for
+something else cannot change what a status is called in English.
 """
 
 from __future__ import annotations
@@ -29,7 +34,15 @@ def catalogue() -> dict[str, str]:
         except ModuleNotFoundError:
             continue
         merged.update(getattr(extra, "EN", {}))
+    merged.update(vocabulary_en())
     return merged
+
+
+def vocabulary_en() -> dict[str, str]:
+    """Chinese → English of the order's status labels, from their one definition."""
+    from hotline.orders.enums import STATUS_EN, STATUS_ZH
+
+    return {STATUS_ZH[s]: STATUS_EN[s] for s in STATUS_ZH}
 
 
 def gettext(text: str, lang: str) -> str:

@@ -237,19 +237,7 @@ EN: dict[str, str] = {
     "催办内容": "Reminder",
     "督办要求": "Supervision demand",
     "督办回复内容": "Answer to the supervision notice",
-    # ---- statuses
-    "待派单": "Awaiting dispatch",
-    "分中心待派": "At sub-centre",
-    "待签收": "Awaiting sign-off",
-    "办理中": "In progress",
-    "退单待审": "Return requested",
-    "已答复待审核": "Replied, under review",
-    "已办结待回访": "Completed, awaiting callback",
-    "已归档": "Closed",
-    "已转应急": "Handed to emergency services",
-    "已告知": "Informed (out of scope)",
-    "已撤诉": "Withdrawn",
-    "已并单": "Merged as duplicate",
+    # ---- statuses: their English is STATUS_EN in hotline/orders/enums.py (added by ``catalogue``)
     # ---- unit types, assignments, requests, replies
     "热线中心": "Hotline centre",
     "区县（分中心）": "District (sub-centre)",

@@ -27,7 +27,7 @@ STATUS_ZH: dict[Status, str] = {
     Status.dispatched: "待签收",
     Status.in_progress: "办理中",
     Status.return_requested: "退单待审",
-    Status.suspended: "挂账",
+    Status.suspended: "已挂账",  # not 挂账: that is the action, and one Chinese string has one English
     Status.replied: "已答复待审核",
     Status.completed: "已办结待回访",
     Status.closed: "已归档",
@@ -37,6 +37,7 @@ STATUS_ZH: dict[Status, str] = {
     Status.merged: "已并单",
 }
 
+#: The English of each status label: the only English for them (hotline/i18n reads it, see ``catalogue``).
 STATUS_EN: dict[Status, str] = {
     Status.received: "Awaiting dispatch",
     Status.at_subcentre: "At sub-centre",
@@ -75,6 +76,22 @@ AWAITING_SIGN = frozenset({Status.dispatched})
 LEAD_IN_HAND = frozenset({Status.in_progress, Status.return_requested, Status.suspended})
 #: A co-handling unit's tab: the lead unit holds the order and co-opinions are being gathered.
 CO_IN_HAND = frozenset({Status.dispatched, Status.in_progress})
+
+
+#: The status sets, in the order docs/lifecycle.md lists them.
+STATUS_SETS: dict[str, frozenset[Status]] = {
+    "OPEN": OPEN, "TERMINAL": TERMINAL, "FINISHED": FINISHED, "CLOCKED": CLOCKED, "BEFORE_REPLY": BEFORE_REPLY,
+    "AWAITING_SIGN": AWAITING_SIGN, "LEAD_IN_HAND": LEAD_IN_HAND, "CO_IN_HAND": CO_IN_HAND,
+}
+
+
+def status_table() -> str:
+    """Every status with its labels and sets, as Markdown for docs/lifecycle.md (a test keeps them equal)."""
+    lines = ["| status | 中文 | English | in sets |", "|---|---|---|---|"]
+    for s in Status:
+        sets = ", ".join(f"`{name}`" for name, members in STATUS_SETS.items() if s in members)
+        lines.append(f"| `{s.value}` | {STATUS_ZH[s]} | {STATUS_EN[s]} | {sets} |")
+    return "\n".join(lines)
 
 
 class Action(StrEnum):

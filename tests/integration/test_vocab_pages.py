@@ -58,3 +58,33 @@ def test_hand_off_accepts_the_listed_numbers_and_names_them_when_refusing(client
     assert err["code"] == "bad_service" and "110/119/120" in err["message"]
     r = act(client, op, n, Action.hand_off.value, service=EmergencyService.ambulance.value)
     assert r.status_code == 200 and r.json()["status"] == "handed_off"
+
+
+def test_english_pages_call_a_suspended_order_suspended(client: TestClient, db: Session, as_user) -> None:  # type: ignore[no-untyped-def]
+    """The timeline passes the Chinese label through ``_()``; it used to read “In progress → Suspend” (the button)."""
+    from tests.integration.helpers import dispatched, ok
+
+    n = dispatched(client, as_user, "dept-chengguan")
+    ok(client, as_user("cg_handler"), n, "sign")
+    ok(client, as_user("dispatcher"), n, "suspend", reason="需等待上级部门批复后才能处理")
+    login(client, "dispatcher", db=db)
+    client.get("/lang/en", follow_redirects=False)
+    html = client.get(f"/orders/{n}").text
+    assert "In progress → Suspended" in html
+    assert "→ Suspend<" not in html and "已挂账" not in html
+
+    client.get("/lang/zh", follow_redirects=False)
+    html = client.get(f"/orders/{n}").text
+    assert "办理中 → 已挂账" in html
+
+
+def test_english_pages_call_a_merged_order_merged_as_duplicate(client: TestClient, db: Session, as_user) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.helpers import dispatched, ok
+
+    parent = dispatched(client, as_user, "dept-chengguan")
+    child = create(client, as_user("operator1"))["number"]
+    ok(client, as_user("dispatcher"), child, "cancel_duplicate", parent_number=parent)
+    login(client, "dispatcher", db=db)
+    client.get("/lang/en", follow_redirects=False)
+    html = client.get(f"/orders/{child}").text
+    assert "Awaiting dispatch → Merged as duplicate" in html

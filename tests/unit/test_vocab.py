@@ -106,3 +106,42 @@ def test_every_status_set_is_a_frozenset_of_statuses() -> None:
     assert {"TERMINAL", "OPEN", "CLOCKED", "FINISHED", "BEFORE_REPLY", "AWAITING_SIGN"} <= set(sets)
     for name, value in sets.items():
         assert value and all(isinstance(s, Status) for s in value), name
+
+
+# ---------------------------------------------------------------- labels
+
+
+def test_every_status_has_one_chinese_and_one_english_label() -> None:
+    from hotline.orders.enums import STATUS_EN, STATUS_ZH
+
+    assert set(STATUS_ZH) == set(Status) == set(STATUS_EN)
+    assert all(STATUS_ZH[s].strip() and STATUS_EN[s].strip() for s in Status)
+    assert len(set(STATUS_ZH.values())) == len(Status), "two statuses share a Chinese label"
+
+
+def test_the_console_catalogue_gives_each_status_label_its_english() -> None:
+    """The pages pass Chinese labels through ``_()``: they must read as STATUS_EN, not as another package's word."""
+    from hotline.i18n import gettext
+    from hotline.i18n.en import EN
+    from hotline.orders.enums import STATUS_EN, STATUS_ZH
+
+    assert {s: gettext(STATUS_ZH[s], "en") for s in Status} == STATUS_EN
+    assert not set(STATUS_ZH.values()) & set(EN), "status English belongs in STATUS_EN only"
+
+
+def test_no_status_is_called_like_an_action() -> None:
+    """One Chinese string has one English: 挂账 the button and 已挂账 the status must differ."""
+    from hotline.orders.enums import ACTION_ZH, STATUS_ZH
+
+    assert not set(STATUS_ZH.values()) & set(ACTION_ZH.values())
+
+
+def test_the_docs_print_the_statuses_as_the_code_defines_them() -> None:
+    from hotline.orders.enums import STATUS_ZH, status_table
+
+    docs = ROOT.parent / "docs"
+    assert status_table() in (docs / "lifecycle.md").read_text(encoding="utf-8"), (
+        "docs/lifecycle.md is out of date: paste hotline.orders.enums.status_table()")
+    glossary = (docs / "glossary.md").read_text(encoding="utf-8")
+    for s in Status:
+        assert f"| {STATUS_ZH[s]} | `{s.value}` |" in glossary, s
