@@ -238,8 +238,8 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
     counts = sync_city(db, city)
     counts["unit_accounts"] = ensure_unit_accounts(db)
     from hotline.demo.knowledge import seed_knowledge
+    from hotline.demo.routing import train_demo_models
     from hotline.routing.models import RoutingModel
-    from hotline.routing.training import train_demo_models
 
     counts["knowledge"] = seed_knowledge(db)
     if db.scalar(select(func.count(RoutingModel.id)).where(RoutingModel.active.is_(True))) == 0:
