@@ -164,6 +164,42 @@ ACTION_ZH: dict[Action, str] = {
     Action.any: "任意操作",
 }
 
+#: The English of each action label: the only English for them (``hotline.i18n.action_label``).
+ACTION_EN: dict[Action, str] = {
+    Action.create: "Intake",
+    Action.answer_first_contact: "Answered at first contact",
+    Action.dispatch: "Dispatch",
+    Action.dispatch_to_subcentre: "Send to sub-centre",
+    Action.subdispatch: "Sub-centre dispatch",
+    Action.sign: "Sign",
+    Action.request_return: "Request return",
+    Action.approve_return: "Approve return",
+    Action.reject_return: "Reject return",
+    Action.redispatch: "Redispatch",
+    Action.request_extension: "Request extension",
+    Action.approve_extension: "Approve extension",
+    Action.reject_extension: "Reject extension",
+    Action.add_co_unit: "Add co-units",
+    Action.remove_co_unit: "Remove a co-unit",
+    Action.co_reply: "Co-handler's opinion",
+    Action.reply: "Reply",
+    Action.complete: "Approve completion",
+    Action.reopen: "Reopen",
+    Action.close: "Close",
+    Action.suspend: "Suspend",
+    Action.resume: "Resume",
+    Action.hand_off: "Hand off to 110/119/120",
+    Action.inform: "Inform",
+    Action.withdraw: "Withdraw",
+    Action.cancel_duplicate: "Merge as duplicate",
+    Action.unmerge: "Undo merge",
+    Action.comment: "Note",
+    Action.urge: "Urge",
+    Action.supervise: "Supervise",
+    Action.respond_supervision: "Answer supervision",
+    Action.any: "Any action",
+}
+
 
 class Channel(StrEnum):
     phone = "phone"  # 电话

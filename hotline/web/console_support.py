@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import KIND_LABELS_ZH, Role
 from hotline.db import utcnow
 from hotline.errors import Forbidden
-from hotline.i18n import gettext
+from hotline.i18n import action_label, gettext, status_label
 from hotline.orders import service
 from hotline.orders.enums import ACTION_ZH, CHANNEL_ZH, EMERGENCY_ZH, STATUS_EN, STATUS_ZH, Status
 from hotline.orders.models import Order
@@ -260,6 +260,7 @@ JINJA_GLOBALS: dict[str, Any] = {
     "light_labels": LIGHT_LABELS, "fields_for": fields_for, "required_fields": REQUIRED_FIELDS,
     "note_required": NOTE_REQUIRED, "remaining": remaining, "age": age,
     "emergency_labels": {s.value: v for s, v in EMERGENCY_ZH.items()},
+    "action_label": action_label, "status_label": status_label,  # the order's words in the page's language
 }
 
 # Every label above that a template passes through ``_()``; the catalogue test checks them.

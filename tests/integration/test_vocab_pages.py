@@ -88,3 +88,25 @@ def test_english_pages_call_a_merged_order_merged_as_duplicate(client: TestClien
     client.get("/lang/en", follow_redirects=False)
     html = client.get(f"/orders/{child}").text
     assert "Awaiting dispatch → Merged as duplicate" in html
+
+
+def _headings(html: str) -> dict[str, str]:
+    """action → the heading of its form on the order page."""
+    return dict(re.findall(r'<h3 id="act-([a-z_]+)">([^<]*)</h3>', html))
+
+
+def test_english_action_buttons_name_the_action_not_another_pages_word(client: TestClient, db: Session) -> None:
+    """派单 is the button “Dispatch” here and the KPI column “Dispatched” there; the button read “Dispatched”."""
+    order = _received_order(db)
+    login(client, "dispatcher", db=db)
+    client.get("/lang/en", follow_redirects=False)
+    html = client.get(f"/orders/{order.number}").text
+    heads = _headings(html)
+    assert heads["dispatch"] == "Dispatch" and heads["hand_off"] == "Hand off to 110/119/120"
+    assert re.search(r'<button type="submit" class="[^"]*">Dispatch</button>', html)
+    assert '<span class="what">Intake</span>' in html  # the timeline's first event
+    assert ">Dispatched</h3>" not in html and ">Dispatched</button>" not in html
+
+    client.get("/lang/zh", follow_redirects=False)
+    heads = _headings(client.get(f"/orders/{order.number}").text)
+    assert heads["dispatch"] == "派单" and heads["inform"] == "告知"

@@ -145,3 +145,18 @@ def test_the_docs_print_the_statuses_as_the_code_defines_them() -> None:
     glossary = (docs / "glossary.md").read_text(encoding="utf-8")
     for s in Status:
         assert f"| {STATUS_ZH[s]} | `{s.value}` |" in glossary, s
+
+
+def test_every_action_has_one_chinese_and_one_english_label() -> None:
+    from hotline.i18n import action_label, status_label
+    from hotline.i18n.en import EN
+    from hotline.orders.enums import ACTION_EN, ACTION_ZH, STATUS_EN, STATUS_ZH
+
+    assert set(ACTION_ZH) == set(Action) == set(ACTION_EN)
+    assert all(ACTION_ZH[a].strip() and ACTION_EN[a].strip() for a in Action)
+    assert not set(ACTION_ZH.values()) & set(EN), "action English belongs in ACTION_EN only"
+    assert {a: action_label(a.value, "en") for a in Action} == ACTION_EN
+    assert {a: action_label(a.value, "zh") for a in Action} == ACTION_ZH
+    assert {s: status_label(s.value, "en") for s in Status} == STATUS_EN
+    assert {s: status_label(s.value, "zh") for s in Status} == STATUS_ZH
+    assert action_label("attach", "en") == "attach" and status_label("", "en") == ""  # not ours: as is
