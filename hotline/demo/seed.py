@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import CityFile, Role
 from hotline.city.service import sync_city
 from hotline.db import utcnow
-from hotline.orders.enums import Action, EmergencyService
+from hotline.orders.enums import CLOCKED, Action, EmergencyService, Status
 from hotline.orders.flows import Actor, do_action, do_create_order
 from hotline.orders.models import Order
 from hotline.org.auth import hash_password
@@ -157,7 +157,7 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
         if scenario == "handed_off":
             act(a["operator"], Action.hand_off, service=rng.choice([s.value for s in EmergencyService]), note="涉及紧急情况，已三方转接")
             continue
-        live_parents = [p for p in parents if p.status in ("dispatched", "in_progress", "replied")]
+        live_parents = [p for p in parents if p.status in CLOCKED - {Status.return_requested}]
         if scenario == "merged" and live_parents:
             act(a["dispatcher"], Action.cancel_duplicate, parent_number=rng.choice(live_parents).number)
             continue
