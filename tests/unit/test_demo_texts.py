@@ -1,7 +1,7 @@
 """The demo's demand generator reads its words from hotline/demo/data/ and writes the same demo as before.
 
 The hashes below were computed on the generator as it was when all its words
-sat in ``texts.py`` (commit 7a32c94), so moving them into data files changed no
+sat in ``texts.py`` (main at b3fb5c0), so moving them into data files changed no
 demand.  They pin the demo city file and the data files too: if you change
 either on purpose, recompute them with ``_digest`` and say so in the commit.
 """
