@@ -160,3 +160,12 @@ def test_every_action_has_one_chinese_and_one_english_label() -> None:
     assert {s: status_label(s.value, "en") for s in Status} == STATUS_EN
     assert {s: status_label(s.value, "zh") for s in Status} == STATUS_ZH
     assert action_label("attach", "en") == "attach" and status_label("", "en") == ""  # not ours: as is
+
+
+def test_every_status_has_a_citizen_word_with_english() -> None:
+    """The portal tells citizens less than the console (办理中 for every stage a unit holds); a new status needs one."""
+    from hotline.i18n import catalogue
+    from hotline.portal.service import CITIZEN_STATUS
+
+    assert set(CITIZEN_STATUS) == set(Status)
+    assert all(CITIZEN_STATUS[s] in catalogue() for s in Status)
