@@ -34,8 +34,9 @@ def _reasons(s: quality.Score) -> list[dict[str, str]]:
     return [{"code": r.code, "zh": r.zh, "en": r.en} for r in s.reasons]
 
 
-def do_score(db: Session, *, order: Order, reply: Reply, now: datetime | None = None) -> ReplyScore:
-    """Score one stored reply (idempotent: a reply keeps its first score)."""
+def do_score(db: Session, *, order: Order, reply: Reply, now: datetime | None = None,
+             raise_flag: bool = True) -> ReplyScore:
+    """Score one stored reply (idempotent: a reply keeps its first score); a perfunctory one raises a flag."""
     existing = score_of(db, reply)
     if existing is not None:
         return existing
@@ -43,7 +44,7 @@ def do_score(db: Session, *, order: Order, reply: Reply, now: datetime | None = 
     row = ReplyScore(reply_id=reply.id, order_id=order.id, quality=s.quality, flag=s.flag, reasons=_reasons(s),
                      version=s.version, scored_at=now or utcnow())
     db.add(row)
-    if s.flag:
+    if s.flag and raise_flag:
         db.add(ReplyFlag(order_id=order.id, reply_id=reply.id, unit_id=reply.unit_id, state="open",
                          reasons=row.reasons, raised_at=now or utcnow()))
         db.add(OutboxMessage(topic="reply.flagged", channel="inbox", recipient=f"unit:{reply.unit.code}",
@@ -58,7 +59,8 @@ def _score_reply(db: Session, order: Order, actor: Actor, event: OrderEvent, now
     reply = latest_reply(db, order)
     if reply is None:
         return
-    row = do_score(db, order=order, reply=reply, now=now)
+    # history brought in by an import (no person acting) is scored for the record but flags no one
+    row = do_score(db, order=order, reply=reply, now=now, raise_flag=actor.user is not None)
     event.data = {**(event.data or {}), "reply_quality": {"quality": row.quality, "flag": row.flag,
                                                          "reasons": row.reasons, "version": row.version}}
 
@@ -72,7 +74,12 @@ def _current(db: Session, order: Order) -> tuple[Reply | None, ReplyScore | None
 
 @before_action(Action.complete)
 def _check_complete(db: Session, order: Order, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
-    """A reply scored 0 is completed only with the reviewer's written reason for overriding the check."""
+    """A reply scored 0 is completed only with the reviewer's written reason for overriding the check.
+
+    Only a person reviewing is checked: an import replaying an order's recorded history (no user) is not.
+    """
+    if actor.user is None:
+        return
     _, row = _current(db, order)
     if row is None or not row.flag:
         return

@@ -225,6 +225,7 @@ class _Analysis:
     forwarded: bool
     off_topic: bool
     clen: int
+    parts: int = 0
 
 
 def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
@@ -241,10 +242,11 @@ def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
     demand_words = set(_words(f"{subject} {message}"))
     subject_words = set(_words(subject))
     content_words = set(_words(content))
-    off_topic = (clen >= 40 and len(demand_words) >= 6 and not (demand_words & content_words)
+    off_topic = (clen >= 20 and len(demand_words) >= 6 and not (demand_words & content_words)
                  and not (subject_words & content_words))
     missing = []
-    for part in _demand_parts(subject, message):
+    parts = _demand_parts(subject, message)
+    for part in parts:
         pw = set(_words(part))
         if pw and not (pw & content_words):
             missing.append(part)
@@ -258,7 +260,13 @@ def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
         f[f"ev_{k}"] = float(k in evidence)
     f["acted"] = float(bool({"investigation", "action_done", "plan_dated"} & set(evidence)))
     f["pushes_unacted"] = float(bool(pushes) and not f["acted"])
-    return _Analysis(f, evidence, pushes, vague, missing, parsed.forwarded, off_topic, clen)
+    return _Analysis(f, evidence, pushes, vague, missing, parsed.forwarded, off_topic, clen, len(parts))
+
+
+def _reported_action(a: _Analysis) -> bool:
+    """A reply that reports a completed action or a dated plan, pushes no one away and stays on topic is never
+    perfunctory, however short (已到现场处理完毕，占道摊贩已清理): at worst it is partial."""
+    return bool({"action_done", "plan_dated"} & set(a.evidence)) and not a.pushes and not a.vague and not a.off_topic
 
 
 def _linear(weights: dict[str, float], f: dict[str, float]) -> float:
@@ -278,10 +286,12 @@ def score(*, reply: str, message: str = "", subject: str = "") -> Score:
     reasons: list[Reason] = []
     if a.clen < 12 or a.off_topic:
         level = PERFUNCTORY
-    elif _linear(FLAG, a.features) > 0:
+    elif _linear(FLAG, a.features) > 0 and not _reported_action(a):
         level = PERFUNCTORY
     else:
         level = SUBSTANTIVE if _linear(SUBSTANTIVE_VS_PARTIAL, a.features) > 0 else PARTIAL
+        if a.missing and 2 * len(a.missing) >= a.parts:  # half the parts of the demand left unanswered
+            level = PARTIAL
     if a.clen < 12:
         reasons.append(Reason("forward_only", "仅称已转交，未说明办理结果",
                               "only says the matter was forwarded; no result of handling") if a.forwarded else
