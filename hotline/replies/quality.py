@@ -265,8 +265,9 @@ def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
 
 def _reported_action(a: _Analysis) -> bool:
     """A reply that reports a completed action or a dated plan, pushes no one away and stays on topic is never
-    perfunctory, however short (已到现场处理完毕，占道摊贩已清理): at worst it is partial."""
-    return bool({"action_done", "plan_dated"} & set(a.evidence)) and not a.pushes and not a.vague and not a.off_topic
+    perfunctory, however short (已到现场处理完毕，占道摊贩已清理) or however vague its promises for later:
+    at worst it is partial."""
+    return bool({"action_done", "plan_dated"} & set(a.evidence)) and not a.pushes and not a.off_topic
 
 
 def _linear(weights: dict[str, float], f: dict[str, float]) -> float:
