@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -35,7 +36,7 @@ if not DATA.exists():
 LONG = 300
 
 
-def load() -> list[dict[str, str]]:
+def load() -> list[dict[str, Any]]:
     with DATA.open(encoding="utf-8") as fh:
         texts = {r["留言编号"]: r for r in csv.DictReader(fh)}
     rows = []

@@ -6,6 +6,7 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -32,7 +33,7 @@ def score_csv(
         if missing:
             typer.echo(f"列不存在 · no such column: {', '.join(missing)}", err=True)
             raise typer.Exit(2)
-        out = []
+        out: list[dict[str, Any]] = []
         for row in reader:
             subject = row[cols[0]] if len(cols) > 1 else ""
             message = "\n".join(row[c] or "" for c in (cols[1:] if len(cols) > 1 else cols))

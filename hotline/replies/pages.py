@@ -33,11 +33,11 @@ def _panel_ctx(db: SessionDep, number: str, user: PageUser) -> dict:
     order = orders.get_order(db, number=number, user=user)
     reply = service.latest_reply(db, order)
     row = service.score_of(db, reply) if reply is not None else None
+    score: dict[str, object] | None = None
     if reply is not None and row is None:  # a reply from before the check: score it now, store nothing
-        s = service.score_reply(order, reply.content)
-        score = {"quality": s.quality, "flag": s.flag, "reasons": [r.__dict__ for r in s.reasons]}
-    else:
-        score = {"quality": row.quality, "flag": row.flag, "reasons": row.reasons} if row is not None else None
+        score = service.score_reply(order, reply.content).as_dict()
+    elif row is not None:
+        score = {"quality": row.quality, "flag": row.flag, "reasons": row.reasons}
     flag = service.flag_of(db, reply.id) if reply is not None else None
     return {"order": order, "reply": reply, "score": score, "flag": flag,
             "flag_state": service.STATE_ZH.get(flag.state) if flag else None}
