@@ -285,7 +285,7 @@ def score(*, reply: str, message: str = "", subject: str = "") -> Score:
 
     a = analyse(reply=reply, message=message, subject=subject)
     reasons: list[Reason] = []
-    if a.clen < 12 or a.off_topic:
+    if (a.clen < 12 and not _reported_action(a)) or a.off_topic:
         level = PERFUNCTORY
     elif _linear(FLAG, a.features) > 0 and not _reported_action(a):
         level = PERFUNCTORY
@@ -293,7 +293,7 @@ def score(*, reply: str, message: str = "", subject: str = "") -> Score:
         level = SUBSTANTIVE if _linear(SUBSTANTIVE_VS_PARTIAL, a.features) > 0 else PARTIAL
         if a.missing and 2 * len(a.missing) >= a.parts:  # half the parts of the demand left unanswered
             level = PARTIAL
-    if a.clen < 12:
+    if level == PERFUNCTORY and a.clen < 12:
         reasons.append(Reason("forward_only", "仅称已转交，未说明办理结果",
                               "only says the matter was forwarded; no result of handling") if a.forwarded else
                        Reason("acknowledge_only", "仅确认收悉，未答复诉求内容",

@@ -62,3 +62,7 @@ def test_naming_the_office_answers_a_where_question() -> None:
 def test_score_dict_carries_version_and_bilingual_reasons() -> None:
     d = _s("您的留言已收悉。").as_dict()
     assert d["quality"] == 0 and d["flag"] is True and d["version"] and d["reasons"][0]["zh"] and d["reasons"][0]["en"]
+
+
+def test_a_ten_character_reply_reporting_the_repair_is_not_perfunctory() -> None:
+    assert not score(reply="已更换路灯并恢复照明。", subject="路灯不亮", message="").flag
