@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from hotline import db as dbmod
 from hotline.org.models import Category
-from tests.browser.test_walkthrough import _act, _login
+from tests.browser.test_walkthrough import _login
 
 pytestmark = pytest.mark.browser
 
