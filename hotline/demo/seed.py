@@ -217,7 +217,10 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
                 act(a["handlers"][co_unit.id], Action.co_reply, content=f"{co_unit.name}协办意见：已配合现场核查，同意主办单位处理意见。")
             else:
                 missing.append(co_unit.name)
-        act(h, Action.reply, content=_reply_text(d, rng),
+        text = _reply_text(d, rng)
+        if scenario == "replied" and i % 3 == 0:  # some replies awaiting review are perfunctory (hotline.replies)
+            text = "您反映的问题已收悉，已转相关部门调查处理。"
+        act(h, Action.reply, content=text,
             **({"co_override_reason": "协办单位暂无账号，主办单位已电话征询其意见"} if missing else {}))
         if scenario == "replied":
             continue

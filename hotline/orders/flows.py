@@ -135,6 +135,21 @@ def _run_hooks(db: Session, order: Order, actor: Actor, event: OrderEvent, now: 
         fn(db, order, actor, event, now)
 
 
+PreCheck = Callable[[Session, Order, Actor, dict[str, Any], datetime], None]
+_PRE_CHECKS: dict[Action, list[PreCheck]] = {}
+
+
+def before_action(*actions: Action) -> Callable[[PreCheck], PreCheck]:
+    """Register a check that may refuse these actions (raise a 4xx) before anything changes."""
+
+    def deco(fn: PreCheck) -> PreCheck:
+        for action in actions:
+            _PRE_CHECKS.setdefault(action, []).append(fn)
+        return fn
+
+    return deco
+
+
 BlockerSource = Callable[[Session, Order], list[lifecycle.Blocker]]
 _BLOCKER_SOURCES: list[BlockerSource] = []
 
@@ -358,6 +373,8 @@ def do_action(db: Session, *, order: Order, actor: Actor, action: Action, payloa
     blockers = blockers_for(db, order)
     lifecycle.check(order, action, actor.role, blockers)
     _check_scope(db, order, actor, action)
+    for check in _PRE_CHECKS.get(action, []):
+        check(db, order, actor, payload, now)
     handler = _HANDLERS.get(action)
     if handler is None:  # e.g. 督办 without hotline.supervision installed: a wiring bug, not a user error
         raise RuntimeError(f"no handler registered for {action.value}")
