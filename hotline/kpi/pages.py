@@ -19,7 +19,7 @@ from hotline.org.models import Unit
 from hotline.org.scoping import subtree_ids, unit_in_scope
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
-from hotline.web.templating import LOCAL, render
+from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 nav_item("考核排名", "/kpi", roles={r.value for r in service.RANKING_ROLES}, order=60)
@@ -34,7 +34,7 @@ def _period(request: Request, db: Any = None) -> tuple[Any, str, dict[str, str]]
 def _period_ctx(db: Any, clean: dict[str, str]) -> dict[str, Any]:
     """What the period picker and the formula beside the score need."""
     cfg = kpi_settings()
-    today = utcnow().astimezone(LOCAL).date()
+    today = periods.local_date(utcnow())
     years = list(range(today.year, today.year - 6, -1))
     value = clean.get("value", "")
     return {"years": years, "quarters": [f"{y}Q{q}" for y in years for q in (4, 3, 2, 1)],
@@ -48,8 +48,7 @@ def _period_ctx(db: Any, clean: dict[str, str]) -> dict[str, Any]:
 def _local_dates(p: Any) -> tuple[str, str]:
     from datetime import timedelta
 
-    return (p.start.astimezone(LOCAL).date().isoformat(),
-            (p.end.astimezone(LOCAL).date() - timedelta(days=1)).isoformat())
+    return (periods.local_date(p.start).isoformat(), (periods.local_date(p.end) - timedelta(days=1)).isoformat())
 
 
 @router.get("/kpi")
@@ -118,7 +117,7 @@ def dashboard_page(request: Request, db: SessionDep, user: PageUser) -> Response
 def public_page(request: Request, db: SessionDep, value: str = "") -> Response:
     """No login: per-unit rates of ranked units only; no personal data, no order texts."""
     cfg = kpi_settings()
-    today = utcnow().astimezone(LOCAL).date()
+    today = periods.local_date(utcnow())
     y, m = periods.containing(today, cfg.month_start_day)
     y, m = (y, m - 1) if m > 1 else (y - 1, 12)  # the last complete statistics month
     try:

@@ -9,7 +9,7 @@ checks that these numbers equal the pure formulas on orders made through the rea
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Date, and_, case, cast, func, or_, select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hotline.appeals.models import UnitRequest
 from hotline.callbacks.models import Evaluation
+from hotline.city.service import city_tz
 from hotline.kpi.formulas import ENDED_EARLY, Counts, Period
 from hotline.kpi.models import AssignmentLimit
 from hotline.orders.models import Assignment, Order, OrderRequest
@@ -99,16 +100,44 @@ def first_contact(db: Session, period: Period) -> tuple[int, int]:
 # ---------------------------------------------------------------- dashboard figures
 
 
-def _local_day(db: Session, col: Any) -> Any:
-    """The Asia/Shanghai calendar day of a UTC timestamp (China has no DST: +8 h everywhere)."""
+def _stretches(tz: tzinfo, p: Period) -> list[tuple[datetime, int]]:
+    """(from, UTC offset in seconds) for each stretch of the period with one offset (a DST zone has several)."""
+    def off(at: datetime) -> int:
+        return int((at.astimezone(tz).utcoffset() or timedelta()).total_seconds())
+
+    out = [(p.start, off(p.start))]
+    at = p.start
+    while at < p.end:
+        nxt = min(at + timedelta(days=1), p.end - timedelta(seconds=1))  # a day ahead, inside the period
+        if nxt <= at:
+            break
+        if off(nxt) != out[-1][1]:
+            lo, hi = at, nxt  # lo has the old offset, hi the new one: find the minute of the change
+            while hi - lo > timedelta(seconds=1):
+                mid = lo + (hi - lo) / 2
+                lo, hi = (mid, hi) if off(mid) == out[-1][1] else (lo, mid)
+            whole = hi.replace(second=0, microsecond=0)  # zones change on a whole minute
+            out.append((whole if whole > lo else hi, off(hi)))
+        at = nxt
+    return out
+
+
+def _local_day(db: Session, col: Any, p: Period) -> Any:
+    """The city's calendar day (``city_tz``) of a UTC timestamp, for the rows of period ``p``."""
+    tz = city_tz()
     if db.get_bind().dialect.name == "postgresql":
         # a date, not to_char(): formatting a string per row cost seconds on a year of orders
-        return cast(func.timezone("Asia/Shanghai", col), Date)
-    return func.date(col, "+8 hours")
+        return cast(func.timezone(str(tz), col), Date)
+    # SQLite knows no zones: shift by the offset in force (one stretch per offset within the period)
+    parts = _stretches(tz, p)
+    if len(parts) == 1:
+        return func.date(col, f"{parts[0][1]:+d} seconds")
+    return case(*((col < nxt, func.date(col, f"{o:+d} seconds")) for (_, o), (nxt, _) in zip(parts, parts[1:], strict=False)),
+                else_=func.date(col, f"{parts[-1][1]:+d} seconds"))
 
 
 def daily_volume(db: Session, period: Period) -> list[tuple[str, int]]:
-    day = _local_day(db, Order.created_at).label("day")
+    day = _local_day(db, Order.created_at, period).label("day")
     q = select(day, func.count()).where(_in(Order.created_at, period)).group_by(day).order_by(day)
     return [(str(d), int(n)) for d, n in db.execute(q)]  # str(date) and SQLite's date() are both YYYY-MM-DD
 
