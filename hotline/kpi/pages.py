@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from hotline.db import utcnow
 from hotline.errors import BadRequest, NotFound
-from hotline.kpi import drill, export, formulas, periods, queries, rankings, service
+from hotline.kpi import definitions, drill, export, formulas, periods, queries, rankings, service
 from hotline.kpi.settings import kpi_settings
 from hotline.org.deps import SessionDep
 from hotline.org.models import Unit
@@ -22,6 +22,7 @@ from hotline.web.pages import PageUser
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+RATES_CTX = {"kpi_rates": definitions.RATES, "centre_rates": definitions.CENTRE_RATES}  # what the pages list
 nav_item("考核排名", "/kpi", roles={r.value for r in service.RANKING_ROLES}, order=60)
 nav_item("驾驶舱", "/dashboard", roles={r.value for r in service.DASHBOARD_ROLES}, order=61)
 
@@ -42,7 +43,7 @@ def _period_ctx(db: Any, clean: dict[str, str]) -> dict[str, Any]:
                        "quarter": value if clean["kind"] == "quarter" else "",
                        "year": value if clean["kind"] == "year" else ""},
             "formula": formulas.composite_formula(cfg.weights.as_map()),
-            "basic_counts": cfg.basic_counts_as_satisfied}
+            "basic_counts": cfg.basic_counts_as_satisfied, **RATES_CTX}
 
 
 def _local_dates(p: Any) -> tuple[str, str]:
@@ -132,4 +133,4 @@ def public_page(request: Request, db: SessionDep, value: str = "") -> Response:
         {"name": units[r.unit_id].name, "rank": r.rank, **r.rates.as_dict(), "dispatched": r.counts.dispatched,
          "evaluated": r.counts.evaluated} for r in b.ranked]} for b in boards]
     return render(request, "public_performance.html", {
-        "label": f"{y:04d}-{m:02d}", "boards": public_boards, "min_orders": cfg.min_orders_for_ranking})
+        "label": f"{y:04d}-{m:02d}", "boards": public_boards, "min_orders": cfg.min_orders_for_ranking, **RATES_CTX})
