@@ -90,6 +90,7 @@ class Counts:
     they add up through the unit tree."""
 
     __slots__ = ("_n",)
+    _n: dict[str, int]
 
     def __init__(self, **n: int) -> None:
         unknown = set(n) - set(d.COUNT_KEYS)
@@ -99,7 +100,7 @@ class Counts:
 
     def __getattr__(self, name: str) -> int:
         try:
-            return self._n[name]  # type: ignore[no-any-return]
+            return self._n[name]
         except KeyError:
             raise AttributeError(name) from None
 
@@ -155,13 +156,14 @@ class Rates:
     """The rates of ``definitions.RATES`` (attributes ``response``, ``on_time`` …) and ``composite``."""
 
     __slots__ = ("_r",)
+    _r: dict[str, float | None]
 
     def __init__(self, **r: float | None) -> None:
         object.__setattr__(self, "_r", {k: r.get(k) for k in (*d.RATE_KEYS, "composite")})
 
     def __getattr__(self, name: str) -> float | None:
         try:
-            return self._r[name]  # type: ignore[no-any-return]
+            return self._r[name]
         except KeyError:
             raise AttributeError(name) from None
 

@@ -62,7 +62,7 @@ def _frame(family: d.Family, fields: set[str]) -> Frame:
         if fields & _LIMIT_FIELDS or "assigned_at" in fields:  # the limits it was given: join their row
             # (assigned_at, unit_id and order_id are equal on both rows: facts.record_limits copies them;
             # reading them from the limit row lets PostgreSQL read its covering index)
-            cols = {"unit_id": L.unit_id, "assigned_at": L.assigned_at, "sign_due_at": L.sign_due_at,
+            cols: dict[str, Any] = {"unit_id": L.unit_id, "assigned_at": L.assigned_at, "sign_due_at": L.sign_due_at,
                     "due_at": L.due_at, "order_id": L.order_id}
             tables: Callable[[Any], Any] = lambda q: q.select_from(L).join(A, A.id == L.assignment_id)  # noqa: E731
         else:
