@@ -87,6 +87,10 @@ class Field:
     def __le__(self, other: object) -> Expr:
         return _Cmp(self.name, "<=", other)
 
+    def within(self, other: Field, *, hours: float) -> Expr:
+        """At most ``hours`` after ``other`` (both present): ``F.signed_at.within(F.assigned_at, hours=24)``."""
+        return _Within(self.name, other.name, hours)
+
 
 class Param:
     """A value given at computation time (``AS_OF``: the moment the figures are computed for)."""
@@ -137,6 +141,30 @@ class _Cmp(Expr):
 
     def fields(self) -> set[str]:
         return {self.name} | ({self.other.name} if isinstance(self.other, Field) else set())
+
+
+class _Within(Expr):
+    def __init__(self, name: str, base: str, hours: float) -> None:
+        self.name, self.base, self.hours = name, base, hours
+
+    def test(self, rec: Any, env: Mapping[str, Any]) -> bool:
+        from datetime import timedelta
+
+        a, b = getattr(rec, self.name), getattr(rec, self.base)
+        return a is not None and b is not None and a <= b + timedelta(hours=self.hours)
+
+    def sql(self, cols: Mapping[str, Any], env: Mapping[str, Any]) -> Any:
+        from sqlalchemy import and_, func, literal_column
+
+        a, b = cols[self.name], cols[self.base]
+        if env.get("dialect") == "postgresql":
+            later = b + literal_column(f"interval '{int(self.hours * 3600)} seconds'")
+            return and_(a.is_not(None), b.is_not(None), a <= later)
+        # SQLite keeps times as text: compare them as Julian day numbers (days)
+        return and_(a.is_not(None), b.is_not(None), func.julianday(a) <= func.julianday(b) + self.hours / 24)
+
+    def fields(self) -> set[str]:
+        return {self.name, self.base}
 
 
 class _Null(Expr):
@@ -315,6 +343,7 @@ SOURCES: tuple[Source, ...] = (
                Count("dispatched", "派单数", "Dispatches"),
                Count("signed_on_time", "按时签收数", "Signed in time",
                      F.signed_at.is_not_none() & (F.sign_due_at.is_none() | (F.signed_at <= F.sign_due_at))),
+               Count("signed_24h", "24小时内签收数", "Signed within 24 h", F.signed_at.within(F.assigned_at, hours=24)),
            )),
     Source("due", "应办结（按期办结率分母）", "Due to complete (on-time base)", ASSIGNMENT, "due_at", (
         Count("due", "应办结数", "Due to complete"),
@@ -347,6 +376,8 @@ RATES: tuple[Rate, ...] = (
     Rate("satisfaction", "满意率", "Satisfaction rate", ("satisfied",), "evaluated", "evaluated",
          num_if_basic=("basic",), public=True),
     Rate("on_time", "按期办结率", "On-time completion rate", ("on_time",), "due", "due"),
+    # Zhungeer Banner's 24-hour sign rate (DOMAIN.md), whatever sign limit the order had
+    Rate("sign_24h", "24小时签收率", "24-hour sign rate", ("signed_24h",), "dispatched", "dispatched"),
     Rate("return_rate", "退单率", "Return rate", ("returns",), "dispatched", "returns", on_dashboard=False),
     Rate("reopen_rate", "重办率", "Reopen rate", ("reopened",), "replied", "reopened", on_dashboard=False),
 )

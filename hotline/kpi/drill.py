@@ -35,13 +35,13 @@ def records(db: Session, *, unit_ids: list[int], measure: str, period: Period, a
     time), ``counts`` (count → passes), ``excluded`` (the reason, or None) and a detail."""
     src = next(s for s in d.SOURCES if s.key == measure)
     fr = queries.frame_of(src)
-    env = {"as_of": as_of}
+    env = queries.env_of(db, as_of)
     dated = fr.cols[src.dated_by]
     reasons = [(r, _flag(e.sql(fr.cols, env))) for r, e in src.family.excluded]
     flags = [_flag(c.when.sql(fr.cols, env)) for c in src.counts]
     q = (fr.tables(select(Order.number, Order.title, dated, fr.detail, *(f for _, f in reasons), *flags))
          .join(Order, Order.id == fr.order_id)
-         .where(fr.cols["unit_id"].in_(unit_ids), *queries.source_where(src, fr, period, as_of, counted=False))
+         .where(fr.cols["unit_id"].in_(unit_ids), *queries.source_where(src, fr, period, env, counted=False))
          .order_by(dated).limit(limit))
     judged = next((c for c in src.counts if c.when is not d.ALWAYS), None)
     out: list[dict[str, Any]] = []

@@ -117,17 +117,20 @@ _HINTS: dict[str, Callable[[Session, Period], list[Any] | None]] = {"dispatched"
                                                                      "due": _hint_due}
 
 
-def source_where(src: d.Source, fr: Frame, p: Period, as_of: datetime, *, counted: bool = True) -> list[Any]:
+def env_of(db: Session, as_of: datetime) -> dict[str, Any]:
+    """What a compiled definition may need: the moment of computation, and the SQL dialect."""
+    return {"as_of": as_of, "dialect": db.get_bind().dialect.name}
+
+
+def source_where(src: d.Source, fr: Frame, p: Period, env: dict[str, Any], *, counted: bool = True) -> list[Any]:
     """The source's records in the period (``counted``: without the excluded ones)."""
-    env = {"as_of": as_of}
     out = [*fr.scope, _in(fr.cols[src.dated_by], p), src.where.sql(fr.cols, env)]
     if counted:
         out.append(not_(src.family.exclusion().sql(fr.cols, env)))
     return out
 
 
-def _aggregates(src: d.Source, fr: Frame, as_of: datetime) -> list[Any]:
-    env = {"as_of": as_of}
+def _aggregates(src: d.Source, fr: Frame, env: dict[str, Any]) -> list[Any]:
     return [func.count() if c.when is d.ALWAYS else _n(c.when.sql(fr.cols, env)) for c in src.counts]
 
 
@@ -138,9 +141,9 @@ def unit_counts(db: Session, period: Period, *, as_of: datetime) -> dict[int, Co
         hint = _HINTS.get(src.key, lambda db, p: [])(db, period)
         if hint is None:
             continue
-        fr = frame_of(src)
-        q = fr.tables(select(fr.cols["unit_id"], *_aggregates(src, fr, as_of))).where(
-            *source_where(src, fr, period, as_of), *hint).group_by(fr.cols["unit_id"])
+        fr, env = frame_of(src), env_of(db, as_of)
+        q = fr.tables(select(fr.cols["unit_id"], *_aggregates(src, fr, env))).where(
+            *source_where(src, fr, period, env), *hint).group_by(fr.cols["unit_id"])
         for uid, *ns in db.execute(q):
             c = out[uid]
             for cnt, n in zip(src.counts, ns, strict=True):
@@ -152,9 +155,9 @@ def first_contact(db: Session, period: Period) -> tuple[int, int]:
     """首呼解决率 numerator and denominator (``definitions.CENTRE_RATES``) for the whole centre."""
     rate = d.RATE_OF["first_contact"]
     src = d.SOURCE_OF[rate.den]
-    fr = frame_of(src)
-    row = dict(zip((c.key for c in src.counts), db.execute(fr.tables(select(*_aggregates(src, fr, period.end))).where(
-        *source_where(src, fr, period, period.end))).one(), strict=True))
+    fr, env = frame_of(src), env_of(db, period.end)
+    row = dict(zip((c.key for c in src.counts), db.execute(fr.tables(select(*_aggregates(src, fr, env))).where(
+        *source_where(src, fr, period, env))).one(), strict=True))
     return sum(int(row[k]) for k in rate.num), int(row[rate.den])
 
 
