@@ -282,9 +282,6 @@ class Family:
             out = e if out is None else out | e
         return out if out is not None else ~ALWAYS
 
-    def reason(self, rec: Any) -> str | None:
-        return next((r for r, e in self.excluded if e.test(rec, {})), None)
-
 
 @dataclass(frozen=True)
 class Count:
@@ -333,9 +330,8 @@ EVALUATION = Family("evaluation", (("appeal", F.excluded_reason == "appeal"),
 INTAKE = Family("intake", (("merged", F.merged.is_true()),))
 
 # Assignments that ended before the unit could finish are not "due to complete" (merged ones are
-# out of every figure already, and listed as such).
-ENDED_EARLY = frozenset({"returned", "redispatched", "withdrawn", "merged"})
-_NOT_DUE = ENDED_EARLY - {"merged"}
+# out of every figure already, ASSIGNMENT.excluded, and listed as such in the drill-down).
+ENDED_EARLY = frozenset({"returned", "redispatched", "withdrawn"})
 
 SOURCES: tuple[Source, ...] = (
     Source("dispatched", "派单（签收及时率、退单率分母）", "Dispatches (response and return rate base)",
@@ -348,7 +344,7 @@ SOURCES: tuple[Source, ...] = (
     Source("due", "应办结（按期办结率分母）", "Due to complete (on-time base)", ASSIGNMENT, "due_at", (
         Count("due", "应办结数", "Due to complete"),
         Count("on_time", "按期办结数", "Completed on time", F.replied_at <= F.due_at),
-    ), where=F.end_reason.not_in(_NOT_DUE) & ((F.due_at < AS_OF) | F.replied_at.is_not_none())),
+    ), where=F.end_reason.not_in(ENDED_EARLY) & ((F.due_at < AS_OF) | F.replied_at.is_not_none())),
     Source("returns", "退单", "Returns", RETURN, "at", (Count("returns", "退单数", "Returns"),)),
     Source("replied", "答复（重办率分母）", "Replies (reopen rate base)", ASSIGNMENT, "replied_at", (
         Count("replied", "答复数", "Replies"),)),

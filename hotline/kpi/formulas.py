@@ -21,9 +21,6 @@ from datetime import datetime
 from typing import Any
 
 from hotline.kpi import definitions as d
-from hotline.kpi.definitions import ENDED_EARLY
-
-__all__ = ["ENDED_EARLY", "Counts", "Rates", "count_units", "rates", "rank"]
 
 # The parts of the composite score (docs/kpi.md §3), in the order the formula is written,
 # with their names; the city file's ``kpi.weights`` gives each a weight.
@@ -53,11 +50,7 @@ class AssignmentRec:
     replied_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: str | None = None
-    designated: bool = False  # the order was designated unreasonable (accepted)
-
-    @property
-    def excluded(self) -> bool:
-        return self.designated or self.end_reason == "merged"
+    designated: bool = False  # the order was designated unreasonable (accepted); see definitions.ASSIGNMENT
 
 
 @dataclass(frozen=True)
