@@ -88,3 +88,14 @@ def test_pages_show_times_in_the_city_time_zone(client, as_user, db: Session, ci
     assert late in client.get("/orders?date_from=2026-03-29&date_to=2026-03-29").text
     city_in("Asia/Shanghai")
     assert late not in client.get("/orders?date_from=2026-03-29&date_to=2026-03-29").text
+
+
+def test_imported_times_without_an_offset_are_the_city_s_wall_clock(city_in) -> None:  # type: ignore[no-untyped-def]
+    from hotline.imports.flows import parse_time
+    from hotline.imports.mapping import Mapping
+
+    assert parse_time("2026-03-29 12:00", Mapping()) == datetime(2026, 3, 29, 4, tzinfo=UTC)
+    city_in("Europe/Berlin")
+    assert parse_time("2026-03-29 12:00", Mapping()) == datetime(2026, 3, 29, 10, tzinfo=UTC)  # +02:00 that day
+    # a mapping that names its own zone keeps it
+    assert parse_time("2026-03-29 12:00", Mapping(timezone="Asia/Shanghai")) == datetime(2026, 3, 29, 4, tzinfo=UTC)
