@@ -99,3 +99,11 @@ def test_imported_times_without_an_offset_are_the_city_s_wall_clock(city_in) -> 
     assert parse_time("2026-03-29 12:00", Mapping()) == datetime(2026, 3, 29, 10, tzinfo=UTC)  # +02:00 that day
     # a mapping that names its own zone keeps it
     assert parse_time("2026-03-29 12:00", Mapping(timezone="Asia/Shanghai")) == datetime(2026, 3, 29, 4, tzinfo=UTC)
+
+
+def test_order_numbers_take_the_city_s_date(city_in) -> None:  # type: ignore[no-untyped-def]
+    from hotline.orders.numbers import local_day
+
+    assert local_day(EVENING) == date(2026, 3, 30)  # 01:00 in Shanghai
+    city_in("Europe/Berlin")
+    assert local_day(EVENING) == date(2026, 3, 29)  # 19:00 in Berlin
