@@ -190,10 +190,11 @@ class _In(Expr):
         return (v is None or v not in self.values) if self.negated else (v is not None and v in self.values)
 
     def sql(self, cols: Mapping[str, Any], env: Mapping[str, Any]) -> Any:
-        from sqlalchemy import or_
+        from sqlalchemy import and_, or_
 
         c, values = cols[self.name], sorted(self.values)
-        return or_(c.is_(None), c.not_in(values)) if self.negated else c.in_(values)
+        # spelled out for NULL, so that NOT of it is the Python ``not`` too
+        return or_(c.is_(None), c.not_in(values)) if self.negated else and_(c.is_not(None), c.in_(values))
 
     def fields(self) -> set[str]:
         return {self.name}
