@@ -7,6 +7,8 @@ never deletes, so history keeps its references.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,15 @@ from hotline.org.models import Category, Unit, User
 
 def current_city() -> CityFile:
     return cached_city(get_settings().city_file)
+
+
+def city_tz() -> ZoneInfo:
+    """The city's time zone (``city.timezone`` in the city file): the one source of local time.
+
+    Statistics periods and their days, order numbers, displayed times, exports, telephony hours
+    and the working-day calendar all read it here, so a city in another zone needs only its file.
+    """
+    return ZoneInfo(current_city().city.timezone)
 
 
 def sync_city(db: Session, city: CityFile, *, with_users: bool = True) -> dict[str, int]:

@@ -7,7 +7,6 @@ two intakes at the same moment never get the same number on either database.
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
@@ -15,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from hotline.orders.models import OrderNumberCounter
 
-LOCAL = ZoneInfo("Asia/Shanghai")
-
 
 def local_day(at: datetime) -> date:
-    return at.astimezone(LOCAL).date()
+    from hotline.city.service import city_tz
+
+    return at.astimezone(city_tz()).date()
 
 
 def _prefix() -> str:

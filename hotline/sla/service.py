@@ -31,8 +31,9 @@ class ExtensionLimits:
 def _bound(city_file: str | None) -> tuple[SlaConfig, WorkCalendar]:
     from hotline.city.loader import cached_city
 
-    cfg = SlaConfig.model_validate(cached_city(city_file).sla or {})
-    return cfg, build_calendar(cfg)
+    city = cached_city(city_file)
+    cfg = SlaConfig.model_validate(city.sla or {})
+    return cfg, build_calendar(cfg, timezone=city.city.timezone)  # the same file as city_tz() reads
 
 
 def bound() -> tuple[SlaConfig, WorkCalendar]:
