@@ -39,7 +39,8 @@ def fresh_db(url: str = PG_URL):  # type: ignore[no-untyped-def]
     admin.dispose()
     os.environ["HOTLINE_DATABASE_URL"] = url
     os.environ.setdefault("HOTLINE_PASSWORD_HASH_FAST", "true")
-    import hotline.models  # noqa: F401
+    from hotline import registry
+    registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline import db as dbmod
     from hotline.city.service import current_city, sync_city
 
@@ -53,7 +54,8 @@ def fresh_db(url: str = PG_URL):  # type: ignore[no-untyped-def]
 def attach_db(url: str = PG_URL):  # type: ignore[no-untyped-def]
     """Use the bench database as an earlier run left it."""
     os.environ["HOTLINE_DATABASE_URL"] = url
-    import hotline.models  # noqa: F401
+    from hotline import registry
+    registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline import db as dbmod
 
     return dbmod.configure(url)

@@ -110,7 +110,8 @@ def prepare_database(hook_url: str) -> str:
         c.execute(text(f'create database "{u.database}"'))
     admin.dispose()
     os.environ["HOTLINE_DATABASE_URL"] = URL
-    import hotline.models  # noqa: F401
+    from hotline import registry
+    registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline import db as dbmod
     from hotline.city.service import current_city, sync_city
     from hotline.demo.seed import ensure_unit_accounts

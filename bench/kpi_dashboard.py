@@ -101,7 +101,8 @@ def setup(n: int) -> None:
         c.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
         c.execute(text(f'CREATE DATABASE "{u.database}"'))
     admin.dispose()
-    import hotline.models  # noqa: F401
+    from hotline import registry
+    registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline import db as dbmod
     from hotline.city.service import current_city, sync_city
     from hotline.migrate import upgrade
@@ -128,7 +129,8 @@ def prepare() -> None:
     ``create_all`` creates an index only with its table, so a KPI index declared on a table the
     migrations already made (``orders``, ``assignments`` …) would silently be missing here.
     """
-    import hotline.models  # noqa: F401
+    from hotline import registry
+    registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline import db as dbmod
 
     engine = dbmod.configure(URL)

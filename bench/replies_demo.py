@@ -40,16 +40,13 @@ def main() -> None:
     from hotline.cli import _upgrade
     from hotline.db import session_scope
     from hotline.demo.seed import seed_demo
-    from hotline.orders import flows as order_flows
-    from hotline.orders.enums import Action
     from hotline.orders.models import OrderEvent
-    from hotline.replies.flows import _check_complete
+    from hotline.replies.flows import check_complete
     from hotline.replies.models import ReplyFlag, ReplyScore
 
-    registry.load_all()
+    reg = registry.install()
     _upgrade()
-    checks = order_flows._PRE_CHECKS.get(Action.complete, [])
-    checks[:] = [c for c in checks if c is not _check_complete]  # the history as it was made without the check
+    reg.guards[:] = [g for g in reg.guards if g[1] is not check_complete]  # the history as made without the check
     with session_scope() as db:
         seed_demo(db, current_city(), orders=a.orders)
     with session_scope() as db:

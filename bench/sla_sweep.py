@@ -42,7 +42,8 @@ def build(url: str, n: int, every: int = 10) -> None:
     _admin(url, 'drop database if exists "{db}"')
     _admin(url, 'create database "{db}"')
     os.environ["HOTLINE_DATABASE_URL"] = url
-    import hotline.models  # noqa: F401
+    from hotline import registry
+    registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline import db as dbmod
     from hotline.city.service import current_city, sync_city
     from hotline.migrate import upgrade

@@ -64,13 +64,11 @@ app.add_typer(city_app, name="city")
 
 
 def _mount_package_commands() -> None:
-    """``hotline <noun> …`` for every package with a ``cli.py`` defining ``<noun>_app``."""
-    from hotline.registry import modules
+    """``hotline <noun> …`` for every command a package's plugin declares (hotline/registry.py)."""
+    from hotline import registry
 
-    for pkg, mod in modules("cli"):
-        sub = getattr(mod, f"{pkg}_app", None)
-        if sub is not None:
-            app.add_typer(sub, name=pkg)
+    for name, sub, _pkg in registry.install().commands:
+        app.add_typer(sub, name=name)
 
 
 _mount_package_commands()

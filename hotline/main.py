@@ -158,16 +158,12 @@ def create_app() -> FastAPI:
     # connection, so the client's next request failed too.
     app.add_middleware(UnexpectedErrorMiddleware)
 
-    import hotline.models  # noqa: F401  (models + order hooks of every package)
-    from hotline.registry import modules
+    from hotline import registry
     from hotline.web.console import router as console_router
 
-    # the core's routers first (their paths win), then every other package's, by convention
-    for name in ("views", "pages"):
-        for _pkg, mod in sorted(modules(name), key=lambda pm: pm[0] not in ("org", "orders", "web")):
-            router = getattr(mod, "router", None)
-            if router is not None:
-                app.include_router(router)
+    reg = registry.install()  # every package, in the declared order (hotline/registry.py)
+    for router, _pkg in reg.api_routers + reg.page_routers:  # installation order: the core's paths first
+        app.include_router(router)
     app.include_router(console_router)
     from hotline.web.suggest import router as suggest_router
 

@@ -1,8 +1,9 @@
-"""Import every package's models (and flows, which register order hooks) so the app is complete.
+"""Every package's models, in the declared order (``hotline.registry.INSTALL_ORDER``).
 
-Alembic, the app, the CLI and the tests import this module.
+Alembic, the app, the CLI and the tests import this module so that ``Base.metadata`` is complete.
+It imports models only: hooks, handlers and the rest are installed by ``hotline.registry.install()``.
 """
 
-from hotline.registry import load_all
+from hotline.registry import import_models
 
-load_all()
+import_models()

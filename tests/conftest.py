@@ -27,6 +27,9 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import hotline.models  # noqa: E402,F401
+from hotline import registry as _registry  # noqa: E402
+
+_registry.install()  # the tests run with every package installed, in the declared order
 from hotline import db as dbmod  # noqa: E402
 from hotline.config import get_settings  # noqa: E402
 

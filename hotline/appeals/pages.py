@@ -21,12 +21,10 @@ from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.org.scoping import is_centre
 from hotline.validation import DbId
-from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-nav_item("申诉", "/appeals", roles={"dispatcher", "supervisor", "unit_handler", "unit_leader"}, order=45)
 EXCLUDED_ZH = {"appeal": "申诉已采纳，不计入考核", "designation": "不合理诉求，不计入考核"}
 
 

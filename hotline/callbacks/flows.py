@@ -22,7 +22,7 @@ from hotline.db import utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden
 from hotline.kpi.settings import kpi_settings
 from hotline.orders.enums import Action, Status
-from hotline.orders.flows import CITIZEN_ACTOR, SYSTEM_ACTOR, Actor, do_action, on_action, register_blockers
+from hotline.orders.flows import CITIZEN_ACTOR, SYSTEM_ACTOR, Actor, do_action
 from hotline.orders.lifecycle import Blocker
 from hotline.orders.models import Order, OrderEvent
 from hotline.outbox.models import OutboxMessage
@@ -52,7 +52,6 @@ def skip_reason(db: Session, order: Order) -> str | None:
     return None
 
 
-@on_action(Action.complete, Action.answer_first_contact)
 def create_task(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     """办结 → a callback task due after the configured delay (or a skipped one, with the reason)."""
     cfg = kpi_settings().callback
@@ -78,7 +77,6 @@ def cfg_base() -> str:
     return get_settings().public_base_url.rstrip("/")
 
 
-@on_action(Action.reopen, Action.close)
 def settle_open_tasks(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     """An order reopened or archived elsewhere (order page) leaves no callback hanging."""
     for task in db.scalars(select(CallbackTask).where(CallbackTask.order_id == order.id,
@@ -88,7 +86,6 @@ def settle_open_tasks(db: Session, order: Order, actor: Actor, event: OrderEvent
         task.decision_note = task.decision_note or event.note
 
 
-@register_blockers
 def callback_blockers(db: Session, order: Order) -> list[Blocker]:
     """归档 may not orphan a callback: not while it waits to be made, nor while its result waits for the
     centre's review (the review decides 重办 or 归档).  Reopening stays possible: it is a decision."""

@@ -85,4 +85,3 @@ class CallbackOptOut(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-from hotline.callbacks import flows as _flows  # noqa: E402,F401  (registers the completion hooks)

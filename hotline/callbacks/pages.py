@@ -20,12 +20,10 @@ from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.validation import DbId
 from hotline.web.flash import redirect_with_flash
-from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-nav_item("回访", "/callbacks", roles={"callback_agent", "dispatcher", "supervisor"}, order=40)
 
 
 @router.get("/callbacks")

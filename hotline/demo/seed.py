@@ -116,7 +116,8 @@ def _callback(db: Session, order: Order, agent: Actor, rng: random.Random, now: 
 
 def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: datetime | None = None) -> int:
     """Create ``n`` orders (plus a few duplicates) spread over the last 30 days."""
-    import hotline.models  # noqa: F401  (order hooks)
+    from hotline import registry
+    registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline.demo.texts import generate_demands
 
     rng = random.Random(seed)

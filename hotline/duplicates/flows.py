@@ -26,7 +26,7 @@ from hotline.duplicates.settings import rules
 from hotline.errors import BadRequest, Conflict, NotFound
 from hotline.orders import lifecycle
 from hotline.orders.enums import Action, Status
-from hotline.orders.flows import SYSTEM_ACTOR, Actor, do_action, on_action
+from hotline.orders.flows import SYSTEM_ACTOR, Actor, do_action
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import AuditLog
 from hotline.outbox.models import OutboxMessage
@@ -75,8 +75,7 @@ def _timeline_note(db: Session, order: Order, actor: Actor, note: str, data: dic
                       to_status=order.status, note=note, data=data))
 
 
-@on_action(Action.reply, Action.complete, Action.answer_first_contact)
-def _outcome_to_children(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+def outcome_to_children(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     """Every citizen of a merged child sees the parent's outcome: timeline note and, when done, an SMS."""
     kids = list(db.scalars(select(Order).where(Order.parent_id == order.id,
                                                Order.status == Status.merged.value)))
@@ -160,8 +159,7 @@ def do_link_repeat(db: Session, *, order: Order, actor: Actor, now: datetime | N
     return link
 
 
-@on_action(Action.create)
-def _repeat_on_create(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+def repeat_on_create(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     """Runs inside intake; a failure here is logged and rolled back to a savepoint, never blocks the call."""
     if not order.citizen_phone or order.anonymous:
         return

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from hotline.duplicates.models import DupDoc, DupPosting
 from hotline.duplicates.similarity import Doc, Prepared, Scorer, fit_idf
 from hotline.orders.enums import OPEN, Action
-from hotline.orders.flows import Actor, on_action
+from hotline.orders.flows import Actor
 from hotline.orders.models import Order, OrderEvent
 
 OPEN_VALUES = frozenset(s.value for s in OPEN)
@@ -88,8 +88,7 @@ def remove(db: Session, order_id: int) -> None:
     db.execute(delete(DupDoc).where(DupDoc.order_id == order_id))
 
 
-@on_action(Action.any)
-def _keep_index(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+def keep_index(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     if event.action == Action.create.value:
         if order.status in OPEN_VALUES:  # a repeat call may already have been merged at intake
             add(db, order)

@@ -65,6 +65,3 @@ class DupDoc(Base):
     feats: Mapped[dict] = mapped_column(JSON)
 
 
-# The index and repeat-call hooks register on import, like every package's models (see hotline.models).
-from hotline.duplicates import flows as _flows  # noqa: E402,F401
-from hotline.duplicates import index as _index  # noqa: E402,F401

@@ -15,12 +15,10 @@ from hotline.org.deps import SessionDep
 from hotline.org.models import User
 from hotline.org.scoping import can_handle_repeats, require_repeat_handler
 from hotline.validation import DbId
-from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-nav_item("重复来电", "/repeats", roles={"dispatcher", "supervisor"}, order=40)
 
 
 def _panel(request: Request, db: SessionDep, user: User, order: Order, message: str | None = None) -> Any:

@@ -10,7 +10,7 @@ from hotline.duplicates import service
 from hotline.duplicates.similarity import Doc
 from hotline.org.models import User
 from hotline.org.scoping import is_centre
-from hotline.web.suggest import IntakeDraft, Section, provider
+from hotline.web.suggest import IntakeDraft, Section
 
 
 def _territory(address: str) -> str | None:
@@ -22,7 +22,6 @@ def _territory(address: str) -> str | None:
     return None
 
 
-@provider(20)
 def duplicates(db: Session, user: User, draft: IntakeDraft) -> Section | None:
     if len(draft.text) < 6 or not (is_centre(user) or user.role == "dispatcher"):
         return None
@@ -32,7 +31,6 @@ def duplicates(db: Session, user: User, draft: IntakeDraft) -> Section | None:
     return Section("duplicates", "partials/duplicates_suggest.html", {"candidates": found})
 
 
-@provider(30)
 def caller_history(db: Session, user: User, draft: IntakeDraft) -> Section | None:
     phone = re.sub(r"[\s-]", "", draft.phone)
     if len(phone) < 7 or not is_centre(user):

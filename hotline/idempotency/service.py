@@ -137,3 +137,13 @@ def purge_expired(db: Session, *, now: datetime | None = None) -> int:
     """Delete expired keys (the worker or a cron may call it; expired keys are ignored anyway)."""
     res = db.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= (now or utcnow())))
     return int(getattr(res, "rowcount", 0) or 0)
+
+
+def purge_task(*, now: datetime) -> int:
+    """The worker's maintenance task: purge expired keys in a session of its own."""
+    from hotline.db import session_factory
+
+    with session_factory()() as db:
+        purged = purge_expired(db, now=now)
+        db.commit()
+    return purged

@@ -253,7 +253,8 @@ def check_columns(mapping: Mapping, headers: list[str]) -> None:
 def import_file(db: Session, *, data: bytes, filename: str, mapping: Mapping, user: User | None,
                 dry_run: bool = False, live: bool = False, now: datetime | None = None) -> dict[str, Any]:
     """The import of the CLI, the console and the API: same hooks, same checks, same report."""
-    import hotline.models  # noqa: F401  (every package's order hooks, exactly as the web app has them)
+    from hotline import registry
+    registry.install()  # every package, in the declared order (hotline/registry.py)
 
     headers, rows = read_table(data, filename)
     check_columns(mapping, headers)
@@ -268,7 +269,8 @@ def do_import(db: Session, *, mapping: Mapping, rows: list[dict[str, str]], user
 
     ``live``: orders still open at the source become live work (see the module's docstring).
     """
-    import hotline.models  # noqa: F401  (order hooks)
+    from hotline import registry
+    registry.install()  # every package, in the declared order (hotline/registry.py)
 
     now = now or utcnow()
     results = validate(db, mapping, rows, now=now)

@@ -24,12 +24,10 @@ from hotline.imports.views import MAX_IMPORT_BYTES
 from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.web import console_support as cs
-from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-nav_item("导入", "/imports", roles={"admin"}, order=91)
 ADMIN = ("admin",)
 TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
 

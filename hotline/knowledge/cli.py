@@ -23,7 +23,8 @@ def import_csv(
     no_clean: bool = typer.Option(False, help="keep official-reply boilerplate as is"),
 ) -> None:
     """Import entries, mapping columns to fields (e.g. replies.csv: 留言主题→question, 答复意见→answer)."""
-    import hotline.models  # noqa: F401
+    from hotline import registry
+    registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline.db import session_scope
     from hotline.knowledge.flows import do_import
     from hotline.orders.flows import Actor
@@ -47,7 +48,8 @@ def import_csv(
 @knowledge_app.command("remind")
 def remind() -> None:
     """Queue an inbox notice to each owning unit for every entry due for review (once per review date)."""
-    import hotline.models  # noqa: F401
+    from hotline import registry
+    registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline.db import session_scope
     from hotline.knowledge.flows import do_remind_due
     from hotline.orders.flows import Actor

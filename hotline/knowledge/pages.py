@@ -17,13 +17,11 @@ from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.org.scoping import is_centre, subtree_ids
 from hotline.validation import DbId
-from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 STAFF = {"operator", "dispatcher", "unit_handler", "unit_leader", "supervisor", "callback_agent", "admin", "leader"}
-nav_item("知识库", "/knowledge", roles=STAFF, order=60)
 FORM_FIELDS = ("question", "answer", "policy_basis", "owner_unit", "valid_from", "valid_until", "review_date",
                "tags", "category_code", "note", "expected_version")
 

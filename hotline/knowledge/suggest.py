@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 
 from hotline.knowledge import service
 from hotline.org.models import User
-from hotline.web.suggest import IntakeDraft, Section, provider
+from hotline.web.suggest import IntakeDraft, Section
 
 
-@provider(40)
 def knowledge(db: Session, user: User, draft: IntakeDraft) -> Section | None:
     if len(draft.text) < 4:
         return None

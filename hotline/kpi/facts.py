@@ -11,8 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from hotline.kpi.models import AssignmentLimit
-from hotline.orders.enums import Action
-from hotline.orders.flows import Actor, on_action
+from hotline.orders.flows import Actor
 from hotline.orders.models import Order, OrderEvent
 
 
@@ -20,7 +19,6 @@ def _lead(order: Order):  # type: ignore[no-untyped-def]
     return next((a for a in order.active_assignments() if a.role == "lead"), None)
 
 
-@on_action(Action.dispatch, Action.subdispatch, Action.redispatch, Action.reopen)
 def record_limits(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     lead = _lead(order)
     if lead is None or lead.id is None:
@@ -33,7 +31,6 @@ def record_limits(db: Session, order: Order, actor: Actor, event: OrderEvent, no
     row.sign_due_at, row.due_at = order.sign_due_at, order.due_at
 
 
-@on_action(Action.approve_extension, Action.resume)
 def move_due(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     lead = _lead(order)
     row = db.get(AssignmentLimit, lead.id) if lead is not None else None

@@ -67,4 +67,3 @@ Index("ix_kpi_orders_created_cover", _O.created_at,
       postgresql_include=["status", "category_code", "territory_unit_id", "first_contact_resolved",
                           "first_dispatched_at", "signed_at", "replied_at", "completed_at", "closed_at"])
 
-from hotline.kpi import facts as _facts  # noqa: E402,F401  (registers the hooks that fill this table)

@@ -17,14 +17,11 @@ from hotline.kpi.settings import kpi_settings
 from hotline.org.deps import SessionDep
 from hotline.org.models import Unit
 from hotline.org.scoping import subtree_ids, unit_in_scope
-from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 RATES_CTX = {"kpi_rates": definitions.RATES, "centre_rates": definitions.CENTRE_RATES}  # what the pages list
-nav_item("考核排名", "/kpi", roles={r.value for r in service.RANKING_ROLES}, order=60)
-nav_item("驾驶舱", "/dashboard", roles={r.value for r in service.DASHBOARD_ROLES}, order=61)
 
 
 def _period(request: Request, db: Any = None) -> tuple[Any, str, dict[str, str]]:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline import registry
 from hotline.city.schema import Role
 from hotline.db import is_concurrency_error, stale_conflict, utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden
@@ -107,67 +108,59 @@ def integrity_conflict(exc: IntegrityError) -> Conflict:
 
 
 # ---------------------------------------------------------------- extension points
+# What other packages add (hooks, guards, blockers, handlers) is declared in their plugin.py and
+# installed in one order by ``hotline.registry``; nothing here registers by being imported.
 
 Hook = Callable[[Session, Order, Actor, OrderEvent, datetime], None]
-_HOOKS: dict[Action, list[Hook]] = {}
+PreCheck = Callable[[Session, Order, Actor, dict[str, Any], datetime], None]
+BlockerSource = Callable[[Session, Order], list[lifecycle.Blocker]]
 
-
-def on_action(*actions: Action) -> Callable[[Hook], Hook]:
-    """Register a function to run after these actions, in the same transaction.
-
-    Other packages react to the order's life here (a callback task when an order
-    is completed, a webhook delivery queued on every change …) without the core
-    importing them.  A hook that raises aborts the whole action.
-    """
-
-    def deco(fn: Hook) -> Hook:
-        for action in actions:
-            _HOOKS.setdefault(action, []).append(fn)
-        return fn
-
-    return deco
+_PENDING = "hotline.pending_hooks"  # db.info key: hooks of nested actions, waiting for the outer ones
 
 
 def _run_hooks(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
-    # Observers of every action (webhooks) first: they see the order as this action left it, and
-    # what they queue precedes what this action's own hooks cause (create before its auto-dispatch).
-    for fn in _HOOKS.get(Action.any, []) + _HOOKS.get(Action(event.action), []):
-        fn(db, order, actor, event, now)
+    """Run the installed hooks of ``event``'s action, in installation order.
 
-
-PreCheck = Callable[[Session, Order, Actor, dict[str, Any], datetime], None]
-_PRE_CHECKS: dict[Action, list[PreCheck]] = {}
-
-
-def before_action(*actions: Action) -> Callable[[PreCheck], PreCheck]:
-    """Register a check that may refuse these actions (raise a 4xx) before anything changes."""
-
-    def deco(fn: PreCheck) -> PreCheck:
-        for action in actions:
-            _PRE_CHECKS.setdefault(action, []).append(fn)
-        return fn
-
-    return deco
-
-
-BlockerSource = Callable[[Session, Order], list[lifecycle.Blocker]]
-_BLOCKER_SOURCES: list[BlockerSource] = []
-
-
-def register_blockers(fn: BlockerSource) -> BlockerSource:
-    """Let a package say which actions would orphan its pending work on an order.
-
-    The callbacks package, for instance, blocks 归档 while a callback result waits
-    for the centre's review.  ``do_action`` and the console's buttons both ask.
+    Observers of every action (webhooks, indexes) run first: they see the order as this
+    action left it.  A hook that starts another action (routing's auto-dispatch inside 受理)
+    does not run that action's hooks in the middle of its own: they are queued and run after
+    every hook of the outer action, so what the outer action's hooks queue comes first.
     """
-    if fn in _BLOCKER_SOURCES:
-        raise RuntimeError(f"blocker source registered twice: {fn.__qualname__}")
-    _BLOCKER_SOURCES.append(fn)
-    return fn
+    pending = db.info.get(_PENDING)
+    if pending is not None:  # inside another action's hooks: after them
+        pending.append((order, actor, event, now))
+        return
+    queue: list[tuple[Order, Actor, OrderEvent, datetime]] = [(order, actor, event, now)]
+    db.info[_PENDING] = queue
+    try:
+        while queue:
+            o, a, ev, at = queue.pop(0)
+            db.info[_PENDING] = nested = []
+            specs = registry.get().hooks
+            ordered = [h for h in specs if h.actions is None] + [h for h in specs if h.actions is not None]
+            for spec in ordered:
+                if spec.applies(ev.action, ev.to_status or o.status):
+                    spec.fn(db, o, a, ev, at)
+            queue[:0] = nested  # the nested actions' hooks, in the order they happened
+    finally:
+        db.info.pop(_PENDING, None)
 
 
 def blockers_for(db: Session, order: Order) -> tuple[lifecycle.Blocker, ...]:
-    return tuple(b for fn in _BLOCKER_SOURCES for b in fn(db, order))
+    return tuple(b for fn, _pkg in registry.get().blockers for b in fn(db, order))
+
+
+def _run_guards(db: Session, order: Order, actor: Actor, action: Action, payload: dict[str, Any],
+                now: datetime) -> None:
+    for actions, fn, _pkg in registry.get().guards:
+        if action.value in actions:
+            fn(db, order, actor, payload, now)
+
+
+def handler_for(action: Action) -> Handler | None:
+    """The installed handler of ``action``: the core's (``CORE_HANDLERS``) or a package's."""
+    entry = registry.get().handlers.get(action.value)
+    return entry[0] if entry else None
 
 
 # ---------------------------------------------------------------- lookups
@@ -373,9 +366,8 @@ def do_action(db: Session, *, order: Order, actor: Actor, action: Action, payloa
     blockers = blockers_for(db, order)
     lifecycle.check(order, action, actor.role, blockers)
     _check_scope(db, order, actor, action)
-    for check in _PRE_CHECKS.get(action, []):
-        check(db, order, actor, payload, now)
-    handler = _HANDLERS.get(action)
+    _run_guards(db, order, actor, action, payload, now)
+    handler = handler_for(action)
     if handler is None:  # e.g. 督办 without hotline.supervision installed: a wiring bug, not a user error
         raise RuntimeError(f"no handler registered for {action.value}")
     before = order.status
@@ -391,23 +383,6 @@ def do_action(db: Session, *, order: Order, actor: Actor, action: Action, payloa
     flush_or_conflict(db)
     _run_hooks(db, order, actor, ev, now)
     return ev
-
-
-def register_handler(action: Action) -> Callable[[Handler], Handler]:
-    """Let another package own the side data of a status-preserving action (e.g. 督办).
-
-    One handler per action: registering a second one is an error, so a package can
-    never silently replace another's (or the core's) handler.
-    """
-
-    def deco(fn: Handler) -> Handler:
-        if action in _HANDLERS:
-            raise RuntimeError(f"a handler for {action.value} is already registered: "
-                               f"{_HANDLERS[action].__module__}.{_HANDLERS[action].__qualname__}")
-        _HANDLERS[action] = fn
-        return fn
-
-    return deco
 
 
 Handled = tuple[str | None, Unit | None, dict[str, Any]]
@@ -792,7 +767,8 @@ def _h_unmerge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: 
     return reason, None, {"parent": parent.number if parent else None}
 
 
-_HANDLERS: dict[Action, Handler] = {
+#: The core's handlers, installed by ``hotline.orders.plugin``.
+CORE_HANDLERS: dict[Action, Handler] = {
     Action.answer_first_contact: _h_first_contact,
     Action.dispatch: _h_dispatch,
     Action.dispatch_to_subcentre: _h_to_subcentre,

@@ -33,7 +33,8 @@ def status() -> None:
     """How many messages are pending, sent and failed, by channel."""
     from sqlalchemy import func, select
 
-    import hotline.models  # noqa: F401
+    from hotline import registry
+    registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline.db import session_factory
     from hotline.outbox.models import OutboxMessage
 

@@ -233,32 +233,55 @@ class InboxSender:
                             order_number=p.get("number"), created_at=msg.created_at))
 
 
-_SENDERS: dict[str, Any] = {}
+def _table() -> dict[str, Any]:
+    from hotline import registry
+
+    return registry.get().senders
+
+
+class _SendersView:
+    """``_SENDERS`` as tests knew it: a live view of the registry's table."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_table(), name)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        _table()[key] = value
+
+    def __getitem__(self, key: str) -> Any:
+        return _table()[key]
+
+    def __delitem__(self, key: str) -> None:
+        del _table()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in _table()
+
+
+_SENDERS = _SendersView()
 
 
 def register_sender(channel: str, sender: Any) -> None:
-    """Add or replace the sender of a channel (e.g. ``register_sender("webhook", WebhookSender())``)."""
-    _SENDERS[channel] = sender
+    """Replace the sender of a channel at run time (tests, a gateway swap); packages declare theirs
+    in ``plugin.py`` with ``r.sender(...)``."""
+    _table()[channel] = sender
 
 
 def get_sender(channel: str) -> Any | None:
-    return _SENDERS.get(channel)
+    return _table().get(channel)
 
 
 def channels() -> list[str]:
-    return sorted(_SENDERS)
+    return sorted(_table())
 
 
-def install_defaults(*, smtp: SmtpSettings | None = None, sms: SmsSettings | None = None) -> None:
-    """inbox, sms (HTTP gateway if configured, else log) and email (SMTP if configured, else log);
-    keeps senders registered by others."""
+def default_senders(*, smtp: SmtpSettings | None = None, sms: SmsSettings | None = None) -> dict[str, Any]:
+    """inbox, sms (HTTP gateway if configured, else log) and email (SMTP if configured, else log)."""
     smtp = smtp or SmtpSettings()
     sms = sms or SmsSettings()
-    _SENDERS.setdefault("inbox", InboxSender())
-    _SENDERS.setdefault("sms", SmsSender(HttpSmsGateway(sms.gateway_url, token=sms.gateway_token,
-                                                        timeout=sms.timeout)) if sms.gateway_url
-                        else LogSender("sms"))
-    _SENDERS.setdefault("email", SmtpSender(smtp) if smtp.host else LogSender("email"))
-
-
-install_defaults()
+    return {
+        "inbox": InboxSender(),
+        "sms": SmsSender(HttpSmsGateway(sms.gateway_url, token=sms.gateway_token, timeout=sms.timeout))
+        if sms.gateway_url else LogSender("sms"),
+        "email": SmtpSender(smtp) if smtp.host else LogSender("email"),
+    }

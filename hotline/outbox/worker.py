@@ -29,37 +29,34 @@ class PassResult:
     delivery: DeliveryStats
 
 
-def run_pass(*, now: datetime | None = None, sweep_enabled: bool = True, batch_size: int | None = None,
-             lease: timedelta = LEASE) -> PassResult:
-    """One pass: sweep, then deliver (so that the sweep's own notices go out in the same pass)."""
-    import hotline.models  # noqa: F401  (every package's models and handlers, e.g. supervision)
-    from hotline.sla.sweep import sweep
-
-    now = now or utcnow()
-    sweep_stats = None
-    if sweep_enabled:
-        with session_factory()() as db:
-            try:
-                sweep_stats = sweep(db, now=now)
-            except Exception:
-                db.rollback()
-                raise
-        log.info("sweep: %s", sweep_stats)
-    with session_factory()() as db:  # expired Idempotency-Keys: ignored already, removed here
-        from hotline.idempotency.service import purge_expired
-
-        purged = purge_expired(db, now=now)
-        db.commit()
-    if purged:
-        log.info("idempotency keys purged: %d", purged)
+def deliver_task(*, now: datetime, batch_size: int | None = None, lease: timedelta = LEASE) -> DeliveryStats:
+    """The worker's last task: deliver what is due (the sweep's own notices go out in the same pass)."""
     with session_factory()() as db:
         try:
-            delivery = deliver(db, now=utcnow() if now is None else now, batch_size=batch_size, lease=lease)
+            return deliver(db, now=now, batch_size=batch_size, lease=lease)
         except Exception:
             db.rollback()
             raise
-    log.info("outbox: %s", delivery)
-    return PassResult(sweep_stats, delivery)
+
+
+def run_pass(*, now: datetime | None = None, sweep_enabled: bool = True, batch_size: int | None = None,
+             lease: timedelta = LEASE) -> PassResult:
+    """One pass: every installed worker task, by phase (sweep → maintain → deliver; hotline.registry)."""
+    from hotline import registry
+
+    now = now or utcnow()
+    results: dict[str, object] = {}
+    for phase, name, task, _pkg in registry.install().worker_tasks:
+        if phase == "sweep" and not sweep_enabled:
+            continue
+        if phase == "deliver":
+            results[name] = task(now=now, batch_size=batch_size, lease=lease)
+        else:
+            results[name] = task(now=now)
+        log.info("%s: %s", name, results[name])
+    delivery = results.get("deliver")
+    assert isinstance(delivery, DeliveryStats), "the outbox's deliver task is installed"
+    return PassResult(results.get("sweep"), delivery)
 
 
 class Worker:

@@ -2,10 +2,10 @@
 and the flag's life — the unit explains itself (with evidence), a supervisor upholds or clears it.
 
 Registrations (the lead converts them to ``install(registry)``, issue #11):
-- ``@on_action(Action.reply)``     → ``_score_reply``: score, store, raise a flag when perfunctory;
-- ``@before_action(Action.complete)`` → ``_check_complete``: 409 ``perfunctory_reply`` without a
+- hook on 答复 (plugin.py)     → ``score_on_reply``: score, store, raise a flag when perfunctory;
+- guard on 办结 → ``check_complete``: 409 ``perfunctory_reply`` without a
   written override reason (payload ``quality_override_reason``, 5 characters or more);
-- ``@on_action(Action.complete)``  → ``_record_review``: score, reasons and override on the event.
+- hook on 办结  → ``record_review``: score, reasons and override on the event.
 Every step of a flag is written to the order's timeline (an OrderEvent, via a 备注 comment).
 """
 
@@ -20,7 +20,7 @@ from hotline.city.schema import Role
 from hotline.db import utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden
 from hotline.orders.enums import Action
-from hotline.orders.flows import Actor, before_action, do_action, do_attach, on_action
+from hotline.orders.flows import Actor, do_action, do_attach
 from hotline.orders.models import Order, OrderEvent, Reply
 from hotline.outbox.models import OutboxMessage
 from hotline.replies import quality
@@ -54,8 +54,7 @@ def do_score(db: Session, *, order: Order, reply: Reply, now: datetime | None = 
     return row
 
 
-@on_action(Action.reply)
-def _score_reply(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+def score_on_reply(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     reply = latest_reply(db, order)
     if reply is None:
         return
@@ -72,8 +71,7 @@ def _current(db: Session, order: Order) -> tuple[Reply | None, ReplyScore | None
     return reply, score_of(db, reply) or do_score(db, order=order, reply=reply)
 
 
-@before_action(Action.complete)
-def _check_complete(db: Session, order: Order, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+def check_complete(db: Session, order: Order, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
     """A reply scored 0 is completed only with the reviewer's written reason for overriding the check.
 
     Only a person reviewing is checked: an import replaying an order's recorded history (no user) is not.
@@ -96,8 +94,7 @@ def _check_complete(db: Session, order: Order, actor: Actor, payload: dict[str, 
         flag.override_reason, flag.override_by_id = override, actor.user_id
 
 
-@on_action(Action.complete)
-def _record_review(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+def record_review(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     reply, row = _current(db, order)
     if row is None or reply is None:
         return

@@ -21,12 +21,10 @@ from hotline.orders.flows import Actor, commit_or_conflict, do_action
 from hotline.org.deps import SessionDep
 from hotline.replies import flows, service
 from hotline.validation import DbId
-from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import lang_of, render
 
 router = APIRouter(include_in_schema=False)
-nav_item("敷衍答复标记", "/reply-flags", roles={"supervisor", "dispatcher", "unit_handler", "unit_leader"}, order=46)
 
 
 def _panel_ctx(db: SessionDep, number: str, user: PageUser) -> dict:

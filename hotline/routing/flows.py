@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from hotline.config import get_settings
 from hotline.orders.enums import Action, Status
-from hotline.orders.flows import SYSTEM_ACTOR, Actor, do_action, on_action
+from hotline.orders.flows import SYSTEM_ACTOR, Actor, do_action
 from hotline.orders.models import Order, OrderEvent
 from hotline.routing.models import RoutingDecision
 from hotline.routing.service import suggest
@@ -33,7 +33,6 @@ def decision_for(db: Session, order: Order) -> RoutingDecision | None:
     return db.scalar(select(RoutingDecision).where(RoutingDecision.order_id == order.id))
 
 
-@on_action(Action.create)
 def record_suggestion(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     if order.channel == "import":
         return  # history being moved in: its dispatch already happened elsewhere
@@ -59,7 +58,6 @@ def record_suggestion(db: Session, order: Order, actor: Actor, event: OrderEvent
         dec.triage = True
 
 
-@on_action(Action.dispatch, Action.subdispatch)
 def record_choice(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     dec = decision_for(db, order)
     if dec is None or order.lead_unit is None:
@@ -77,7 +75,6 @@ def record_choice(db: Session, order: Order, actor: Actor, event: OrderEvent, no
     dec.triage = False
 
 
-@on_action(Action.approve_return, Action.redispatch)
 def record_failure(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     dec = decision_for(db, order)
     if dec is None or dec.outcome != "held":

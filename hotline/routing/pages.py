@@ -15,15 +15,11 @@ from hotline.org.scoping import is_centre
 from hotline.routing import stats
 from hotline.routing.models import RoutingModel
 from hotline.routing.service import forget_catalogue
-from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 CENTRE_VIEW = {"dispatcher", "operator", "supervisor", "admin", "leader"}
-nav_item("分拣队列", "/routing/triage", roles={"dispatcher"}, order=25)
-nav_item("派单准确率", "/routing", roles={"dispatcher", "supervisor", "admin", "leader"}, order=70)
-nav_item("派单目录", "/routing/catalogue", roles={"admin"}, order=90)
 
 
 def _centre(user: Any) -> None:

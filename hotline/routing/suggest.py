@@ -6,10 +6,9 @@ from sqlalchemy.orm import Session
 
 from hotline.org.models import User
 from hotline.routing.service import suggest
-from hotline.web.suggest import IntakeDraft, Section, provider
+from hotline.web.suggest import IntakeDraft, Section
 
 
-@provider(10)
 def routing_section(db: Session, user: User, draft: IntakeDraft) -> Section | None:
     if len(draft.text) < 4:
         return None

@@ -17,14 +17,12 @@ from hotline.db import utcnow
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
 from hotline.web import console_support as cs
-from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 BOARD_ROLES = (Role.supervisor.value, Role.dispatcher.value, Role.leader.value)
-nav_item("督办看板", "/supervision", roles=set(BOARD_ROLES), order=60)
 
 
 def board_ctx(db: Session, user: User) -> dict[str, Any]:

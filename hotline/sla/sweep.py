@@ -224,24 +224,6 @@ def _used_pct(start: datetime, due: datetime, now: datetime, unit: LimitUnit | N
     return min(100, int(100 * used / total)) if total > timedelta(0) else 100
 
 
-def flag_overdue_supervisions(db: Session, *, now: datetime, limit: int, stats: SweepStats) -> None:
-    from hotline.supervision.flows import do_flag_overdue
-    from hotline.supervision.models import Supervision
-
-    after = 0
-    while True:
-        ids = list(db.scalars(select(Supervision.id).where(
-            Supervision.state == "open", Supervision.respond_by < now, Supervision.id > after)
-            .order_by(Supervision.id).limit(limit)))
-        if not ids:
-            return
-        for sid in ids:
-            if do_flag_overdue(db, sup_id=sid, now=now):
-                stats.supervisions_overdue += 1
-        db.commit()
-        after = ids[-1]
-
-
 def sweep(db: Session, *, now: datetime, batch_size: int = BATCH) -> SweepStats:
     """One full sweep; commits after every batch (``db`` is a plain session)."""
     if now.tzinfo is None:
@@ -257,5 +239,20 @@ def sweep(db: Session, *, now: datetime, batch_size: int = BATCH) -> SweepStats:
                 break
             stats.batches += 1
             after = last
-    flag_overdue_supervisions(db, now=now, limit=batch_size, stats=stats)
+    from hotline import registry
+
+    for step, _pkg in registry.get().sweep_steps:  # e.g. supervision flags overdue 督办 responses
+        step(db, now=now, limit=batch_size, stats=stats)
     return stats
+
+
+def run_sweep(*, now: datetime) -> SweepStats:
+    """The worker's sweep task: one sweep in its own session."""
+    from hotline.db import session_factory
+
+    with session_factory()() as db:
+        try:
+            return sweep(db, now=now)
+        except Exception:
+            db.rollback()
+            raise

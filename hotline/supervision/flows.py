@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import Role
 from hotline.errors import BadRequest, Conflict, Forbidden, NotFound
 from hotline.orders.enums import ACTION_ZH, Action
-from hotline.orders.flows import Actor, Handled, do_action, on_action, register_handler, required_text
+from hotline.orders.flows import Actor, Handled, do_action, required_text
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import AuditLog, Unit, User
 from hotline.outbox.models import OutboxMessage
@@ -155,7 +155,6 @@ def _data(sup: Supervision, before: str | None, actor: Actor, p: dict[str, Any])
     return data
 
 
-@register_handler(Action.urge)
 def h_urge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
     """催办: notify the lead unit; with a ``respond_by`` it is also a notice to answer.
 
@@ -175,7 +174,6 @@ def h_urge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: date
     return note, unit, data
 
 
-@register_handler(Action.supervise)
 def h_supervise(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
     """督办 / 挂牌督办: one notice per order, opened or raised; the unit and its leaders are told."""
     note = text(p, "note", "督办要求")
@@ -188,7 +186,6 @@ def h_supervise(db: Session, order: Order, actor: Actor, p: dict[str, Any], now:
     return note, order.lead_unit, _data(sup, before, actor, p)
 
 
-@on_action(Action.close, Action.withdraw, Action.cancel_duplicate, Action.hand_off, Action.inform)
 def settle_on_end(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     """An order that ends leaves no notice waiting for an answer nobody will give (nor on the board)."""
     for sup in db.scalars(select(Supervision).where(Supervision.order_id == order.id,
@@ -199,7 +196,6 @@ def settle_on_end(db: Session, order: Order, actor: Actor, event: OrderEvent, no
             note=f"工单已{ACTION_ZH[Action(event.action)]}，{LEVELS[sup.level]}随之办结")]
 
 
-@register_handler(Action.respond_supervision)
 def h_respond(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
     """督办回复: the unit answers its oldest open notice (or the one named by ``supervision_id``)."""
     content = text(p, "content", "督办回复内容", min_len=5)
@@ -339,3 +335,19 @@ def do_create_accountability(db: Session, *, actor: Actor, data: dict[str, Any],
            payload={"accountability_id": rec.id, "outcome": outcome, "finding": finding[:200]},
            dedupe_key=f"accountability:{rec.id}")
     return rec
+
+
+def flag_overdue_supervisions(db: Session, *, now: datetime, limit: int, stats: Any) -> None:
+    """A sweep step: open supervisions past their response time are flagged, once each."""
+    after = 0
+    while True:
+        ids = list(db.scalars(select(Supervision.id).where(
+            Supervision.state == "open", Supervision.respond_by < now, Supervision.id > after)
+            .order_by(Supervision.id).limit(limit)))
+        if not ids:
+            return
+        for sid in ids:
+            if do_flag_overdue(db, sup_id=sid, now=now):
+                stats.supervisions_overdue += 1
+        db.commit()
+        after = ids[-1]

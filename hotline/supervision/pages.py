@@ -19,7 +19,6 @@ from hotline.supervision import flows, service
 from hotline.supervision.models import LEVELS, OUTCOMES, STATES
 from hotline.validation import DbId
 from hotline.web import console_support as cs
-from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import lang_of, render
 
@@ -27,10 +26,6 @@ router = APIRouter(include_in_schema=False)
 
 UNIT_ROLES = (Role.unit_handler.value, Role.unit_leader.value)
 ALL_ROLES = {r.value for r in Role}
-nav_item("我的督办", "/supervision/mine", roles=set(UNIT_ROLES), order=61)
-nav_item("问责记录", "/supervision/accountability",
-         roles={Role.supervisor.value, Role.leader.value, Role.unit_leader.value}, order=62)
-nav_item("通知", "/notifications", roles=ALL_ROLES, order=90)
 
 
 def _done(request: Request, message_zh: str, back: str) -> Response:

@@ -24,12 +24,10 @@ from hotline.telephony import service
 from hotline.telephony.flows import do_dismiss_pop
 from hotline.telephony.views import VIEWER_ROLES, StaffingIn, plan, require_centre
 from hotline.validation import in_range
-from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-nav_item("话务", "/telephony", roles=set(VIEWER_ROLES), order=70)
 
 POP_ROLES = ("operator", "dispatcher")
 

@@ -28,5 +28,3 @@ class TextPosting(Base):
     __table_args__ = (Index("ix_text_postings_kind_doc", "kind", "doc_id"),)
 
 
-# Order indexing registers its hook on import, like every package's models (see hotline.models).
-from hotline.textindex import orders as _orders  # noqa: E402,F401

@@ -12,8 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.orders.enums import Action
-from hotline.orders.flows import Actor, on_action
+from hotline.orders.flows import Actor
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import User
 from hotline.org.scoping import is_centre, visible_filter
@@ -26,8 +25,7 @@ def order_text(order: Order) -> str:
     return f"{order.title}\n{order.content}\n{order.address or ''}"
 
 
-@on_action(Action.create)
-def _index_new_order(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+def index_new_order(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     index.index_doc(db, kind=KIND, doc_id=order.id, text=order_text(order))
 
 

@@ -2,7 +2,8 @@
 
 Each package that can help at intake — routing (category, unit, territory,
 urgency, emergency), duplicates, caller history, the knowledge base — defines
-``hotline/<package>/suggest.py`` with a function decorated by ``@provider``.
+``hotline/<package>/suggest.py`` with a section function, added by the package's
+``plugin.py`` with ``r.suggestion(fn, order=…)``.
 The intake form posts its fields here (HTMX, debounced) and every provider's
 section is rendered in order.  A provider that fails is logged and skipped, so
 one broken helper never blocks taking a call.
@@ -53,26 +54,13 @@ class Section:
 
 
 Provider = Callable[[Session, User, IntakeDraft], Section | None]
-_PROVIDERS: list[tuple[int, Provider]] = []
-
-
-def provider(order: int) -> Callable[[Provider], Provider]:
-    """Register an intake assistant section; lower ``order`` shows first."""
-
-    def deco(fn: Provider) -> Provider:
-        _PROVIDERS.append((order, fn))
-        _PROVIDERS.sort(key=lambda p: p[0])
-        return fn
-
-    return deco
 
 
 def sections(db: Session, user: User, draft: IntakeDraft) -> list[Section]:
-    from hotline.registry import modules
+    from hotline import registry
 
-    modules("suggest")  # importing registers the providers
     out = []
-    for _order, fn in _PROVIDERS:
+    for _order, fn, _pkg in registry.get().suggestions:
         try:
             sec = fn(db, user, draft)
         except Exception:  # noqa: BLE001 - one failing helper must not block intake

@@ -89,9 +89,3 @@ def run_due(db: Session, *, now: datetime | None = None, limit: int = 100) -> di
     stats = deliver(db, now=now or utcnow(), batch_size=limit, channels=("webhook",))
     return {"sent": stats.sent, "retry": stats.retried, "failed": stats.failed}
 
-
-def register() -> None:
-    """Hand the sender to the outbox worker."""
-    from hotline.outbox.senders import register_sender
-
-    register_sender("webhook", WebhookSender())

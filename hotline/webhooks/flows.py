@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hotline.errors import BadRequest, NotFound
 from hotline.orders.enums import STATUS_ZH, Action, Status
-from hotline.orders.flows import Actor, on_action
+from hotline.orders.flows import Actor
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import AuditLog, User
 from hotline.outbox.models import OutboxMessage
@@ -109,7 +109,6 @@ def event_body(order: Order, event: OrderEvent, now: datetime) -> dict[str, Any]
     }
 
 
-@on_action(Action.any)
 def queue_deliveries(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     subs = db.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True))).all()
     body: dict[str, Any] | None = None

@@ -40,12 +40,3 @@ class WebhookAttempt(Base):
     ok: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text)
 
-
-def _register_sender() -> None:
-    """Models are imported by every process (app, CLI, worker), so the worker learns the channel here."""
-    from hotline.webhooks.delivery import register
-
-    register()
-
-
-_register_sender()

@@ -12,7 +12,6 @@ from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.validation import DbId
 from hotline.web import console_support as cs
-from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 from hotline.webhooks import flows, service
@@ -20,7 +19,6 @@ from hotline.webhooks import hooks as _hooks  # noqa: F401
 from hotline.webhooks.models import WebhookSubscription
 
 router = APIRouter(include_in_schema=False)
-nav_item("Webhook", "/webhooks", roles={"admin"}, order=90)
 ADMIN = ("admin",)
 DELIVERY_STATES = {"pending": "待投递", "sent": "已送达", "failed": "失败", "cancelled": "已取消"}
 

@@ -355,23 +355,25 @@ def _now():  # type: ignore[no-untyped-def]
 
 
 def test_one_handler_per_action() -> None:
+    from hotline import registry
     from hotline.orders import flows
     from hotline.orders.enums import Action
 
-    assert flows._HANDLERS[Action.urge].__module__ == "hotline.supervision.flows"
-    assert flows._HANDLERS[Action.supervise].__module__ == "hotline.supervision.flows"
-    assert flows._HANDLERS[Action.respond_supervision].__module__ == "hotline.supervision.flows"
+    r = registry.get()
+    for action in (Action.urge, Action.supervise, Action.respond_supervision):
+        fn, pkg = r.handlers[action.value]
+        assert (fn.__module__, pkg) == ("hotline.supervision.flows", "supervision")
     assert not any(hasattr(flows, name) for name in ("_h_urge", "_h_supervise", "_h_respond"))
     with pytest.raises(RuntimeError, match="already registered"):
-        flows.register_handler(Action.urge)(lambda db, o, a, p, now: (None, None, {}))
-    assert flows._HANDLERS[Action.urge].__module__ == "hotline.supervision.flows"
+        r.handler(Action.urge, lambda db, o, a, p, now: (None, None, {}))
+    assert r.handlers[Action.urge.value][0].__module__ == "hotline.supervision.flows"
 
 
 def test_every_action_has_a_handler() -> None:
-    from hotline.orders import flows
+    from hotline import registry
     from hotline.orders.lifecycle import RULES
 
-    assert set(RULES) <= set(flows._HANDLERS)
+    assert {a.value for a in RULES} <= set(registry.get().handlers)
 
 
 def test_no_order_event_without_audit(client: TestClient, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]

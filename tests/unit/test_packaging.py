@@ -1,4 +1,4 @@
-"""Every package directory is a real package, so discovery (hotline/registry.py) finds it."""
+"""Every package directory is a real package, declared in hotline/registry.py with a plugin.py."""
 
 from __future__ import annotations
 
@@ -15,10 +15,14 @@ def test_every_package_has_an_init() -> None:
     assert missing == [], f"add __init__.py to: {missing}"
 
 
-def test_registry_finds_the_core_packages() -> None:
-    from hotline.registry import packages
+def test_every_package_is_installed_in_the_declared_order() -> None:
+    from hotline.registry import INSTALL_ORDER, NOT_INSTALLED
 
-    assert {"orders", "org", "routing", "sla", "web"} <= set(packages())
+    root = Path(hotline.__file__).parent
+    dirs = {d.name for d in root.iterdir() if (d / "__init__.py").exists()} - NOT_INSTALLED
+    assert sorted(dirs) == sorted(INSTALL_ORDER), "add the new package to hotline.registry.INSTALL_ORDER"
+    assert len(set(INSTALL_ORDER)) == len(INSTALL_ORDER)
+    assert [d for d in INSTALL_ORDER if not (root / d / "plugin.py").exists()] == []
 
 
 def test_every_data_file_is_package_data() -> None:

@@ -1,0 +1,14 @@
+"""outbox: the default senders (inbox, SMS, e-mail), delivery as the worker's last task, ``hotline outbox``."""
+
+from __future__ import annotations
+
+from hotline.registry import Registry
+
+
+def install(r: Registry) -> None:
+    from hotline.outbox import cli, senders, worker
+
+    for channel, sender in senders.default_senders().items():
+        r.sender(channel, sender)
+    r.worker_task("deliver", worker.deliver_task, phase="deliver")
+    r.command("outbox", cli.outbox_app)

@@ -1,0 +1,23 @@
+"""supervision: the handlers of 催办, 督办 and 督办回复; supervisions settle when an order ends;
+overdue supervisions are flagged by the sweep; pages and API."""
+
+from __future__ import annotations
+
+from hotline.orders.enums import Action
+from hotline.registry import Registry
+
+
+def install(r: Registry) -> None:
+    from hotline.supervision import flows, pages, views
+
+    r.handler(Action.urge, flows.h_urge)
+    r.handler(Action.supervise, flows.h_supervise)
+    r.handler(Action.respond_supervision, flows.h_respond)
+    r.on_action(flows.settle_on_end, Action.close, Action.withdraw, Action.cancel_duplicate, Action.hand_off,
+                Action.inform)
+    r.sweep_step(flows.flag_overdue_supervisions)
+    r.api(views.router)
+    r.pages(pages.router)
+    r.nav_item("我的督办", "/supervision/mine", roles=pages.UNIT_ROLES, order=61)
+    r.nav_item("问责记录", "/supervision/accountability", roles={"supervisor", "leader", "unit_leader"}, order=62)
+    r.nav_item("通知", "/notifications", roles=pages.ALL_ROLES, order=90)
