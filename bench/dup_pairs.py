@@ -11,6 +11,7 @@ each pair also carries a fixed split (``dev`` / ``test``, by a hash of the ids),
 so thresholds and the pair classifier are fitted on ``dev`` and reported on ``test``.
 
     python bench/dup_pairs.py sample > /tmp/pairs.tsv     # then judge by reading
+    python bench/dup_pairs.py fit                         # the pair model's coefficients and threshold
 """
 
 from __future__ import annotations
@@ -78,8 +79,63 @@ def sample(seed: int = 14) -> None:
             w.writerow([a, b, f"{lo:.1f}", f"{s[k]:.3f}"])
 
 
+FEATURES = ("text", "place", "place_conflict", "district_conflict", "objects")
+
+
+def signals(pairs: list[tuple[str, str, int]], msgs: dict[str, dict[str, str]]):  # type: ignore[no-untyped-def]
+    """The production scorer's signals for each pair, with statistics fitted on the messages file."""
+    import numpy as np
+
+    from hotline.duplicates.similarity import Doc, Scorer, fit_idf
+
+    sc = Scorer(fit_idf(text(r) for r in msgs.values()))
+    prep: dict[str, object] = {}
+
+    def p(i: str):  # type: ignore[no-untyped-def]
+        if i not in prep:
+            prep[i] = sc.prepare(Doc(text(msgs[i])))
+        return prep[i]
+
+    x = np.array([[sc.signals(p(a), p(b))[0][k] for k in FEATURES] for a, b, _ in pairs])
+    return x, np.array([y for *_, y in pairs])
+
+
+def prf(scores, y, t: float) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+    pred = scores >= t
+    tp, fp, fn = int((pred & (y == 1)).sum()), int((pred & (y == 0)).sum()), int((~pred & (y == 1)).sum())
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def best_threshold(scores, y) -> float:  # type: ignore[no-untyped-def]
+    return max((prf(scores, y, t / 100)[2], t / 100) for t in range(5, 96))[1]
+
+
+def fit(c: float = 0.3) -> None:
+    """Fit the pair model on the ``dev`` pairs; the threshold from 5-fold predictions on ``dev``."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    msgs = messages()
+    dev = [(r["id_a"], r["id_b"], int(r["same"])) for r in csv.DictReader(LABELS.open(encoding="utf-8"))
+           if r["split"] == "dev"]
+    x, y = signals(dev, msgs)
+    clf = LogisticRegression(C=c, max_iter=1000, class_weight="balanced")
+    cv = cross_val_predict(clf, x, y, cv=StratifiedKFold(5, shuffle=True, random_state=0), method="predict_proba")
+    t = best_threshold(cv[:, 1], y)
+    clf.fit(x, y)
+    model = {"bias": round(float(clf.intercept_[0]), 2)} | {k: round(float(w), 2)
+                                                              for k, w in zip(FEATURES, clf.coef_[0], strict=True)}
+    print(f"dev pairs {len(dev)}, threshold (5-fold on dev) {t:.2f}, dev CV P/R/F1 "
+          + "/".join(f"{v:.3f}" for v in prf(cv[:, 1], y, t)))
+    print("MODEL =", model)
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["sample"]:
         sample()
+    elif sys.argv[1:2] == ["fit"]:
+        fit()
     else:
         print(__doc__)
