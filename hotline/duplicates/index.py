@@ -66,8 +66,13 @@ def scorer(db: Session | None = None) -> Scorer:
     tried_db = False
     if loaded is None and db is not None:
         tried_db = True
-        texts = stats.order_texts(db)
+        texts = stats.order_texts(db, stats.FALLBACK_ORDERS)
         if len(texts) >= stats.MIN_ORDERS:
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "no duplicate statistics file: fitted on the newest %d orders for this process; "
+                "run `hotline duplicates refit`", len(texts))
             idf = stats.fit(texts, gazetteer())
     sc = Scorer(idf, gazetteer())
     c.update(scorer=sc, mtime=mt, tried_db=tried_db)

@@ -9,8 +9,8 @@ demo seed, from the seeded orders) fits the IDF table on the newest orders
 are rebuilt with it in the same transaction, so the index never mixes two tables.
 
 Fallback, in this order: the stats file; else, the first time a scorer is
-needed, a fit on the newest orders in the database when there are at least
-``MIN_ORDERS`` (kept in memory for the process); else no statistics at all
+needed, a fit on the newest ``FALLBACK_ORDERS`` orders in the database when there are at
+least ``MIN_ORDERS`` (kept in memory for the process, with a warning to run ``refit``); else no statistics at all
 (every word and place counts as rare: plain tf cosine).  Nothing here imports
 the demo generator.
 """
@@ -34,6 +34,7 @@ from hotline.orders.models import Order
 log = logging.getLogger(__name__)
 MIN_ORDERS = 100
 MAX_ORDERS = 20_000
+FALLBACK_ORDERS = 2_000  # the in-process fallback fit stays a few seconds, once per process
 
 
 def stats_path() -> Path:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.duplicates.flows import unmerge_available
-from hotline.duplicates.settings import DuplicateRules
 from hotline.duplicates.models import DupPosting, RepeatLink
+from hotline.duplicates.settings import DuplicateRules
 from hotline.orders.models import Order, OrderEvent
 from hotline.outbox.models import OutboxMessage
 from tests.conftest import login

@@ -81,3 +81,20 @@ def test_refit_fits_on_the_orders_and_rebuilds_the_index(client: TestClient, db:
     audit = db.scalar(select(AuditLog).where(AuditLog.action == "duplicates.refit"))
     assert audit is not None and audit.actor_label == "test" and audit.data["orders"] == res["orders"]
     index.reset_scorer()
+
+
+def test_without_a_refit_the_scorer_falls_back_to_the_orders_then_to_none(  # type: ignore[no-untyped-def]
+        client: TestClient, db: Session, as_user, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "data_dir", tmp_path)  # no stats file there
+    index.reset_scorer()
+    assert index.scorer().idf == {}  # no database at hand: no statistics (every word counts as rare)
+    op = as_user("operator1")
+    for k, (_, title, content) in enumerate(MESSAGES[:3]):
+        create(client, op, citizen_phone=f"1380000200{k}", kind="complaint", title=title, content=content,
+               address="")
+    monkeypatch.setattr(stats, "MIN_ORDERS", 3)
+    index.reset_scorer()
+    sc = index.scorer(db)
+    assert 0 < sc.weight("w:搅拌站") < sc.unknown  # fitted on the orders in the database
+    assert not stats.stats_path().exists()  # the fallback is kept in memory, not written
+    index.reset_scorer()
