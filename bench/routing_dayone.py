@@ -132,7 +132,9 @@ def main() -> None:
         top = cats[0]["code"][:2] if cats else ""
         gold.append(CITY_CODE[label])
         pred.append(top)
-        cat_conf.append(float(cats[0]["confidence"]) if cats else 0.0)
+        # the probability of the first-level category (what is judged here); older servers: the top entry's
+        levels = body.get("top_levels") or cats
+        cat_conf.append(float(levels[0]["confidence"]) if levels else 0.0)
         units = body["units"]
         unit_conf.append(float(units[0]["confidence"]) if units else 0.0)
         flagged.append(bool(body["flags"].get("emergency") or body["flags"].get("out_of_scope")))
