@@ -31,7 +31,7 @@ import random
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -121,7 +121,7 @@ def main() -> None:
     rows = sample(args.n, args.split)
     client = TestClient(create_app())
     headers = {"Authorization": f"Bearer {token}"}
-    gold, pred, cat_conf, unit_conf, flagged = [], [], [], [], []
+    gold, pred, cat_conf, unit_conf, flagged, leaf = [], [], [], [], [], []
     errors = []
     t0 = time.perf_counter()
     for text, label in rows:
@@ -138,6 +138,8 @@ def main() -> None:
         units = body["units"]
         unit_conf.append(float(units[0]["confidence"]) if units else 0.0)
         flagged.append(bool(body["flags"].get("emergency") or body["flags"].get("out_of_scope")))
+        leaf.append(bool(cats) and len(cats[0]["code"]) == 6 and bool(body.get("top_levels"))
+                    and body["top_levels"][0]["code"] == cats[0]["code"][:2])
         if top != CITY_CODE[label]:
             errors.append((label, cats[0]["name"] if cats else "-", cats[0]["reasons"] if cats else [], text))
     post_s = time.perf_counter() - t0
@@ -145,7 +147,10 @@ def main() -> None:
     labels = sorted(set(gold))
     ece_cat, table_cat = reliability(cat_conf, right)
     ece_unit, table_unit = reliability(unit_conf, right)
-    auto = [i for i, c in enumerate(unit_conf) if c >= threshold and not flagged[i]]
+    # the rule of routing.flows.record_suggestion for a self-service order
+    auto = [i for i, c in enumerate(unit_conf)
+            if c >= threshold and cat_conf[i] >= threshold and leaf[i] and not flagged[i]]
+    auto_unit_only = [i for i, c in enumerate(unit_conf) if c >= threshold and not flagged[i]]
     result = {
         "split": args.split, "n": len(rows),
         "macro_f1": round(float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0)), 4),
@@ -156,6 +161,11 @@ def main() -> None:
         "ece_unit": ece_unit, "reliability_unit": table_unit,
         "auto_dispatch_threshold": threshold, "auto_dispatched": len(auto),
         "auto_dispatched_category_accuracy": round(sum(right[i] for i in auto) / len(auto), 4) if auto else None,
+        "unit_only_rule_auto": len(auto_unit_only),
+        "unit_only_rule_accuracy": (round(sum(right[i] for i in auto_unit_only) / len(auto_unit_only), 4)
+                                    if auto_unit_only else None),
+        "confusion": {f"{g}→{p}": n for (g, p), n in sorted(Counter(zip(gold, pred, strict=True)).items())
+                      if g != p},
         "seed_seconds": round(seed_s, 1), "ms_per_post": round(1000 * post_s / max(1, len(rows)), 2),
     }
     if args.json:

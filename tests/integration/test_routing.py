@@ -172,3 +172,33 @@ def test_cli_trains_from_database_and_csv(committed, tmp_path) -> None:  # type:
         active = {m.purpose: m for m in s.scalars(select(RoutingModel).where(RoutingModel.active.is_(True)))}
         assert set(active) == {"category", "unit"} and active["unit"].source.startswith("database")
         s.execute(delete(RoutingModel))
+
+
+def test_auto_dispatch_needs_a_sure_branch_too(client: TestClient, as_user,  # type: ignore[no-untyped-def]
+                                              monkeypatch: pytest.MonkeyPatch, db) -> None:
+    """A unit 95 % sure is not enough when the first-level category is a coin toss: the order waits in triage."""
+    from hotline.portal.flows import do_submit_demand
+    from hotline.routing import flows
+    from hotline.routing.service import Choice, Suggestion
+
+    def fake(branch_p: float):  # type: ignore[no-untyped-def]
+        def _suggest(db, *, text, address="", explain=True):  # type: ignore[no-untyped-def]
+            return Suggestion(
+                categories=[Choice("010101", "城乡建设/市政设施/路灯", 0.9, ["关键词：路灯"])],
+                units=[Choice("dept-chengguan", "城管局", 0.95, ["派单目录：路灯"])],
+                territory={}, flags={"urgent": False, "emergency": None, "out_of_scope": None},
+                model_version=None,
+                top_levels=[Choice("01", "城乡建设", branch_p, []), Choice("03", "交通运输", 1 - branch_p, [])])
+        return _suggest
+
+    monkeypatch.setattr(get_settings(), "auto_dispatch_threshold", 0.85)
+    form = {"kind": "complaint", "content": "门口的路灯坏了一个星期，晚上很黑。", "phone": "13912345678",
+            "address": ""}
+    monkeypatch.setattr(flows, "suggest", fake(0.55))
+    unsure = do_submit_demand(db, form=form, photos=[]).number
+    monkeypatch.setattr(flows, "suggest", fake(0.92))
+    sure = do_submit_demand(db, form=form, photos=[]).number
+    h = as_user("dispatcher")
+    assert client.get(f"/api/v1/orders/{unsure}", headers=h).json()["status"] == "received"
+    assert unsure in [t["number"] for t in client.get("/api/v1/routing/triage", headers=h).json()]
+    assert client.get(f"/api/v1/orders/{sure}", headers=h).json()["status"] == "dispatched"
