@@ -202,3 +202,26 @@ def test_auto_dispatch_needs_a_sure_branch_too(client: TestClient, as_user,  # t
     assert client.get(f"/api/v1/orders/{unsure}", headers=h).json()["status"] == "received"
     assert unsure in [t["number"] for t in client.get("/api/v1/routing/triage", headers=h).json()]
     assert client.get(f"/api/v1/orders/{sure}", headers=h).json()["status"] == "dispatched"
+
+
+def test_a_model_from_real_history_leads_a_generated_one_does_not(db, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The lexicon overrules a model trained on generated texts, not one trained on the city's own orders."""
+    from hotline.city.service import current_city
+    from hotline.routing import service
+
+    class Sure:  # a model 97 % sure of 交通运输 whatever the text
+        labels = ["交通运输", "城乡建设", "环境保护", "教育文体", "劳动和社会保障", "商贸旅游", "卫生计生"]
+
+        def predict_topk(self, text: str, k: int = 3) -> list[tuple[str, float]]:
+            return [("交通运输", 0.97), *[(lab, 0.005) for lab in self.labels[1:]]][:k]
+
+    monkeypatch.setattr(service.REGISTRY, "get", lambda db, purpose: ("v1", Sure()) if purpose == "category" else None)
+    text = "小区物业不作为，业主委员会多次反映，开发商交房后物业费乱涨"
+    city = current_city()
+    monkeypatch.setitem(service.REGISTRY.sources, "category", "demo generator (2500 demands)")
+    generated = service.suggest(db, text=text, city=city, explain=False)
+    monkeypatch.setitem(service.REGISTRY.sources, "category", "database (900 orders)")
+    history = service.suggest(db, text=text, city=city, explain=False)
+    assert generated.top_levels[0].code == "01" and generated.categories[0].code.startswith("01")
+    assert history.top_levels[0].code == "03"
+    assert any("词表" in r for r in generated.categories[0].reasons)
