@@ -225,3 +225,13 @@ def test_a_model_from_real_history_leads_a_generated_one_does_not(db, monkeypatc
     assert generated.top_levels[0].code == "01" and generated.categories[0].code.startswith("01")
     assert history.top_levels[0].code == "03"
     assert any("词表" in r for r in generated.categories[0].reasons)
+
+
+def test_first_level_from_the_lexicon_through_the_api(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+    """What the operator receives on day one: the branch the citizen's words speak for, with its probability."""
+    s = _suggest(client, as_user("operator1"),
+                 "我在单位工作了二十年，单位一直没有给我缴纳养老保险，现在快退休了，工龄怎么算，社保能补缴吗？")
+    top = s["top_levels"]
+    assert [t["code"] for t in top][0] == "05" and s["categories"][0]["code"].startswith("05")
+    assert 0.5 < top[0]["confidence"] <= 1.0 and sum(t["confidence"] for t in top) <= 1.0 + 1e-6
+    assert any(r.startswith("词表：") and "工龄" in r for r in s["categories"][0]["reasons"])
