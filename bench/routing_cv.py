@@ -17,6 +17,9 @@ Avenues (each optional, ``--avenues``):
 - ``idf``: ``ours`` with IDF also fitted on the unlabelled messages.
 
     .venv/bin/python bench/routing_cv.py [--avenues baseline,ours,vectors] [--json]
+
+For ``vectors``: ``pip download cnsyn==1.2.0 --no-deps -d DIR && unzip DIR/cnsyn-1.2.0-*.whl -d DIR/x``
+and pass ``--cnsyn DIR/x`` (not a project dependency: it did not help). Without it that avenue is skipped.
 """
 
 from __future__ import annotations
@@ -146,6 +149,9 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     avenues = args.avenues.split(",")
+    if "vectors" in avenues and not (args.cnsyn / "cnsyn" / "query" / "words_tree_mini.m").is_file():
+        print(f"# no unpacked cnsyn wheel under {args.cnsyn}: skipping the vectors avenue", file=sys.stderr)
+        avenues.remove("vectors")
     if not (DATA / "messages_train.csv").is_file():
         print("no messages_train.csv: nothing to measure")
         return
