@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import CityFile
 from hotline.demo.texts import generate_demands
 from hotline.routing.models import RoutingModel
+from hotline.routing.service import GENERATED_SOURCE
 from hotline.routing.training import register
 
 
@@ -23,7 +24,7 @@ def train_demo_models(db: Session, city: CityFile, *, n: int = 2500, seed: int =
     demands = generate_demands(city, n, seed=seed)
     texts = [f"{d.title}\n{d.content}" for d in demands]
     cat = register(db, purpose="category", texts=texts, labels=[tops[d.category_code[:2]] for d in demands],
-                   source=f"demo generator ({n} demands)")
+                   source=f"{GENERATED_SOURCE} ({n} demands)")
     unit = register(db, purpose="unit", texts=texts, labels=[d.lead_unit_code for d in demands],
-                    source=f"demo generator ({n} demands)")
+                    source=f"{GENERATED_SOURCE} ({n} demands)")
     return [cat, unit]

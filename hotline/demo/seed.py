@@ -250,6 +250,10 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
         counts["routing_models"] = len(train_demo_models(db, city))
     if (db.scalar(select(func.count(Order.id))) or 0) == 0 and orders > 0:
         counts["orders"] = seed_orders(db, city, n=orders, seed=seed)
+        from hotline.duplicates.stats import refit
+
+        # the duplicate scorer's statistics from the seeded orders (as `hotline duplicates refit` does for a city)
+        counts["duplicate_stats_keys"] = int(refit(db, actor_label="演示数据")["keys"])
         from hotline.telephony.flows import do_bulk_insert
         from hotline.telephony.simulate import simulate_calls
 

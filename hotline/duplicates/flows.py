@@ -113,7 +113,7 @@ def find_repeat(db: Session, order: Order, *, now: datetime) -> tuple[Order, flo
         .order_by(Order.created_at.desc()).limit(30)))
     if not earlier:
         return None
-    sc = index.scorer()
+    sc = index.scorer(db)
     mine = sc.prepare(index.order_doc(order))
     best = None
     for e in earlier:

@@ -17,7 +17,7 @@ from sqlalchemy import Float, Select, String, bindparam, delete, func, insert, s
 from sqlalchemy.orm import Session
 
 from hotline.duplicates.models import DupDoc, DupPosting
-from hotline.duplicates.similarity import Doc, Prepared, Scorer, fit_idf
+from hotline.duplicates.similarity import Doc, Prepared, Scorer
 from hotline.orders.enums import OPEN, Action
 from hotline.orders.flows import Actor
 from hotline.orders.models import Order, OrderEvent
@@ -45,14 +45,49 @@ def gazetteer() -> tuple[str, ...]:
     return tuple(sorted(n for n in names if len(n) >= 2))
 
 
-@lru_cache(maxsize=1)
-def scorer() -> Scorer:
-    """IDF fitted once per process on generated demands of this city (see docs/duplicates.md)."""
-    from hotline.city.service import current_city
-    from hotline.demo.texts import generate_demands
+_SCORER: dict[str, object] = {}
 
-    demo = generate_demands(current_city(), 3000, seed=7)
-    return Scorer(fit_idf(f"{d.title}\n{d.content}" for d in demo), gazetteer())
+
+def reset_scorer() -> None:
+    _SCORER.clear()
+
+
+def scorer(db: Session | None = None) -> Scorer:
+    """The scorer with the city's statistics (``stats``): the refit file, reloaded when it changes;
+    else fitted once per process from the newest orders of ``db``; else none (see docs/duplicates.md)."""
+    from hotline.duplicates import stats
+
+    mt = stats.mtime()
+    c = _SCORER
+    if c and c["mtime"] == mt and (mt is not None or c["tried_db"] or db is None):
+        return c["scorer"]  # type: ignore[return-value]
+    loaded = stats.load() if mt is not None else None
+    idf: dict[str, float] = loaded[0] if loaded else {}
+    tried_db = False
+    if loaded is None and db is not None:
+        tried_db = True
+        texts = stats.order_texts(db, stats.FALLBACK_ORDERS)
+        if len(texts) >= stats.MIN_ORDERS:
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "no duplicate statistics file: fitted on the newest %d orders for this process; "
+                "run `hotline duplicates refit`", len(texts))
+            idf = stats.fit(texts, gazetteer())
+    sc = Scorer(idf, gazetteer())
+    c.update(scorer=sc, mtime=mt, tried_db=tried_db)
+    return sc
+
+
+def rebuild(db: Session) -> int:
+    """Re-prepare every open order with the current scorer (after a refit); returns how many."""
+    db.execute(delete(DupPosting))
+    db.execute(delete(DupDoc))
+    n = 0
+    for order in db.scalars(select(Order).where(Order.status.in_(sorted(OPEN_VALUES)))):
+        add(db, order, clear=False)
+        n += 1
+    return n
 
 
 def order_doc(order: Order) -> Doc:
@@ -72,9 +107,10 @@ def tokens_for(doc: Doc, prepared: Prepared, sc: Scorer) -> list[str]:
     return list(dict.fromkeys(places + [w[:32] for w in ws]))
 
 
-def add(db: Session, order: Order) -> None:
-    remove(db, order.id)
-    sc = scorer()
+def add(db: Session, order: Order, *, clear: bool = True) -> None:
+    if clear:
+        remove(db, order.id)
+    sc = scorer(db)
     doc = order_doc(order)
     prep = sc.prepare(doc)
     db.add(DupDoc(order_id=order.id, feats=prep.to_json()))
@@ -99,9 +135,9 @@ def keep_index(db: Session, order: Order, actor: Actor, event: OrderEvent, now: 
         add(db, order)
 
 
-def query_tokens(tokens: list[str]) -> list[tuple[str, float]]:
+def query_tokens(tokens: list[str], sc: Scorer | None = None) -> list[tuple[str, float]]:
     """The draft's most specific tokens with the weight a shared one adds: place names first, then IDF."""
-    sc = scorer()
+    sc = sc or scorer()
     ranked = sorted(tokens, key=lambda t: (not t.startswith("@"), -sc.weight("w:" + t), t))[:QUERY_TOKENS]
     return [(t, 2 * sc.unknown if t.startswith("@") else sc.weight("w:" + t)) for t in ranked]
 

@@ -65,7 +65,7 @@ def find(db: Session, *, user: User, doc: Doc, phone: str | None = None, exclude
     """Open orders from other callers about the same matter, best first."""
     r = rules()
     now = now or utcnow()
-    sc = index.scorer()
+    sc = index.scorer(db)
     prep = sc.prepare(doc)
     ids = index.candidate_ids(db, index.tokens_for(doc, prep, sc), since=now - timedelta(days=r.window_days),
                               limit=r.max_candidates)

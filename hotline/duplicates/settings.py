@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 
 class DuplicateRules(BaseModel):
     window_days: int = Field(30, ge=1, le=365, description="并单: look for open orders created this many days back")
-    threshold: float = Field(0.45, ge=0, le=1, description="Score from which an order is shown as a likely duplicate")
-    show_from: float = Field(0.3, ge=0, le=1, description="Weaker candidates down to this score are listed too")
+    threshold: float = Field(0.44, ge=0, le=1, description="Score from which an order is shown as a likely duplicate")
+    show_from: float = Field(0.25, ge=0, le=1, description="Weaker candidates down to this score are listed too")
     repeat_window_days: int = Field(30, ge=1, le=365, description="重复诉求: the same caller within this many days")
     repeat_threshold: float = Field(0.5, ge=0, le=1, description="Score from which a same-caller order is a repeat")
     reopen_window_days: int = Field(15, ge=1, le=365,

@@ -20,4 +20,5 @@ EN = {
     "受理后可在工单页“知识库答复”中用该条即时办结。":
         "After intake, use \"Answer from the knowledge base\" on the order page to close it at first contact.",
     "知识库中没有相关条目": "No matching entries in the knowledge base",
+    "知识库中没有相符的答案": "No fitting answer in the knowledge base",
 }

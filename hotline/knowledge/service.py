@@ -60,6 +60,19 @@ def search(db: Session, *, q: str, limit: int = 10, today: date | None = None) -
     return [(rows[h.doc_id], h.score) for h in hits if h.doc_id in rows][:limit]
 
 
+def suggest(db: Session, *, q: str, limit: int = 3, candidates: int = 9,
+            today: date | None = None) -> list[Any]:
+    """Entries that answer ``q``: BM25 candidates checked by ``fit`` (second stage); may be empty.
+
+    The intake panel and the order's knowledge page show these; an empty list
+    means "no fitting answer" rather than an unrelated one.
+    """
+    from hotline.knowledge import fit
+
+    ranked = fit.rank(db, q, search(db, q=q, limit=candidates, today=today))
+    return [f for f in ranked if f.fit >= fit.THRESHOLD][:limit]
+
+
 def list_entries(db: Session, *, page: int = 1, size: int = 30, owner_unit_id: int | None = None
                  ) -> tuple[int, list[KnowledgeEntry]]:
     stmt = select(KnowledgeEntry).where(KnowledgeEntry.status == "active")

@@ -61,3 +61,46 @@ def score_units(unit_keywords: dict[str, list[str]], text: str) -> dict[str, Evi
         if ev.words:
             found[code] = ev
     return found
+
+
+_TOP_WORDS: dict[int, tuple[CityFile, list[tuple[str, str]]]] = {}
+
+
+def _top_words(city: CityFile) -> list[tuple[str, str]]:
+    """(word, first-level code) for every first-level lexicon word and every leaf's name and keywords."""
+    got = _TOP_WORDS.get(id(city))
+    if got is not None and got[0] is city:
+        return got[1]
+    pairs: dict[tuple[str, str], None] = {}
+    for top in city.categories:
+        for word in top.keywords:
+            pairs[(word, top.code)] = None
+    for top, leaf in leaves(city):
+        for word in [leaf.name, *leaf.keywords]:
+            pairs[(word, top.code)] = None
+    words = [(w, code) for w, code in pairs if len(w) >= 2]
+    _TOP_WORDS[id(city)] = (city, words)
+    return words
+
+
+def score_top_levels(city: CityFile, text: str) -> dict[str, Evidence]:
+    """Lexicon evidence for each first-level category: one point per distinct matched word.
+
+    Why: a city on its first day has no history, and a model trained on generated texts is
+    sure of itself on real messages for the wrong reasons; the words a message uses for its
+    subject (物业, 社保, 超生 …) are evidence that does not depend on any training text.
+    A word found inside a longer matched word (医疗 inside 医疗保险) is not counted, so the
+    more specific reading wins; a word listed under several branches counts for each.
+    """
+    hits = [(w, code) for w, code in _top_words(city) if w in text]
+    matched = {w for w, _ in hits}
+    longer = {w for w in matched if any(w != o and w in o for o in matched)}
+    found: dict[str, Evidence] = {}
+    for w, code in hits:
+        if w in longer:
+            continue
+        ev = found.setdefault(code, Evidence())
+        if w not in ev.words:
+            ev.words.append(w)
+            ev.score += 1.0
+    return found

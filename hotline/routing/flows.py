@@ -3,7 +3,8 @@
 Hooks on the order's life (same transaction as the action):
 - create → suggest, store a ``RoutingDecision``; a self-service order (one the citizen submitted:
   the portal, an Open311 client — the create event's ``self_service``, never the channel field)
-  whose top unit is at least ``auto_dispatch_threshold`` sure is dispatched by the system, others
+  whose top unit and first-level category are both at least ``auto_dispatch_threshold`` sure is
+  dispatched by the system, others
   wait in the dispatcher's triage queue with the suggestion beside them.  An order an operator
   keys in (whatever its channel: 电话, 网站, 微信 …) is never auto-dispatched: the operator routes
   it, and their choice wins;
@@ -46,8 +47,14 @@ def record_suggestion(db: Session, order: Order, actor: Actor, event: OrderEvent
     db.add(dec)
     if not (event.data or {}).get("self_service"):
         return  # a person is routing it (the operator, with the suggestion in view)
+    threshold = get_settings().auto_dispatch_threshold
+    # Both must be sure: the unit, and the first-level branch its category is in. Why the branch too:
+    # the unit's confidence is a share of the unit evidence, high whenever one unit owns the matched
+    # keywords; the branch probability is the calibrated one (docs/routing.md, "Calibration").
+    branch = s.top_levels[0] if s.top_levels else None
     sure = (top_u is not None and top_c is not None and len(top_c.code) == 6
-            and top_u.confidence >= get_settings().auto_dispatch_threshold)
+            and top_u.confidence >= threshold
+            and branch is not None and branch.code == top_c.code[:2] and branch.confidence >= threshold)
     if sure and not s.flags.get("emergency") and not s.flags.get("out_of_scope"):
         assert top_u is not None and top_c is not None
         dec.auto_dispatched = True

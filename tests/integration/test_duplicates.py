@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.duplicates.flows import unmerge_available
 from hotline.duplicates.models import DupPosting, RepeatLink
+from hotline.duplicates.settings import DuplicateRules
 from hotline.orders.models import Order, OrderEvent
 from hotline.outbox.models import OutboxMessage
 from tests.conftest import login
@@ -37,7 +38,7 @@ def test_finds_open_order_about_same_matter_with_reasons(client: TestClient, as_
     found = check(client, op, citizen_phone="13900000009", **LIGHT_2)
     assert found and found[0]["number"] == a["number"]
     top = found[0]
-    assert top["likely"] is True and top["score"] >= 0.45
+    assert top["likely"] is True and top["score"] >= DuplicateRules().threshold
     assert "新华路" in top["shared_places"] and "路灯" in top["shared_words"]
     assert all(c["number"] != a["number"] for c in check(client, op, **NOISE))  # another matter, not listed
 

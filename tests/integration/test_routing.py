@@ -172,3 +172,66 @@ def test_cli_trains_from_database_and_csv(committed, tmp_path) -> None:  # type:
         active = {m.purpose: m for m in s.scalars(select(RoutingModel).where(RoutingModel.active.is_(True)))}
         assert set(active) == {"category", "unit"} and active["unit"].source.startswith("database")
         s.execute(delete(RoutingModel))
+
+
+def test_auto_dispatch_needs_a_sure_branch_too(client: TestClient, as_user,  # type: ignore[no-untyped-def]
+                                              monkeypatch: pytest.MonkeyPatch, db) -> None:
+    """A unit 95 % sure is not enough when the first-level category is a coin toss: the order waits in triage."""
+    from hotline.portal.flows import do_submit_demand
+    from hotline.routing import flows
+    from hotline.routing.service import Choice, Suggestion
+
+    def fake(branch_p: float):  # type: ignore[no-untyped-def]
+        def _suggest(db, *, text, address="", explain=True):  # type: ignore[no-untyped-def]
+            return Suggestion(
+                categories=[Choice("010101", "城乡建设/市政设施/路灯", 0.9, ["关键词：路灯"])],
+                units=[Choice("dept-chengguan", "城管局", 0.95, ["派单目录：路灯"])],
+                territory={}, flags={"urgent": False, "emergency": None, "out_of_scope": None},
+                model_version=None,
+                top_levels=[Choice("01", "城乡建设", branch_p, []), Choice("03", "交通运输", 1 - branch_p, [])])
+        return _suggest
+
+    monkeypatch.setattr(get_settings(), "auto_dispatch_threshold", 0.85)
+    form = {"kind": "complaint", "content": "门口的路灯坏了一个星期，晚上很黑。", "phone": "13912345678",
+            "address": ""}
+    monkeypatch.setattr(flows, "suggest", fake(0.55))
+    unsure = do_submit_demand(db, form=form, photos=[]).number
+    monkeypatch.setattr(flows, "suggest", fake(0.92))
+    sure = do_submit_demand(db, form=form, photos=[]).number
+    h = as_user("dispatcher")
+    assert client.get(f"/api/v1/orders/{unsure}", headers=h).json()["status"] == "received"
+    assert unsure in [t["number"] for t in client.get("/api/v1/routing/triage", headers=h).json()]
+    assert client.get(f"/api/v1/orders/{sure}", headers=h).json()["status"] == "dispatched"
+
+
+def test_a_model_from_real_history_leads_a_generated_one_does_not(db, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The lexicon overrules a model trained on generated texts, not one trained on the city's own orders."""
+    from hotline.city.service import current_city
+    from hotline.routing import service
+
+    class Sure:  # a model 97 % sure of 交通运输 whatever the text
+        labels = ["交通运输", "城乡建设", "环境保护", "教育文体", "劳动和社会保障", "商贸旅游", "卫生计生"]
+
+        def predict_topk(self, text: str, k: int = 3) -> list[tuple[str, float]]:
+            return [("交通运输", 0.97), *[(lab, 0.005) for lab in self.labels[1:]]][:k]
+
+    monkeypatch.setattr(service.REGISTRY, "get", lambda db, purpose: ("v1", Sure()) if purpose == "category" else None)
+    text = "小区物业不作为，业主委员会多次反映，开发商交房后物业费乱涨"
+    city = current_city()
+    monkeypatch.setitem(service.REGISTRY.sources, "category", "demo generator (2500 demands)")
+    generated = service.suggest(db, text=text, city=city, explain=False)
+    monkeypatch.setitem(service.REGISTRY.sources, "category", "database (900 orders)")
+    history = service.suggest(db, text=text, city=city, explain=False)
+    assert generated.top_levels[0].code == "01" and generated.categories[0].code.startswith("01")
+    assert history.top_levels[0].code == "03"
+    assert any("词表" in r for r in generated.categories[0].reasons)
+
+
+def test_first_level_from_the_lexicon_through_the_api(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+    """What the operator receives on day one: the branch the citizen's words speak for, with its probability."""
+    s = _suggest(client, as_user("operator1"),
+                 "我在单位工作了二十年，单位一直没有给我缴纳养老保险，现在快退休了，工龄怎么算，社保能补缴吗？")
+    top = s["top_levels"]
+    assert [t["code"] for t in top][0] == "05" and s["categories"][0]["code"].startswith("05")
+    assert 0.5 < top[0]["confidence"] <= 1.0 and sum(t["confidence"] for t in top) <= 1.0 + 1e-6
+    assert any(r.startswith("词表：") and "工龄" in r for r in s["categories"][0]["reasons"])

@@ -10,7 +10,7 @@ import pytest
 from hotline.city.loader import load_city
 from hotline.demo.texts import generate_demands, generate_duplicate_cluster
 from hotline.duplicates.settings import DuplicateRules
-from hotline.duplicates.similarity import Doc, Scorer, bigram_jaccard, extract_places, fit_idf
+from hotline.duplicates.similarity import Doc, Scorer, bigram_jaccard, districts, extract_places, fit_idf
 from hotline.knowledge.cleaning import clean_reply
 
 
@@ -53,7 +53,7 @@ def test_reasons_and_place_matter() -> None:
     assert ab.shared_places == ["新华路"] and ab.shared_words and ab.place == 1.0
     assert ac.place == 0.0 and ac.score < ab.score
     unknown = sc.score(Doc("路灯不亮"), Doc("路灯不亮"))
-    assert unknown.place is None and unknown.category is None and unknown.score == pytest.approx(1.0)
+    assert unknown.place is None and unknown.category is None and unknown.score >= DuplicateRules().threshold
 
 
 def test_extract_places_prefers_city_names() -> None:
@@ -77,3 +77,48 @@ def test_reasons_on_demand_give_the_same_match() -> None:
     assert (bare.score, bare.text, bare.place, bare.shared_places) == (full.score, full.text, full.place,
                                                                        full.shared_places)
     assert sc.shared_words(a, b, full.shared_places) == full.shared_words
+
+
+TEMPLATE = "小区临街门面烧烤夜宵摊24小时经营，油烟扰民，楼下店里面没有烟道，请求依法处理。"
+
+
+def test_same_words_at_another_community_are_not_the_same_matter() -> None:
+    """Real callers copy one complaint to several compounds: the place decides (issue #14)."""
+    sc = Scorer()
+    a = Doc("A5区劳动东路魅力之城" + TEMPLATE)
+    twin = Doc("魅力之城小区楼下烧烤摊、夜宵摊通宵营业，油烟熏人，没有烟道，请政府处理。")
+    other = Doc("A3区梅溪湖看云路润芳园" + TEMPLATE)
+    same, diff = sc.score(a, twin), sc.score(a, other)
+    t = DuplicateRules().threshold
+    assert same.score >= t and "魅力之城" in "".join(same.shared_places), same
+    assert diff.score < t and diff.place == 0.0 and diff.text > 0.6, diff
+
+
+def test_place_specificity_comes_from_the_city_statistics() -> None:
+    """A place word half the city's orders use (我们小区) is not evidence; a rare compound name is."""
+    corpus = [f"我们小区第{i}栋门口垃圾没人清理" for i in range(40)] + ["丽发新城附近建搅拌站"] * 2
+    sc = Scorer(fit_idf(corpus))
+    assert sc.specificity("我们小区") < 0.5 <= sc.specificity("丽发新城")
+    a = sc.prepare(Doc("我们小区门口的垃圾站太臭了"))
+    b = sc.prepare(Doc("我们小区的停车位被外来车辆占用"))
+    assert sc.compare(a, b).shared_places == []
+
+
+def test_districts_are_read_from_the_text() -> None:
+    assert districts("座落在A市A3区联丰路米兰春天G2栋320") == frozenset({"A3区"})
+    assert districts("A7县榔梨镇；芙蓉区五一路") == frozenset({"A7县", "芙蓉区"})
+    assert districts("我们小区和新村社区，全区") == frozenset()
+    sc = Scorer()
+    a, b = Doc("A3区人民路的垃圾站很臭，无人清理"), Doc("A5区人民路的垃圾站很臭，无人清理")
+    assert sc.score(a, b).place == 0.0 and sc.score(a, b).score < sc.score(a, a).score
+
+
+def test_the_scorer_imports_nothing_from_the_demo() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, hotline.models, hotline.duplicates.index as i, hotline.duplicates.service, "
+            "hotline.duplicates.cli; i.scorer(); "
+            "print([m for m in sys.modules if m.startswith('hotline.demo.')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
