@@ -8,7 +8,7 @@ from hotline.registry import Registry
 
 
 def install(r: Registry) -> None:
-    from hotline.duplicates import flows, index, pages, suggest, views
+    from hotline.duplicates import cli, flows, index, pages, suggest, views
 
     r.observe(index.keep_index)
     r.on_action(flows.repeat_on_create, Action.create)
@@ -18,3 +18,4 @@ def install(r: Registry) -> None:
     r.api(views.router)
     r.pages(pages.router)
     r.nav_item("重复来电", "/repeats", roles={"dispatcher", "supervisor"}, order=40)
+    r.command("duplicates", cli.duplicates_app)

@@ -1,6 +1,6 @@
 """Writes for webhooks: managing subscriptions (audited) and queueing deliveries on order actions.
 
-``queue_deliveries`` is an ``@on_action(Action.any)`` hook: it runs inside the
+``queue_deliveries`` observes every action (``r.observe`` in plugin.py): it runs inside the
 order action's transaction, so a delivery is queued if and only if the change
 commits.  The body carries the event, the order number and status and the time —
 never the citizen's name, phone, address or the demand text.
