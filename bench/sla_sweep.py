@@ -6,7 +6,7 @@
 Builds a fresh database (migrations + create_all), loads the demo city, inserts
 N in-progress orders with INSERT … SELECT generate_series — about 5 % overdue
 (already replied, so only the complete deadline is late), 10 % due soon and
-85 % green — and times ``hotline.sla.sweep.sweep`` at a fixed ``now``.  The
+85 % green — and times ``hotline.supervision.sweep.sweep`` at a fixed ``now``.  The
 first sweep raises a 督办 per overdue order and a 催办 per due-soon order; the
 second raises nothing (the steady state).  The database is dropped at the end
 unless ``--keep`` (then: ``dropdb -h 127.0.0.1 -U postgres hotline_bench_sla``).
@@ -93,7 +93,7 @@ def main() -> None:
 
     build(URL, args.orders, args.crossing_every)
     from hotline import db as dbmod
-    from hotline.sla.sweep import sweep
+    from hotline.supervision.sweep import sweep
 
     with dbmod.get_engine().connect() as c:
         pg = c.execute(text("show server_version")).scalar()

@@ -159,15 +159,10 @@ def create_app() -> FastAPI:
     app.add_middleware(UnexpectedErrorMiddleware)
 
     from hotline import registry
-    from hotline.web.console import router as console_router
 
     reg = registry.install()  # every package, in the declared order (hotline/registry.py)
     for router, _pkg in reg.api_routers + reg.page_routers:  # installation order: the core's paths first
         app.include_router(router)
-    app.include_router(console_router)
-    from hotline.web.suggest import router as suggest_router
-
-    app.include_router(suggest_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_security(app)  # security headers, access-log redaction (docs/security.md)
 

@@ -36,21 +36,20 @@ if TYPE_CHECKING:  # typing only: the registry imports no domain package at run 
 
 #: The declared order of installation (see the module docstring).  A new package is added here.
 INSTALL_ORDER: tuple[str, ...] = (
-    "i18n",  # the console's language catalogues
     "city",  # the city file (schema, loader)
     "org",  # units, categories, users, sessions, tokens, audit; syncing the city file
-    "sla",  # the working-day calendar, time-limit policies, the deadline sweep
+    "sla",  # the working-day calendar and time-limit policies
     "outbox",  # notice topics, the outbox, senders, the in-console inbox, delivery
-    "web",  # the console: templating, navigation, security, login, the order pages
-    "orders",  # the work order, its state machine and every write to it
     "idempotency",  # Idempotency-Key for intake
-    "duplicates",  # similarity index (observer), repeat calls at intake, merge
+    "orders",  # the work order, its state machine and every write to it
+    "i18n",  # the console's language catalogues (with the order's vocabulary)
+    "web",  # the console's toolkit: templating, navigation, security, login, the assistant's sections
     "textindex",  # Chinese full-text index of new orders
+    "supervision",  # the deadline sweep, 催办/督办/督办回复, accountability, the supervisor board
+    "duplicates",  # similarity index (observer), repeat calls at intake, merge
     "routing",  # routing suggestion at intake, auto-dispatch, the learning loop
     "callbacks",  # 回访 tasks after completion; blocks 归档 while a result waits
     "appeals",  # 申诉 and unreasonable-demand designations
-    "replies",  # reply quality: scored at 答复, guarded at 办结
-    "supervision",  # 催办/督办/督办回复 handlers, accountability, overdue responses in the sweep
     "kpi",  # limit facts, the three rates, rankings, dashboard
     "knowledge",  # the knowledge base
     "telephony",  # call events and staffing
@@ -58,6 +57,8 @@ INSTALL_ORDER: tuple[str, ...] = (
     "open311",  # Open311 GeoReport v2
     "portal",  # the citizen portal
     "imports",  # CSV/Excel import and export
+    "console",  # the order console: queues, intake, the order page, the assistant's endpoint
+    "replies",  # reply quality: scored at 答复, guarded at 办结
     "demo",  # the demo city's seeding (never imported by production code)
 )
 
@@ -104,6 +105,7 @@ class Registry:
     api_routers: list[tuple[APIRouter, str]] = field(default_factory=list)
     page_routers: list[tuple[APIRouter, str]] = field(default_factory=list)
     commands: list[tuple[str, typer.Typer, str]] = field(default_factory=list)
+    extensions: dict[str, list[tuple[Callable[..., Any], str]]] = field(default_factory=dict)
     installed: list[str] = field(default_factory=list)
     package: str = ""
 
@@ -168,6 +170,14 @@ class Registry:
             raise ValueError(f"unknown worker phase {phase!r}")
         self.worker_tasks.append((phase, name, fn, self.package))
         self.worker_tasks.sort(key=lambda t: WORKER_PHASES.index(t[0]))
+
+    def extend(self, point: str, fn: Callable[..., Any]) -> None:
+        """Add ``fn`` to a named extension point that an earlier package owns and documents
+        (e.g. ``callbacks.skip_reason``), so the owner asks later packages without importing them."""
+        self.extensions.setdefault(point, []).append((fn, self.package))
+
+    def extensions_of(self, point: str) -> list[Callable[..., Any]]:
+        return [fn for fn, _pkg in self.extensions.get(point, [])]
 
     def api(self, router: APIRouter) -> None:
         self.api_routers.append((router, self.package))

@@ -1,4 +1,5 @@
-"""appeals: 申诉 and unreasonable-demand designations (pages and API)."""
+"""appeals: 申诉 and unreasonable-demand designations (pages and API); a designated order gets no
+callback, and the call-taker sees the caller's designations."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from hotline.registry import Registry
 
 
 def install(r: Registry) -> None:
-    from hotline.appeals import pages, views
+    from hotline.appeals import pages, service, views
+
+    r.extend("callbacks.skip_reason", service.designation_skip)
+    r.extend("duplicates.caller_designations", service.designations_for_phone)
 
     r.api(views.router)
     r.pages(pages.router)

@@ -11,11 +11,26 @@ from hotline.appeals.models import UnitRequest
 from hotline.city.schema import Role
 from hotline.errors import Forbidden, NotFound
 from hotline.orders.models import Order
+from hotline.orders.scoping import citizen_view
 from hotline.org.models import User
-from hotline.org.scoping import citizen_view, is_centre, subtree_ids
+from hotline.org.scoping import is_centre, subtree_ids
 
 KIND_ZH = {"appeal": "申诉", "designation": "不合理诉求认定"}
 STATE_ZH = {"pending": "待审核", "accepted": "已采纳", "rejected": "已驳回"}
+
+
+def designation_skip(db: Session, order: Order) -> str | None:
+    """The ``callbacks.skip_reason`` extension: a designated order gets no callback."""
+    return "designated" if designated(db, order.id) else None
+
+
+def designations_for_phone(*, db: Session, phone: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The ``duplicates.caller_designations`` extension: this caller's accepted 不合理诉求认定."""
+    rows = db.scalars(select(UnitRequest).join(Order, Order.id == UnitRequest.order_id).where(
+        Order.citizen_phone == phone, UnitRequest.kind == "designation", UnitRequest.state == "accepted")
+        .order_by(UnitRequest.decided_at.desc()).limit(limit))
+    return [{"number": r.order.number, "reason": r.reason,
+             "decided_at": r.decided_at.isoformat() if r.decided_at else None} for r in rows]
 
 
 def designated(db: Session, order_id: int) -> bool:

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from hotline.callbacks.links import rating_path
 from hotline.callbacks.models import SATISFACTION, CallbackOptOut, CallbackTask, Evaluation
+from hotline.city.kpi_settings import kpi_settings
 from hotline.city.schema import Role
 from hotline.db import utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden
-from hotline.kpi.settings import kpi_settings
 from hotline.orders.enums import Action, Status
 from hotline.orders.flows import CITIZEN_ACTOR, SYSTEM_ACTOR, Actor, do_action
 from hotline.orders.lifecycle import Blocker
@@ -34,15 +34,17 @@ SKIP_ZH = {"anonymous": "匿名诉求", "no_phone": "无联系电话", "declined
 
 def skip_reason(db: Session, order: Order) -> str | None:
     """Why this order gets no callback, or None."""
-    from hotline.appeals.service import designated
+    from hotline import registry
 
     cfg = kpi_settings().callback
     if order.channel == "import":
         return "imported"  # a case closed elsewhere, maybe years ago: nobody calls the citizen now
     if order.status == Status.merged or order.parent_id is not None:
         return "merged"
-    if designated(db, order.id):
-        return "designated"
+    for other in registry.get().extensions_of("callbacks.skip_reason"):  # e.g. appeals: "designated"
+        reason = other(db, order)
+        if reason:
+            return str(reason)
     if cfg.skip_anonymous and order.anonymous:
         return "anonymous"
     if cfg.skip_no_phone and not order.citizen_phone:

@@ -14,8 +14,8 @@ from fastapi.responses import Response
 from hotline.callbacks import flows, service
 from hotline.callbacks.links import read_token
 from hotline.callbacks.models import Evaluation
+from hotline.city.kpi_settings import kpi_settings
 from hotline.errors import AppError
-from hotline.kpi.settings import kpi_settings
 from hotline.orders.flows import Actor, commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.validation import DbId

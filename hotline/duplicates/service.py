@@ -25,8 +25,9 @@ from hotline.duplicates.similarity import Doc, Prepared
 from hotline.errors import Forbidden
 from hotline.orders.enums import STATUS_ZH, Status
 from hotline.orders.models import Order
+from hotline.orders.scoping import visible_filter
 from hotline.org.models import Unit, User
-from hotline.org.scoping import is_centre, visible_filter
+from hotline.org.scoping import is_centre
 
 log = logging.getLogger(__name__)
 
@@ -104,19 +105,17 @@ def children(db: Session, *, order: Order) -> list[Order]:
 
 
 def _designations(db: Session, phone: str) -> list[dict[str, Any]]:
-    """不合理诉求认定 from hotline.appeals, if that package exists; nothing otherwise."""
-    try:
-        from hotline.appeals import service as appeals  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    fn = getattr(appeals, "designations_for_phone", None)
-    if fn is None:
-        return []
-    try:
-        return list(fn(db=db, phone=phone))
-    except Exception:  # noqa: BLE001 - another package's read must not break the call-taker's panel
-        log.exception("designations_for_phone failed")
-        return []
+    """不合理诉求认定 of this caller, from the packages that extend ``duplicates.caller_designations``
+    (appeals); nothing when none is installed."""
+    from hotline import registry
+
+    out: list[dict[str, Any]] = []
+    for fn in registry.get().extensions_of("duplicates.caller_designations"):
+        try:
+            out += list(fn(db=db, phone=phone))
+        except Exception:  # noqa: BLE001 - another package's read must not break the call-taker's panel
+            log.exception("caller designations failed")
+    return out
 
 
 def caller_history(db: Session, *, user: User, phone: str, now: datetime | None = None,

@@ -2,7 +2,7 @@
 
 Every string a template wraps in ``_()`` must be here; ``tests/unit/test_i18n_catalogue.py``
 checks it, and also checks the labels the pages pass through ``_()`` (roles,
-kinds, statuses, actions …, see ``hotline.web.console_support.ALL_LABELS``).
+kinds, statuses, actions …, see ``hotline.console.support.ALL_LABELS``).
 """
 
 EN: dict[str, str] = {

@@ -24,8 +24,8 @@ from hotline.city.service import city_tz
 from hotline.orders import service
 from hotline.orders.enums import CHANNEL_ZH, STATUS_ZH, Channel, Status
 from hotline.orders.models import Order
+from hotline.orders.scoping import citizen_view
 from hotline.org.models import User
-from hotline.org.scoping import citizen_view
 from hotline.validation import printable
 
 MAX_ROWS = 20_000

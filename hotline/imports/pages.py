@@ -23,7 +23,7 @@ from hotline.imports.reader import read_table
 from hotline.imports.views import MAX_IMPORT_BYTES
 from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import SessionDep
-from hotline.web import console_support as cs
+from hotline.web import kit as cs
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 

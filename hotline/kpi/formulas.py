@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from hotline.city.kpi_settings import DEFAULT_WEIGHTS
 from hotline.kpi import definitions as d
 
 # The parts of the composite score (docs/kpi.md §3), in the order the formula is written,
-# with their names; the city file's ``kpi.weights`` gives each a weight.
-COMPOSITE_PARTS: tuple[tuple[str, str], ...] = tuple((k, d.RATE_OF[k].label) for k in (
-    "response", "on_time", "resolution", "satisfaction"))
-DEFAULT_WEIGHTS: Mapping[str, float] = {"response": 20, "on_time": 20, "resolution": 30, "satisfaction": 30}
+# with their names; the city file's ``kpi.weights`` gives each a weight (defaults: DEFAULT_WEIGHTS).
+COMPOSITE_PARTS: tuple[tuple[str, str], ...] = tuple((k, d.RATE_OF[k].label) for k in DEFAULT_WEIGHTS)
 
 
 @dataclass(frozen=True)

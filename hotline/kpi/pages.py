@@ -10,10 +10,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from hotline.city.kpi_settings import kpi_settings
 from hotline.db import utcnow
 from hotline.errors import BadRequest, NotFound
 from hotline.kpi import definitions, drill, export, formulas, periods, queries, rankings, service
-from hotline.kpi.settings import kpi_settings
 from hotline.org.deps import SessionDep
 from hotline.org.models import Unit
 from hotline.org.scoping import subtree_ids, unit_in_scope

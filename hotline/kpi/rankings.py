@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.city.kpi_settings import KpiSettings, kpi_settings
 from hotline.db import utcnow
 from hotline.kpi import definitions, formulas, queries
 from hotline.kpi.formulas import Counts, Period, Ranked
-from hotline.kpi.settings import KpiSettings, kpi_settings
 from hotline.org.models import Unit
 
 GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.city.kpi_settings import kpi_settings
 from hotline.city.schema import Role
 from hotline.db import utcnow
 from hotline.errors import Forbidden
 from hotline.kpi import periods, queries, rankings
 from hotline.kpi.formulas import Period
-from hotline.kpi.settings import kpi_settings
 from hotline.orders.models import Order
 from hotline.org.models import Category, User
 

@@ -18,8 +18,8 @@ from hotline.city.service import city_tz, current_city
 from hotline.open311.formats import Open311Error
 from hotline.orders.enums import STATUS_EN, STATUS_ZH, TERMINAL, Status
 from hotline.orders.models import Order
+from hotline.orders.scoping import visible_filter
 from hotline.org.models import Category, User
-from hotline.org.scoping import visible_filter
 from hotline.validation import YEARS, to_moment
 
 CLOSED = frozenset(TERMINAL | {Status.completed})

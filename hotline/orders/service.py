@@ -29,8 +29,9 @@ from hotline.orders.enums import (
     Status,
 )
 from hotline.orders.models import Assignment, Order, OrderRequest
+from hotline.orders.scoping import citizen_view, visible_filter
 from hotline.org.models import Category, Unit, User
-from hotline.org.scoping import citizen_view, is_centre, subtree_ids, visible_filter
+from hotline.org.scoping import is_centre, subtree_ids
 
 
 def get_order(db: Session, *, number: str, user: User) -> Order:

@@ -1,4 +1,5 @@
-"""Who sees which orders, and what of the citizen they see.
+"""Who sees which orders, and what of the citizen they see (the order filter itself is
+``hotline.orders.scoping``; this module holds the unit side, which needs no order).
 
 Rules (each has a test in tests/integration/test_access.py):
 - People of the centre see every order.
@@ -16,12 +17,11 @@ Rules (each has a test in tests/integration/test_access.py):
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.city.schema import Role
 from hotline.errors import Forbidden
-from hotline.orders.models import Assignment, Order
 from hotline.org.models import Unit, User
 
 
@@ -51,46 +51,12 @@ def _subtree_ids(db: Session, unit_id: int) -> list[int]:
     return ids
 
 
-def visible_filter(db: Session, user: User) -> ColumnElement[bool]:
-    """A WHERE clause that limits an order query to what ``user`` may see."""
-    if is_centre(user):
-        return true()
-    if user.role == Role.dispatcher and user.unit.type == "district":
-        units = subtree_ids(db, user.unit_id)
-        return or_(
-            Order.subcentre_unit_id == user.unit_id,
-            exists().where(Assignment.order_id == Order.id, Assignment.unit_id.in_(units)),
-        )
-    if user.role == Role.unit_leader:
-        units = subtree_ids(db, user.unit_id)
-        return exists().where(Assignment.order_id == Order.id, Assignment.unit_id.in_(units))
-    if user.role == Role.unit_handler:
-        return exists().where(Assignment.order_id == Order.id, Assignment.unit_id == user.unit_id)
-    return false()
-
-
-def can_see(db: Session, user: User, order: Order) -> bool:
-    return bool(db.scalar(select(Order.id).where(Order.id == order.id, visible_filter(db, user))))
-
-
 def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return phone
     if len(phone) >= 7:
         return phone[:3] + "****" + phone[-4:]
     return "****"
-
-
-def citizen_view(user: User | None, order: Order) -> dict[str, str | None]:
-    """The citizen's name and phone as this viewer may see them."""
-    if user is not None and is_centre(user):
-        return {"citizen_name": order.citizen_name, "citizen_phone": order.citizen_phone}
-    if order.confidential:
-        return {"citizen_name": "（保密）", "citizen_phone": None}
-    name = order.citizen_name
-    if name:
-        name = name[0] + "*" * (len(name) - 1)
-    return {"citizen_name": name, "citizen_phone": mask_phone(order.citizen_phone)}
 
 
 def unit_in_scope(db: Session, user: User, unit_id: int) -> bool:

@@ -65,7 +65,7 @@ def complete_with_override(request: Request, number: str, db: SessionDep, user: 
                            note: Annotated[str, Form(max_length=2000)] = "",
                            quality_override_reason: Annotated[str, Form(max_length=2000)] = "",
                            expected_version: Annotated[str, Form(max_length=20)] = "") -> Response:
-    from hotline.web.order_pages import _done
+    from hotline.console.order_pages import _done
 
     order = orders.get_order(db, number=number, user=user)
     payload = {"note": note.strip() or None, "quality_override_reason": quality_override_reason.strip()}

@@ -193,3 +193,16 @@ class SlaConfig(_Strict):
             if p.name == name:
                 return p
         raise KeyError(f"no SLA policy named {name!r}")
+
+
+def limit_unit(cfg: SlaConfig, policy_name: str | None) -> LimitUnit | None:
+    """The kind of time of an order's complete limit (working days, natural hours …)."""
+    if not policy_name:
+        return None
+    base, _, tail = policy_name.partition("/")
+    if tail == "reopen" and cfg.reopen is not None:
+        return cfg.reopen.unit
+    try:
+        return cfg.policy_named(base).complete_within.unit
+    except KeyError:
+        return None

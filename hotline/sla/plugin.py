@@ -1,4 +1,5 @@
-"""sla: the deadline sweep (a worker task), the supervisor board and ``hotline sla``."""
+"""sla: the working-day calendar and time-limit policies (pure; read by orders and supervision);
+``hotline sla``."""
 
 from __future__ import annotations
 
@@ -6,9 +7,6 @@ from hotline.registry import Registry
 
 
 def install(r: Registry) -> None:
-    from hotline.sla import cli, pages, sweep
+    from hotline.sla import cli
 
-    r.worker_task("sweep", sweep.run_sweep, phase="sweep")
-    r.pages(pages.router)
-    r.nav_item("督办看板", "/supervision", roles=pages.BOARD_ROLES, order=60)
     r.command("sla", cli.sla_app)

@@ -79,8 +79,8 @@ def warn_time(order: Order) -> datetime | None:
     """When this order's light turns yellow (None while its clock is not running)."""
     if order.due_at is None or order.clock_started_at is None:
         return None
+    from hotline.sla.config import limit_unit
     from hotline.sla.policy import warn_at
-    from hotline.sla.sweep import limit_unit
 
     cfg, cal = bound()
     return warn_at(order.clock_started_at, order.due_at, cfg.due_soon_ratio, cal=cal,

@@ -18,7 +18,7 @@ from hotline.org.models import Unit
 from hotline.supervision import flows, service
 from hotline.supervision.models import LEVELS, OUTCOMES, STATES
 from hotline.validation import DbId
-from hotline.web import console_support as cs
+from hotline.web import kit as cs
 from hotline.web.pages import PageUser
 from hotline.web.templating import lang_of, render
 

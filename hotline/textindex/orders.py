@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from hotline.orders.flows import Actor
 from hotline.orders.models import Order, OrderEvent
+from hotline.orders.scoping import visible_filter
 from hotline.org.models import User
-from hotline.org.scoping import is_centre, visible_filter
+from hotline.org.scoping import is_centre
 from hotline.textindex import index
 
 KIND = "order"

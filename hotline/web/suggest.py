@@ -14,18 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 
-from hotline.orders.schemas import DEMAND_FORM_MAX, DEMAND_MAX
-from hotline.org.deps import SessionDep
 from hotline.org.models import User
-from hotline.web.pages import PageUser
 
 log = logging.getLogger(__name__)
-router = APIRouter(include_in_schema=False)
 
 
 @dataclass(frozen=True)
@@ -69,20 +64,3 @@ def sections(db: Session, user: User, draft: IntakeDraft) -> list[Section]:
         if sec is not None:
             out.append(sec)
     return out
-
-
-@router.post("/orders/new/suggest")
-def suggest(request: Request, db: SessionDep, user: PageUser,
-            title: Annotated[str, Form(max_length=200)] = "", content: Annotated[str, Form(max_length=DEMAND_FORM_MAX)] = "",
-            address: Annotated[str, Form(max_length=400)] = "", citizen_phone: Annotated[str, Form(max_length=40)] = "",
-            kind: Annotated[str, Form(max_length=20)] = "", category_code: Annotated[str, Form(max_length=40)] = "",
-            ) -> Any:
-    from hotline.errors import Forbidden
-    from hotline.org.scoping import is_centre
-    from hotline.web.templating import render
-
-    if user.role not in ("operator", "dispatcher") or not is_centre(user):
-        raise Forbidden("intake_only", "仅热线中心受理人员可使用受理助手", "the intake assistant is for the centre's intake staff")
-    draft = IntakeDraft(title=title.strip(), content=content.strip()[:DEMAND_MAX], address=address.strip(),
-                        phone=citizen_phone.strip(), kind=kind, category_code=category_code)
-    return render(request, "partials/suggestions.html", {"sections": sections(db, user, draft), "draft": draft})

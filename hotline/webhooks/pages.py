@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.validation import DbId
-from hotline.web import console_support as cs
+from hotline.web import kit as cs
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 from hotline.webhooks import flows, service

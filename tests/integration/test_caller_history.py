@@ -41,3 +41,22 @@ def test_intake_assistant_shows_history_for_the_centre_only(client: TestClient, 
     csrf = login(client, "operator2", db=db)
     r = client.post("/orders/new/suggest", data={"citizen_phone": PHONE}, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200 and "来电人历史" in r.text and n in r.text
+
+
+def test_the_callers_designations_come_from_appeals(client: TestClient, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
+    """The call-taker sees a caller's accepted 不合理诉求认定 (appeals extends duplicates' history; it was always empty)."""
+    from sqlalchemy import select
+
+    from hotline.appeals.models import UnitRequest
+    from hotline.db import utcnow
+    from hotline.orders.models import Order
+    from hotline.org.models import Unit
+
+    a = create(client, as_user("operator1"), citizen_phone="13655550009")
+    order = db.scalar(select(Order).where(Order.number == a["number"]))
+    unit = db.scalar(select(Unit).where(Unit.code == "dept-chengguan"))
+    db.add(UnitRequest(kind="designation", order_id=order.id, unit_id=unit.id, reason="同一诉求已答复六次，无新情况",
+                       state="accepted", decided_at=utcnow()))
+    db.flush()
+    body = client.get("/api/v1/callers/13655550009/history", headers=as_user("operator1")).json()
+    assert [(d["number"], d["reason"]) for d in body["designations"]] == [(a["number"], "同一诉求已答复六次，无新情况")]

@@ -22,8 +22,8 @@ from hotline.config import get_settings
 from hotline.orders.models import Order, OrderEvent
 from hotline.outbox.models import OutboxMessage
 from hotline.outbox.service import deliver
-from hotline.sla.sweep import sweep
 from hotline.supervision.models import Supervision
+from hotline.supervision.sweep import sweep
 from tests.conftest import login
 from tests.integration.helpers import act, create, dispatched, leaf_category, ok
 from tests.integration.test_routing import trained  # noqa: F401  (fixture)

@@ -173,7 +173,7 @@ def test_export_csv_and_xlsx_masked_for_the_viewer(client: TestClient, as_user) 
 
 
 def _sweep_all(db: Session, at: datetime) -> None:
-    from hotline.sla.sweep import sweep
+    from hotline.supervision.sweep import sweep
 
     sweep(db, now=at)
 

@@ -112,7 +112,7 @@ def test_pages_exports_and_drill_down(client, as_user, db) -> None:  # type: ign
     qs = f"kind=custom&from={(today - timedelta(days=1)).isoformat()}&to={(today + timedelta(days=60)).isoformat()}"
     api = client.get(f"/api/v1/kpi/rankings?{qs}", headers=as_user("leader")).json()
     row = next(r for r in api["rows"] if r["unit_code"] == "dept-chengguan")
-    from hotline.kpi.settings import kpi_settings
+    from hotline.city.kpi_settings import kpi_settings
 
     minimum = kpi_settings().min_orders_for_ranking
     assert row["dispatched"] == 5

@@ -13,8 +13,8 @@ from hotline.db import utcnow
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import AuditLog
 from hotline.outbox.service import deliver
-from hotline.sla.sweep import sweep
 from hotline.supervision.models import Supervision
+from hotline.supervision.sweep import sweep
 from tests.conftest import login
 from tests.integration.helpers import dispatched
 

@@ -22,10 +22,11 @@ from hotline.outbox.inbox import Notification
 from hotline.outbox.models import OutboxMessage
 from hotline.outbox.senders import Outgoing
 from hotline.outbox.service import LEASE, backoff, claim, deliver
+from hotline.sla.config import limit_unit
 from hotline.sla.models import SlaAlert
 from hotline.sla.service import bound
-from hotline.sla.sweep import limit_unit, sweep
 from hotline.supervision.models import Supervision
+from hotline.supervision.sweep import sweep
 from tests.integration.helpers import dispatched, ok
 
 

@@ -42,8 +42,8 @@ def test_every_template_string_has_an_english_entry() -> None:
 
 
 def test_every_label_passed_through_underscore_has_an_english_entry() -> None:
-    from hotline.web.console_support import ALL_LABELS
-    from hotline.web.queue_pages import INBOX_SECTIONS, QUEUE_SECTIONS
+    from hotline.console.queue_pages import INBOX_SECTIONS, QUEUE_SECTIONS
+    from hotline.console.support import ALL_LABELS
 
     labels = list(ALL_LABELS) + [text for section in QUEUE_SECTIONS + INBOX_SECTIONS for text in section[1:]]
     cat = known()

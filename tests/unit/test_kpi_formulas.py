@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from hotline.city.kpi_settings import KpiSettings
 from hotline.kpi import formulas as f
 from hotline.kpi import periods
-from hotline.kpi.settings import KpiSettings
 
 
 def t(m: int, d: int, h: int = 4) -> datetime:  # 04:00 UTC = 12:00 in Asia/Shanghai

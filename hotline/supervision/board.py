@@ -16,7 +16,7 @@ from hotline.city.schema import Role
 from hotline.db import utcnow
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
-from hotline.web import console_support as cs
+from hotline.web import kit as cs
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 

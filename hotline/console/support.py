@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 
 from hotline.city.schema import KIND_LABELS_ZH, Role
 from hotline.db import utcnow
-from hotline.errors import Forbidden
-from hotline.i18n import action_label, gettext, status_label
+from hotline.i18n import action_label, status_label
 from hotline.orders import service
 from hotline.orders.enums import ACTION_ZH, CHANNEL_ZH, EMERGENCY_ZH, STATUS_EN, STATUS_ZH, Status
 from hotline.orders.models import Order
-from hotline.org.models import Category, Unit, User
+from hotline.org.models import Category, Unit
+from hotline.web.kit import is_htmx, require_role, t
 from hotline.web.templating import lang_of
+
+__all__ = ["is_htmx", "require_role", "t"]  # the console's own pages use them as cs.*
 
 ROLE_LABELS: dict[str, str] = {
     Role.operator: "话务员",
@@ -79,19 +81,6 @@ INTAKE_ACTIONS = ("dispatch", "dispatch_to_subcentre", "answer_first_contact", "
 
 def fields_for(action: str) -> tuple[str, ...]:
     return ACTION_FIELDS.get(action, ("note",))
-
-
-def t(text: str, lang: str) -> str:
-    return gettext(text, lang)
-
-
-def require_role(user: User, roles: tuple[str, ...]) -> None:
-    if user.role not in roles:
-        raise Forbidden("role_not_allowed", "您的角色无权访问此页面", "your role may not open this page")
-
-
-def is_htmx(request: Request) -> bool:
-    return bool(request.headers.get("hx-request")) and not request.headers.get("hx-history-restore-request")
 
 
 # ---------------------------------------------------------------- options for selects

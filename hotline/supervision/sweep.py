@@ -48,11 +48,11 @@ from hotline.orders.enums import AWAITING_SIGN, BEFORE_REPLY, CLOCKED, Action, S
 from hotline.orders.flows import SYSTEM_ACTOR, do_action
 from hotline.orders.models import Order
 from hotline.sla import models as m
-from hotline.sla.config import LimitUnit, SlaConfig
+from hotline.sla.config import LimitUnit, limit_unit
 from hotline.sla.policy import TrafficLight, light
 from hotline.sla.service import bound
 
-log = logging.getLogger("hotline.sla.sweep")
+log = logging.getLogger("hotline.supervision.sweep")
 
 BATCH = 500
 
@@ -88,19 +88,6 @@ KIND_DEFS = (
     _Kind(m.REPLY_OVERDUE, Order.reply_due_at, BEFORE_REPLY),
     _Kind(m.DUE_SOON, Order.due_at, CLOCKED),
 )
-
-
-def limit_unit(cfg: SlaConfig, policy_name: str | None) -> LimitUnit | None:
-    """The kind of time of an order's complete limit (working days, natural hours …)."""
-    if not policy_name:
-        return None
-    base, _, tail = policy_name.partition("/")
-    if tail == "reopen" and cfg.reopen is not None:
-        return cfg.reopen.unit
-    try:
-        return cfg.policy_named(base).complete_within.unit
-    except KeyError:
-        return None
 
 
 def _candidates(kind: _Kind, *, now: datetime, after: int, limit: int) -> Any:

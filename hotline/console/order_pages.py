@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from hotline.city.service import city_tz
+from hotline.console import support as cs
 from hotline.errors import BadRequest
 from hotline.i18n import ERROR_ZH, FIELD_ZH
 from hotline.orders import service
@@ -26,7 +27,6 @@ from hotline.orders.schemas import ActionIn
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
 from hotline.validation import YEARS
-from hotline.web import console_support as cs
 from hotline.web.pages import PageUser
 from hotline.web.templating import lang_of, render
 
@@ -202,7 +202,7 @@ def _done(request: Request, db: SessionDep, order: Order, user: User, message: s
         target = "/inbox" if return_to == "inbox" else f"/orders/{order.number}"
         return redirect_with_flash(target, message, message)  # already in the viewer's language
     if return_to == "inbox":
-        from hotline.web.queue_pages import inbox_ctx
+        from hotline.console.queue_pages import inbox_ctx
 
         ctx = inbox_ctx(db, user, lang)
         ctx["message"] = message

@@ -1,5 +1,7 @@
 """KPI and callback settings, read from the city file's ``kpi:`` block with safe defaults.
 
+A block of the city file, so it lives with the city file (callbacks and kpi both read it).
+
 Why a model here: no official formula exists (docs/kpi.md), so every choice a
 city may make differently — weights, whether 基本满意 counts as satisfied, the
 statistics month, the callback delay — is a setting with a documented default.
@@ -8,9 +10,12 @@ A typo in the city file is refused (``extra="forbid"``) instead of silently igno
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hotline.kpi.formulas import COMPOSITE_PARTS, DEFAULT_WEIGHTS
+#: The composite score's default weights, by part (``hotline.kpi.formulas.COMPOSITE_PARTS``, same keys).
+DEFAULT_WEIGHTS: Mapping[str, float] = {"response": 20, "on_time": 20, "resolution": 30, "satisfaction": 30}
 
 
 class _Strict(BaseModel):
@@ -18,7 +23,7 @@ class _Strict(BaseModel):
 
 
 class Weights(_Strict):
-    """Weights of the composite score's parts (formulas.COMPOSITE_PARTS); any scale, renormalised."""
+    """Weights of the composite score's parts (``hotline.kpi.formulas.COMPOSITE_PARTS``); any scale, renormalised."""
 
     response: float = Field(DEFAULT_WEIGHTS["response"], ge=0, description="签收及时率 weight")
     on_time: float = Field(DEFAULT_WEIGHTS["on_time"], ge=0, description="按期办结率 weight (0 leaves it out)")
@@ -32,7 +37,7 @@ class Weights(_Strict):
         return self
 
     def as_map(self) -> dict[str, float]:
-        return {k: float(getattr(self, k)) for k, _ in COMPOSITE_PARTS}
+        return {k: float(getattr(self, k)) for k in DEFAULT_WEIGHTS}
 
 
 class CallbackSettings(_Strict):

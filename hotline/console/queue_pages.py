@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from hotline.console import support as cs
 from hotline.orders import service
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
-from hotline.web import console_support as cs
 from hotline.web.pages import PageUser
 from hotline.web.templating import lang_of, render
 

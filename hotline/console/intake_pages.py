@@ -13,12 +13,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from hotline.console import support as cs
 from hotline.errors import AppError
 from hotline.i18n import ERROR_ZH, FIELD_ZH
 from hotline.orders.flows import Actor, commit_or_conflict, do_intake
 from hotline.orders.schemas import DEMAND_MAX, OrderCreate, demand_too_long
 from hotline.org.deps import SessionDep
-from hotline.web import console_support as cs
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 
