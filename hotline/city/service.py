@@ -12,11 +12,17 @@ from sqlalchemy.orm import Session
 
 from hotline.city.loader import cached_city
 from hotline.city.schema import CityFile
+from hotline.city.tenancy import explicit_scope
 from hotline.config import get_settings
 from hotline.org.models import Category, Unit, User
 
 
 def current_city() -> CityFile:
+    """The acting city's file (``hotline.city.tenancy``); the home city's when none acts, or
+    when the provincial read-only scope acts (it has no file of its own)."""
+    scope = explicit_scope()
+    if scope is not None and scope.file:
+        return cached_city(scope.file)
     return cached_city(get_settings().city_file)
 
 

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from hotline.city.schema import Role
+from hotline.city.tenancy import scope_for_user, set_scope
 from hotline.db import read_session_factory, session_factory
 from hotline.errors import Forbidden, NotAuthenticated
 from hotline.org.auth import load_api_token, load_session
@@ -67,7 +68,7 @@ def _load_user(request: Request, db: SessionDep) -> User | None:
     sess = load_session(db, cookie)
     if sess is None:
         return None
-    user = db.get(User, sess.user_id)
+    user = db.get(User, sess.user_id, execution_options={"all_cities": True})
     db.commit()  # end the read transaction before the endpoint starts its own
     if user is None or not user.active:
         return None
@@ -77,7 +78,14 @@ def _load_user(request: Request, db: SessionDep) -> User | None:
 
 
 async def optional_user(request: Request, user: Annotated[User | None, Depends(_load_user)]) -> User | None:
-    """The user, after the CSRF check for cookie-authenticated writes (no database work here)."""
+    """The user, after the CSRF check for cookie-authenticated writes (no database work here).
+
+    Also the one place a request's acting city is set (async, so the endpoint and the
+    dependencies after this one see it): the user's city, or every city read-only for the
+    provincial roles (``hotline.city.tenancy``).
+    """
+    if user is not None:
+        set_scope(scope_for_user(user))
     if user is not None and request.state.auth == "session" and request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token") or await _form_csrf(request)
         if not sent or not hmac.compare_digest(sent, request.state.csrf_token):
