@@ -7,10 +7,13 @@ never deletes, so history keeps its references.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.city.loader import cached_city
+from hotline.city.models import City
 from hotline.city.schema import CityFile
 from hotline.city.tenancy import explicit_scope
 from hotline.config import get_settings
@@ -56,7 +59,8 @@ def sync_city(db: Session, city: CityFile, *, with_users: bool = True) -> dict[s
     walk(city.categories, None, 1, "")
     n_users = 0
     if with_users:
-        users = {u.username for u in db.scalars(select(User))}
+        # usernames are unique across the province (one login page for every city)
+        users = set(db.scalars(select(User.username).execution_options(all_cities=True)))
         for usr in city.users:
             if usr.username in users:
                 continue
@@ -65,3 +69,62 @@ def sync_city(db: Session, city: CityFile, *, with_users: bool = True) -> dict[s
             n_users += 1
     db.flush()
     return {"units": len(city.units), "categories": len(city.category_index()), "users": n_users}
+
+
+def add_city(db: Session, path: str | Path, *, with_users: bool = True) -> City:
+    """Create a city from its file (or refresh it, by code): the row, then its units,
+    categories and users, written as that city.  Audited as the province's act."""
+    from hotline.city.loader import file_ref, load_city
+    from hotline.city.tenancy import acting_as, file_hash, forget_home
+    from hotline.org.models import AuditLog
+
+    cf = load_city(path)
+    row = db.scalar(select(City).where(City.code == cf.city.code))
+    created = row is None
+    if row is None:
+        row = City(code=cf.city.code, kind="city")
+        db.add(row)
+    row.name, row.timezone, row.order_number_prefix = cf.city.name, cf.city.timezone, cf.city.order_number_prefix
+    row.file, row.file_hash = file_ref(path), file_hash(path)
+    db.flush()
+    forget_home()
+    with acting_as(row):
+        counts = sync_city(db, cf, with_users=with_users)
+        db.add(AuditLog(actor_id=None, actor_label="province", action="city.add" if created else "city.sync",
+                        entity="city", entity_id=row.code, data=counts))
+        db.flush()
+    return row
+
+
+PROVINCE_CODE = "province"
+
+
+def ensure_province(db: Session, *, users: tuple[tuple[str, str, str], ...] = (), password: str = "demo12345") -> City:
+    """The province's own row and office (省12345热线管理办公室) with its people, who read every city."""
+    from hotline.city.tenancy import acting_as
+    from hotline.org.auth import hash_password
+
+    row = db.scalar(select(City).where(City.code == PROVINCE_CODE))
+    if row is None:
+        row = City(code=PROVINCE_CODE, kind="province", name="全省", timezone="Asia/Shanghai")
+        db.add(row)
+        db.flush()
+    with acting_as(row):
+        office = db.scalar(select(Unit).where(Unit.code == "province-office"))
+        if office is None:
+            office = Unit(code="province-office", name="省12345政务服务便民热线管理办公室", type="centre",
+                          short_name="省热线办")
+            db.add(office)
+            db.flush()
+        have = set(db.scalars(select(User.username).execution_options(all_cities=True)))
+        for username, name, role in users:
+            if username not in have:
+                db.add(User(username=username, name=name, role=role, unit_id=office.id,
+                            password_hash=hash_password(password)))
+        db.flush()
+    return row
+
+
+def cities(db: Session) -> list[City]:
+    """The cities of the province (not the province's own row), in the order they were made."""
+    return list(db.scalars(select(City).where(City.kind == "city").order_by(City.id)))

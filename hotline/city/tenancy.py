@@ -203,3 +203,18 @@ def _stamp_rows(session: Session, _ctx: Any, _instances: Any) -> None:
         for obj in changed:
             if obj.city_id != scope.id:  # type: ignore[attr-defined]
                 raise cross_city()
+
+
+def for_each_city(job: Any) -> list[Any]:
+    """Run ``job()`` once per city, acting as that city (the worker's pass, a CLI command)."""
+    from hotline.city.models import City
+    from hotline.db import session_factory
+
+    with session_factory()() as db:
+        scopes = [scope_of(c) for c in db.scalars(select(City).where(City.kind == "city").order_by(City.id))]
+        db.rollback()
+    out = []
+    for scope in scopes:
+        with acting_as(scope):
+            out.append(job())
+    return out
