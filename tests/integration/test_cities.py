@@ -1,0 +1,165 @@
+"""Two cities on one platform: nothing of one city reaches the other's people (issue #13).
+
+The walk reads the app's own route table (every GET endpoint and console page, a page added
+later is walked too) and fills path parameters with the *other* city's order number and ids;
+each city's centre dispatcher, unit handler and an integration token of its administrator
+walk it.  No response may carry the other city's order number, citizen name, citizen phone
+(raw or masked), order title or unit names.  Each request gets its own session, as in
+production, so the identity map of an earlier request cannot hand a row across.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.city.models import City
+from hotline.city.service import add_city
+from hotline.city.tenancy import acting_as
+from hotline.demo.seed import COUNTY_FILE, ensure_unit_accounts
+from hotline.orders.models import Order, OrderEvent
+from hotline.org.auth import create_api_token
+from hotline.org.models import Unit, User
+from tests.integration.helpers import create, leaf_category, ok
+from tests.integration.test_security_confidential import _text, get_paths
+
+A = {"name": "欧阳青山", "phone": "13911110001", "title": "新华路井盖松动异响", "city": "青阳市",
+     "units": ["东城区新华街道", "青阳市城市管理局"],
+     "users": ("operator1", "dispatcher", "cg_handler", "admin"), "lead": "dept-chengguan"}
+B = {"name": "西门河生", "phone": "13722220002", "title": "沙河村路灯不亮", "city": "西河县",
+     "units": ["西河县沙河镇", "西河县城市管理局"],
+     "users": ("xh_operator", "xh_dispatcher", "xh_handler", "xh_admin"), "lead": None}
+
+
+@pytest.fixture
+def two_cities(db: Session) -> Iterator[dict[str, Any]]:
+    county = add_city(db, COUNTY_FILE)
+    with acting_as(county):
+        ensure_unit_accounts(db)
+        B["lead"] = db.scalar(select(User).where(User.username == "xh_handler")).unit.code
+    db.flush()
+    yield {"county": county}
+
+
+def _client(db: Session) -> TestClient:
+    """The app with a fresh session per request on the test's connection (rolled back at the end)."""
+    from hotline.main import create_app
+    from hotline.org.deps import get_db
+    from hotline.org.throttle import reset_login_throttle
+
+    reset_login_throttle()
+    conn = db.connection()
+    app = create_app()
+
+    def _override() -> Iterator[Session]:
+        s = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield s
+        except Exception:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+
+    app.dependency_overrides[get_db] = _override
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def _token(db: Session, username: str) -> dict[str, str]:
+    user = db.scalar(select(User).where(User.username == username).execution_options(all_cities=True))
+    assert user is not None, username
+    with acting_as(user.city):
+        token = create_api_token(db, user, "integration")
+        db.flush()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _order(client: TestClient, db: Session, city: dict[str, Any]) -> dict[str, Any]:
+    """Created, dispatched, signed, replied and completed (callback task, notices, KPI rows)."""
+    op, disp, handler = (_token(db, u) for u in city["users"][:3])
+    order = create(client, op, title=city["title"], citizen_name=city["name"], citizen_phone=city["phone"],
+                   address=f"{city['city']}某路1号", content=f"{city['title']}，已经好几天了，请尽快处理，谢谢。")
+    n = order["number"]
+    ok(client, disp, n, "dispatch", lead_unit=city["lead"], category_code=leaf_category(client, disp))
+    ok(client, handler, n, "sign")
+    ok(client, handler, n, "reply", content="已派人到现场核实处理，问题已解决，已电话告知诉求人。")
+    ok(client, disp, n, "complete")
+    row = db.scalar(select(Order).where(Order.number == n).execution_options(all_cities=True))
+    return {"number": n, "order_id": row.id}
+
+
+def _markers(city: dict[str, Any], ids: dict[str, Any]) -> list[str]:
+    p = city["phone"]
+    return [ids["number"], city["name"], p, p[:3] + "****" + p[-4:], city["title"], city["city"], *city["units"]]
+
+
+def _fill(path: str, ids: dict[str, Any], phone: str) -> list[str]:
+    import re
+
+    values = {"number": [ids["number"]], "phone": [phone], "fmt": ["csv", "xlsx", "json"], "lang": ["en"],
+              "name": [f"{ids['number']}.json", f"{ids['number']}.xml", "requests.json", "services.json"]}
+    urls = [path]
+    for param in re.findall(r"{([^}:]+)(?::[^}]*)?}", path):
+        options = values.get(param, [ids["order_id"]])
+        urls = [re.sub(r"{" + param + r"(?::[^}]*)?}", str(v), u, count=1) for u in urls for v in options]
+    return urls
+
+
+def test_orders_get_their_city_and_a_per_city_number(db: Session, two_cities: dict[str, Any]) -> None:
+    with _client(db) as client:
+        a, b = _order(client, db, A), _order(client, db, B)
+    assert a["number"].startswith("QY") and b["number"].startswith("XH")
+    qy = db.scalar(select(City).where(City.code == "qingyang"))
+    rows = {o.number: o.city_id for o in db.scalars(select(Order).execution_options(all_cities=True))}
+    assert rows[a["number"]] == qy.id and rows[b["number"]] == two_cities["county"].id
+    # the order's children carry its city too (stamped, not remembered by each flow)
+    for ids, cid in ((a, qy.id), (b, two_cities["county"].id)):
+        ev = set(db.scalars(select(OrderEvent.city_id).where(OrderEvent.order_id == ids["order_id"])
+                            .execution_options(all_cities=True)))
+        assert ev == {cid}
+    # the same unit code may exist in both cities; the ORM sees only the acting city's
+    with acting_as(two_cities["county"]):
+        assert db.scalar(select(func.count()).select_from(Unit)) == 29
+        assert db.scalar(select(Order.number).where(Order.number == a["number"])) is None
+
+
+def test_nothing_of_the_other_city_appears_anywhere(db: Session, two_cities: dict[str, Any]) -> None:
+    with _client(db) as client:
+        ids = {"A": _order(client, db, A), "B": _order(client, db, B)}
+        paths = [p for p in get_paths(client.app) if not p.startswith(("/static", "/lang"))]
+        leaks: list[str] = []
+        walked = 0
+        for me, other in (("A", "B"), ("B", "A")):
+            mine, theirs = (A, B) if me == "A" else (B, A)
+            urls = [u for p in paths for u in _fill(p, ids[other], theirs["phone"])]
+            urls += [f"/api/v1/orders?q={theirs['title']}", f"/api/v1/search/orders?q={theirs['title']}",
+                     f"/orders?q={theirs['title']}", f"/api/v1/orders?phone={theirs['phone']}",
+                     f"/orders?phone={theirs['phone']}", f"/api/v1/orders/{ids[other]['number']}"]
+            markers = _markers(theirs, ids[other])
+            for username in (mine["users"][1], mine["users"][2], mine["users"][3]):
+                headers = _token(db, username)
+                # the walk proves something only if one's own city's order is visible
+                own = client.get(f"/api/v1/orders/{ids[me]['number']}", headers=headers)
+                if username != mine["users"][3]:
+                    assert own.status_code == 200 and own.json()["title"] == mine["title"], (username, own.text)
+                for url in urls:
+                    r = client.get(url, headers=headers, follow_redirects=False)
+                    assert r.status_code < 500, (username, url, r.text[:300])
+                    walked += 1
+                    text = _text(r)
+                    # what the request itself carried may be echoed (a 404 naming the number asked for)
+                    found = [m for m in markers if m in text and m not in url]
+                    if found:
+                        leaks.append(f"{username} {url}: {found}")
+                # a write aimed at the other city's order finds nothing (404, like an invisible order)
+                r = client.post(f"/api/v1/orders/{ids[other]['number']}/actions", headers=headers,
+                                json={"action": "supervise", "note": "跨市督办"})
+                if r.status_code != 404:
+                    leaks.append(f"{username} POST actions on the other city's order: {r.status_code}")
+        assert walked > 400  # the route table really was walked
+        assert not leaks, "\n".join(leaks[:60])
