@@ -71,7 +71,7 @@ def sync_city(db: Session, city: CityFile, *, with_users: bool = True) -> dict[s
     return {"units": len(city.units), "categories": len(city.category_index()), "users": n_users}
 
 
-def add_city(db: Session, path: str | Path, *, with_users: bool = True) -> City:
+def add_city(db: Session, path: str | Path, *, with_users: bool = True, actor: User | None = None) -> City:
     """Create a city from its file (or refresh it, by code): the row, then its units,
     categories and users, written as that city.  Audited as the province's act."""
     from hotline.city.loader import file_ref, load_city
@@ -90,8 +90,9 @@ def add_city(db: Session, path: str | Path, *, with_users: bool = True) -> City:
     forget_home()
     with acting_as(row):
         counts = sync_city(db, cf, with_users=with_users)
-        db.add(AuditLog(actor_id=None, actor_label="province", action="city.add" if created else "city.sync",
-                        entity="city", entity_id=row.code, data=counts))
+        db.add(AuditLog(actor_id=actor.id if actor else None, actor_label=actor.username if actor else "province",
+                        action="city.add" if created else "city.sync",
+                        entity="city", entity_id=row.code, data=counts))  # in the new city's log
         db.flush()
     return row
 
@@ -128,3 +129,36 @@ def ensure_province(db: Session, *, users: tuple[tuple[str, str, str], ...] = ()
 def cities(db: Session) -> list[City]:
     """The cities of the province (not the province's own row), in the order they were made."""
     return list(db.scalars(select(City).where(City.kind == "city").order_by(City.id)))
+
+
+MAX_CITY_FILE = 2 * 1024 * 1024
+
+
+def add_city_from_upload(db: Session, content: bytes, *, actor: User) -> City:
+    """The provincial administrator's form: a self-contained city file (no ``include:``)."""
+    from hotline.city.loader import CityFileError, load_city
+    from hotline.city.tenancy import file_hash
+    from hotline.errors import BadRequest, Conflict, TooLarge
+
+    if len(content) > MAX_CITY_FILE:
+        raise TooLarge("city_file_too_large", "城市配置文件不能超过2MB", "a city file may not exceed 2 MB")
+    folder = get_settings().data_dir / "cities"
+    folder.mkdir(parents=True, exist_ok=True)
+    import hashlib
+
+    path = folder / f"{hashlib.sha256(content).hexdigest()[:16]}.yaml"
+    path.write_bytes(content)
+    try:
+        cf = load_city(path)
+    except CityFileError as exc:
+        path.unlink(missing_ok=True)
+        raise BadRequest("city_file_invalid", f"城市配置文件有误：{exc}", f"invalid city file: {exc}") from exc
+    if db.scalar(select(City).where(City.code == cf.city.code)) is not None:
+        raise Conflict("city_exists", f"城市代码 {cf.city.code} 已存在", f"city code {cf.city.code} exists already")
+    taken = sorted(set(db.scalars(select(User.username).where(User.username.in_([u.username for u in cf.users]))
+                                  .execution_options(all_cities=True))))
+    if taken:
+        raise Conflict("username_taken", f"用户名已被其他城市使用：{', '.join(taken)}",
+                       f"usernames already used in another city: {', '.join(taken)}")
+    assert file_hash(path)
+    return add_city(db, path, actor=actor)

@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from hotline.city.schema import Role
-from hotline.city.tenancy import scope_for_user, set_scope
+from hotline.city.tenancy import province_read_only, scope_for_user, set_scope
 from hotline.db import read_session_factory, session_factory
 from hotline.errors import Forbidden, NotAuthenticated
 from hotline.org.auth import load_api_token, load_session
@@ -24,6 +24,8 @@ from hotline.org.usage import touch_api_token
 
 SESSION_COOKIE = "hotline_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# the only writes of the provincial (all-cities, read-only) scope: creating a city, logging out
+PROVINCE_WRITES = {"/api/v1/province/cities", "/province/cities", "/logout"}
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -85,7 +87,10 @@ async def optional_user(request: Request, user: Annotated[User | None, Depends(_
     provincial roles (``hotline.city.tenancy``).
     """
     if user is not None:
-        set_scope(scope_for_user(user))
+        scope = scope_for_user(user)
+        set_scope(scope)
+        if scope.all_cities and request.method not in SAFE_METHODS and request.url.path not in PROVINCE_WRITES:
+            raise province_read_only()  # before any state or role check: the same 403 for every write
     if user is not None and request.state.auth == "session" and request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token") or await _form_csrf(request)
         if not sent or not hmac.compare_digest(sent, request.state.csrf_token):
