@@ -121,6 +121,13 @@ def scope_for_user(user: User) -> CityScope:
     return scope_of(user.city)
 
 
+def scope_by_code(db: Session, code: str) -> CityScope | None:
+    from hotline.city.models import City
+
+    row = db.scalar(select(City).where(City.code == code, City.kind == "city"))
+    return scope_of(row) if row is not None else None
+
+
 def home_code() -> str:
     from hotline.city.loader import cached_city
     from hotline.config import get_settings
