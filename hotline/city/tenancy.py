@@ -215,9 +215,9 @@ def _stamp_rows(session: Session, _ctx: Any, _instances: Any) -> None:
 def for_each_city(job: Any) -> list[Any]:
     """Run ``job()`` once per city, acting as that city (the worker's pass, a CLI command)."""
     from hotline.city.models import City
-    from hotline.db import session_factory
+    from hotline.db import read_session_factory
 
-    with session_factory()() as db:
+    with read_session_factory()() as db:  # a read: never waits for a writer
         scopes = [scope_of(c) for c in db.scalars(select(City).where(City.kind == "city").order_by(City.id))]
         db.rollback()
     out = []

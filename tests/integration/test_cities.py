@@ -26,13 +26,14 @@ from hotline.demo.seed import COUNTY_FILE, ensure_unit_accounts
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.auth import create_api_token
 from hotline.org.models import Unit, User
+from tests.conftest import login
 from tests.integration.helpers import create, leaf_category, ok
 from tests.integration.test_security_confidential import _text, get_paths
 
-A = {"name": "欧阳青山", "phone": "13911110001", "title": "新华路井盖松动异响", "city": "青阳市",
+A = {"name": "欧阳青山", "phone": "13911110001", "title": "新华路井盖松动异响", "city": "青阳市", "hook": "qy-hook-7731",
      "units": ["东城区新华街道", "青阳市城市管理局"],
      "users": ("operator1", "dispatcher", "cg_handler", "admin"), "lead": "dept-chengguan"}
-B = {"name": "西门河生", "phone": "13722220002", "title": "沙河村路灯不亮", "city": "西河县",
+B = {"name": "西门河生", "phone": "13722220002", "title": "沙河村路灯不亮", "city": "西河县", "hook": "xh-hook-4412",
      "units": ["西河县沙河镇", "西河县城市管理局"],
      "users": ("xh_operator", "xh_dispatcher", "xh_handler", "xh_admin"), "lead": None}
 
@@ -85,8 +86,12 @@ def _token(db: Session, username: str) -> dict[str, str]:
 
 
 def _order(client: TestClient, db: Session, city: dict[str, Any]) -> dict[str, Any]:
-    """Created, dispatched, signed, replied and completed (callback task, notices, KPI rows)."""
+    """Created, dispatched, signed, replied and completed (callback task, notices, KPI rows), with a
+    webhook subscribed first so that its deliveries are queued too."""
     op, disp, handler = (_token(db, u) for u in city["users"][:3])
+    r = client.post("/api/v1/webhooks", headers=_token(db, city["users"][3]), json={
+        "name": city["hook"], "url": f"https://93.184.216.34/{city['hook']}", "events": ["dispatch", "complete"]})
+    assert r.status_code == 201, r.text
     order = create(client, op, title=city["title"], citizen_name=city["name"], citizen_phone=city["phone"],
                    address=f"{city['city']}某路1号", content=f"{city['title']}，已经好几天了，请尽快处理，谢谢。")
     n = order["number"]
@@ -100,7 +105,8 @@ def _order(client: TestClient, db: Session, city: dict[str, Any]) -> dict[str, A
 
 def _markers(city: dict[str, Any], ids: dict[str, Any]) -> list[str]:
     p = city["phone"]
-    return [ids["number"], city["name"], p, p[:3] + "****" + p[-4:], city["title"], city["city"], *city["units"]]
+    return [ids["number"], city["name"], p, p[:3] + "****" + p[-4:], city["title"], city["city"], city["hook"],
+            *city["units"]]
 
 
 def _fill(path: str, ids: dict[str, Any], phone: str) -> list[str]:
@@ -153,6 +159,8 @@ def test_nothing_of_the_other_city_appears_anywhere(db: Session, two_cities: dic
                 own = client.get(f"/api/v1/orders/{ids[me]['number']}", headers=headers)
                 if username != mine["users"][3]:
                     assert own.status_code == 200 and own.json()["title"] == mine["title"], (username, own.text)
+                else:  # the administrator sees the city's own webhook
+                    assert mine["hook"] in client.get("/api/v1/webhooks", headers=headers).text
                 key = headers["Authorization"][7:]
                 for url in urls:
                     if url.startswith("/open311/"):  # Open311 names its caller with api_key
@@ -165,6 +173,19 @@ def test_nothing_of_the_other_city_appears_anywhere(db: Session, two_cities: dic
                     found = [m for m in markers if m in text and m not in url]
                     if found:
                         leaks.append(f"{username} {url}: {found}")
+                if username == mine["users"][1]:  # the same pages through a console login (cookie, CSRF)
+                    with _client(db) as browser:
+                        login(browser, username, db=db)
+                        assert ids[me]["number"] in browser.get("/orders").text
+                        for url in urls:
+                            if url.startswith(("/api/", "/open311/")):
+                                continue
+                            r = browser.get(url, follow_redirects=False)
+                            assert r.status_code < 500, (username, url, r.text[:300])
+                            walked += 1
+                            found = [m for m in markers if m in _text(r) and m not in url]
+                            if found:
+                                leaks.append(f"{username} (console) {url}: {found}")
                 # a write aimed at the other city's order finds nothing (404, like an invisible order)
                 r = client.post(f"/api/v1/orders/{ids[other]['number']}/actions", headers=headers,
                                 json={"action": "supervise", "note": "跨市督办"})
