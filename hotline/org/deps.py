@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from hotline.city.schema import Role
-from hotline.city.tenancy import CityScope, province_read_only, scope_by_code, scope_for_user, set_scope
+from hotline.city.tenancy import (
+    CityScope,
+    province_read_only,
+    scope_by_code,
+    scope_for_user,
+    scope_of,
+    set_scope,
+)
 from hotline.db import read_session_factory, session_factory
 from hotline.errors import Forbidden, NotAuthenticated
 from hotline.org.auth import load_api_token, load_session
@@ -122,8 +129,10 @@ async def optional_user(request: Request, user: Annotated[User | None, Depends(_
     if user is not None:
         scope = scope_for_user(user)
         set_scope(scope)
-        if scope.all_cities and request.method not in SAFE_METHODS and request.url.path not in PROVINCE_WRITES:
-            raise province_read_only()  # before any state or role check: the same 403 for every write
+        if scope.all_cities and request.method not in SAFE_METHODS:
+            if request.url.path not in PROVINCE_WRITES:
+                raise province_read_only()  # before any state or role check: the same 403 for every write
+            set_scope(scope_of(user.city))  # its own bookkeeping (the audit row of a logout, of a new city)
     if user is not None and request.state.auth == "session" and request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token") or await _form_csrf(request)
         if not sent or not hmac.compare_digest(sent, request.state.csrf_token):

@@ -71,6 +71,26 @@ def test_provincial_people_change_nothing(db: Session, province: City) -> None:
         db.rollback()
 
 
+def test_every_page_opens_for_the_province_and_logout_works(db: Session, province: City) -> None:
+    from tests.conftest import login
+    from tests.integration.test_security_confidential import get_paths
+
+    with _client(db) as client:
+        b = _order(client, db, B)
+        h = _token(db, "province_leader")
+        paths = [p for p in get_paths(client.app) if not p.startswith(("/static", "/lang")) and "{" not in p]
+        assert len(paths) > 40
+        broken = [(p, r.status_code) for p in paths if (r := client.get(p, headers=h)).status_code >= 500]
+        assert not broken, broken
+        page = client.get(f"/orders/{b['number']}", headers=h)
+        assert page.status_code == 200 and B["title"] in page.text  # another city's order, read-only
+        with _client(db) as browser:
+            csrf = login(browser, "province_supervisor", db=db)
+            r = browser.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+            assert r.status_code == 303, r.text
+            assert browser.get("/province", follow_redirects=False).status_code == 303  # logged out
+
+
 def _new_city_file() -> bytes:
     doc = yaml.safe_load(COUNTY_FILE.read_text(encoding="utf-8").replace("西河县", "北山县"))
     doc["city"].update(code="beishan", name="北山县", hotline_name="北山县12345热线", order_number_prefix="BS")
