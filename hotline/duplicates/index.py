@@ -28,9 +28,15 @@ QUERY_TOKENS = 8  # most specific tokens a lookup reads
 PER_TOKEN = 500  # newest postings read per token
 
 
-@lru_cache(maxsize=1)
 def gazetteer() -> tuple[str, ...]:
-    """Place names of the city: roads and their aliases, streets, communities, villages."""
+    """Place names of the acting city: roads and their aliases, streets, communities, villages."""
+    from hotline.city.service import current_city
+
+    return _gazetteer(id(current_city()))
+
+
+@lru_cache(maxsize=16)
+def _gazetteer(_city: int) -> tuple[str, ...]:  # keyed by the (cached, per-city) city file object
     from hotline.city.service import current_city
 
     city = current_city()
@@ -45,9 +51,15 @@ def gazetteer() -> tuple[str, ...]:
     return tuple(sorted(n for n in names if len(n) >= 2))
 
 
-@lru_cache(maxsize=1)
 def scorer() -> Scorer:
-    """IDF fitted once per process on generated demands of this city (see docs/duplicates.md)."""
+    """IDF fitted once per process and city on generated demands of the city (see docs/duplicates.md)."""
+    from hotline.city.service import current_city
+
+    return _scorer(id(current_city()))
+
+
+@lru_cache(maxsize=16)
+def _scorer(_city: int) -> Scorer:
     from hotline.city.service import current_city
     from hotline.demo.texts import generate_demands
 

@@ -27,7 +27,7 @@ class ExtensionLimits:
     max_times: int
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=64)
 def _bound(city_file: str | None) -> tuple[SlaConfig, WorkCalendar]:
     from hotline.city.loader import cached_city
 
@@ -36,9 +36,12 @@ def _bound(city_file: str | None) -> tuple[SlaConfig, WorkCalendar]:
 
 
 def bound() -> tuple[SlaConfig, WorkCalendar]:
+    """The acting city's policies and calendar (``hotline.city.tenancy``); the home city's when none acts."""
+    from hotline.city.tenancy import explicit_scope
     from hotline.config import get_settings
 
-    return _bound(get_settings().city_file)
+    scope = explicit_scope()
+    return _bound(scope.file if scope is not None and scope.file else get_settings().city_file)
 
 
 def deadlines_for(order: Order, *, start: datetime) -> Deadlines:

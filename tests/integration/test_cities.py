@@ -193,3 +193,29 @@ def test_nothing_of_the_other_city_appears_anywhere(db: Session, two_cities: dic
                     leaks.append(f"{username} POST actions on the other city's order: {r.status_code}")
         assert walked > 400  # the route table really was walked
         assert not leaks, "\n".join(leaks[:60])
+
+
+def test_each_city_works_to_its_own_file(db: Session, two_cities: dict[str, Any]) -> None:
+    """Limits, catalogue and routing caches follow the acting city, not the first city a process saw."""
+    from datetime import datetime
+
+    from hotline.routing.service import _unit_keywords
+    from hotline.sla.service import bound
+
+    home = db.scalar(select(City).where(City.code == "qingyang"))
+    for city, days in ((home, 3), (two_cities["county"], 5), (home, 3)):
+        with acting_as(city):
+            ordinary = next(p for p in bound()[0].policies if p.name == "ordinary")
+            assert ordinary.complete_within.amount == days, city.code
+            units = _unit_keywords(db)[1]
+            assert all(code.startswith("xh-") == (city.code == "xihe") for code in units), city.code
+    # end to end: the same demand dispatched in each city gets that city's time limit
+    with _client(db) as client:
+        spans = {}
+        for city in (A, B):
+            disp = _token(db, city["users"][1])
+            n = create(client, _token(db, city["users"][0]), title=city["title"])["number"]
+            o = ok(client, disp, n, "dispatch", lead_unit=city["lead"], category_code=leaf_category(client, disp))
+            spans[city["city"]] = (datetime.fromisoformat(o["due_at"])
+                                   - datetime.fromisoformat(o["created_at"])).total_seconds()
+    assert spans["西河县"] > spans["青阳市"] + 86400  # 5 working days against 3

@@ -139,7 +139,7 @@ def test_model_hot_reload(db, trained) -> None:  # type: ignore[no-untyped-def]
     assert first and first.startswith("category:")
     register(db, purpose="category", texts=["路灯坏了", "噪音扰民", "路灯不亮", "夜间施工噪音"] * 5,
              labels=["城乡建设", "环境保护", "城乡建设", "环境保护"] * 5, source="test")
-    REGISTRY.checked = 0.0  # the periodic check comes due
+    REGISTRY.checked.clear()  # the periodic check comes due (for every city)
     second = suggest(db, text="路灯不亮，晚上很黑").model_version
     assert second != first
 
