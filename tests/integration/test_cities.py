@@ -31,7 +31,7 @@ from tests.integration.helpers import create, leaf_category, ok
 from tests.integration.test_security_confidential import _text, get_paths
 
 A = {"name": "欧阳青山", "phone": "13911110001", "title": "新华路井盖松动异响", "city": "青阳市", "hook": "qy-hook-7731",
-     "units": ["东城区新华街道", "青阳市城市管理局"],
+     "units": ["东城区新华街道", "青阳市城市管理局", "青阳"],  # 青阳: also 国网青阳供电公司, 青阳通 …
      "users": ("operator1", "dispatcher", "cg_handler", "admin"), "lead": "dept-chengguan"}
 B = {"name": "西门河生", "phone": "13722220002", "title": "沙河村路灯不亮", "city": "西河县", "hook": "xh-hook-4412",
      "units": ["西河县沙河镇", "西河县城市管理局"],
