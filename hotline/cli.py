@@ -203,11 +203,11 @@ def _print_logins(host: str, port: int) -> None:
     typer.echo("")
     typer.echo(f"  12345热线工单平台 running at http://{host}:{port}/   (API docs: http://{host}:{port}/docs)")
     typer.echo("  Demo logins (password demo12345):")
+    from hotline.city.service import city_logins
     from hotline.db import session_scope
-    from hotline.demo.seed import demo_logins
 
     with session_scope() as db:
-        for city_name, users in demo_logins(db) or [(current_city().city.name, current_city().users)]:
+        for city_name, users in city_logins(db) or [(current_city().city.name, current_city().users)]:
             typer.echo(f"  {city_name}:")
             for u in users:
                 typer.echo(f"    {u.role:<20} {u.username:<22} {u.name}")

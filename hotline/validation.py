@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from annotated_types import Ge, Le
 from fastapi import Request
@@ -66,12 +65,6 @@ def printable(value: Any) -> Any:
     return CONTROL_RE.sub("", value) if isinstance(value, str) else value
 
 
-def city_tz() -> tzinfo:
-    from hotline.city.service import current_city
-
-    return ZoneInfo(current_city().city.timezone)
-
-
 def in_range(dt: datetime) -> bool:
     return YEARS[0] <= dt.year <= YEARS[1]
 
@@ -83,6 +76,8 @@ def to_moment(value: Any, *, end: bool = False, name: str = "datetime") -> datet
     ``end`` the first instant of the next day (for exclusive upper bounds such as
     ``created_to``).  A datetime without an offset is in the city's time zone.
     """
+    from hotline.city.service import city_tz  # here, not at the top: this module stays free of DB imports
+
     tz = city_tz()
     if isinstance(value, date) and not isinstance(value, datetime):
         day: date | None = value

@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class UnitType(StrEnum):
@@ -74,8 +74,19 @@ class CityInfo(_Strict):
     code: str = Field(description="Short ASCII code of the city, used in file names")
     name: str = Field(description="Display name, e.g. 青阳市")
     hotline_name: str = Field(description="e.g. 青阳市12345政务服务便民热线")
-    timezone: str = "Asia/Shanghai"
+    timezone: str = Field("Asia/Shanghai", description="IANA time zone of the city's days and shown times")
     order_number_prefix: str = Field("", description="Optional prefix of order numbers, e.g. QY")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:  # refused at start-up, not at the first page
+            raise ValueError(f"unknown time zone: {v!r} (an IANA name such as Asia/Shanghai)") from exc
+        return v
 
 
 class UnitDef(_Strict):

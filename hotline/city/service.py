@@ -8,6 +8,7 @@ never deletes, so history keeps its references.
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,13 +21,30 @@ from hotline.config import get_settings
 from hotline.org.models import Category, Unit, User
 
 
-def current_city() -> CityFile:
-    """The acting city's file (``hotline.city.tenancy``); the home city's when none acts, or
-    when the provincial read-only scope acts (it has no file of its own)."""
+def acting_city_file() -> str | None:
+    """The path of the acting city's file: ``cities.file`` of the acting city; for the home city
+    (and when none acts, or the provincial read-only scope, which has no file) the configured
+    ``HOTLINE_CITY_FILE``, so a deployment's own configuration stays authoritative for it."""
+    from hotline.city.tenancy import home_code
+
     scope = explicit_scope()
-    if scope is not None and scope.file:
-        return cached_city(scope.file)
-    return cached_city(get_settings().city_file)
+    if scope is not None and scope.file and scope.code != home_code():
+        return scope.file
+    return get_settings().city_file
+
+
+def current_city() -> CityFile:
+    """The acting city's file (``hotline.city.tenancy``)."""
+    return cached_city(acting_city_file())
+
+
+def city_tz() -> ZoneInfo:
+    """The city's time zone (``city.timezone`` in the city file): the one source of local time.
+
+    Statistics periods and their days, order numbers, displayed times, exports, telephony hours
+    and the working-day calendar all read it here, so a city in another zone needs only its file.
+    """
+    return ZoneInfo(current_city().city.timezone)
 
 
 def sync_city(db: Session, city: CityFile, *, with_users: bool = True) -> dict[str, int]:
@@ -162,3 +180,18 @@ def add_city_from_upload(db: Session, content: bytes, *, actor: User) -> City:
                        f"usernames already used in another city: {', '.join(taken)}")
     assert file_hash(path)
     return add_city(db, path, actor=actor)
+
+
+def city_logins(db: Session) -> list[tuple[str, list[User]]]:
+    """(city name, the people its city file names) per city, then the province's people:
+    what `hotline demo` prints."""
+    out: list[tuple[str, list[User]]] = []
+    for city in db.scalars(select(City).order_by(City.id)):
+        q = select(User).where(User.city_id == city.id).execution_options(all_cities=True).order_by(User.id)
+        if city.file:
+            names = [u.username for u in cached_city(city.file).users]
+            users = {u.username: u for u in db.scalars(q.where(User.username.in_(names)))}
+            out.append((city.name, [users[n] for n in names if n in users]))
+        else:
+            out.append((city.name, list(db.scalars(q))))
+    return out

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import CityFile, Role
 from hotline.city.service import sync_city
 from hotline.db import utcnow
-from hotline.orders.enums import Action
+from hotline.orders.enums import CLOCKED, Action, EmergencyService, Status
 from hotline.orders.flows import Actor, do_action, do_create_order
 from hotline.orders.models import Order
 from hotline.org.auth import hash_password
@@ -156,9 +156,9 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
             act(a["operator"], Action.inform, channel="该事项属司法范畴，已告知诉求人通过人民法院诉讼途径解决")
             continue
         if scenario == "handed_off":
-            act(a["operator"], Action.hand_off, service=rng.choice(["110", "119", "120"]), note="涉及紧急情况，已三方转接")
+            act(a["operator"], Action.hand_off, service=rng.choice([s.value for s in EmergencyService]), note="涉及紧急情况，已三方转接")
             continue
-        live_parents = [p for p in parents if p.status in ("dispatched", "in_progress", "replied")]
+        live_parents = [p for p in parents if p.status in CLOCKED - {Status.return_requested}]
         if scenario == "merged" and live_parents:
             act(a["dispatcher"], Action.cancel_duplicate, parent_number=rng.choice(live_parents).number)
             continue
@@ -218,7 +218,10 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
                 act(a["handlers"][co_unit.id], Action.co_reply, content=f"{co_unit.name}协办意见：已配合现场核查，同意主办单位处理意见。")
             else:
                 missing.append(co_unit.name)
-        act(h, Action.reply, content=_reply_text(d, rng),
+        text = _reply_text(d, rng)
+        if scenario == "replied" and i % 3 == 0:  # some replies awaiting review are perfunctory (hotline.replies)
+            text = "您反映的问题已收悉，已转相关部门调查处理。"
+        act(h, Action.reply, content=text,
             **({"co_override_reason": "协办单位暂无账号，主办单位已电话征询其意见"} if missing else {}))
         if scenario == "replied":
             continue
@@ -258,28 +261,14 @@ def seed_province(db: Session, *, orders: int = 120, seed: int = 2345) -> dict[s
     return counts
 
 
-def demo_logins(db: Session) -> list[tuple[str, list[User]]]:
-    """(city name, its people from its city file, then the province's) for `hotline demo` to print."""
-    from hotline.city.loader import cached_city
-    from hotline.city.models import City
-
-    out: list[tuple[str, list[User]]] = []
-    for city in db.scalars(select(City).order_by(City.id)):
-        names = [u.username for u in cached_city(city.file).users] if city.file else [u[0] for u in PROVINCE_USERS]
-        users = {u.username: u for u in db.scalars(select(User).where(User.username.in_(names))
-                                                     .execution_options(all_cities=True))}
-        out.append((city.name, [users[n] for n in names if n in users]))
-    return out
-
-
 def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 12345) -> dict[str, int]:
     """Idempotent: the city is synced every time; orders only into an empty database.
     The demo city (青阳市) brings its county and the province along (``seed_province``)."""
     counts = sync_city(db, city)
     counts["unit_accounts"] = ensure_unit_accounts(db)
     from hotline.demo.knowledge import seed_knowledge
+    from hotline.demo.routing import train_demo_models
     from hotline.routing.models import RoutingModel
-    from hotline.routing.training import train_demo_models
 
     counts["knowledge"] = seed_knowledge(db)
     if db.scalar(select(func.count(RoutingModel.id)).where(RoutingModel.active.is_(True))) == 0:

@@ -4,6 +4,15 @@ Templates are written in Chinese and wrap every visible string in ``_()``.  The
 English catalogue is ``hotline/i18n/en.py`` plus any ``hotline/<package>/i18n_en.py``
 that defines ``EN: dict[str, str]`` — each package brings the English for its
 own pages.  A test checks that every string used in a template has an entry.
+
+The order's vocabulary is the exception: the Chinese and English of each status
+and action live beside the state machine (``STATUS_ZH``/``STATUS_EN``,
+``ACTION_ZH``/``ACTION_EN`` in ``hotline/orders/enums.py``).  Status labels are
+added to the catalogue last, so a package that uses the same Chinese words for
+something else cannot rename a status (and no status is called like an action).
+Action labels are short verbs that other pages use as nouns (派单 is the button
+“Dispatch” and the KPI column “Dispatched”), so pages that name an action ask
+``action_label`` rather than the catalogue.
 """
 
 from __future__ import annotations
@@ -20,7 +29,8 @@ def catalogue() -> dict[str, str]:
     import hotline
     from hotline.i18n.en import EN
 
-    merged = dict(EN)
+    merged = vocabulary_en("action")  # a package's word may win for its own pages
+    merged.update(EN)
     for mod in pkgutil.iter_modules(hotline.__path__):
         if not mod.ispkg:
             continue
@@ -29,7 +39,35 @@ def catalogue() -> dict[str, str]:
         except ModuleNotFoundError:
             continue
         merged.update(getattr(extra, "EN", {}))
+    merged.update(vocabulary_en("status"))
     return merged
+
+
+def vocabulary_en(kind: str) -> dict[str, str]:
+    """Chinese → English of the order's status or action labels, from their one definition."""
+    from hotline.orders.enums import ACTION_EN, ACTION_ZH, STATUS_EN, STATUS_ZH
+
+    if kind == "status":
+        return {STATUS_ZH[s]: STATUS_EN[s] for s in STATUS_ZH}
+    return {ACTION_ZH[a]: ACTION_EN[a] for a in ACTION_ZH}
+
+
+def status_label(status: str, lang: str) -> str:
+    """What a status is called in ``lang`` (the raw value if it is not a status)."""
+    from hotline.orders.enums import STATUS_EN, STATUS_ZH, Status
+
+    if status not in set(Status):
+        return status
+    return (STATUS_EN if lang == "en" else STATUS_ZH)[Status(status)]
+
+
+def action_label(action: str, lang: str) -> str:
+    """What an action is called in ``lang`` (the raw value if it is not an action)."""
+    from hotline.orders.enums import ACTION_EN, ACTION_ZH, Action
+
+    if action not in set(Action):
+        return action
+    return (ACTION_EN if lang == "en" else ACTION_ZH)[Action(action)]
 
 
 def gettext(text: str, lang: str) -> str:

@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hotline.city.schema import KIND_LABELS_ZH, Kind
+from hotline.city.service import city_tz
 from hotline.orders import service
 from hotline.orders.enums import CHANNEL_ZH, STATUS_ZH, Channel, Status
 from hotline.orders.models import Order
 from hotline.org.models import User
 from hotline.org.scoping import citizen_view
-from hotline.validation import city_tz, printable
-from hotline.web.templating import LOCAL  # noqa: F401  (the file name's clock, in views)
+from hotline.validation import printable
 
 MAX_ROWS = 20_000
 COLUMNS = [("number", "工单编号"), ("created_at", "受理时间"), ("channel", "来源渠道"), ("kind", "诉求类型"),

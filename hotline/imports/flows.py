@@ -37,6 +37,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotline.city.schema import Kind
+from hotline.city.service import city_tz
 from hotline.db import utcnow
 from hotline.errors import AppError, BadRequest
 from hotline.imports.mapping import FIELD_ZH, Mapping
@@ -77,7 +78,7 @@ def parse_time(value: str, m: Mapping) -> datetime | None:
     value = value.strip()
     if not value:
         return None
-    tz = ZoneInfo(m.timezone)
+    tz = ZoneInfo(m.timezone) if m.timezone else city_tz()
     try:
         dt = datetime.fromisoformat(value)
         return dt if dt.tzinfo else dt.replace(tzinfo=tz)

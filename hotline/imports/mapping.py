@@ -13,7 +13,7 @@ A mapping is a small YAML document (docs/channels.md has the full format)::
       status: {已办结: closed, 办理中: in_progress}
     defaults: {kind: complaint}
     time_formats: ["%Y/%m/%d %H:%M"]   # tried before the built-in formats
-    timezone: Asia/Shanghai            # of times written without an offset
+    timezone: Asia/Shanghai            # of times written without an offset (default: the city's)
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Mapping:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
     time_formats: list[str] = field(default_factory=list)
-    timezone: str = "Asia/Shanghai"
+    timezone: str | None = None  # None: the city's time zone (city_tz)
 
     def columns_used(self) -> set[str]:
         out = {self.external_id} if self.external_id else set()
@@ -102,7 +102,7 @@ def parse_mapping(data: dict[str, Any] | str) -> Mapping:
     return Mapping(external_id=str(data["external_id"]) if data.get("external_id") else None, fields=fields,
                    values=values, defaults={str(k): str(v) for k, v in (data.get("defaults") or {}).items()},
                    time_formats=[str(f) for f in data.get("time_formats") or []],
-                   timezone=str(data.get("timezone") or "Asia/Shanghai"))
+                   timezone=str(data["timezone"]) if data.get("timezone") else None)
 
 
 # Words that make a column an organisation, a place or a thing — never a person's name

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
 from hotline.city.schema import Role
+from hotline.city.service import city_tz
 from hotline.db import utcnow
 from hotline.errors import Forbidden, TooLarge
 from hotline.imports import export
@@ -40,7 +41,7 @@ def export_orders(
                             urgency=urgency, q=q, overdue=overdue, open_only=open_only, phone=phone,
                             created_from=created_from, created_to=created_to)
     body = export.to_csv(db, user=user, f=f) if fmt == "csv" else export.to_xlsx(db, user=user, f=f)
-    name = f"orders-{utcnow().astimezone(export.LOCAL):%Y%m%d-%H%M}.{fmt}"
+    name = f"orders-{utcnow().astimezone(city_tz()):%Y%m%d-%H%M}.{fmt}"
     return Response(body, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -6,19 +6,18 @@ import csv
 import io
 from typing import Any
 
+from hotline.kpi import definitions as d
+
+# Every rate and every count of definitions.py, in their order: a KPI added there is exported too.
 COLUMNS: list[tuple[str, str]] = [
-    ("group", "类别"), ("rank", "名次"), ("unit_code", "单位代码"), ("unit_name", "单位名称"),
-    ("composite", "综合得分"), ("response", "签收及时率"), ("resolution", "解决率"), ("satisfaction", "满意率"),
-    ("on_time", "按期办结率"), ("return_rate", "退单率"), ("reopen_rate", "重办率"), ("dispatched", "派单数"),
-    ("signed_on_time", "按时签收数"), ("due", "应办结数"), ("on_time_n", "按期办结数"), ("returns", "退单数"),
-    ("replied", "答复数"), ("reopened", "重办数"), ("evaluated", "评价数"), ("solved", "解决数"),
-    ("satisfied", "满意数"), ("basic", "基本满意数"), ("dissatisfied", "不满意数"), ("summoned", "约谈提示"),
+    ("group", "类别"), ("rank", "名次"), ("unit_code", "单位代码"), ("unit_name", "单位名称"), ("composite", "综合得分"),
+    *((r.key, r.label) for r in d.RATES), *((d.row_key(c.key), c.label) for c in d.COUNTS), ("summoned", "约谈提示"),
 ]
-PERCENT = {"response", "resolution", "satisfaction", "on_time", "return_rate", "reopen_rate"}
+PERCENT = set(d.RATE_KEYS)
 
 
 def _cell(key: str, row: dict[str, Any]) -> Any:
-    value = row.get("on_time_count" if key == "on_time_n" else key)
+    value = row.get(key)
     if key == "summoned":
         return "是" if value else ""
     if key == "rank" and value is None:

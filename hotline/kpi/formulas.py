@@ -5,24 +5,27 @@ writes each one down with a worked example).  Keeping them free of SQL lets the
 unit tests check the worked example by hand, and lets an integration test prove
 that the SQL in ``queries.py`` computes exactly the same numbers.
 
+What is counted is not written here: every count and rate is defined once in
+``definitions.py``, and this module evaluates those definitions on plain records.
+
 Periods are half-open ``[start, end)`` in aware datetimes; callers build them in
-Asia/Shanghai (``periods.py``).
+the city's time zone (``periods.py``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-# Assignments that ended before the unit could finish: they are not "due to complete".
-ENDED_EARLY = frozenset({"returned", "redispatched", "withdrawn", "merged"})
+from hotline.kpi import definitions as d
 
 # The parts of the composite score (docs/kpi.md §3), in the order the formula is written,
 # with their names; the city file's ``kpi.weights`` gives each a weight.
-COMPOSITE_PARTS: tuple[tuple[str, str], ...] = (
-    ("response", "签收及时率"), ("on_time", "按期办结率"), ("resolution", "解决率"), ("satisfaction", "满意率"))
+COMPOSITE_PARTS: tuple[tuple[str, str], ...] = tuple((k, d.RATE_OF[k].label) for k in (
+    "response", "on_time", "resolution", "satisfaction"))
 DEFAULT_WEIGHTS: Mapping[str, float] = {"response": 20, "on_time": 20, "resolution": 30, "satisfaction": 30}
 
 
@@ -47,11 +50,7 @@ class AssignmentRec:
     replied_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: str | None = None
-    designated: bool = False  # the order was designated unreasonable (accepted)
-
-    @property
-    def excluded(self) -> bool:
-        return self.designated or self.end_reason == "merged"
+    designated: bool = False  # the order was designated unreasonable (accepted); see definitions.ASSIGNMENT
 
 
 @dataclass(frozen=True)
@@ -79,62 +78,65 @@ class IntakeRec:
     merged: bool = False
 
 
-@dataclass
 class Counts:
-    """Numerators and denominators of one unit in one period; they add up through the unit tree."""
+    """Numerators and denominators of one unit in one period, one per ``definitions.COUNTS``;
+    they add up through the unit tree."""
 
-    dispatched: int = 0
-    signed_on_time: int = 0
-    due: int = 0
-    on_time: int = 0
-    returns: int = 0
-    replied: int = 0
-    reopened: int = 0
-    evaluated: int = 0
-    solved: int = 0
-    satisfied: int = 0
-    basic: int = 0
-    dissatisfied: int = 0
+    __slots__ = ("_n",)
+    _n: dict[str, int]
+
+    def __init__(self, **n: int) -> None:
+        unknown = set(n) - set(d.COUNT_KEYS)
+        if unknown:
+            raise TypeError(f"unknown counts: {sorted(unknown)}")
+        object.__setattr__(self, "_n", {k: int(n.get(k, 0)) for k in d.COUNT_KEYS})
+
+    def __getattr__(self, name: str) -> int:
+        try:
+            return self._n[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: int) -> None:
+        if name not in self._n:
+            raise AttributeError(name)
+        self._n[name] = int(value)
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        return Counts(**{k: v + other._n[k] for k, v in self._n.items()})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Counts) and self._n == other._n
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Counts({', '.join(f'{k}={v}' for k, v in self._n.items())})"
 
     def as_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return dict(self._n)
+
+
+def _tally(out: dict[Any, Counts], sources: Iterable[d.Source], records: Iterable[Any], period: Period,
+           as_of: datetime) -> None:
+    env = {"as_of": as_of}
+    rows = list(records)
+    for src in sources:
+        for rec in rows:
+            if d.holds(src, rec, period.start, period.end, env):
+                c = out[rec.unit_id]
+                for cnt in src.counts:
+                    if cnt.when.test(rec, env):
+                        c._n[cnt.key] += 1
 
 
 def count_units(period: Period, *, as_of: datetime, assignments: Iterable[AssignmentRec] = (),
                 returns: Iterable[ReturnRec] = (), evaluations: Iterable[EvaluationRec] = ()) -> dict[int, Counts]:
-    """Per unit: every numerator and denominator of docs/kpi.md §2."""
+    """Per unit: every count of ``definitions.SOURCES`` (docs/kpi.md §2), evaluated on plain records."""
     out: dict[int, Counts] = defaultdict(Counts)
-    for a in assignments:
-        if a.excluded:
-            continue
-        c = out[a.unit_id]
-        if a.assigned_at in period:
-            c.dispatched += 1
-            if a.signed_at is not None and (a.sign_due_at is None or a.signed_at <= a.sign_due_at):
-                c.signed_on_time += 1
-        if (a.due_at in period and a.end_reason not in ENDED_EARLY
-                and (a.due_at < as_of or a.replied_at is not None)):
-            c.due += 1
-            if a.replied_at is not None and a.replied_at <= a.due_at:
-                c.on_time += 1
-        if a.replied_at in period:
-            c.replied += 1
-        if a.end_reason == "reopened" and a.ended_at in period:
-            c.reopened += 1
-    for r in returns:
-        if not r.designated and r.at in period:
-            out[r.unit_id].returns += 1
-    for e in evaluations:
-        if e.excluded_reason is None and e.at in period:
-            c = out[e.unit_id]
-            c.evaluated += 1
-            c.solved += int(e.solved)
-            c.satisfied += int(e.satisfaction == "satisfied")
-            c.basic += int(e.satisfaction == "basic")
-            c.dissatisfied += int(e.satisfaction == "dissatisfied")
+    by_family = {d.ASSIGNMENT.key: assignments, d.RETURN.key: returns, d.EVALUATION.key: evaluations}
+    for key, records in by_family.items():
+        _tally(out, [s for s in d.SOURCES if s.family.key == key], records, period, as_of)
     return {k: v for k, v in out.items() if any(v.as_dict().values())}
 
 
@@ -143,31 +145,42 @@ def ratio(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
-@dataclass(frozen=True)
 class Rates:
-    response: float | None
-    resolution: float | None
-    satisfaction: float | None
-    on_time: float | None
-    return_rate: float | None
-    reopen_rate: float | None
-    composite: float | None
+    """The rates of ``definitions.RATES`` (attributes ``response``, ``on_time`` …) and ``composite``."""
+
+    __slots__ = ("_r",)
+    _r: dict[str, float | None]
+
+    def __init__(self, **r: float | None) -> None:
+        object.__setattr__(self, "_r", {k: r.get(k) for k in (*d.RATE_KEYS, "composite")})
+
+    def __getattr__(self, name: str) -> float | None:
+        try:
+            return self._r[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rates) and self._r == other._r
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Rates({self._r})"
 
     def as_dict(self) -> dict[str, float | None]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return dict(self._r)
+
+
+def rate_of(rate: d.Rate, c: Mapping[str, int], *, basic_counts: bool = True) -> float | None:
+    num = rate.num + (rate.num_if_basic if basic_counts else ())
+    return ratio(sum(c[k] for k in num), c[rate.den])
 
 
 def rates(c: Counts, *, weights: Mapping[str, float] = DEFAULT_WEIGHTS, basic_counts: bool = True) -> Rates:
-    """The rates of docs/kpi.md §2 and the composite score (0–100) of §3."""
-    response = ratio(c.signed_on_time, c.dispatched)
-    resolution = ratio(c.solved, c.evaluated)
-    satisfaction = ratio(c.satisfied + (c.basic if basic_counts else 0), c.evaluated)
-    on_time = ratio(c.on_time, c.due)
-    return Rates(response=response, resolution=resolution, satisfaction=satisfaction,
-                 on_time=on_time, return_rate=ratio(c.returns, c.dispatched),
-                 reopen_rate=ratio(c.reopened, c.replied),
-                 composite=composite({"response": response, "on_time": on_time, "resolution": resolution,
-                                      "satisfaction": satisfaction}, weights))
+    """Every rate of ``definitions.RATES`` (docs/kpi.md §2) and the composite score (0–100) of §3."""
+    values = {r.key: rate_of(r, c.as_dict(), basic_counts=basic_counts) for r in d.RATES}
+    return Rates(**values, composite=composite(values, weights))
 
 
 def composite(parts: Mapping[str, float | None], weights: Mapping[str, float]) -> float | None:
@@ -186,9 +199,12 @@ def composite_formula(weights: Mapping[str, float]) -> list[tuple[str, float]]:
 
 
 def first_contact(period: Period, intakes: Iterable[IntakeRec]) -> tuple[int, int]:
-    """首呼解决率 numerator and denominator: answered at first contact / received at the centre."""
-    rows = [i for i in intakes if not i.merged and i.created_at in period]
-    return sum(1 for i in rows if i.first_contact_resolved), len(rows)
+    """首呼解决率 numerator and denominator (``definitions.CENTRE_RATES``) on plain intake records."""
+    rate = d.RATE_OF["first_contact"]
+    src, env = d.SOURCE_OF[rate.den], {"as_of": period.end}
+    rows = [i for i in intakes if d.holds(src, i, period.start, period.end, env)]
+    num = sum(1 for i in rows for k in rate.num if d.COUNT_OF[k].when.test(i, env))
+    return num, sum(1 for i in rows if d.COUNT_OF[rate.den].when.test(i, env))
 
 
 def roll_up(counts: dict[int, Counts], children: dict[int, list[int]], unit_id: int) -> Counts:

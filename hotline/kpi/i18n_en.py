@@ -1,6 +1,12 @@
-"""English for the KPI, dashboard and public pages (hotline/web/templates/kpi_*.html, public_*.html)."""
+"""English for the KPI, dashboard and public pages (hotline/web/templates/kpi_*.html, public_*.html).
+
+The names of the rates, counts and drill-downs come with their definitions (``definitions.english``).
+"""
+
+from hotline.kpi.definitions import english
 
 EN = {
+    **english(),
     "考核排名": "Rankings", "驾驶舱": "Dashboard", "统计周期": "Period", "月度": "Month", "季度": "Quarter",
     "自定义": "Custom", "月份或季度": "Month or quarter", "开始日期": "From", "结束日期": "To", "查询": "Show",
     "导出Excel": "Export Excel", "导出CSV": "Export CSV", "全市汇总": "City totals", "签收及时率": "Response rate",

@@ -12,16 +12,17 @@ from fastapi.responses import Response
 
 from hotline.db import utcnow
 from hotline.errors import BadRequest, NotFound
-from hotline.kpi import drill, export, formulas, periods, queries, rankings, service
+from hotline.kpi import definitions, drill, export, formulas, periods, queries, rankings, service
 from hotline.kpi.settings import kpi_settings
 from hotline.org.deps import SessionDep
 from hotline.org.models import Unit
 from hotline.org.scoping import subtree_ids, unit_in_scope
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
-from hotline.web.templating import LOCAL, render
+from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+RATES_CTX = {"kpi_rates": definitions.RATES, "centre_rates": definitions.CENTRE_RATES}  # what the pages list
 nav_item("考核排名", "/kpi", roles={r.value for r in service.RANKING_ROLES}, order=60)
 nav_item("驾驶舱", "/dashboard", roles={r.value for r in service.DASHBOARD_ROLES}, order=61)
 
@@ -34,7 +35,7 @@ def _period(request: Request, db: Any = None) -> tuple[Any, str, dict[str, str]]
 def _period_ctx(db: Any, clean: dict[str, str]) -> dict[str, Any]:
     """What the period picker and the formula beside the score need."""
     cfg = kpi_settings()
-    today = utcnow().astimezone(LOCAL).date()
+    today = periods.local_date(utcnow())
     years = list(range(today.year, today.year - 6, -1))
     value = clean.get("value", "")
     return {"years": years, "quarters": [f"{y}Q{q}" for y in years for q in (4, 3, 2, 1)],
@@ -42,14 +43,13 @@ def _period_ctx(db: Any, clean: dict[str, str]) -> dict[str, Any]:
                        "quarter": value if clean["kind"] == "quarter" else "",
                        "year": value if clean["kind"] == "year" else ""},
             "formula": formulas.composite_formula(cfg.weights.as_map()),
-            "basic_counts": cfg.basic_counts_as_satisfied}
+            "basic_counts": cfg.basic_counts_as_satisfied, **RATES_CTX}
 
 
 def _local_dates(p: Any) -> tuple[str, str]:
     from datetime import timedelta
 
-    return (p.start.astimezone(LOCAL).date().isoformat(),
-            (p.end.astimezone(LOCAL).date() - timedelta(days=1)).isoformat())
+    return (periods.local_date(p.start).isoformat(), (periods.local_date(p.end) - timedelta(days=1)).isoformat())
 
 
 @router.get("/kpi")
@@ -118,7 +118,7 @@ def dashboard_page(request: Request, db: SessionDep, user: PageUser) -> Response
 def public_page(request: Request, db: SessionDep, value: str = "") -> Response:
     """No login: per-unit rates of ranked units only; no personal data, no order texts."""
     cfg = kpi_settings()
-    today = utcnow().astimezone(LOCAL).date()
+    today = periods.local_date(utcnow())
     y, m = periods.containing(today, cfg.month_start_day)
     y, m = (y, m - 1) if m > 1 else (y - 1, 12)  # the last complete statistics month
     try:
@@ -133,4 +133,4 @@ def public_page(request: Request, db: SessionDep, value: str = "") -> Response:
         {"name": units[r.unit_id].name, "rank": r.rank, **r.rates.as_dict(), "dispatched": r.counts.dispatched,
          "evaluated": r.counts.evaluated} for r in b.ranked]} for b in boards]
     return render(request, "public_performance.html", {
-        "label": f"{y:04d}-{m:02d}", "boards": public_boards, "min_orders": cfg.min_orders_for_ranking})
+        "label": f"{y:04d}-{m:02d}", "boards": public_boards, "min_orders": cfg.min_orders_for_ranking, **RATES_CTX})

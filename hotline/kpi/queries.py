@@ -1,27 +1,33 @@
-"""The KPI numbers computed in the database: the same definitions as ``formulas.py``, in SQL.
+"""The KPI numbers computed in the database: the definitions of ``definitions.py``, compiled to SQL.
 
-Each function aggregates one family of records per unit with GROUP BY over the
-period, so a dashboard on a million orders reads a few index ranges rather than
-loading rows (bench/kpi_dashboard.py times them).  ``tests/integration/test_kpi.py``
-checks that these numbers equal the pure formulas on orders made through the real flows.
+Each source (``definitions.SOURCES``) is one GROUP BY per unit over the period, with one
+``SUM(CASE …)`` per count, so a dashboard on a million orders reads a few index ranges rather
+than loading rows (bench/kpi_dashboard.py times them).  What is counted comes from the
+definitions; what lives here is only *where* each field is (``_frame``) and the hints that keep
+the plans fast (``_HINTS``).  ``tests/integration/test_kpi_definitions.py`` checks, for every count,
+that these numbers equal the pure formulas and the drill-down's rows.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, func, or_, select
+from sqlalchemy import Date, and_, case, cast, func, not_, select
 from sqlalchemy.orm import Session
 
 from hotline.appeals.models import UnitRequest
 from hotline.callbacks.models import Evaluation
-from hotline.kpi.formulas import ENDED_EARLY, Counts, Period
+from hotline.city.service import city_tz
+from hotline.kpi import definitions as d
+from hotline.kpi.formulas import Counts, Period
 from hotline.kpi.models import AssignmentLimit
 from hotline.orders.models import Assignment, Order, OrderRequest
 
-L, A, E = AssignmentLimit, Assignment, Evaluation
+L, A, E, R = AssignmentLimit, Assignment, Evaluation, OrderRequest
 
 
 def _designated() -> Any:
@@ -36,79 +42,166 @@ def _in(col: Any, p: Period) -> Any:
     return and_(col >= p.start, col < p.end)
 
 
-def unit_counts(db: Session, period: Period, *, as_of: datetime) -> dict[int, Counts]:
-    """Counts per unit (not rolled up): dispatch, due, replied/reopened, returns, evaluations."""
-    out: dict[int, Counts] = defaultdict(Counts)
-    not_merged = or_(A.end_reason.is_(None), A.end_reason != "merged")
-    not_desig = L.order_id.not_in(_designated())
-    # 签收及时率 / 退单率 denominators
-    q = (select(L.unit_id, func.count(), _n(and_(A.signed_at.is_not(None),
-                                                 or_(L.sign_due_at.is_(None), A.signed_at <= L.sign_due_at))))
-         .join(A, A.id == L.assignment_id)
-         # A.assigned_at equals L.assigned_at (facts.record_limits copies it): the repeated range lets
-         # PostgreSQL join two index-only range scans instead of reading every assignment
-         .where(_in(L.assigned_at, period), _in(A.assigned_at, period), A.role == "lead", not_merged, not_desig)
-         .group_by(L.unit_id))
-    for uid, n, ok in db.execute(q):
-        out[uid].dispatched, out[uid].signed_on_time = int(n), int(ok)
-    # 按期办结率
+@dataclass(frozen=True)
+class Frame:
+    """Where a family's fields are: the columns (or, for a flag, the condition) of each field name,
+    the tables to read, the scope every record of the family has, and the drill-down's columns."""
+
+    cols: dict[str, Any]
+    tables: Callable[[Any], Any]  # adds FROM/JOIN to a select
+    scope: tuple[Any, ...]
+    order_id: Any
+    detail: Any
+
+
+_LIMIT_FIELDS = {"sign_due_at", "due_at"}
+
+
+def _frame(family: d.Family, fields: set[str]) -> Frame:
+    if family is d.ASSIGNMENT:
+        if fields & _LIMIT_FIELDS or "assigned_at" in fields:  # the limits it was given: join their row
+            # (assigned_at, unit_id and order_id are equal on both rows: facts.record_limits copies them;
+            # reading them from the limit row lets PostgreSQL read its covering index)
+            cols: dict[str, Any] = {"unit_id": L.unit_id, "assigned_at": L.assigned_at, "sign_due_at": L.sign_due_at,
+                    "due_at": L.due_at, "order_id": L.order_id}
+            tables: Callable[[Any], Any] = lambda q: q.select_from(L).join(A, A.id == L.assignment_id)  # noqa: E731
+        else:
+            cols = {"unit_id": A.unit_id, "assigned_at": A.assigned_at, "order_id": A.order_id}
+            tables = lambda q: q.select_from(A)  # noqa: E731
+        cols |= {"signed_at": A.signed_at, "replied_at": A.replied_at, "ended_at": A.ended_at,
+                 "end_reason": A.end_reason, "designated": cols["order_id"].in_(_designated())}
+        return Frame(cols, tables, (A.role == "lead",), cols["order_id"], A.end_reason)
+    if family is d.RETURN:
+        return Frame({"unit_id": R.unit_id, "at": R.decided_at, "designated": R.order_id.in_(_designated())},
+                     lambda q: q.select_from(R), (R.kind == "return", R.state == "approved"), R.order_id, R.reason)
+    if family is d.EVALUATION:
+        return Frame({"unit_id": E.unit_id, "at": E.at, "solved": E.solved.is_(True), "satisfaction": E.satisfaction,
+                      "excluded_reason": E.excluded_reason}, lambda q: q.select_from(E), (), E.order_id, E.satisfaction)
+    if family is d.INTAKE:
+        o = Order
+        return Frame({"created_at": o.created_at, "first_contact_resolved": o.first_contact_resolved.is_(True),
+                      "merged": o.status == "merged"}, lambda q: q.select_from(o), (), o.id, o.status)
+    raise ValueError(f"no columns for the family {family.key}")
+
+
+def _fields(src: d.Source) -> set[str]:
+    out = {src.dated_by} | src.where.fields() | src.family.exclusion().fields()
+    for c in src.counts:
+        out |= c.when.fields()
+    return out
+
+
+def frame_of(src: d.Source) -> Frame:
+    return _frame(src.family, _fields(src))
+
+
+def _hint_dispatched(db: Session, p: Period) -> list[Any] | None:
+    # A.assigned_at equals L.assigned_at (facts.record_limits copies it): the repeated range lets
+    # PostgreSQL join two index-only range scans instead of reading every assignment
+    return [_in(A.assigned_at, p)]
+
+
+def _hint_due(db: Session, p: Period) -> list[Any] | None:
     # the same invariant bounds the assignments to join: those made between the earliest and the latest
     # dispatch of the period's due rows (an exact bound, read from the index; no scan of all assignments)
     # (coalesce on a NOT NULL column: keeps PostgreSQL from walking the assigned_at index for min/max)
     at = func.coalesce(L.assigned_at, L.due_at)
-    lo, hi = db.execute(select(func.min(at), func.max(at)).where(_in(L.due_at, period))).one()
-    if lo is not None:  # else no assignment is due in the period
-        q = (select(L.unit_id, func.count(), _n(A.replied_at <= L.due_at)).join(A, A.id == L.assignment_id)
-             .where(_in(L.due_at, period), A.role == "lead", A.assigned_at >= lo, A.assigned_at <= hi, or_(A.end_reason.is_(None), A.end_reason.not_in(ENDED_EARLY)),
-                    or_(L.due_at < as_of, A.replied_at.is_not(None)), not_desig)
-             .group_by(L.unit_id))
-        for uid, n, ok in db.execute(q):
-            out[uid].due, out[uid].on_time = int(n), int(ok)
-    # 重办率: reopened / replied, both by event time
-    lead_ok = and_(A.role == "lead", not_merged, A.order_id.not_in(_designated()))
-    for uid, n in db.execute(select(A.unit_id, func.count()).where(lead_ok, _in(A.replied_at, period))
-                             .group_by(A.unit_id)):
-        out[uid].replied = int(n)
-    for uid, n in db.execute(select(A.unit_id, func.count()).where(  # "reopened" is never "merged"
-            A.role == "lead", A.order_id.not_in(_designated()), A.end_reason == "reopened",
-            _in(A.ended_at, period)).group_by(A.unit_id)):
-        out[uid].reopened = int(n)
-    # 退单 (approved returns, against the returning unit)
-    R = OrderRequest
-    for uid, n in db.execute(select(R.unit_id, func.count()).where(
-            R.kind == "return", R.state == "approved", _in(R.decided_at, period),
-            R.order_id.not_in(_designated())).group_by(R.unit_id)):
-        out[uid].returns = int(n)
-    # 解决率 / 满意率
-    q = (select(E.unit_id, func.count(), _n(E.solved.is_(True)), _n(E.satisfaction == "satisfied"),
-                _n(E.satisfaction == "basic"), _n(E.satisfaction == "dissatisfied"))
-         .where(_in(E.at, period), E.excluded_reason.is_(None), E.unit_id.is_not(None)).group_by(E.unit_id))
-    for uid, n, solved, sat, basic, dis in db.execute(q):
-        c = out[uid]
-        c.evaluated, c.solved, c.satisfied, c.basic, c.dissatisfied = (int(n), int(solved), int(sat), int(basic),
-                                                                        int(dis))
+    lo, hi = db.execute(select(func.min(at), func.max(at)).where(_in(L.due_at, p))).one()
+    if lo is None:
+        return None  # no assignment is due in the period
+    return [A.assigned_at >= lo, A.assigned_at <= hi]
+
+
+# Query-plan hints per source: extra conditions that change no result (None: nothing to count)
+_HINTS: dict[str, Callable[[Session, Period], list[Any] | None]] = {"dispatched": _hint_dispatched,
+                                                                     "due": _hint_due}
+
+
+def env_of(db: Session, as_of: datetime) -> dict[str, Any]:
+    """What a compiled definition may need: the moment of computation, and the SQL dialect."""
+    return {"as_of": as_of, "dialect": db.get_bind().dialect.name}
+
+
+def source_where(src: d.Source, fr: Frame, p: Period, env: dict[str, Any], *, counted: bool = True) -> list[Any]:
+    """The source's records in the period (``counted``: without the excluded ones)."""
+    out = [*fr.scope, _in(fr.cols[src.dated_by], p), src.where.sql(fr.cols, env)]
+    if counted:
+        out.append(not_(src.family.exclusion().sql(fr.cols, env)))
+    return out
+
+
+def _aggregates(src: d.Source, fr: Frame, env: dict[str, Any]) -> list[Any]:
+    return [func.count() if c.when is d.ALWAYS else _n(c.when.sql(fr.cols, env)) for c in src.counts]
+
+
+def unit_counts(db: Session, period: Period, *, as_of: datetime) -> dict[int, Counts]:
+    """Counts per unit (not rolled up): every source of ``definitions.SOURCES``, one query each."""
+    out: dict[int, Counts] = defaultdict(Counts)
+    for src in d.SOURCES:
+        hint = _HINTS.get(src.key, lambda db, p: [])(db, period)
+        if hint is None:
+            continue
+        fr, env = frame_of(src), env_of(db, as_of)
+        q = fr.tables(select(fr.cols["unit_id"], *_aggregates(src, fr, env))).where(
+            *source_where(src, fr, period, env), *hint).group_by(fr.cols["unit_id"])
+        for uid, *ns in db.execute(q):
+            c = out[uid]
+            for cnt, n in zip(src.counts, ns, strict=True):
+                setattr(c, cnt.key, int(n))
     return {k: v for k, v in out.items() if any(v.as_dict().values())}
 
 
 def first_contact(db: Session, period: Period) -> tuple[int, int]:
-    row = db.execute(select(_n(Order.first_contact_resolved.is_(True)), func.count()).where(
-        _in(Order.created_at, period), Order.status != "merged")).one()
-    return int(row[0]), int(row[1])
+    """首呼解决率 numerator and denominator (``definitions.CENTRE_RATES``) for the whole centre."""
+    rate = d.RATE_OF["first_contact"]
+    src = d.SOURCE_OF[rate.den]
+    fr, env = frame_of(src), env_of(db, period.end)
+    row = dict(zip((c.key for c in src.counts), db.execute(fr.tables(select(*_aggregates(src, fr, env))).where(
+        *source_where(src, fr, period, env))).one(), strict=True))
+    return sum(int(row[k]) for k in rate.num), int(row[rate.den])
 
 
 # ---------------------------------------------------------------- dashboard figures
 
 
-def _local_day(db: Session, col: Any) -> Any:
-    """The Asia/Shanghai calendar day of a UTC timestamp (China has no DST: +8 h everywhere)."""
+def _stretches(tz: tzinfo, p: Period) -> list[tuple[datetime, int]]:
+    """(from, UTC offset in seconds) for each stretch of the period with one offset (a DST zone has several)."""
+    def off(at: datetime) -> int:
+        return int((at.astimezone(tz).utcoffset() or timedelta()).total_seconds())
+
+    out = [(p.start, off(p.start))]
+    at = p.start
+    while at < p.end:
+        nxt = min(at + timedelta(days=1), p.end - timedelta(seconds=1))  # a day ahead, inside the period
+        if nxt <= at:
+            break
+        if off(nxt) != out[-1][1]:
+            lo, hi = at, nxt  # lo has the old offset, hi the new one: find the minute of the change
+            while hi - lo > timedelta(seconds=1):
+                mid = lo + (hi - lo) / 2
+                lo, hi = (mid, hi) if off(mid) == out[-1][1] else (lo, mid)
+            whole = hi.replace(second=0, microsecond=0)  # zones change on a whole minute
+            out.append((whole if whole > lo else hi, off(hi)))
+        at = nxt
+    return out
+
+
+def _local_day(db: Session, col: Any, p: Period) -> Any:
+    """The city's calendar day (``city_tz``) of a UTC timestamp, for the rows of period ``p``."""
+    tz = city_tz()
     if db.get_bind().dialect.name == "postgresql":
         # a date, not to_char(): formatting a string per row cost seconds on a year of orders
-        return cast(func.timezone("Asia/Shanghai", col), Date)
-    return func.date(col, "+8 hours")
+        return cast(func.timezone(str(tz), col), Date)
+    # SQLite knows no zones: shift by the offset in force (one stretch per offset within the period)
+    parts = _stretches(tz, p)
+    if len(parts) == 1:
+        return func.date(col, f"{parts[0][1]:+d} seconds")
+    return case(*((col < nxt, func.date(col, f"{o:+d} seconds")) for (_, o), (nxt, _) in zip(parts, parts[1:], strict=False)),
+                else_=func.date(col, f"{parts[-1][1]:+d} seconds"))
 
 
 def daily_volume(db: Session, period: Period) -> list[tuple[str, int]]:
-    day = _local_day(db, Order.created_at).label("day")
+    day = _local_day(db, Order.created_at, period).label("day")
     q = select(day, func.count()).where(_in(Order.created_at, period)).group_by(day).order_by(day)
     return [(str(d), int(n)) for d, n in db.execute(q)]  # str(date) and SQLite's date() are both YYYY-MM-DD
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.db import utcnow
-from hotline.kpi import formulas, queries
+from hotline.kpi import definitions, formulas, queries
 from hotline.kpi.formulas import Counts, Period, Ranked
 from hotline.kpi.settings import KpiSettings, kpi_settings
 from hotline.org.models import Unit
@@ -72,7 +72,8 @@ def boards(db: Session, period: Period, *, as_of: datetime | None = None, groups
 def row(r: Ranked, units: dict[int, Unit]) -> dict[str, Any]:
     u = units[r.unit_id]
     return {"unit_code": u.code, "unit_name": u.name, "unit_type": u.type, "rank": r.rank,
-            "summoned": r.summoned, **r.counts.as_dict(), **r.rates.as_dict(), "on_time_count": r.counts.on_time}
+            "summoned": r.summoned, **r.rates.as_dict(),
+            **{definitions.row_key(k): v for k, v in r.counts.as_dict().items()}}
 
 
 def centre_totals(db: Session, period: Period, *, as_of: datetime | None = None,

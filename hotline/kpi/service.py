@@ -39,12 +39,12 @@ def default_month(db: Session, *, start_day: int = 1, now: datetime | None = Non
     (a new city) is it the current month.
     """
     now = now or utcnow()
-    y, m = periods.containing(now.astimezone(periods.LOCAL).date(), start_day)
+    y, m = periods.containing(periods.local_date(now), start_day)
     current = periods.month(y, m, start_day)
     latest = db.scalar(select(func.max(Order.created_at)).where(Order.created_at < current.start))
     if latest is None:
         return f"{y:04d}-{m:02d}"
-    ly, lm = periods.containing(latest.astimezone(periods.LOCAL).date(), start_day)
+    ly, lm = periods.containing(periods.local_date(latest), start_day)
     return f"{ly:04d}-{lm:02d}"
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from hotline.city.service import current_city
+from hotline.city.service import city_tz, current_city
 from hotline.open311.formats import Open311Error
 from hotline.orders.enums import STATUS_EN, STATUS_ZH, TERMINAL, Status
 from hotline.orders.models import Order
@@ -26,10 +25,6 @@ from hotline.validation import YEARS, to_moment
 CLOSED = frozenset(TERMINAL | {Status.completed})
 MAX_RESULTS = 1000
 MAX_SPAN = timedelta(days=90)
-
-
-def city_tz() -> ZoneInfo:
-    return ZoneInfo(current_city().city.timezone)
 
 
 def open311_status(status: str) -> str:

@@ -27,7 +27,7 @@ STATUS_ZH: dict[Status, str] = {
     Status.dispatched: "待签收",
     Status.in_progress: "办理中",
     Status.return_requested: "退单待审",
-    Status.suspended: "挂账",
+    Status.suspended: "已挂账",  # not 挂账: that is the action, and one Chinese string has one English
     Status.replied: "已答复待审核",
     Status.completed: "已办结待回访",
     Status.closed: "已归档",
@@ -37,6 +37,7 @@ STATUS_ZH: dict[Status, str] = {
     Status.merged: "已并单",
 }
 
+#: The English of each status label: the only English for them (hotline/i18n reads it, see ``catalogue``).
 STATUS_EN: dict[Status, str] = {
     Status.received: "Awaiting dispatch",
     Status.at_subcentre: "At sub-centre",
@@ -53,8 +54,44 @@ STATUS_EN: dict[Status, str] = {
     Status.merged: "Merged as duplicate",
 }
 
+# ── status sets ────────────────────────────────────────────────────────────
+# Each set is written here once; queries, the deadline sweep, the board, the
+# portal and the pages import it.  ``tests/unit/test_vocab.py`` checks them
+# against the state machine (``hotline/orders/lifecycle.py``).
+
+#: Nothing more happens to the order: archived, handed to 110/119/120, told where to go, withdrawn or merged.
 TERMINAL = frozenset({Status.closed, Status.handed_off, Status.informed, Status.withdrawn, Status.merged})
+#: Someone at the centre or a unit still owes work (已办结待回访 waits only for the callback: not open).
 OPEN = frozenset(set(Status) - TERMINAL - {Status.completed})
+#: The unit's work is done and reviewed (办结, 归档): the citizen may rate it, the router may learn from it.
+FINISHED = frozenset({Status.completed, Status.closed})
+#: The complete deadline's clock runs: from dispatch until the centre accepts the reply.
+#: 挂账 pauses it (``sla.policy.resume_after_pause``); before dispatch there is no unit to hold to it.
+CLOCKED = frozenset({Status.dispatched, Status.in_progress, Status.return_requested, Status.replied})
+#: The reply deadline runs: a unit holds the order and has not answered yet.
+BEFORE_REPLY = CLOCKED - {Status.replied}
+#: The sign deadline runs: dispatched, not yet signed for.
+AWAITING_SIGN = frozenset({Status.dispatched})
+#: A unit's 办理中 tab: signed for and still with the lead unit (a pending return and 挂账 included).
+LEAD_IN_HAND = frozenset({Status.in_progress, Status.return_requested, Status.suspended})
+#: A co-handling unit's tab: the lead unit holds the order and co-opinions are being gathered.
+CO_IN_HAND = frozenset({Status.dispatched, Status.in_progress})
+
+
+#: The status sets, in the order docs/lifecycle.md lists them.
+STATUS_SETS: dict[str, frozenset[Status]] = {
+    "OPEN": OPEN, "TERMINAL": TERMINAL, "FINISHED": FINISHED, "CLOCKED": CLOCKED, "BEFORE_REPLY": BEFORE_REPLY,
+    "AWAITING_SIGN": AWAITING_SIGN, "LEAD_IN_HAND": LEAD_IN_HAND, "CO_IN_HAND": CO_IN_HAND,
+}
+
+
+def status_table() -> str:
+    """Every status with its labels and sets, as Markdown for docs/lifecycle.md (a test keeps them equal)."""
+    lines = ["| status | 中文 | English | in sets |", "|---|---|---|---|"]
+    for s in Status:
+        sets = ", ".join(f"`{name}`" for name, members in STATUS_SETS.items() if s in members)
+        lines.append(f"| `{s.value}` | {STATUS_ZH[s]} | {STATUS_EN[s]} | {sets} |")
+    return "\n".join(lines)
 
 
 class Action(StrEnum):
@@ -127,6 +164,42 @@ ACTION_ZH: dict[Action, str] = {
     Action.any: "任意操作",
 }
 
+#: The English of each action label: the only English for them (``hotline.i18n.action_label``).
+ACTION_EN: dict[Action, str] = {
+    Action.create: "Intake",
+    Action.answer_first_contact: "Answered at first contact",
+    Action.dispatch: "Dispatch",
+    Action.dispatch_to_subcentre: "Send to sub-centre",
+    Action.subdispatch: "Sub-centre dispatch",
+    Action.sign: "Sign",
+    Action.request_return: "Request return",
+    Action.approve_return: "Approve return",
+    Action.reject_return: "Reject return",
+    Action.redispatch: "Redispatch",
+    Action.request_extension: "Request extension",
+    Action.approve_extension: "Approve extension",
+    Action.reject_extension: "Reject extension",
+    Action.add_co_unit: "Add co-units",
+    Action.remove_co_unit: "Remove a co-unit",
+    Action.co_reply: "Co-handler's opinion",
+    Action.reply: "Reply",
+    Action.complete: "Approve completion",
+    Action.reopen: "Reopen",
+    Action.close: "Close",
+    Action.suspend: "Suspend",
+    Action.resume: "Resume",
+    Action.hand_off: "Hand off to 110/119/120",
+    Action.inform: "Inform",
+    Action.withdraw: "Withdraw",
+    Action.cancel_duplicate: "Merge as duplicate",
+    Action.unmerge: "Undo merge",
+    Action.comment: "Note",
+    Action.urge: "Urge",
+    Action.supervise: "Supervise",
+    Action.respond_supervision: "Answer supervision",
+    Action.any: "Any action",
+}
+
 
 class Channel(StrEnum):
     phone = "phone"  # 电话
@@ -157,6 +230,17 @@ class Urgency(StrEnum):
 
 
 class EmergencyService(StrEnum):
+    """The numbers an order is handed off to (转应急): the hand-off form, its check and the demo read this."""
+
     police = "110"
     fire = "119"
     ambulance = "120"
+
+
+EMERGENCY_ZH: dict[EmergencyService, str] = {
+    EmergencyService.police: "公安",
+    EmergencyService.fire: "消防",
+    EmergencyService.ambulance: "急救",
+}
+#: "110/119/120", for messages that list them.
+EMERGENCY_NUMBERS = "/".join(EmergencyService)

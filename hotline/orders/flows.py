@@ -25,7 +25,7 @@ from hotline.db import is_concurrency_error, stale_conflict, utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden
 from hotline.orders import lifecycle
 from hotline.orders.attachments import store_attachment
-from hotline.orders.enums import Action, Status
+from hotline.orders.enums import EMERGENCY_NUMBERS, TERMINAL, Action, EmergencyService, Status
 from hotline.orders.models import Assignment, Attachment, Order, OrderEvent, OrderRequest, Reply
 from hotline.orders.numbers import next_order_number
 from hotline.org.models import Category, Unit, User
@@ -133,6 +133,21 @@ def _run_hooks(db: Session, order: Order, actor: Actor, event: OrderEvent, now: 
     # what they queue precedes what this action's own hooks cause (create before its auto-dispatch).
     for fn in _HOOKS.get(Action.any, []) + _HOOKS.get(Action(event.action), []):
         fn(db, order, actor, event, now)
+
+
+PreCheck = Callable[[Session, Order, Actor, dict[str, Any], datetime], None]
+_PRE_CHECKS: dict[Action, list[PreCheck]] = {}
+
+
+def before_action(*actions: Action) -> Callable[[PreCheck], PreCheck]:
+    """Register a check that may refuse these actions (raise a 4xx) before anything changes."""
+
+    def deco(fn: PreCheck) -> PreCheck:
+        for action in actions:
+            _PRE_CHECKS.setdefault(action, []).append(fn)
+        return fn
+
+    return deco
 
 
 BlockerSource = Callable[[Session, Order], list[lifecycle.Blocker]]
@@ -358,6 +373,8 @@ def do_action(db: Session, *, order: Order, actor: Actor, action: Action, payloa
     blockers = blockers_for(db, order)
     lifecycle.check(order, action, actor.role, blockers)
     _check_scope(db, order, actor, action)
+    for check in _PRE_CHECKS.get(action, []):
+        check(db, order, actor, payload, now)
     handler = _HANDLERS.get(action)
     if handler is None:  # e.g. 督办 without hotline.supervision installed: a wiring bug, not a user error
         raise RuntimeError(f"no handler registered for {action.value}")
@@ -728,9 +745,9 @@ def _h_resume(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: d
 
 def _h_hand_off(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
     service = str(p.get("service") or "")
-    if service not in ("110", "119", "120"):
-        raise BadRequest("bad_service", "请选择转办的应急号码（110/119/120）",
-                         "service must be 110, 119 or 120", field="service")
+    if service not in set(EmergencyService):
+        raise BadRequest("bad_service", f"请选择转办的应急号码（{EMERGENCY_NUMBERS}）",
+                         f"service must be one of {EMERGENCY_NUMBERS}", field="service")
     order.emergency_service = service
     return p.get("note") or f"转{service}", None, {"service": service}
 
@@ -760,8 +777,7 @@ def _h_cancel_duplicate(db: Session, order: Order, actor: Actor, p: dict[str, An
     if parent.id == order.id or parent.parent_id is not None:
         raise BadRequest("bad_parent", "不能并入自身或已并单的工单",
                          "cannot merge into itself or into a merged order", field="parent_number")
-    if Status(parent.status) in (Status.closed, Status.merged, Status.withdrawn, Status.informed,
-                                 Status.handed_off):
+    if Status(parent.status) in TERMINAL:
         raise Conflict("parent_closed", "主工单已结束，不能并入", "the parent order is already finished")
     order.parent_id = parent.id
     _void_pending_extension(db, order, now)

@@ -10,7 +10,6 @@ either database.
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
@@ -18,14 +17,12 @@ from sqlalchemy.orm import Session
 
 from hotline.orders.models import OrderNumberCounter
 
-LOCAL = ZoneInfo("Asia/Shanghai")
-
 
 def local_day(at: datetime) -> date:
-    """The acting city's calendar day (``cities.timezone``) of ``at``."""
-    from hotline.city.tenancy import current_scope
+    """The acting city's calendar day of ``at`` (its file's time zone, ``city_tz``)."""
+    from hotline.city.service import city_tz
 
-    return at.astimezone(ZoneInfo(current_scope().timezone or "Asia/Shanghai")).date()
+    return at.astimezone(city_tz()).date()
 
 
 def _prefix() -> str:

@@ -75,6 +75,8 @@ class ActionIn(BaseModel):
     knowledge_entry: str | None = Field(None, max_length=64)
     co_override_reason: str | None = Field(
         None, max_length=2000, description="reply: why the lead replies without the missing co-unit opinions")
+    quality_override_reason: str | None = Field(
+        None, max_length=2000, description="complete: why a reply scored perfunctory is completed anyway (hotline.replies)")
 
     def payload(self) -> dict[str, object]:
         return self.model_dump(exclude={"action", "expected_version"}, exclude_none=True)

@@ -17,12 +17,20 @@ from hotline.city.schema import Role
 from hotline.db import utcnow
 from hotline.errors import NotFound
 from hotline.orders import lifecycle
-from hotline.orders.enums import OPEN, STATUS_EN, STATUS_ZH, Action, Status
+from hotline.orders.enums import (
+    AWAITING_SIGN,
+    CLOCKED,
+    CO_IN_HAND,
+    LEAD_IN_HAND,
+    OPEN,
+    STATUS_EN,
+    STATUS_ZH,
+    Action,
+    Status,
+)
 from hotline.orders.models import Assignment, Order, OrderRequest
 from hotline.org.models import Category, Unit, User
 from hotline.org.scoping import citizen_view, is_centre, subtree_ids, visible_filter
-
-CLOCKED = frozenset({Status.dispatched, Status.in_progress, Status.return_requested, Status.replied})
 
 
 def get_order(db: Session, *, number: str, user: User) -> Order:
@@ -66,7 +74,7 @@ def _apply(db: Session, stmt: Select[Any], f: OrderFilter, user: User) -> Select
     if f.status:
         stmt = stmt.where(Order.status.in_(f.status))
     if f.open_only:
-        stmt = stmt.where(Order.status.in_([s.value for s in OPEN]))
+        stmt = stmt.where(Order.status.in_(OPEN))
     if f.kind:
         stmt = stmt.where(Order.kind == f.kind)
     if f.category:
@@ -80,7 +88,7 @@ def _apply(db: Session, stmt: Select[Any], f: OrderFilter, user: User) -> Select
         ids = subtree_ids(db, unit.id) if unit else [-1]
         stmt = stmt.where(Order.lead_unit_id.in_(ids))
     if f.overdue:
-        stmt = stmt.where(Order.due_at < utcnow(), Order.status.in_([s.value for s in CLOCKED]))
+        stmt = stmt.where(Order.due_at < utcnow(), Order.status.in_(CLOCKED))
     if f.created_from:
         stmt = stmt.where(Order.created_at >= f.created_from)
     if f.created_to:
@@ -140,7 +148,7 @@ def unit_inbox(db: Session, *, user: User) -> dict[str, list[Order]]:
     """A unit's work: to sign, in progress (lead), co-handling."""
     units = subtree_ids(db, user.unit_id) if user.role == Role.unit_leader else [user.unit_id]
 
-    def q(role: str, statuses: list[str]) -> list[Order]:
+    def q(role: str, statuses: frozenset[Status]) -> list[Order]:
         return list(db.scalars(
             select(Order).where(
                 Order.status.in_(statuses),
@@ -149,11 +157,10 @@ def unit_inbox(db: Session, *, user: User) -> dict[str, list[Order]]:
             .order_by(Order.due_at.is_(None), Order.due_at).options(selectinload(Order.assignments)).limit(300)))
 
     return {
-        "to_sign": q("lead", [Status.dispatched.value]),
-        "in_progress": q("lead", [Status.in_progress.value, Status.return_requested.value,
-                                  Status.suspended.value]),
-        "co_handling": q("co", [Status.dispatched.value, Status.in_progress.value]),
-        "replied": q("lead", [Status.replied.value]),
+        "to_sign": q("lead", AWAITING_SIGN),
+        "in_progress": q("lead", LEAD_IN_HAND),
+        "co_handling": q("co", CO_IN_HAND),
+        "replied": q("lead", frozenset({Status.replied})),
     }
 
 

@@ -19,7 +19,7 @@ from hotline.city.schema import Kind
 from hotline.db import utcnow
 from hotline.errors import BadRequest, Conflict
 from hotline.orders.attachments import sniff
-from hotline.orders.enums import Action, Channel, Status
+from hotline.orders.enums import FINISHED, Action, Channel, Status
 from hotline.orders.flows import CITIZEN_ACTOR, do_attach, do_create_order
 from hotline.orders.models import Order, OrderEvent
 from hotline.orders.schemas import DEMAND_MAX, PHONE_RE, demand_too_long
@@ -93,7 +93,7 @@ def do_rate(db: Session, *, order: Order, rating: str, comment: str = "", now: d
     now = now or utcnow()
     if rating not in RATINGS:
         raise _bad("bad_rating", "请选择满意、基本满意或不满意", "choose satisfied, basic or dissatisfied", "rating")
-    if Status(order.status) not in (Status.completed, Status.closed):
+    if Status(order.status) not in FINISHED:
         raise Conflict("not_rateable", "工单办结后才能评价", "an order can be rated once it is completed")
     if existing_rating(db, order):
         raise Conflict("already_rated", "您已评价过该工单", "this order has already been rated")

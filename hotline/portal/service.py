@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.city.schema import KIND_LABELS_ZH, Kind
-from hotline.orders.enums import STATUS_ZH, Status
+from hotline.orders.enums import FINISHED, STATUS_ZH, Status
 from hotline.orders.models import Order, Reply
 
 CITIZEN_STATUS = {
@@ -57,7 +57,7 @@ def citizen_view(db: Session, order: Order) -> dict[str, Any]:
         "replies": [{"content": r.content, "at": r.created_at} for r in replies],
         "inform_channel": order.inform_channel if status == Status.informed else None,
         "attachments": [a.filename for a in order.attachments],
-        "rateable": status in (Status.completed, Status.closed),
+        "rateable": status in FINISHED,
     }
 
 

@@ -1,4 +1,4 @@
-"""Train, store and activate routing models — from the database, a CSV, or the demo generator.
+"""Train, store and activate routing models — from the database or a CSV (the demo: ``hotline.demo.routing``).
 
 A model is a file under ``data_dir/models`` plus a ``routing_models`` row; at
 most one is active per purpose, and running servers pick the new one up within
@@ -16,7 +16,6 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hotline.city.schema import CityFile
 from hotline.config import get_settings
 from hotline.errors import BadRequest
 from hotline.orders.models import Order
@@ -67,20 +66,6 @@ def training_set_from_db(db: Session, *, purpose: str) -> tuple[list[str], list[
             texts.append(f"{title}\n{content}")
             labels.append(label)
     return texts, labels
-
-
-def train_demo_models(db: Session, city: CityFile, *, n: int = 2500, seed: int = 99) -> list[RoutingModel]:
-    """The demo's starting models, learned from generated demands (no data files needed)."""
-    from hotline.demo.texts import generate_demands
-
-    tops = {c.code: c.name for c in city.categories}
-    demands = generate_demands(city, n, seed=seed)
-    texts = [f"{d.title}\n{d.content}" for d in demands]
-    cat = register(db, purpose="category", texts=texts, labels=[tops[d.category_code[:2]] for d in demands],
-                   source=f"demo generator ({n} demands)")
-    unit = register(db, purpose="unit", texts=texts, labels=[d.lead_unit_code for d in demands],
-                    source=f"demo generator ({n} demands)")
-    return [cat, unit]
 
 
 def read_csv_training(path: Path, text_column: str, label_column: str) -> tuple[list[str], list[str]]:

@@ -31,17 +31,16 @@ class ExtensionLimits:
 def _bound(city_file: str | None) -> tuple[SlaConfig, WorkCalendar]:
     from hotline.city.loader import cached_city
 
-    cfg = SlaConfig.model_validate(cached_city(city_file).sla or {})
-    return cfg, build_calendar(cfg)
+    city = cached_city(city_file)
+    cfg = SlaConfig.model_validate(city.sla or {})
+    return cfg, build_calendar(cfg, timezone=city.city.timezone)  # the same file as city_tz() reads
 
 
 def bound() -> tuple[SlaConfig, WorkCalendar]:
     """The acting city's policies and calendar (``hotline.city.tenancy``); the home city's when none acts."""
-    from hotline.city.tenancy import explicit_scope
-    from hotline.config import get_settings
+    from hotline.city.service import acting_city_file
 
-    scope = explicit_scope()
-    return _bound(scope.file if scope is not None and scope.file else get_settings().city_file)
+    return _bound(acting_city_file())
 
 
 def deadlines_for(order: Order, *, start: datetime) -> Deadlines:

@@ -44,7 +44,7 @@ from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.errors import AppError
-from hotline.orders.enums import Action, Status
+from hotline.orders.enums import AWAITING_SIGN, BEFORE_REPLY, CLOCKED, Action, Status
 from hotline.orders.flows import SYSTEM_ACTOR, do_action
 from hotline.orders.models import Order
 from hotline.sla import models as m
@@ -54,9 +54,6 @@ from hotline.sla.service import bound
 
 log = logging.getLogger("hotline.sla.sweep")
 
-CLOCKED = (Status.dispatched.value, Status.in_progress.value, Status.return_requested.value,
-           Status.replied.value)
-BEFORE_REPLY = (Status.dispatched.value, Status.in_progress.value, Status.return_requested.value)
 BATCH = 500
 
 
@@ -82,12 +79,12 @@ class SweepStats:
 class _Kind:
     name: str
     column: Any  # the deadline column
-    statuses: tuple[str, ...]
+    statuses: frozenset[Status]  # where this deadline runs (hotline/orders/enums.py)
 
 
 KIND_DEFS = (
     _Kind(m.OVERDUE, Order.due_at, CLOCKED),
-    _Kind(m.SIGN_OVERDUE, Order.sign_due_at, (Status.dispatched.value,)),
+    _Kind(m.SIGN_OVERDUE, Order.sign_due_at, AWAITING_SIGN),
     _Kind(m.REPLY_OVERDUE, Order.reply_due_at, BEFORE_REPLY),
     _Kind(m.DUE_SOON, Order.due_at, CLOCKED),
 )

@@ -127,7 +127,7 @@ def board(db: Session, *, user: User, now: datetime, limit: int = 300) -> Board:
     Red is any passed deadline the unit still owes (sign, reply or complete);
     yellow is the complete deadline's light, computed like the sweep does.
     """
-    from hotline.sla.sweep import BEFORE_REPLY, CLOCKED
+    from hotline.orders.enums import BEFORE_REPLY, CLOCKED
 
     scope = _by_unit(db, user, Order.lead_unit_id)
     red_cond = or_(Order.due_at < now,

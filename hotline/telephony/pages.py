@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from hotline.city.service import city_tz
 from hotline.db import utcnow
 from hotline.errors import BadRequest
 from hotline.orders.flows import commit_or_conflict
@@ -25,7 +26,7 @@ from hotline.telephony.views import VIEWER_ROLES, StaffingIn, plan, require_cent
 from hotline.validation import in_range
 from hotline.web.nav import nav_item
 from hotline.web.pages import PageUser
-from hotline.web.templating import LOCAL, render
+from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 nav_item("话务", "/telephony", roles=set(VIEWER_ROLES), order=70)
@@ -37,7 +38,7 @@ def _local_day(value: str | None, default: datetime) -> datetime:
     if not value:
         return default
     try:
-        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=LOCAL)
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=city_tz())
         if not in_range(day):
             raise ValueError(value)  # the calendar's edges overflow a day later or in UTC
         return day
@@ -55,7 +56,7 @@ def _defaults(db: Any) -> dict[str, Any]:
 def dashboard(request: Request, db: SessionDep, user: PageUser, start: str | None = None,
               end: str | None = None) -> Response:
     require_centre(user, VIEWER_ROLES)
-    today = utcnow().astimezone(LOCAL).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = utcnow().astimezone(city_tz()).replace(hour=0, minute=0, second=0, microsecond=0)
     s = _local_day(start, today - timedelta(days=6))
     e = _local_day(end, today) + timedelta(days=1)
     m = service.metrics(db, start=s, end=e)

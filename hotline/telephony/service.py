@@ -4,7 +4,7 @@ Definitions (docs/channels.md):
 - 接通率 connection rate = answered ÷ offered;
 - 15 秒接通率 = answered within 15 s ÷ offered (GB/T 33358 counts against all offered calls);
 - average wait = mean seconds from offered to answered, over answered calls;
-- abandonment by hour = abandoned ÷ offered per local (Asia/Shanghai) hour of day.
+- abandonment by hour = abandoned ÷ offered per local hour of day (the city's time zone).
 Computed in Python over the period's rows so that SQLite and PostgreSQL agree exactly.
 """
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.city.service import city_tz
 from hotline.db import utcnow
 from hotline.orders.enums import STATUS_ZH, Status
 from hotline.orders.models import Order
@@ -24,7 +24,6 @@ from hotline.org.models import User
 from hotline.org.scoping import is_centre
 from hotline.telephony.models import CallRecord
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 POP_WINDOW = timedelta(minutes=30)
 
 
@@ -39,8 +38,9 @@ def metrics(db: Session, *, start: datetime, end: datetime, answer_within_s: int
     hours = [{"hour": h, "offered": 0, "answered": 0, "abandoned": 0} for h in range(24)]
     offered = answered = abandoned = fast = 0
     waits: list[int] = []
+    tz = city_tz()
     for offered_at, answered_at, abandoned_at, wait_s in rows:
-        h = hours[offered_at.astimezone(LOCAL).hour]
+        h = hours[offered_at.astimezone(tz).hour]
         offered += 1
         h["offered"] += 1
         if answered_at is not None:
@@ -68,8 +68,9 @@ def hourly_forecast(db: Session, *, days: int = 28, now: datetime | None = None)
     now = now or utcnow()
     start = now - timedelta(days=days)
     counts = [0] * 24
+    tz = city_tz()
     for (offered_at,) in db.execute(select(CallRecord.offered_at).where(CallRecord.offered_at >= start)):
-        counts[offered_at.astimezone(LOCAL).hour] += 1
+        counts[offered_at.astimezone(tz).hour] += 1
     return [round(c / days, 1) for c in counts]
 
 

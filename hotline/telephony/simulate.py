@@ -13,10 +13,10 @@ import math
 import random
 from datetime import datetime, timedelta
 
+from hotline.city.service import city_tz
 from hotline.db import utcnow
 from hotline.telephony import erlang
 from hotline.telephony.models import CallRecord
-from hotline.telephony.service import LOCAL
 
 HOURLY_SHARE = [0.4, 0.25, 0.2, 0.15, 0.2, 0.4, 1.2, 3.0, 6.5, 8.8, 9.0, 8.0, 5.5, 5.2, 7.6, 8.2, 7.8,
                 6.4, 4.2, 3.4, 3.0, 2.6, 1.8, 1.0]
@@ -26,7 +26,7 @@ def simulate_calls(*, days: int, calls_per_day: int = 1200, aht_s: float = 330, 
                    seed: int = 12345, end: datetime | None = None, agents: list[str] | None = None
                    ) -> list[CallRecord]:
     rng = random.Random(seed)
-    end = (end or utcnow()).astimezone(LOCAL).replace(minute=0, second=0, microsecond=0)
+    end = (end or utcnow()).astimezone(city_tz()).replace(minute=0, second=0, microsecond=0)
     start_day = (end - timedelta(days=days)).replace(hour=0)
     total_share = sum(HOURLY_SHARE)
     out: list[CallRecord] = []

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import KIND_LABELS_ZH, Role
 from hotline.db import utcnow
 from hotline.errors import Forbidden
-from hotline.i18n import gettext
+from hotline.i18n import action_label, gettext, status_label
 from hotline.orders import service
-from hotline.orders.enums import ACTION_ZH, CHANNEL_ZH, STATUS_EN, STATUS_ZH, Status
+from hotline.orders.enums import ACTION_ZH, CHANNEL_ZH, EMERGENCY_ZH, STATUS_EN, STATUS_ZH, Status
 from hotline.orders.models import Order
 from hotline.org.models import Category, Unit, User
 from hotline.web.templating import lang_of
@@ -259,6 +259,8 @@ JINJA_GLOBALS: dict[str, Any] = {
     "request_state_labels": REQUEST_STATE_LABELS, "reply_kind_labels": REPLY_KIND_LABELS,
     "light_labels": LIGHT_LABELS, "fields_for": fields_for, "required_fields": REQUIRED_FIELDS,
     "note_required": NOTE_REQUIRED, "remaining": remaining, "age": age,
+    "emergency_labels": {s.value: v for s, v in EMERGENCY_ZH.items()},
+    "action_label": action_label, "status_label": status_label,  # the order's words in the page's language
 }
 
 # Every label above that a template passes through ``_()``; the catalogue test checks them.
@@ -266,6 +268,6 @@ ALL_LABELS: list[str] = [
     *ROLE_LABELS.values(), *KIND_LABELS.values(), *CHANNEL_LABELS.values(), *URGENCY_LABELS.values(),
     *ACTION_LABELS.values(), *STATUS_LABELS.values(), *UNIT_TYPE_LABELS.values(),
     *ASSIGNMENT_ROLE_LABELS.values(), *END_REASON_LABELS.values(), *REQUEST_KIND_LABELS.values(),
-    *REQUEST_STATE_LABELS.values(), *REPLY_KIND_LABELS.values(), *LIGHT_LABELS.values(),
+    *REQUEST_STATE_LABELS.values(), *REPLY_KIND_LABELS.values(), *LIGHT_LABELS.values(), *EMERGENCY_ZH.values(),
     "天", "小时", "分钟", "剩余", "已超期",
 ]

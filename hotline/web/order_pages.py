@@ -15,6 +15,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from hotline.city.service import city_tz
 from hotline.errors import BadRequest
 from hotline.i18n import ERROR_ZH, FIELD_ZH
 from hotline.orders import service
@@ -27,7 +28,7 @@ from hotline.org.models import User
 from hotline.validation import YEARS
 from hotline.web import console_support as cs
 from hotline.web.pages import PageUser
-from hotline.web.templating import LOCAL, lang_of, render
+from hotline.web.templating import lang_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,8 +67,8 @@ def _filters(params: dict[str, str]) -> tuple[service.OrderFilter, dict[str, str
         status=[status] if status else [], kind=clean["kind"] or None, category=clean["category"] or None,
         unit=clean["unit"] or None, channel=clean["channel"] or None, urgency=clean["urgency"] or None,
         q=clean["q"][:100] or None, overdue=clean["overdue"] in ("1", "true", "on") or None,
-        created_from=datetime.combine(start, time.min, LOCAL) if start else None,
-        created_to=datetime.combine(end + timedelta(days=1), time.min, LOCAL) if end else None,
+        created_from=datetime.combine(start, time.min, city_tz()) if start else None,
+        created_to=datetime.combine(end + timedelta(days=1), time.min, city_tz()) if end else None,
     )
     clean["overdue"] = "true" if f.overdue else ""
     return f, clean

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from hotline.city.schema import Role
+from hotline.city.service import city_tz
 from hotline.db import utcnow
 from hotline.errors import AppError, Forbidden, NotAuthenticated, RateLimited
 from hotline.org.auth import authenticate, end_session, start_session
@@ -26,7 +27,7 @@ from hotline.org.deps import SESSION_COOKIE, SessionDep, optional_user
 from hotline.org.models import AuditLog, User
 from hotline.org.throttle import login_throttle
 from hotline.web.security import client_ip, is_https, local_path
-from hotline.web.templating import LOCAL, lang_of, render
+from hotline.web.templating import lang_of, render
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("hotline")
@@ -191,7 +192,7 @@ def _demo_logins() -> list[dict[str, str]]:
 
 
 def _throttled(retry_after_s: int) -> RateLimited:
-    at = (utcnow() + timedelta(seconds=retry_after_s)).astimezone(LOCAL).strftime("%H:%M")
+    at = (utcnow() + timedelta(seconds=retry_after_s)).astimezone(city_tz()).strftime("%H:%M")
     minutes = max(1, -(-retry_after_s // 60))
     return RateLimited("login_throttled", f"登录失败次数过多，请于{at}后（约{minutes}分钟）再试",
                        f"Too many failed logins. Try again after {at} (about {minutes} min).",

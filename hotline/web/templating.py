@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from hotline.city.service import city_tz
 from hotline.i18n import gettext
 from hotline.web.nav import items_for as nav_items_for
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -26,10 +25,17 @@ def fmt_dt(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.astimezone(LOCAL).strftime(fmt)
+    return value.astimezone(city_tz()).strftime(fmt)
+
+
+def fmt_pct(value: float | None, digits: int = 2) -> str:
+    """A rate (0–1) as a percentage.  None — nothing to judge, a zero denominator — is “—”, never 0 % or 100 %."""
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
 
 
 templates.env.filters["dt"] = fmt_dt
+templates.env.filters["pct"] = fmt_pct
+templates.env.globals["pct"] = fmt_pct  # pct(rate) or pct(rate, 1) in every template
 templates.env.globals["nav_items"] = nav_items_for
 
 

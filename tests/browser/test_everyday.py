@@ -208,12 +208,12 @@ def test_leader_first_look_has_figures_a_picker_and_the_formula(live_server: str
                                                                 screenshots: Path) -> None:
     from playwright.sync_api import expect
 
+    from hotline.city.service import city_tz
     from hotline.db import utcnow
-    from hotline.kpi.periods import LOCAL
 
     ago = timedelta(days=70)
     _phone_order("小区门口路灯不亮", "小区门口的路灯坏了好几天，晚上很黑，请尽快维修。", created=ago)
-    month = (utcnow() - ago).astimezone(LOCAL).strftime("%Y-%m")
+    month = (utcnow() - ago).astimezone(city_tz()).strftime("%Y-%m")
     leader = _login(browser, live_server, "leader")
     leader.goto(f"{live_server}/dashboard")
     expect(leader.get_by_role("heading", level=1)).to_have_text(f"驾驶舱 · {month}")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hotline.migrate import alembic_config, upgrade
 
-PREVIOUS_HEAD = "flows_supervision_history"
+PREVIOUS_HEAD = "replies_scores_flags"
 
 
 def _scratch_url(tmp_path: Any) -> str:

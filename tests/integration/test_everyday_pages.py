@@ -340,11 +340,11 @@ def test_units_do_not_see_the_routing_card(client, db) -> None:  # type: ignore[
 def _months_ago(n: int) -> tuple[object, str]:
     from datetime import timedelta
 
+    from hotline.city.service import city_tz
     from hotline.db import utcnow
-    from hotline.kpi.periods import LOCAL
 
     at = utcnow() - timedelta(days=31 * n)
-    local = at.astimezone(LOCAL)
+    local = at.astimezone(city_tz())
     return at, f"{local.year:04d}-{local.month:02d}"
 
 

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from hotline.appeals.models import UnitRequest
 from hotline.callbacks.models import Evaluation
+from hotline.city.service import city_tz
 from hotline.db import utcnow
 from hotline.kpi import formulas as f
 from hotline.kpi import queries
 from hotline.kpi.models import AssignmentLimit
-from hotline.kpi.periods import LOCAL, custom
+from hotline.kpi.periods import custom
 from hotline.orders.models import Assignment, OrderRequest
 from hotline.org.models import Unit
 from tests.integration.helpers import dispatched, ok
@@ -24,7 +25,7 @@ from tests.integration.test_callbacks import call, task_of
 
 
 def _period() -> f.Period:
-    today = utcnow().astimezone(LOCAL).date()
+    today = utcnow().astimezone(city_tz()).date()
     return custom(today - timedelta(days=1), today + timedelta(days=60))
 
 
@@ -107,7 +108,7 @@ def test_pages_exports_and_drill_down(client, as_user, db) -> None:  # type: ign
     from tests.conftest import login
 
     orders = scenario(client, as_user, db)
-    today = utcnow().astimezone(LOCAL).date()
+    today = utcnow().astimezone(city_tz()).date()
     qs = f"kind=custom&from={(today - timedelta(days=1)).isoformat()}&to={(today + timedelta(days=60)).isoformat()}"
     api = client.get(f"/api/v1/kpi/rankings?{qs}", headers=as_user("leader")).json()
     row = next(r for r in api["rows"] if r["unit_code"] == "dept-chengguan")
@@ -141,7 +142,7 @@ def test_public_page_needs_no_login_and_shows_no_personal_data(client, as_user, 
     orders = scenario(client, as_user, db)
     r = client.get("/public/performance")
     assert r.status_code == 200 and "承办单位办理情况公示" in r.text
-    month = utcnow().astimezone(LOCAL).strftime("%Y-%m")
+    month = utcnow().astimezone(city_tz()).strftime("%Y-%m")
     r = client.get(f"/public/performance?value={month}")
     assert r.status_code == 200
     assert "13912345678" not in r.text and orders["o1"] not in r.text and "占道" not in r.text
@@ -157,7 +158,7 @@ def test_dashboard_figures_equal_a_plain_count(client, as_user, db) -> None:  # 
     scenario(client, as_user, db)
     period = _period()
     rows = [o for o in db.scalars(select(Order)) if o.created_at in period]
-    days = Counter(o.created_at.astimezone(LOCAL).date().isoformat() for o in rows)
+    days = Counter(o.created_at.astimezone(city_tz()).date().isoformat() for o in rows)
     assert queries.daily_volume(db, period) == sorted(days.items())
     assert dict(queries.category_mix(db, period)) == Counter(
         o.category_code[:2] if o.category_code else None for o in rows)

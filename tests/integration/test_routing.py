@@ -64,8 +64,8 @@ def test_catalogue_edit_changes_suggestions_and_is_audited(client: TestClient, a
 @pytest.fixture
 def trained(db):  # type: ignore[no-untyped-def]
     from hotline.city.service import current_city
+    from hotline.demo.routing import train_demo_models
     from hotline.routing.service import REGISTRY
-    from hotline.routing.training import train_demo_models
 
     REGISTRY.forget()
     rows = train_demo_models(db, current_city(), n=700, seed=5)

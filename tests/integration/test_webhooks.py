@@ -126,9 +126,9 @@ def test_actions_are_delivered_signed_without_personal_data(client: TestClient, 
 def test_create_goes_before_the_auto_dispatch_it_causes(client: TestClient, db: Session, as_user,  # type: ignore[no-untyped-def]
                                                         receiver, monkeypatch: pytest.MonkeyPatch) -> None:
     from hotline.city.service import current_city
+    from hotline.demo.routing import train_demo_models
     from hotline.demo.texts import generate_demands
     from hotline.routing.service import REGISTRY
-    from hotline.routing.training import train_demo_models
 
     url, state = receiver
     REGISTRY.forget()

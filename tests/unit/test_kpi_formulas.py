@@ -38,7 +38,7 @@ E = [
 
 def test_worked_example_counts() -> None:
     c = f.count_units(NOV, as_of=AS_OF, assignments=A, returns=R, evaluations=E)[1]
-    assert c.as_dict() == {"dispatched": 4, "signed_on_time": 2, "due": 3, "on_time": 2, "returns": 1,
+    assert c.as_dict() == {"dispatched": 4, "signed_on_time": 2, "signed_24h": 3, "due": 3, "on_time": 2, "returns": 1,
                            "replied": 3, "reopened": 1, "evaluated": 3, "solved": 2, "satisfied": 1,
                            "basic": 1, "dissatisfied": 1}
 
@@ -46,7 +46,7 @@ def test_worked_example_counts() -> None:
 def test_worked_example_rates_and_composite() -> None:
     c = f.count_units(NOV, as_of=AS_OF, assignments=A, returns=R, evaluations=E)[1]
     r = f.rates(c)
-    assert r.response == 0.5 and r.return_rate == 0.25
+    assert r.response == 0.5 and r.return_rate == 0.25 and r.sign_24h == 0.75
     assert r.resolution == pytest.approx(2 / 3) and r.satisfaction == pytest.approx(2 / 3)
     assert r.on_time == pytest.approx(2 / 3) and r.reopen_rate == pytest.approx(1 / 3)
     assert r.composite == pytest.approx(63.3333, abs=1e-4)  # 10 + 13.333 + 20 + 20 (docs/kpi.md §5)
@@ -135,3 +135,14 @@ def test_settings_defaults_and_refusals() -> None:
         KpiSettings.model_validate({"weight": {}})
     with pytest.raises(ValueError):
         KpiSettings.model_validate({"month_start_day": 31})
+
+
+def test_24_hour_sign_rate_ignores_the_sign_limit_and_stops_at_24_hours() -> None:
+    """24小时签收率: signed at most 24 h after dispatch, whatever sign limit the order had."""
+    at = t(11, 2)
+    recs = [f.AssignmentRec(1, at, sign_due_at=t(11, 2, 6), signed_at=t(11, 3, 4)),  # late for its limit, 24 h
+            f.AssignmentRec(1, at, sign_due_at=t(11, 4), signed_at=t(11, 3, 5)),  # in time, but after 25 h
+            f.AssignmentRec(1, at)]  # never signed
+    c = f.count_units(NOV, as_of=AS_OF, assignments=recs)[1]
+    assert (c.dispatched, c.signed_24h, c.signed_on_time) == (3, 1, 1)
+    assert f.rates(c).sign_24h == pytest.approx(1 / 3)

@@ -11,7 +11,7 @@ On SQLite the tables are rebuilt with foreign keys off (``hotline/migrations/env
 at the end and refuses to finish on a broken reference.
 
 Revision ID: cities_tenancy
-Revises: flows_supervision_history
+Revises: replies_scores_flags
 Create Date: 2026-12-01 23:55:00
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from alembic import op
 import hotline.db
 
 revision = 'cities_tenancy'
-down_revision = 'flows_supervision_history'
+down_revision = 'replies_scores_flags'
 branch_labels = None
 depends_on = None
 
@@ -36,6 +36,7 @@ OWNED = [
     'assignments', 'attachments', 'callback_opt_outs', 'callback_tasks', 'dup_docs', 'dup_postings',
     'notifications', 'order_events', 'order_requests', 'outbox', 'repeat_links', 'replies', 'routing_decisions',
     'sla_alerts', 'supervisions', 'evaluations', 'kpi_assignment_limits', 'webhook_attempts', 'unit_requests',
+    'reply_scores', 'reply_flags',
 ]
 # (table, old unique name, old columns, new unique name, new columns)
 UNIQUES = [

@@ -1,0 +1,155 @@
+"""Reply-quality writes: score each reply, refuse to complete a perfunctory one without an override,
+and the flag's life — the unit explains itself (with evidence), a supervisor upholds or clears it.
+
+Registrations (the lead converts them to ``install(registry)``, issue #11):
+- ``@on_action(Action.reply)``     → ``_score_reply``: score, store, raise a flag when perfunctory;
+- ``@before_action(Action.complete)`` → ``_check_complete``: 409 ``perfunctory_reply`` without a
+  written override reason (payload ``quality_override_reason``, 5 characters or more);
+- ``@on_action(Action.complete)``  → ``_record_review``: score, reasons and override on the event.
+Every step of a flag is written to the order's timeline (an OrderEvent, via a 备注 comment).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hotline.city.schema import Role
+from hotline.db import utcnow
+from hotline.errors import BadRequest, Conflict, Forbidden
+from hotline.orders.enums import Action
+from hotline.orders.flows import Actor, before_action, do_action, do_attach, on_action
+from hotline.orders.models import Order, OrderEvent, Reply
+from hotline.outbox.models import OutboxMessage
+from hotline.replies import quality
+from hotline.replies.models import ReplyFlag, ReplyScore
+from hotline.replies.service import flag_of, latest_reply, my_units, score_of, score_reply
+
+OVERRIDE_MIN = 5
+
+
+def _reasons(s: quality.Score) -> list[dict[str, str]]:
+    return [{"code": r.code, "zh": r.zh, "en": r.en} for r in s.reasons]
+
+
+def do_score(db: Session, *, order: Order, reply: Reply, now: datetime | None = None,
+             raise_flag: bool = True) -> ReplyScore:
+    """Score one stored reply (idempotent: a reply keeps its first score); a perfunctory one raises a flag."""
+    existing = score_of(db, reply)
+    if existing is not None:
+        return existing
+    s = score_reply(order, reply.content)
+    row = ReplyScore(reply_id=reply.id, order_id=order.id, quality=s.quality, flag=s.flag, reasons=_reasons(s),
+                     version=s.version, scored_at=now or utcnow())
+    db.add(row)
+    if s.flag and raise_flag:
+        db.add(ReplyFlag(order_id=order.id, reply_id=reply.id, unit_id=reply.unit_id, state="open",
+                         reasons=row.reasons, raised_at=now or utcnow()))
+        db.add(OutboxMessage(topic="reply.flagged", channel="inbox", recipient=f"unit:{reply.unit.code}",
+                             order_id=order.id, payload={"number": order.number, "title": order.title,
+                                                         "reasons": "；".join(r["zh"] for r in row.reasons)}))
+    db.flush()
+    return row
+
+
+@on_action(Action.reply)
+def _score_reply(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+    reply = latest_reply(db, order)
+    if reply is None:
+        return
+    # history brought in by an import (no person acting) is scored for the record but flags no one
+    row = do_score(db, order=order, reply=reply, now=now, raise_flag=actor.user is not None)
+    event.data = {**(event.data or {}), "reply_quality": {"quality": row.quality, "flag": row.flag,
+                                                         "reasons": row.reasons, "version": row.version}}
+
+
+def _current(db: Session, order: Order) -> tuple[Reply | None, ReplyScore | None]:
+    reply = latest_reply(db, order)
+    if reply is None:
+        return None, None
+    return reply, score_of(db, reply) or do_score(db, order=order, reply=reply)
+
+
+@before_action(Action.complete)
+def _check_complete(db: Session, order: Order, actor: Actor, payload: dict[str, Any], now: datetime) -> None:
+    """A reply scored 0 is completed only with the reviewer's written reason for overriding the check.
+
+    Only a person reviewing is checked: an import replaying an order's recorded history (no user) is not.
+    """
+    if actor.user is None:
+        return
+    _, row = _current(db, order)
+    if row is None or not row.flag:
+        return
+    override = str(payload.get("quality_override_reason") or "").strip()
+    if len(override) < OVERRIDE_MIN:
+        reasons = "；".join(r["zh"] for r in row.reasons)
+        raise Conflict("perfunctory_reply",
+                       f"答复被评为敷衍答复（{reasons}）：请退回重办，或填写不少于{OVERRIDE_MIN}字的理由后办结",
+                       f"the reply was scored perfunctory ({'; '.join(r['en'] for r in row.reasons)}): reopen it, "
+                       f"or give a reason of at least {OVERRIDE_MIN} characters to complete it anyway",
+                       field="quality_override_reason", reasons=row.reasons)
+    flag = flag_of(db, row.reply_id)
+    if flag is not None:  # stamped in the completion's transaction: refused later, rolled back with it
+        flag.override_reason, flag.override_by_id = override, actor.user_id
+
+
+@on_action(Action.complete)
+def _record_review(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+    reply, row = _current(db, order)
+    if row is None or reply is None:
+        return
+    data: dict[str, Any] = {"quality": row.quality, "flag": row.flag, "reasons": row.reasons, "version": row.version}
+    if row.flag:
+        flag = flag_of(db, row.reply_id)
+        data["override_reason"] = flag.override_reason if flag is not None else None
+    event.data = {**(event.data or {}), "reply_quality": data}
+
+
+def do_answer(db: Session, *, flag: ReplyFlag, actor: Actor, explanation: str,
+              files: list[tuple[str, bytes]] | None = None, now: datetime | None = None) -> ReplyFlag:
+    """情况说明: the flagged unit's handler or leader explains the reply, with evidence if it has some."""
+    now = now or utcnow()
+    user = actor.user
+    if user is None or actor.role not in (Role.unit_handler, Role.unit_leader) or flag.unit_id not in my_units(db, user):
+        raise Forbidden("not_your_flag", "只有被标记的承办单位可以说明", "only the flagged unit may answer the flag")
+    if flag.state != "open":
+        raise Conflict("flag_not_open", "该标记已说明或已裁定", "this flag was already answered or decided")
+    explanation = (explanation or "").strip()
+    if not 10 <= len(explanation) <= 4000:
+        raise BadRequest("explanation_required", "请写明情况说明（10至4000字）", "explain in 10 to 4000 characters",
+                         field="explanation")
+    ids = [do_attach(db, order=flag.order, actor=actor, filename=name, data=data, now=now) for name, data in files or []]
+    db.flush()
+    flag.state, flag.explanation, flag.attachment_ids = "answered", explanation, [a.id for a in ids]
+    flag.answered_by_id, flag.answered_at = actor.user_id, now
+    do_action(db, order=flag.order, actor=actor, action=Action.comment,
+              payload={"note": f"敷衍答复标记情况说明：{explanation}"}, now=now)
+    db.add(OutboxMessage(topic="reply_flag.answered", channel="inbox", recipient="role:supervisor",
+                         order_id=flag.order_id, payload={"number": flag.order.number, "title": flag.order.title,
+                                                          "explanation": explanation}))
+    return flag
+
+
+def do_decide(db: Session, *, flag: ReplyFlag, actor: Actor, upheld: bool, note: str,
+              now: datetime | None = None) -> ReplyFlag:
+    """The centre's supervisor upholds (维持) or clears (撤销) the flag, always with a note."""
+    now = now or utcnow()
+    if actor.user is None or actor.role != Role.supervisor or actor.user.unit.type != "centre":
+        raise Forbidden("role_not_allowed", "只有中心督办员可以裁定敷衍答复标记", "only the centre's supervisors decide flags")
+    if flag.state not in ("open", "answered"):
+        raise Conflict("already_decided", "该标记已裁定", "this flag has already been decided")
+    note = (note or "").strip()
+    if len(note) < 2:
+        raise BadRequest("note_required", "请填写裁定意见", "a note for the decision is required", field="note")
+    flag.state = "upheld" if upheld else "cleared"
+    flag.decided_by_id, flag.decided_at, flag.decision_note = actor.user_id, now, note
+    verdict = "维持" if upheld else "撤销"
+    do_action(db, order=flag.order, actor=actor, action=Action.comment,
+              payload={"note": f"敷衍答复标记裁定：{verdict}。{note}"}, now=now)
+    db.add(OutboxMessage(topic="reply_flag.decided", channel="inbox", recipient=f"unit:{flag.unit.code}",
+                         order_id=flag.order_id, payload={"number": flag.order.number, "title": flag.order.title,
+                                                          "decision": verdict, "note": note}))
+    return flag
