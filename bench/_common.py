@@ -42,7 +42,8 @@ def fresh_db(url: str = PG_URL):  # type: ignore[no-untyped-def]
     from hotline import registry
     registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline import db as dbmod
-    from hotline.city.service import current_city, sync_city
+    from hotline.city.service import current_city
+    from hotline.org.cities import sync_city
 
     engine = dbmod.configure(url)
     dbmod.Base.metadata.create_all(engine)

@@ -113,10 +113,11 @@ def prepare_database(hook_url: str) -> str:
     from hotline import registry
     registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline import db as dbmod
-    from hotline.city.service import current_city, sync_city
+    from hotline.city.service import current_city
     from hotline.demo.seed import ensure_unit_accounts
     from hotline.migrate import upgrade
     from hotline.org.auth import create_api_token
+    from hotline.org.cities import sync_city
     from hotline.org.models import User
     from hotline.webhooks.flows import do_create_subscription
 

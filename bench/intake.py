@@ -62,8 +62,9 @@ def reset_database() -> None:
     admin.dispose()
     os.environ["HOTLINE_DATABASE_URL"] = URL
     from hotline import db as dbmod
-    from hotline.city.service import current_city, sync_city
+    from hotline.city.service import current_city
     from hotline.migrate import upgrade
+    from hotline.org.cities import sync_city
 
     upgrade(URL)
     dbmod.configure(URL)

@@ -45,8 +45,9 @@ def build(url: str, n: int, every: int = 10) -> None:
     from hotline import registry
     registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline import db as dbmod
-    from hotline.city.service import current_city, sync_city
+    from hotline.city.service import current_city
     from hotline.migrate import upgrade
+    from hotline.org.cities import sync_city
 
     engine = dbmod.configure(url)
     upgrade(url)

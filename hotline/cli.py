@@ -164,6 +164,25 @@ def db_revision(message: Annotated[str, typer.Option("-m", "--message")]) -> Non
     revision(_settings().database_url, message)
 
 
+@city_app.command("add")
+def city_add(path: Annotated[Path, typer.Argument(help="The new city's city file (YAML)")],
+             no_users: Annotated[bool, typer.Option("--no-users", help="Skip the file's demo users")] = False,
+             ) -> None:
+    """Create a city (or refresh one, by its code) from a city file: units, categories, users."""
+    from hotline.city.loader import CityFileError
+    from hotline.db import session_scope
+    from hotline.org.cities import add_city
+
+    _upgrade()
+    try:
+        with session_scope() as db:
+            row = add_city(db, path, with_users=not no_users)
+            typer.echo(f"city {row.code} ({row.name}): id {row.id}")
+    except CityFileError as exc:
+        typer.echo(f"invalid: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 @city_app.command("check")
 def city_check(path: Annotated[Path | None, typer.Argument(help="City YAML; the demo city if omitted")] = None
                ) -> None:
@@ -201,8 +220,14 @@ def _print_logins(host: str, port: int) -> None:
     typer.echo("")
     typer.echo(f"  12345热线工单平台 running at http://{host}:{port}/   (API docs: http://{host}:{port}/docs)")
     typer.echo("  Demo logins (password demo12345):")
-    for u in current_city().users:
-        typer.echo(f"    {u.role.value:<15} {u.username:<22} {u.name}")
+    from hotline.db import session_scope
+    from hotline.org.cities import city_logins
+
+    with session_scope() as db:
+        for city_name, users in city_logins(db) or [(current_city().city.name, current_city().users)]:
+            typer.echo(f"  {city_name}:")
+            for u in users:
+                typer.echo(f"    {u.role:<20} {u.username:<22} {u.name}")
     typer.echo("")
 
 

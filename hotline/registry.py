@@ -36,8 +36,8 @@ if TYPE_CHECKING:  # typing only: the registry imports no domain package at run 
 
 #: The declared order of installation (see the module docstring).  A new package is added here.
 INSTALL_ORDER: tuple[str, ...] = (
-    "city",  # the city file (schema, loader)
-    "org",  # units, categories, users, sessions, tokens, audit; syncing the city file
+    "city",  # the city file (schema, loader), the cities and the acting city (tenancy)
+    "org",  # units, categories, users, sessions, tokens, audit; mirroring a city file (org.cities)
     "sla",  # the working-day calendar and time-limit policies
     "outbox",  # notice topics, the outbox, senders, the in-console inbox, delivery
     "idempotency",  # Idempotency-Key for intake
@@ -51,6 +51,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "callbacks",  # 回访 tasks after completion; blocks 归档 while a result waits
     "appeals",  # 申诉 and unreasonable-demand designations
     "kpi",  # limit facts, the three rates, rankings, dashboard
+    "province",  # every city side by side for provincial readers; adding a city
     "knowledge",  # the knowledge base
     "telephony",  # call events and staffing
     "webhooks",  # signed webhooks (observer) and their sender

@@ -71,9 +71,10 @@ def database() -> Iterator[str]:
     _ensure_pg_database(DB_URL)
     engine = dbmod.configure(DB_URL)
     _reset_schema(engine)
-    from hotline.city.service import current_city, sync_city
+    from hotline.city.service import current_city
     from hotline.demo.seed import ensure_unit_accounts
     from hotline.migrate import upgrade
+    from hotline.org.cities import sync_city
 
     upgrade(DB_URL)
     # Tables a package added since the last migration still get made, so its own tests run;

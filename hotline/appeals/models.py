@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.orders.models import Order
 from hotline.org.models import Unit
@@ -21,7 +22,7 @@ KINDS = ("appeal", "designation")  # 申诉 / 不合理诉求认定
 STATES = ("pending", "accepted", "rejected")
 
 
-class UnitRequest(Base):
+class UnitRequest(CityOwned, Base):
     __tablename__ = "unit_requests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

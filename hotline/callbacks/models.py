@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.orders.models import Order
 from hotline.org.models import Unit
@@ -22,7 +23,7 @@ TASK_STATES = ("pending", "review", "done", "reopened", "closed", "unreachable",
 SATISFACTION = ("satisfied", "basic", "dissatisfied")  # 满意 / 基本满意 / 不满意
 
 
-class CallbackTask(Base):
+class CallbackTask(CityOwned, Base):
     """One callback per completion of an order (a reopened order gets a new one)."""
 
     __tablename__ = "callback_tasks"
@@ -52,7 +53,7 @@ class CallbackTask(Base):
     )
 
 
-class Evaluation(Base):
+class Evaluation(CityOwned, Base):
     """A citizen's judgement of how an order was handled (回访评价 or 自评)."""
 
     __tablename__ = "evaluations"
@@ -74,7 +75,7 @@ class Evaluation(Base):
     __table_args__ = (Index("ix_evaluations_at_unit", "at", "unit_id"),)
 
 
-class CallbackOptOut(Base):
+class CallbackOptOut(CityOwned, Base):
     """The citizen asked not to be called back about this order (不愿回访)."""
 
     __tablename__ = "callback_opt_outs"

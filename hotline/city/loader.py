@@ -48,7 +48,25 @@ def load_city(path: str | Path | None = None) -> CityFile:
         raise CityFileError(f"{p}: {exc}") from exc
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def cached_city(path: str | None = None) -> CityFile:
-    """The city for the running process; the file is read once."""
-    return load_city(path)
+    """A city file, read once per process (``path`` as stored in ``cities.file`` is fine)."""
+    return load_city(resolve_ref(path) if path else None)
+
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+def file_ref(path: str | Path) -> str:
+    """How ``cities.file`` names a file: relative to ``hotline/city/`` for the files shipped
+    with the package (the demo cities), so a moved checkout still finds them; else absolute."""
+    p = Path(path).resolve()
+    try:
+        return p.relative_to(PACKAGE_DIR.resolve()).as_posix()
+    except ValueError:
+        return str(p)
+
+
+def resolve_ref(ref: str | Path) -> Path:
+    p = Path(ref)
+    return p if p.is_absolute() else PACKAGE_DIR / p

@@ -61,6 +61,9 @@ class Role(StrEnum):
     callback_agent = "callback_agent"  # 回访员
     admin = "admin"  # 系统管理员
     leader = "leader"  # 领导 (read-only)
+    province_leader = "province_leader"  # 省级领导 (every city, read-only)
+    province_supervisor = "province_supervisor"  # 省级督办员 (every city, read-only)
+    province_admin = "province_admin"  # 省级管理员 (creates cities; reads every city)
 
 
 class _Strict(BaseModel):

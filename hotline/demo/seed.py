@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.city.schema import CityFile, Role
-from hotline.city.service import sync_city
 from hotline.db import utcnow
 from hotline.orders.enums import CLOCKED, Action, EmergencyService, Status
 from hotline.orders.flows import Actor, do_action, do_create_order
 from hotline.orders.models import Order
 from hotline.org.auth import hash_password
+from hotline.org.cities import sync_city
 from hotline.org.models import Unit, User
 
 if TYPE_CHECKING:
@@ -237,8 +238,33 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
     return made
 
 
+# The demo province: 青阳市 (the home city) and its neighbouring county 西河县, and the
+# provincial accounts that read both.
+COUNTY_FILE = Path(__file__).resolve().parents[1] / "city" / "demo" / "xihe" / "city.yaml"
+PROVINCE_USERS = (("province_leader", "省热线办 孙主任", Role.province_leader.value),
+                  ("province_supervisor", "省热线办 督查员 钱敏", Role.province_supervisor.value),
+                  ("province_admin", "省热线办 管理员 李强", Role.province_admin.value))
+
+
+def seed_province(db: Session, *, orders: int = 120, seed: int = 2345) -> dict[str, int]:
+    """The demo's second city and the province's accounts; the county gets its own orders."""
+    from hotline.city.loader import load_city
+    from hotline.city.tenancy import acting_as
+    from hotline.org.cities import add_city, ensure_province
+
+    ensure_province(db, users=PROVINCE_USERS)
+    county = add_city(db, COUNTY_FILE)
+    counts: dict[str, int] = {}
+    with acting_as(county):
+        counts["county_unit_accounts"] = ensure_unit_accounts(db)
+        if (db.scalar(select(func.count(Order.id))) or 0) == 0 and orders > 0:
+            counts["county_orders"] = seed_orders(db, load_city(COUNTY_FILE), n=orders, seed=seed)
+    return counts
+
+
 def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 12345) -> dict[str, int]:
-    """Idempotent: the city is synced every time; orders only into an empty database."""
+    """Idempotent: the city is synced every time; orders only into an empty database.
+    The demo city (青阳市) brings its county and the province along (``seed_province``)."""
     counts = sync_city(db, city)
     counts["unit_accounts"] = ensure_unit_accounts(db)
     from hotline.demo.knowledge import seed_knowledge
@@ -260,4 +286,6 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
         # a week of simulated call traffic, so the connection-rate page has something to show
         counts["calls"] = do_bulk_insert(db, records=simulate_calls(days=7, calls_per_day=400, seed=seed),
                                          label="demo seed")
+    if city.city.code == "qingyang":
+        counts.update(seed_province(db, orders=max(orders * 2 // 5, 0)))
     return counts

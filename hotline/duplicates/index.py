@@ -28,9 +28,15 @@ QUERY_TOKENS = 8  # most specific tokens a lookup reads
 PER_TOKEN = 500  # newest postings read per token
 
 
-@lru_cache(maxsize=1)
 def gazetteer() -> tuple[str, ...]:
-    """Place names of the city: roads and their aliases, streets, communities, villages."""
+    """Place names of the acting city: roads and their aliases, streets, communities, villages."""
+    from hotline.city.service import current_city
+
+    return _gazetteer(id(current_city()))
+
+
+@lru_cache(maxsize=16)
+def _gazetteer(_city: int) -> tuple[str, ...]:  # keyed by the (cached, per-city) city file object
     from hotline.city.service import current_city
 
     city = current_city()
@@ -45,20 +51,21 @@ def gazetteer() -> tuple[str, ...]:
     return tuple(sorted(n for n in names if len(n) >= 2))
 
 
-_SCORER: dict[str, object] = {}
+_SCORERS: dict[str, dict[str, object]] = {}  # by the acting city's code
 
 
 def reset_scorer() -> None:
-    _SCORER.clear()
+    _SCORERS.clear()
 
 
 def scorer(db: Session | None = None) -> Scorer:
     """The scorer with the city's statistics (``stats``): the refit file, reloaded when it changes;
     else fitted once per process from the newest orders of ``db``; else none (see docs/duplicates.md)."""
+    from hotline.city.tenancy import current_scope
     from hotline.duplicates import stats
 
     mt = stats.mtime()
-    c = _SCORER
+    c = _SCORERS.setdefault(current_scope().code, {})
     if c and c["mtime"] == mt and (mt is not None or c["tried_db"] or db is None):
         return c["scorer"]  # type: ignore[return-value]
     loaded = stats.load() if mt is not None else None

@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
 
 
-class DupPosting(Base):
+class DupPosting(CityOwned, Base):
     """token → open order, with the order's creation time so the window is part of the index scan.
 
     Only orders that are still open are here: hooks add an order when it is
@@ -28,7 +29,7 @@ class DupPosting(Base):
     __table_args__ = (Index("ix_dup_postings_order", "order_id"),)
 
 
-class RepeatLink(Base):
+class RepeatLink(CityOwned, Base):
     """重复诉求: a call from the same number about the same matter as an earlier order.
 
     ``outcome`` says what happened: ``merged`` (the new order joined the open
@@ -51,7 +52,7 @@ class RepeatLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DupDoc(Base):
+class DupDoc(CityOwned, Base):
     """An open order's prepared comparison features (TF-IDF vector, places), computed once at intake.
 
     Why stored: segmenting a few hundred candidate texts with jieba on every

@@ -38,9 +38,13 @@ FALLBACK_ORDERS = 2_000  # the in-process fallback fit stays a few seconds, once
 
 
 def stats_path() -> Path:
+    """The acting city's statistics file (the home city keeps the original name)."""
+    from hotline.city.tenancy import current_scope, home_code
     from hotline.config import get_settings
 
-    return get_settings().model_dir / "duplicates_stats.json"
+    code = current_scope().code
+    name = "duplicates_stats.json" if code in (home_code(), "*") else f"duplicates_stats.{code}.json"
+    return get_settings().model_dir / name
 
 
 def load() -> tuple[dict[str, float], dict[str, Any]] | None:

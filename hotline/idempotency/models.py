@@ -11,10 +11,11 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
 
 
-class IdempotencyKey(Base):
+class IdempotencyKey(CityOwned, Base):
     __tablename__ = "idempotency_keys"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -31,6 +32,6 @@ class IdempotencyKey(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        UniqueConstraint("client", "key", name="uq_idempotency_keys_client_key"),
+        UniqueConstraint("city_id", "client", "key", name="uq_idempotency_keys_city_client_key"),
         Index("ix_idempotency_keys_expires_at", "expires_at"),
     )

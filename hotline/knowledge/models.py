@@ -7,11 +7,12 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.org.models import Unit
 
 
-class KnowledgeEntry(Base):
+class KnowledgeEntry(CityOwned, Base):
     """The current version of an entry, copied here so lists, search and review queries need no join.
 
     ``external_key`` identifies an imported entry (e.g. ``replies.csv:2549``) so
@@ -21,7 +22,8 @@ class KnowledgeEntry(Base):
     __tablename__ = "knowledge_entries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    external_key: Mapped[str | None] = mapped_column(String(128))
+    __table_args__ = (UniqueConstraint("city_id", "external_key", name="uq_knowledge_entries_city_external_key"),)
     owner_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     question: Mapped[str] = mapped_column(String(300))
     answer: Mapped[str] = mapped_column(Text)
@@ -39,7 +41,7 @@ class KnowledgeEntry(Base):
     owner_unit: Mapped[Unit] = relationship(lazy="joined")
 
 
-class KnowledgeVersion(Base):
+class KnowledgeVersion(CityOwned, Base):
     """One saved state of an entry; every edit appends one, none is ever updated."""
 
     __tablename__ = "knowledge_versions"

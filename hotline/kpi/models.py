@@ -16,11 +16,12 @@ from sqlalchemy import ForeignKey, Index, and_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.callbacks.models import Evaluation
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime
 from hotline.orders.models import Assignment, Order, OrderRequest
 
 
-class AssignmentLimit(Base):
+class AssignmentLimit(CityOwned, Base):
     __tablename__ = "kpi_assignment_limits"
 
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)

@@ -7,17 +7,18 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hotline.city.tenancy import CityOwned, _stamp
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.org.models import Unit, User
 
 
-class Order(Base):
+class Order(CityOwned, Base):
     """A work order (工单).  ``status`` is written only by ``hotline.orders.lifecycle``."""
 
     __tablename__ = "orders"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    number: Mapped[str] = mapped_column(String(32), unique=True)
+    number: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))
     category_code: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -92,7 +93,8 @@ class Order(Base):
         Index("ix_orders_status_warn", "status", "warn_at"),
         Index("ix_orders_lead_status", "lead_unit_id", "status"),
         # an external system's id names one order per source (NULLs never collide, on both databases)
-        UniqueConstraint("channel", "external_id", name="uq_orders_channel_external_id"),
+        UniqueConstraint("city_id", "channel", "external_id", name="uq_orders_city_channel_external_id"),
+        UniqueConstraint("city_id", "number", name="uq_orders_city_number"),  # numbers are per city
     )
 
     def active_assignments(self) -> list[Assignment]:
@@ -102,7 +104,7 @@ class Order(Base):
         return [a.unit for a in self.assignments if a.active and a.role == "co"]
 
 
-class Assignment(Base):
+class Assignment(CityOwned, Base):
     """Which unit holds the order as lead (主办) or co-handler (协办); history is kept."""
 
     __tablename__ = "assignments"
@@ -124,7 +126,7 @@ class Assignment(Base):
     __table_args__ = (Index("ix_assignments_unit_active", "unit_id", "active"),)
 
 
-class OrderEvent(Base):
+class OrderEvent(CityOwned, Base):
     """The order's timeline and audit trail: one row per action, never updated or deleted."""
 
     __tablename__ = "order_events"
@@ -146,7 +148,7 @@ class OrderEvent(Base):
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 
 
-class Reply(Base):
+class Reply(CityOwned, Base):
     """A unit's answer (答复), a co-handler's opinion, or the centre's first-contact answer."""
 
     __tablename__ = "replies"
@@ -163,7 +165,7 @@ class Reply(Base):
     author: Mapped[User | None] = relationship(lazy="joined")
 
 
-class OrderRequest(Base):
+class OrderRequest(CityOwned, Base):
     """A request that someone else decides: return (退单) or extension (延期)."""
 
     __tablename__ = "order_requests"
@@ -184,7 +186,7 @@ class OrderRequest(Base):
     unit: Mapped[Unit] = relationship(lazy="joined")
 
 
-class Attachment(Base):
+class Attachment(CityOwned, Base):
     """A file kept on disk under ``data_dir/uploads``; only metadata lives here."""
 
     __tablename__ = "attachments"
@@ -200,10 +202,11 @@ class Attachment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class OrderNumberCounter(Base):
+class OrderNumberCounter(CityOwned, Base):
     """Per-day sequence behind the human-readable order number (QY20261122-0001)."""
 
     __tablename__ = "order_number_counters"
 
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"), primary_key=True, index=True, default=_stamp)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)

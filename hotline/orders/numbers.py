@@ -1,7 +1,10 @@
-"""Human-readable order numbers: prefix + local date + a per-day sequence (QY2026112200001).
+"""Human-readable order numbers: city prefix + local date + a per-day sequence (QY2026112200001).
 
-The sequence lives in a counter row per day, bumped with UPDATE … RETURNING so
-two intakes at the same moment never get the same number on either database.
+Numbers are unique per city (``uq_orders_city_number``): each city has its own prefix from its
+city file (青阳市 QY, 西河县 XH) and its own counter row per day (the counter's key is
+``(city_id, day)``; the scoping criteria keep the UPDATE to the acting city's row).  The row is
+bumped with UPDATE … RETURNING so two intakes at the same moment never get the same number on
+either database.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from hotline.orders.models import OrderNumberCounter
 
 
 def local_day(at: datetime) -> date:
+    """The acting city's calendar day of ``at`` (its file's time zone, ``city_tz``)."""
     from hotline.city.service import city_tz
 
     return at.astimezone(city_tz()).date()

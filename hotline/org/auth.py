@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from hotline.city.tenancy import scope_of, set_scope
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.org.models import ApiToken, LoginSession, User
@@ -49,11 +50,15 @@ def _digest(token: str) -> str:
 
 
 def authenticate(db: Session, username: str, password: str) -> User | None:
-    user = db.scalar(select(User).where(User.username == username))
+    # Usernames are unique across the province: the login finds the user in any city.
+    user = db.scalar(select(User).where(User.username == username).execution_options(all_cities=True))
     if user is None or not user.active:
         hash_password(password)  # same cost whether or not the user exists
         return None
-    return user if verify_password(user.password_hash, password) else None
+    if not verify_password(user.password_hash, password):
+        return None
+    set_scope(scope_of(user.city))  # the rest of the login (session row, audit) is the user's city's
+    return user
 
 
 def start_session(db: Session, user: User, *, now: datetime | None = None) -> tuple[str, LoginSession]:
@@ -63,6 +68,7 @@ def start_session(db: Session, user: User, *, now: datetime | None = None) -> tu
     row = LoginSession(
         id=_digest(token),
         user_id=user.id,
+        city_id=user.city_id,
         csrf_token=secrets.token_urlsafe(24),
         created_at=now,
         expires_at=now + timedelta(hours=get_settings().session_hours),
@@ -72,7 +78,7 @@ def start_session(db: Session, user: User, *, now: datetime | None = None) -> tu
 
 
 def load_session(db: Session, token: str, *, now: datetime | None = None) -> LoginSession | None:
-    row = db.get(LoginSession, _digest(token))
+    row = db.get(LoginSession, _digest(token), execution_options={"all_cities": True})
     if row is None or row.expires_at <= (now or utcnow()):
         return None
     return row
@@ -84,12 +90,12 @@ def end_session(db: Session, token: str) -> None:
 
 def create_api_token(db: Session, user: User, name: str) -> str:
     token = "hl_" + secrets.token_urlsafe(32)
-    db.add(ApiToken(name=name, token_hash=_digest(token), user_id=user.id))
+    db.add(ApiToken(name=name, token_hash=_digest(token), user_id=user.id, city_id=user.city_id))
     return token
 
 
 def load_api_token(db: Session, token: str) -> ApiToken | None:
-    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)).execution_options(all_cities=True))
     if row is None or row.revoked or not row.user.active:
         return None
     return row

@@ -8,13 +8,22 @@ cookie-authenticated unsafe requests the CSRF token must come back in the
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from hotline.city.schema import Role
+from hotline.city.tenancy import (
+    CityScope,
+    province_read_only,
+    scope_by_code,
+    scope_for_user,
+    scope_of,
+    set_scope,
+)
 from hotline.db import read_session_factory, session_factory
 from hotline.errors import Forbidden, NotAuthenticated
 from hotline.org.auth import load_api_token, load_session
@@ -23,16 +32,50 @@ from hotline.org.usage import touch_api_token
 
 SESSION_COOKIE = "hotline_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# the only writes of the provincial (all-cities, read-only) scope: creating a city, logging out
+PROVINCE_WRITES = {"/api/v1/province/cities", "/province/cities", "/logout"}
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """The request's session; reads (GET, HEAD, OPTIONS) get one that never takes SQLite's write lock."""
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The request's session; reads (GET, HEAD, OPTIONS) get one that never takes SQLite's write lock.
+
+    Async so that the acting city it sets (from the request's credentials, ``request_scope``)
+    holds for the endpoint and every dependency after it, pages without a login dependency
+    (Open311, public pages) included; its database work runs in the thread pool.
+    """
     db = (read_session_factory() if request.method in SAFE_METHODS else session_factory())()
     try:
+        set_scope(await run_in_threadpool(request_scope, request, db))
         yield db
     finally:
-        db.rollback()
-        db.close()
+        await run_in_threadpool(_end, db)
+
+
+def _end(db: Session) -> None:
+    db.rollback()
+    db.close()
+
+
+def request_scope(request: Request, db: Session) -> CityScope | None:
+    """The city a request acts for, from its credentials (bearer token, Open311 ``api_key``,
+    console session); for an anonymous Open311 request its ``jurisdiction_id``; else None (the
+    home city).  Bad credentials are not refused here: ``_load_user`` / Open311 do that."""
+    scope: CityScope | None = None
+    auth = request.headers.get("authorization", "")
+    key = auth[7:].strip() if auth.lower().startswith("bearer ") else request.query_params.get("api_key", "")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if key:
+        tok = load_api_token(db, key.strip())
+        scope = scope_for_user(tok.user) if tok is not None else None
+    elif cookie:
+        sess = load_session(db, cookie)
+        user = db.get(User, sess.user_id, execution_options={"all_cities": True}) if sess else None
+        scope = scope_for_user(user) if user is not None and user.active else None
+    elif request.url.path.startswith("/open311/") and request.query_params.get("jurisdiction_id"):
+        scope = scope_by_code(db, request.query_params["jurisdiction_id"])
+    if key or cookie:
+        db.commit()  # end the read before the endpoint starts its own
+    return scope
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
@@ -67,7 +110,7 @@ def _load_user(request: Request, db: SessionDep) -> User | None:
     sess = load_session(db, cookie)
     if sess is None:
         return None
-    user = db.get(User, sess.user_id)
+    user = db.get(User, sess.user_id, execution_options={"all_cities": True})
     db.commit()  # end the read transaction before the endpoint starts its own
     if user is None or not user.active:
         return None
@@ -77,7 +120,19 @@ def _load_user(request: Request, db: SessionDep) -> User | None:
 
 
 async def optional_user(request: Request, user: Annotated[User | None, Depends(_load_user)]) -> User | None:
-    """The user, after the CSRF check for cookie-authenticated writes (no database work here)."""
+    """The user, after the CSRF check for cookie-authenticated writes (no database work here).
+
+    Also the one place a request's acting city is set (async, so the endpoint and the
+    dependencies after this one see it): the user's city, or every city read-only for the
+    provincial roles (``hotline.city.tenancy``).
+    """
+    if user is not None:
+        scope = scope_for_user(user)
+        set_scope(scope)
+        if scope.all_cities and request.method not in SAFE_METHODS:
+            if request.url.path not in PROVINCE_WRITES:
+                raise province_read_only()  # before any state or role check: the same 403 for every write
+            set_scope(scope_of(user.city))  # its own bookkeeping (the audit row of a logout, of a new city)
     if user is not None and request.state.auth == "session" and request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token") or await _form_csrf(request)
         if not sent or not hmac.compare_digest(sent, request.state.csrf_token):

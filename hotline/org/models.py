@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hotline.city.models import City
+from hotline.city.tenancy import CityOwned, _stamp
 from hotline.db import Base, UTCDateTime, utcnow
 
 
-class Unit(Base):
+class Unit(CityOwned, Base):
     """A node of the unit tree: the centre, districts, streets, communities, departments."""
 
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (UniqueConstraint("city_id", "code", name="uq_units_city_code"),)
     name: Mapped[str] = mapped_column(String(128))
     short_name: Mapped[str | None] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(16), index=True)
@@ -39,12 +42,16 @@ class Unit(Base):
         return self.type == "district"
 
 
-class Category(Base):
+class Category(CityOwned, Base):
     """The three-level category taxonomy, synchronised from the city file."""
 
     __tablename__ = "categories"
 
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"), primary_key=True, index=True, default=_stamp)
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # The table's key is (city_id, code); the ORM keys a category by its code alone, so
+    # ``db.get(Category, code)`` finds the acting city's (the scoping criteria add the city).
+    __mapper_args__ = {"primary_key": [code]}
     name: Mapped[str] = mapped_column(String(64))
     parent_code: Mapped[str | None] = mapped_column(String(32), index=True)
     level: Mapped[int] = mapped_column(Integer)
@@ -52,7 +59,7 @@ class Category(Base):
     path: Mapped[str] = mapped_column(String(256), default="", doc="名称路径, e.g. 城乡建设/市政设施/路灯")
 
 
-class User(Base):
+class User(CityOwned, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -65,9 +72,10 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit] = relationship(lazy="joined")
+    city: Mapped[City] = relationship(lazy="joined")
 
 
-class LoginSession(Base):
+class LoginSession(CityOwned, Base):
     """Server-side console session: logging out or disabling a user ends it at once."""
 
     __tablename__ = "login_sessions"
@@ -79,7 +87,7 @@ class LoginSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class ApiToken(Base):
+class ApiToken(CityOwned, Base):
     """Bearer tokens for integrations; only the hash is stored."""
 
     __tablename__ = "api_tokens"
@@ -95,7 +103,7 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-class AuditLog(Base):
+class AuditLog(CityOwned, Base):
     """Append-only record of changes outside an order's own timeline (users, units, tokens)."""
 
     __tablename__ = "audit_log"

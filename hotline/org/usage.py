@@ -27,6 +27,6 @@ def touch_api_token(db: Session, tok: ApiToken, *, now: datetime | None = None) 
         return False
     res = db.execute(update(ApiToken).where(
         ApiToken.id == tok.id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOUCH_EVERY))
-        .values(last_used_at=now).execution_options(synchronize_session=False))
+        .values(last_used_at=now).execution_options(synchronize_session=False, all_cities=True))
     set_committed_value(tok, "last_used_at", now)  # known now; not a second write
     return bool(getattr(res, "rowcount", 0))

@@ -23,10 +23,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
 
 
-class Notification(Base):
+class Notification(CityOwned, Base):
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
 
 
@@ -22,7 +23,7 @@ def new_uid() -> str:
     return "msg_" + uuid.uuid4().hex
 
 
-class OutboxMessage(Base):
+class OutboxMessage(CityOwned, Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

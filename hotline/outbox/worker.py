@@ -83,7 +83,10 @@ class Worker:
     def run(self, *, once: bool = False) -> None:
         while not self.stopping.is_set():
             try:
-                run_pass(now=self.clock(), sweep_enabled=self.sweep_enabled, lease=self.lease)
+                from hotline.city.tenancy import for_each_city
+
+                now = self.clock()  # one pass per city, each acting as its city (its calendar, its rows)
+                for_each_city(lambda t=now: run_pass(now=t, sweep_enabled=self.sweep_enabled, lease=self.lease))
             except Exception:  # noqa: BLE001  (a bad pass is logged; the loop goes on)
                 log.exception("worker pass failed")
                 if once:

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.orders.models import Order, Reply
 from hotline.org.models import Unit
@@ -20,7 +21,7 @@ from hotline.org.models import Unit
 FLAG_STATES = ("open", "answered", "upheld", "cleared")  # 待说明 / 待裁定 / 维持 / 撤销
 
 
-class ReplyScore(Base):
+class ReplyScore(CityOwned, Base):
     __tablename__ = "reply_scores"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -35,7 +36,7 @@ class ReplyScore(Base):
     reply: Mapped[Reply] = relationship(lazy="joined")
 
 
-class ReplyFlag(Base):
+class ReplyFlag(CityOwned, Base):
     __tablename__ = "reply_flags"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

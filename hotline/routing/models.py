@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
 
 
-class RoutingModel(Base):
+class RoutingModel(CityOwned, Base):
     """A trained classifier kept on disk; one active per purpose (category / unit)."""
 
     __tablename__ = "routing_models"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     purpose: Mapped[str] = mapped_column(String(16))  # category | unit
-    version: Mapped[str] = mapped_column(String(96), unique=True)
+    version: Mapped[str] = mapped_column(String(96))
+    __table_args__ = (UniqueConstraint("city_id", "version", name="uq_routing_models_city_version"),)
     path: Mapped[str] = mapped_column(String(300))
     trained_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     n_train: Mapped[int] = mapped_column(Integer)
@@ -32,7 +34,7 @@ class RoutingModel(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
 
-class RoutingDecision(Base):
+class RoutingDecision(CityOwned, Base):
     __tablename__ = "routing_decisions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -82,29 +82,38 @@ class _Registry:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.checked = 0.0
-        self.loaded: dict[str, tuple[str, Any]] = {}  # purpose → (version, model)
-        self.sources: dict[str, str] = {}  # purpose → RoutingModel.source of the loaded model
+        self.checked: dict[int | None, float] = {}  # per city (each city has its own models)
+        self.loaded: dict[tuple[int | None, str], tuple[str, Any]] = {}  # (city, purpose) → (version, model)
+        self.sources: dict[tuple[int | None, str], str] = {}  # (city, purpose) → RoutingModel.source
 
     def get(self, db: Session, purpose: str) -> tuple[str, Any] | None:
+        from hotline.city.tenancy import current_scope
+
+        city = current_scope().id
         now = time.monotonic()
-        if now - self.checked > RELOAD_SECONDS or purpose not in self.loaded:
+        if now - self.checked.get(city, -1e9) > RELOAD_SECONDS or (city, purpose) not in self.loaded:
             with self.lock:
-                self.checked = now
+                self.checked[city] = now
                 for row in db.scalars(select(RoutingModel).where(RoutingModel.active.is_(True))):
-                    have = self.loaded.get(row.purpose)
+                    have = self.loaded.get((city, row.purpose))
                     if have is None or have[0] != row.version:
                         model = _load(row.path)
                         if model is not None:
-                            self.loaded[row.purpose] = (row.version, model)
-                            self.sources[row.purpose] = row.source or ""
-        return self.loaded.get(purpose)
+                            self.loaded[(city, row.purpose)] = (row.version, model)
+                            self.sources[(city, row.purpose)] = row.source or ""
+        return self.loaded.get((city, purpose))
+
+    def source(self, purpose: str) -> str:
+        """The loaded model's source text for the acting city ('' when none is loaded)."""
+        from hotline.city.tenancy import current_scope
+
+        return self.sources.get((current_scope().id, purpose), "")
 
     def forget(self) -> None:
         with self.lock:
             self.loaded.clear()
             self.sources.clear()
-            self.checked = 0.0
+            self.checked.clear()
 
 
 REGISTRY = _Registry()
@@ -126,7 +135,7 @@ class _UnitInfo:
     type: str
 
 
-_CATALOGUE: dict[str, Any] = {"at": -1e9}
+_CATALOGUES: dict[int | None, dict[str, Any]] = {}  # per city
 
 
 def _unit_keywords(db: Session) -> tuple[dict[str, list[str]], dict[str, _UnitInfo]]:
@@ -136,17 +145,20 @@ def _unit_keywords(db: Session) -> tuple[dict[str, list[str]], dict[str, _UnitIn
     process clears the cache at once (``forget_catalogue``), other processes see it
     within the reload interval.
     """
+    from hotline.city.tenancy import current_scope
+
     now = time.monotonic()
-    if now - _CATALOGUE["at"] > RELOAD_SECONDS:
+    cat = _CATALOGUES.setdefault(current_scope().id, {"at": -1e9})
+    if now - cat["at"] > RELOAD_SECONDS:
         rows = list(db.scalars(select(Unit).where(Unit.active.is_(True))))
-        _CATALOGUE["units"] = {u.code: _UnitInfo(u.code, u.name, u.type) for u in rows}
-        _CATALOGUE["kw"] = {u.code: list(u.keywords or []) for u in rows if u.type in ("department", "enterprise")}
-        _CATALOGUE["at"] = now
-    return _CATALOGUE["kw"], _CATALOGUE["units"]
+        cat["units"] = {u.code: _UnitInfo(u.code, u.name, u.type) for u in rows}
+        cat["kw"] = {u.code: list(u.keywords or []) for u in rows if u.type in ("department", "enterprise")}
+        cat["at"] = now
+    return cat["kw"], cat["units"]
 
 
 def forget_catalogue() -> None:
-    _CATALOGUE["at"] = -1e9
+    _CATALOGUES.clear()
 
 
 def _top_level_probs(db: Session, city: CityFile, text: str
@@ -172,7 +184,7 @@ def _top_level_probs(db: Session, city: CityFile, text: str
             code = tops.get(label)
             if code is not None:
                 model_p[code] = model_p.get(code, 0.0) + p
-    generated = REGISTRY.sources.get("category", "").startswith(GENERATED_SOURCE)
+    generated = REGISTRY.source("category").startswith(GENERATED_SOURCE)
     exponent = GENERATED_MODEL_EXPONENT if generated else MODEL_EXPONENT
     raw = {code: exponent * math.log(p + 0.01) + LEXICON_WEIGHT * (lex[code].score if code in lex else 0.0)
            for code, p in model_p.items()}

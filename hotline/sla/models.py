@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
 
 # kinds of alert
@@ -24,7 +25,7 @@ OVERDUE = "overdue"  # complete deadline passed → 督办
 KINDS = (DUE_SOON, SIGN_OVERDUE, REPLY_OVERDUE, OVERDUE)
 
 
-class SlaAlert(Base):
+class SlaAlert(CityOwned, Base):
     """One crossing of one deadline of one order, raised once."""
 
     __tablename__ = "sla_alerts"

@@ -27,7 +27,7 @@ class ExtensionLimits:
     max_times: int
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=64)
 def _bound(city_file: str | None) -> tuple[SlaConfig, WorkCalendar]:
     from hotline.city.loader import cached_city
 
@@ -37,9 +37,10 @@ def _bound(city_file: str | None) -> tuple[SlaConfig, WorkCalendar]:
 
 
 def bound() -> tuple[SlaConfig, WorkCalendar]:
-    from hotline.config import get_settings
+    """The acting city's policies and calendar (``hotline.city.tenancy``); the home city's when none acts."""
+    from hotline.city.service import acting_city_file
 
-    return _bound(get_settings().city_file)
+    return _bound(acting_city_file())
 
 
 def deadlines_for(order: Order, *, start: datetime) -> Deadlines:

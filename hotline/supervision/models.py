@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.org.models import Unit, User
 from hotline.outbox.inbox import Notification  # noqa: F401  (discovered here until outbox/models.py imports it)
@@ -18,7 +19,7 @@ OUTCOMES = {"interview": "约谈", "criticism": "通报批评", "admonition": "�
             "other": "其他"}
 
 
-class Supervision(Base):
+class Supervision(CityOwned, Base):
     """A notice to the lead unit that it must answer by ``respond_by``.
 
     An order has at most one unanswered notice (state open or overdue): a new trigger
@@ -56,7 +57,7 @@ class Supervision(Base):
     )
 
 
-class Accountability(Base):
+class Accountability(CityOwned, Base):
     """问责: who was held to account for what, and how (约谈, 通报批评, 诫勉 …)."""
 
     __tablename__ = "accountability"
@@ -78,7 +79,7 @@ class Accountability(Base):
                                                                   lazy="selectin")
 
 
-class AccountabilityOrder(Base):
+class AccountabilityOrder(CityOwned, Base):
     """The orders an accountability record is about."""
 
     __tablename__ = "accountability_orders"

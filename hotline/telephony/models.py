@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
 
 
-class CallRecord(Base):
+class CallRecord(CityOwned, Base):
     __tablename__ = "call_records"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    call_id: Mapped[str] = mapped_column(String(64), unique=True)
+    call_id: Mapped[str] = mapped_column(String(64))
     caller: Mapped[str | None] = mapped_column(String(32), index=True)
     queue: Mapped[str | None] = mapped_column(String(32))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -37,10 +38,11 @@ class CallRecord(Base):
     pop_dismissed: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (Index("ix_call_records_agent_answered", "agent_id", "answered_at"),)
+    __table_args__ = (Index("ix_call_records_agent_answered", "agent_id", "answered_at"),
+                      UniqueConstraint("city_id", "call_id", name="uq_call_records_city_call_id"))
 
 
-class CallEvent(Base):
+class CallEvent(CityOwned, Base):
     """One event as the phone system sent it (never updated)."""
 
     __tablename__ = "call_events"

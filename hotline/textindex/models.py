@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base
 
 
-class TextPosting(Base):
+class TextPosting(CityOwned, Base):
     """``kind`` names the corpus (``kb`` knowledge entries, ``order`` work orders).
 
     ``tf`` is how often the token occurs in the document and ``dl`` the document's

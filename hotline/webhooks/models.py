@@ -12,10 +12,11 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
 
 
-class WebhookSubscription(Base):
+class WebhookSubscription(CityOwned, Base):
     __tablename__ = "webhook_subscriptions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -28,7 +29,7 @@ class WebhookSubscription(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class WebhookAttempt(Base):
+class WebhookAttempt(CityOwned, Base):
     __tablename__ = "webhook_attempts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

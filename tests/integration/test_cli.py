@@ -35,10 +35,11 @@ def hotline_cmd(cwd: Path, *args: str, url: str | None = None) -> subprocess.Com
 @pytest.fixture(scope="module")
 def demo_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A folder laid out like a checkout after `scripts/demo`: var/demo.sqlite3 with schema and city."""
-    from hotline.city.service import current_city, sync_city
+    from hotline.city.service import current_city
     from hotline.db import make_engine
     from hotline.demo.seed import ensure_unit_accounts
     from hotline.migrate import upgrade
+    from hotline.org.cities import sync_city
 
     root = tmp_path_factory.mktemp("checkout")
     url = f"sqlite:///{root / 'var' / 'demo.sqlite3'}"

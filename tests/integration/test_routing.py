@@ -139,7 +139,7 @@ def test_model_hot_reload(db, trained) -> None:  # type: ignore[no-untyped-def]
     assert first and first.startswith("category:")
     register(db, purpose="category", texts=["路灯坏了", "噪音扰民", "路灯不亮", "夜间施工噪音"] * 5,
              labels=["城乡建设", "环境保护", "城乡建设", "环境保护"] * 5, source="test")
-    REGISTRY.checked = 0.0  # the periodic check comes due
+    REGISTRY.checked.clear()  # the periodic check comes due (for every city)
     second = suggest(db, text="路灯不亮，晚上很黑").model_version
     assert second != first
 
@@ -218,9 +218,9 @@ def test_a_model_from_real_history_leads_a_generated_one_does_not(db, monkeypatc
     monkeypatch.setattr(service.REGISTRY, "get", lambda db, purpose: ("v1", Sure()) if purpose == "category" else None)
     text = "小区物业不作为，业主委员会多次反映，开发商交房后物业费乱涨"
     city = current_city()
-    monkeypatch.setitem(service.REGISTRY.sources, "category", "demo generator (2500 demands)")
+    monkeypatch.setattr(service.REGISTRY, "source", lambda purpose: "demo generator (2500 demands)")
     generated = service.suggest(db, text=text, city=city, explain=False)
-    monkeypatch.setitem(service.REGISTRY.sources, "category", "database (900 orders)")
+    monkeypatch.setattr(service.REGISTRY, "source", lambda purpose: "database (900 orders)")
     history = service.suggest(db, text=text, city=city, explain=False)
     assert generated.top_levels[0].code == "01" and generated.categories[0].code.startswith("01")
     assert history.top_levels[0].code == "03"

@@ -1,0 +1,50 @@
+"""Console pages of the province: every city side by side (/province) and new cities
+(/province/cities, the provincial administrator's form)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from hotline.city.schema import Role
+from hotline.city.service import cities
+from hotline.errors import AppError
+from hotline.org.cities import MAX_CITY_FILE, add_city_from_upload
+from hotline.org.deps import SessionDep
+from hotline.province import service as province
+from hotline.web.pages import PageUser
+from hotline.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/province")
+def overview_page(request: Request, db: SessionDep, user: PageUser) -> Response:
+    from hotline.kpi.service import period_from
+
+    province.require_province(user)
+    period, label, clean = period_from(dict(request.query_params), db=db)
+    return render(request, "city_province.html", {
+        "label": label, "f": clean, "rows": province.overview(db, period),
+        "overdue": province.overdue_orders(db, limit=30)})
+
+
+@router.get("/province/cities")
+def cities_page(request: Request, db: SessionDep, user: PageUser) -> Response:
+    province.require_province(user, {Role.province_admin.value})
+    return render(request, "city_cities.html", {"cities": cities(db)})
+
+
+@router.post("/province/cities")
+def add_city_page(request: Request, db: SessionDep, user: PageUser, file: Annotated[UploadFile, File()]) -> Response:
+    province.require_province(user, {Role.province_admin.value})
+    try:
+        row = add_city_from_upload(db, file.file.read(MAX_CITY_FILE + 1), actor=user)
+    except AppError as exc:
+        db.rollback()
+        return render(request, "city_cities.html", {"cities": cities(db), "error": exc},
+                      status_code=exc.status_code)
+    db.commit()
+    return RedirectResponse(f"/province/cities?added={row.code}", status_code=303)

@@ -1,0 +1,125 @@
+"""The province: its leader and supervisor read every city (and write nothing); its
+administrator creates a city from a city file."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.city.models import City
+from hotline.city.tenancy import ALL, acting_as
+from hotline.demo.seed import COUNTY_FILE, PROVINCE_USERS
+from hotline.errors import Forbidden
+from hotline.orders.models import Order
+from hotline.org.cities import ensure_province
+from hotline.org.models import AuditLog
+from tests.integration.test_cities import A, B, _client, _order, _token, two_cities  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("two_cities")
+
+
+@pytest.fixture
+def province(db: Session) -> City:
+    row = ensure_province(db, users=PROVINCE_USERS)
+    db.flush()
+    return row
+
+
+def test_provincial_people_read_every_city_side_by_side(db: Session, province: City) -> None:
+    with _client(db) as client:
+        a, b = _order(client, db, A), _order(client, db, B)
+        for username in ("province_leader", "province_supervisor"):
+            h = _token(db, username)
+            r = client.get("/api/v1/province/overview", headers=h)
+            assert r.status_code == 200, r.text
+            rows = {c["name"]: c for c in r.json()["cities"]}
+            assert set(rows) == {"青阳市", "西河县"}
+            assert all(c["volume"] >= 1 for c in rows.values())
+            assert all(c["response"] is not None for c in rows.values())  # each city's own rates
+            numbers = {o["number"] for o in client.get("/api/v1/orders", headers=h).json()["items"]}
+            assert {a["number"], b["number"]} <= numbers
+            page = client.get("/province", headers=h)
+            assert page.status_code == 200 and "青阳市" in page.text and "西河县" in page.text
+            assert "各市三率排名" in page.text
+        # a city's own people do not get the province's view
+        assert client.get("/province", headers=_token(db, "dispatcher")).status_code == 403
+        assert client.get("/api/v1/province/overview", headers=_token(db, "xh_dispatcher")).status_code == 403
+
+
+def test_provincial_people_change_nothing(db: Session, province: City) -> None:
+    with _client(db) as client:
+        b = _order(client, db, B)
+        h = _token(db, "province_supervisor")
+        r = client.post("/api/v1/orders", headers=h, json={
+            "kind": "help", "title": "省级不能受理", "content": "省级账号不能直接受理工单，应当被拒绝。",
+            "citizen_phone": "13800000000"})
+        assert r.status_code == 403, r.text
+        assert "message_en" in r.json()["error"]
+        r = client.post(f"/api/v1/orders/{b['number']}/actions", headers=h, json={"action": "supervise",
+                                                                                  "note": "省级督办"})
+        assert r.status_code == 403, r.text
+    # the wall under the role checks: a write in the all-cities scope is refused at flush
+    with acting_as(ALL):
+        order = db.scalar(select(Order).where(Order.number == b["number"]))
+        assert order is not None  # read across cities
+        order.title = "改了"
+        with pytest.raises(Forbidden) as exc:
+            db.flush()
+        assert exc.value.code == "province_read_only"
+        db.rollback()
+
+
+def test_every_page_opens_for_the_province_and_logout_works(db: Session, province: City) -> None:
+    from tests.conftest import login
+    from tests.integration.test_security_confidential import get_paths
+
+    with _client(db) as client:
+        b = _order(client, db, B)
+        h = _token(db, "province_leader")
+        paths = [p for p in get_paths(client.app) if not p.startswith(("/static", "/lang")) and "{" not in p]
+        assert len(paths) > 40
+        broken = [(p, r.status_code) for p in paths if (r := client.get(p, headers=h)).status_code >= 500]
+        assert not broken, broken
+        page = client.get(f"/orders/{b['number']}", headers=h)
+        assert page.status_code == 200 and B["title"] in page.text  # another city's order, read-only
+        with _client(db) as browser:
+            csrf = login(browser, "province_supervisor", db=db)
+            r = browser.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+            assert r.status_code == 303, r.text
+            assert browser.get("/province", follow_redirects=False).status_code == 303  # logged out
+
+
+def _new_city_file() -> bytes:
+    doc = yaml.safe_load(COUNTY_FILE.read_text(encoding="utf-8").replace("西河县", "北山县"))
+    doc["city"].update(code="beishan", name="北山县", hotline_name="北山县12345热线", order_number_prefix="BS")
+    for u in doc["users"]:
+        u["username"] = u["username"].replace("xh_", "bs_")
+    return yaml.safe_dump(doc, allow_unicode=True).encode()
+
+
+def test_provincial_administrator_creates_a_city_from_its_file(db: Session, province: City) -> None:
+    with _client(db) as client:
+        admin = _token(db, "province_admin")
+        files = {"file": ("beishan.yaml", _new_city_file(), "application/yaml")}
+        assert client.post("/api/v1/province/cities", headers=_token(db, "province_leader"),
+                           files=files).status_code == 403
+        r = client.post("/api/v1/province/cities", headers=admin, files=files)
+        assert r.status_code == 201, r.text
+        assert client.post("/api/v1/province/cities", headers=admin, files=files).status_code == 409
+        bad = client.post("/api/v1/province/cities", headers=admin,
+                          files={"file": ("x.yaml", b"city: {code: x}\n", "application/yaml")})
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "city_file_invalid"
+        # the new city's dispatcher works in it: its catalogue, none of the other cities' orders
+        h = _token(db, "bs_dispatcher")
+        assert client.get("/api/v1/orders", headers=h).json()["items"] == []
+        units = client.get("/api/v1/units", headers=h).json()
+        assert any("北山县" in u["name"] for u in units)
+        assert all("西河县" not in u["name"] and "青阳市" not in u["name"] for u in units)
+        page = client.get("/province/cities", headers=admin)
+        assert "北山县" in page.text
+    city = db.scalar(select(City).where(City.code == "beishan"))
+    with acting_as(city):
+        log = db.scalar(select(AuditLog).where(AuditLog.action == "city.add"))
+        assert log is not None and log.actor_label == "province_admin"
