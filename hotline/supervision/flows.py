@@ -24,8 +24,10 @@ from sqlalchemy.orm import Session
 
 from hotline.city.schema import Role
 from hotline.errors import BadRequest, Conflict, Forbidden, NotFound
+from hotline.orders.actions.common import Handled, required_text
+from hotline.orders.actor import Actor
 from hotline.orders.enums import ACTION_ZH, Action
-from hotline.orders.flows import Actor, Handled, do_action, required_text
+from hotline.orders.flows import do_action
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import AuditLog, Unit, User
 from hotline.outbox.models import OutboxMessage

@@ -94,7 +94,8 @@ def probe_hooks() -> Iterator[list[str]]:
         seen.append(f"first:{event.action}")
 
     def nesting(db: Session, order: Any, actor: Any, event: Any, now: Any) -> None:
-        from hotline.orders.flows import SYSTEM_ACTOR, do_action
+        from hotline.orders.actor import SYSTEM_ACTOR
+        from hotline.orders.flows import do_action
 
         seen.append(f"nesting:{event.action}")
         if order.content.startswith("NEST"):
