@@ -115,6 +115,7 @@ EN: dict[str, str] = {
     "重办理由": "Reason for reopening",
     "挂账理由": "Reason for suspension",
     "撤诉原因": "Reason for withdrawal",
+    "延期理由": "Reason for the extension",
     "驳回理由": "Reason for rejection",
     "备注内容": "Note",
     "办结意见": "Review note",

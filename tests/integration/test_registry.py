@@ -75,6 +75,10 @@ def test_no_package_registers_by_being_imported() -> None:
                 assert not (names & {"flows", "facts", "index", "orders", "delivery"}
                             and node.module == f"hotline.{path.parent.name}"), f"{path}: {ast.unparse(node)}"
                 assert not node.module.endswith((".flows", ".facts", ".delivery")), f"{path}: {ast.unparse(node)}"
+    for path in ROOT.glob("*/__init__.py"):  # a package's __init__ imports none of its modules
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert not [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
+                    and ast.unparse(n).startswith(f"from hotline.{path.parent.name}")], f"{path} imports for effect"
     for path in ROOT.rglob("*.py"):
         if "migrations" in path.parts or path.name in ("plugin.py", "registry.py"):
             continue

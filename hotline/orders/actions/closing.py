@@ -15,12 +15,12 @@ from hotline.orders.actions.common import (
     end_assignments,
     notify,
     pending_request,
-    required_text,
     void_pending_extension,
 )
 from hotline.orders.actor import Actor
-from hotline.orders.enums import TERMINAL, Status
+from hotline.orders.enums import TERMINAL, Action, Status
 from hotline.orders.models import Order
+from hotline.orders.payloads import text
 from hotline.sla import service as sla
 
 
@@ -33,7 +33,7 @@ def h_complete(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: 
 
 
 def h_reopen(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    reason = required_text(p, "reason", "重办理由", min_len=5)
+    reason = text(p, Action.reopen, "reason")
     lead = order.lead_unit
     if lead is None:
         raise Conflict("no_lead_unit", "该工单没有主办单位，不能重办", "the order has no lead unit to reopen to")
@@ -53,11 +53,11 @@ def h_note(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: date
 
 
 def h_comment(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    return required_text(p, "note", "备注"), None, {}
+    return text(p, Action.comment, "note"), None, {}
 
 
 def h_withdraw(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    reason = required_text(p, "reason", "撤诉原因")
+    reason = text(p, Action.withdraw, "reason")
     void_pending_extension(db, order, now)
     end_assignments(order, now=now, reason="withdrawn")
     pending = pending_request(db, order, "return")
@@ -84,7 +84,7 @@ def h_cancel_duplicate(db: Session, order: Order, actor: Actor, p: dict[str, Any
 
 
 def h_unmerge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    reason = required_text(p, "reason", "撤销并单理由")
+    reason = text(p, Action.unmerge, "reason")
     parent = db.get(Order, order.parent_id) if order.parent_id else None
     order.parent_id = None
     return reason, None, {"parent": parent.number if parent else None}

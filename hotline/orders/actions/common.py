@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import Role
 from hotline.errors import BadRequest, Conflict
 from hotline.orders.actor import Actor
+from hotline.orders.enums import Action
 from hotline.orders.models import Assignment, Order, OrderRequest, Reply
+from hotline.orders.payloads import text
 from hotline.org.models import Category, Unit
 from hotline.outbox.models import OutboxMessage
 from hotline.sla import service as sla
@@ -45,16 +47,8 @@ def notify(db: Session, order: Order, topic: str, *, unit: Unit | None = None,
     ))
 
 
-def required_text(payload: dict[str, Any], key: str, zh: str, *, min_len: int = 2, max_len: int = 4000) -> str:
-    """A required free-text field, trimmed, with a bilingual error naming it (shared by other packages)."""
-    value = str(payload.get(key) or "").strip()
-    if len(value) < min_len:
-        raise BadRequest(f"{key}_required", f"请填写{zh}（至少{min_len}个字）",
-                         f"{key} is required (at least {min_len} characters)", field=key)
-    if len(value) > max_len:
-        raise BadRequest(f"{key}_too_long", f"{zh}不能超过{max_len}个字",
-                         f"{key} must be at most {max_len} characters", field=key)
-    return value
+#: Which action's form a reply row's text belongs to (its label and minimum length: ``payloads.FORMS``).
+REPLY_ACTIONS = {"reply": Action.reply, "co_opinion": Action.co_reply, "first_contact": Action.answer_first_contact}
 
 
 Handled = tuple[str | None, Unit | None, dict[str, Any]]
@@ -131,7 +125,7 @@ def decide(db: Session, order: Order, kind: str, actor: Actor, now: datetime, st
 
 def reply_row(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime, kind: str,
                unit: Unit) -> str:
-    content = required_text(p, "content", "答复内容", min_len=10)
+    content = text(p, REPLY_ACTIONS[kind], "content")
     db.add(Reply(order_id=order.id, unit_id=unit.id, author_id=actor.user_id, kind=kind, content=content,
                  created_at=now))
     return content

@@ -18,14 +18,14 @@ from hotline.orders.actions.common import (
     notify,
     notify_co_added,
     pending_request,
-    required_text,
     set_clock,
     unit_by_code,
     void_pending_extension,
 )
 from hotline.orders.actor import Actor
-from hotline.orders.enums import Status
+from hotline.orders.enums import Action, Status
 from hotline.orders.models import Assignment, Order
+from hotline.orders.payloads import text
 from hotline.org.scoping import is_centre, subtree_ids
 
 
@@ -83,7 +83,7 @@ def h_approve_return(db: Session, order: Order, actor: Actor, p: dict[str, Any],
 
 
 def h_reject_return(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    note = required_text(p, "note", "驳回理由", min_len=2)
+    note = text(p, Action.reject_return, "note")
     decide(db, order, "return", actor, now, "rejected", note)
     if order.lead_unit is not None:
         notify(db, order, "order.return_rejected", unit=order.lead_unit, payload={"note": note})
@@ -147,7 +147,7 @@ def h_add_co_unit(db: Session, order: Order, actor: Actor, p: dict[str, Any], no
 
 def h_remove_co_unit(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
     """撤销协办单位: with a reason; the co-unit is told its opinion is no longer needed."""
-    reason = required_text(p, "reason", "撤销协办的理由", min_len=5)
+    reason = text(p, Action.remove_co_unit, "reason")
     codes = [c for c in dict.fromkeys(p.get("co_units") or []) if c]
     if not codes:
         raise BadRequest("co_units_required", "请选择要撤销的协办单位", "choose the co-units to remove",

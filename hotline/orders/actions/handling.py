@@ -14,12 +14,13 @@ from hotline.orders.actions.common import (
     deciders,
     notify,
     reply_row,
-    required_text,
     void_pending_extension,
     waiting_co_units,
 )
 from hotline.orders.actor import Actor
+from hotline.orders.enums import Action
 from hotline.orders.models import Order, OrderRequest
+from hotline.orders.payloads import text
 from hotline.sla import service as sla
 
 
@@ -31,7 +32,7 @@ def h_sign(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: date
 
 
 def h_request_return(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    reason = required_text(p, "reason", "退单理由", min_len=5)
+    reason = text(p, Action.request_return, "reason")
     assert order.lead_unit_id is not None
     db.add(OrderRequest(order_id=order.id, kind="return", unit_id=order.lead_unit_id,
                         requested_by_id=actor.user_id, requested_at=now, reason=reason))
@@ -40,7 +41,7 @@ def h_request_return(db: Session, order: Order, actor: Actor, p: dict[str, Any],
 
 
 def h_request_extension(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    reason = required_text(p, "reason", "延期理由", min_len=5)
+    reason = text(p, Action.request_extension, "reason")
     days = p.get("extra_days")
     limits = sla.extension_limits()
     if not isinstance(days, int) or not 1 <= days <= limits.max_days:
@@ -74,7 +75,7 @@ def h_approve_extension(db: Session, order: Order, actor: Actor, p: dict[str, An
 
 
 def h_reject_extension(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    note = required_text(p, "note", "驳回理由")
+    note = text(p, Action.reject_extension, "note")
     decide(db, order, "extension", actor, now, "rejected", note)
     order.pending_extension = False
     return note, order.lead_unit, {}
@@ -103,7 +104,7 @@ def h_reply(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: dat
                            f"协办单位（{names}）尚未提交协办意见：请等待协办意见，或填写理由后不待协办意见直接答复",
                            f"co-units ({', '.join(u.code for u in waiting)}) have not given their opinions: wait "
                            "for them, or give a reason to reply without them", co_units=[u.code for u in waiting])
-        override = required_text(p, "co_override_reason", "不待协办意见直接答复的理由", min_len=5)
+        override = text(p, Action.reply, "co_override_reason")
         data = {"co_override": override, "co_units_overridden": [u.code for u in waiting]}
     content = reply_row(db, order, actor, p, now, "reply", order.lead_unit)
     void_pending_extension(db, order, now)
@@ -119,7 +120,7 @@ def h_reply(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: dat
 
 
 def h_suspend(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    return required_text(p, "reason", "挂账理由", min_len=5), order.lead_unit, {}
+    return text(p, Action.suspend, "reason"), order.lead_unit, {}
 
 
 def h_resume(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:

@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hotline.errors import BadRequest
-from hotline.orders.actions.common import Handled, reply_row, required_text
+from hotline.orders.actions.common import Handled, reply_row
 from hotline.orders.actor import Actor
-from hotline.orders.enums import EMERGENCY_NUMBERS, EmergencyService
+from hotline.orders.enums import EMERGENCY_NUMBERS, Action, EmergencyService
 from hotline.orders.models import Order
+from hotline.orders.payloads import text
 
 
 def h_first_contact(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
@@ -30,6 +31,6 @@ def h_hand_off(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: 
 
 
 def h_inform(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
-    channel = required_text(p, "channel", "告知的办理渠道", min_len=4)
+    channel = text(p, Action.inform, "channel")
     order.inform_channel = channel
     return channel, None, {}
