@@ -80,8 +80,12 @@ FORMS: dict[Action, tuple[Field, ...]] = {
 
 
 def form(action: Action | str) -> tuple[Field, ...]:
-    """The fields of an action's form, in order (a plain note when the action declares none)."""
-    return FORMS.get(Action(action), (_note(),))
+    """The fields of an action's form, in order (a plain note when the action declares none, or for a
+    name that is no action: the caller refuses it with its own 4xx)."""
+    try:
+        return FORMS.get(Action(action), (_note(),))
+    except ValueError:
+        return (_note(),)
 
 
 def field(action: Action | str, name: str) -> Field:
