@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
@@ -201,3 +201,46 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         s.close()
+
+
+def flush_or_conflict(db: Session) -> None:
+    """Flush; a concurrent update of the same order becomes a clean 409 (and a rollback).
+
+    Sessions from ``hotline.db`` already translate lost races on every flush
+    (``HotlineSession``); this also covers a plain ``Session`` (tests, scripts).
+    """
+    try:
+        db.flush()
+    except Conflict:
+        db.rollback()
+        raise
+    except Exception as exc:
+        if not is_concurrency_error(exc):
+            raise
+        db.rollback()
+        raise stale_conflict() from exc
+
+
+def commit_or_conflict(db: Session) -> None:
+    """Commit; a concurrent update of the same order becomes a clean 409 (and a rollback)."""
+    try:
+        db.commit()
+    except Conflict:
+        db.rollback()
+        raise
+    except IntegrityError as exc:
+        db.rollback()
+        raise integrity_conflict(exc) from exc
+    except Exception as exc:
+        if not is_concurrency_error(exc):
+            raise
+        db.rollback()
+        raise stale_conflict() from exc
+
+
+def integrity_conflict(exc: IntegrityError) -> Conflict:
+    """A unique rule another request satisfied first (an external id, a key) — 409, not 500."""
+    if "external_id" in str(exc.orig):
+        return Conflict("duplicate_external_id", "该外部编号已受理，不能重复创建工单",
+                        "an order with this external id from this channel already exists")
+    return Conflict("integrity", "数据冲突，请重试", "conflicting data; please retry")

@@ -145,7 +145,7 @@ def create_app() -> FastAPI:
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: Exception) -> Response:
         """A lost race is a 409 wherever it surfaces (an autoflush deep in a handler, a commit)."""
-        from hotline.orders.flows import integrity_conflict
+        from hotline.db import integrity_conflict
 
         if is_concurrency_error(exc):
             return await app_error(request, stale_conflict())

@@ -19,8 +19,9 @@ from hotline.callbacks.models import CallbackTask, Evaluation
 from hotline.city.schema import Role
 from hotline.db import utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden, NotFound
+from hotline.orders.actor import Actor
 from hotline.orders.enums import Action
-from hotline.orders.flows import Actor, do_action, do_attach
+from hotline.orders.flows import do_action, do_attach
 from hotline.orders.models import Order
 from hotline.outbox.models import OutboxMessage
 

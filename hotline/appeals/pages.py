@@ -16,8 +16,9 @@ from hotline.appeals import flows, service
 from hotline.appeals.views import read_files
 from hotline.callbacks.flows import SAT_ZH
 from hotline.callbacks.service import STATE_ZH as TASK_STATE_ZH
+from hotline.db import commit_or_conflict
 from hotline.orders import service as orders
-from hotline.orders.flows import Actor, commit_or_conflict
+from hotline.orders.actor import Actor
 from hotline.org.deps import SessionDep
 from hotline.org.scoping import is_centre
 from hotline.validation import DbId

@@ -10,8 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from hotline.appeals import flows, service
 from hotline.config import get_settings
+from hotline.db import commit_or_conflict
 from hotline.orders import service as orders
-from hotline.orders.flows import Actor, commit_or_conflict
+from hotline.orders.actor import Actor
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.validation import DbId
 from hotline.web.uploads import read_uploads

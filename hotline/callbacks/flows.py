@@ -21,8 +21,9 @@ from hotline.city.kpi_settings import kpi_settings
 from hotline.city.schema import Role
 from hotline.db import utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden
+from hotline.orders.actor import CITIZEN_ACTOR, SYSTEM_ACTOR, Actor
 from hotline.orders.enums import Action, Status
-from hotline.orders.flows import CITIZEN_ACTOR, SYSTEM_ACTOR, Actor, do_action
+from hotline.orders.flows import do_action
 from hotline.orders.lifecycle import Blocker
 from hotline.orders.models import Order, OrderEvent
 from hotline.outbox.models import OutboxMessage

@@ -15,8 +15,9 @@ from hotline.callbacks import flows, service
 from hotline.callbacks.links import read_token
 from hotline.callbacks.models import Evaluation
 from hotline.city.kpi_settings import kpi_settings
+from hotline.db import commit_or_conflict
 from hotline.errors import AppError
-from hotline.orders.flows import Actor, commit_or_conflict
+from hotline.orders.actor import Actor
 from hotline.org.deps import SessionDep
 from hotline.validation import DbId
 from hotline.web.flash import redirect_with_flash

@@ -8,8 +8,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from hotline.callbacks import flows, service
+from hotline.db import commit_or_conflict
 from hotline.orders import service as orders
-from hotline.orders.flows import Actor, commit_or_conflict
+from hotline.orders.actor import Actor
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.validation import DbId
 

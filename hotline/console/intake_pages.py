@@ -14,9 +14,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from hotline.console import support as cs
+from hotline.db import commit_or_conflict
 from hotline.errors import AppError
 from hotline.i18n import ERROR_ZH, FIELD_ZH
-from hotline.orders.flows import Actor, commit_or_conflict, do_intake
+from hotline.orders.actor import Actor
+from hotline.orders.flows import do_intake
 from hotline.orders.schemas import DEMAND_MAX, OrderCreate, demand_too_long
 from hotline.org.deps import SessionDep
 from hotline.web.pages import PageUser

@@ -17,11 +17,14 @@ from pydantic import ValidationError
 
 from hotline.city.service import city_tz
 from hotline.console import support as cs
+from hotline.db import commit_or_conflict
 from hotline.errors import BadRequest
 from hotline.i18n import ERROR_ZH, FIELD_ZH
 from hotline.orders import service
+from hotline.orders.actions.common import waiting_co_units
+from hotline.orders.actor import Actor
 from hotline.orders.enums import STATUS_ZH, Status
-from hotline.orders.flows import Actor, commit_or_conflict, do_action, do_attach, waiting_co_units
+from hotline.orders.flows import do_action, do_attach
 from hotline.orders.models import Order
 from hotline.orders.schemas import ActionIn
 from hotline.org.deps import SessionDep

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import KIND_LABELS_ZH, Role
 from hotline.db import utcnow
 from hotline.i18n import action_label, status_label
-from hotline.orders import service
+from hotline.orders import payloads, service
 from hotline.orders.enums import ACTION_ZH, CHANNEL_ZH, EMERGENCY_ZH, STATUS_EN, STATUS_ZH, Status
 from hotline.orders.models import Order
 from hotline.org.models import Category, Unit
@@ -55,32 +55,19 @@ REPLY_KIND_LABELS = {"reply": "答复", "co_opinion": "协办意见", "first_con
 LIGHT_LABELS = {"green": "正常", "yellow": "临期", "red": "超期", None: "未计时"}
 HANDLING_TYPES = ("department", "enterprise", "street", "township", "community")
 
-# Which form fields each action needs (see the handlers in hotline.orders.flows).
-ACTION_FIELDS: dict[str, tuple[str, ...]] = {
-    "dispatch": ("lead_unit", "co_units", "category_code", "note"),
-    "subdispatch": ("lead_unit", "co_units", "category_code", "note"),
-    "redispatch": ("lead_unit", "co_units", "category_code", "note"),
-    "dispatch_to_subcentre": ("subcentre", "category_code", "note"),
-    "request_return": ("reason",), "reopen": ("reason",), "suspend": ("reason",), "withdraw": ("reason",),
-    "reject_return": ("note",), "reject_extension": ("note",), "comment": ("note",),
-    "request_extension": ("extra_days", "reason"),
-    "reply": ("content", "co_override_reason"), "co_reply": ("content",), "answer_first_contact": ("content",),
-    "add_co_unit": ("co_units", "note"), "remove_co_unit": ("co_units", "reason"),
-    "hand_off": ("service", "note"),
-    "inform": ("channel",),
-    "cancel_duplicate": ("parent_number", "note"),
-    "urge": ("note",), "supervise": ("note",), "respond_supervision": ("content",),
-}
-REQUIRED_FIELDS = {"lead_unit", "subcentre", "reason", "content", "extra_days", "service", "channel",
-                   "parent_number"}
-# Actions whose note is required by the handler.
-NOTE_REQUIRED = {"reject_return", "reject_extension", "comment", "urge", "supervise"}
+# Which form fields each action needs, their labels and minimum lengths: ``hotline.orders.payloads.FORMS``
+# (the handlers check their texts against the same declaration).
+def form_field(action: str, name: str) -> payloads.Field:
+    return payloads.field(action, name)
+
+
+NOTE_REQUIRED = {a.value for a, fields in payloads.FORMS.items() for f in fields if f.name == "note" and f.required}
 # What an operator does right after intake, offered first on the result page.
 INTAKE_ACTIONS = ("dispatch", "dispatch_to_subcentre", "answer_first_contact", "hand_off", "inform")
 
 
 def fields_for(action: str) -> tuple[str, ...]:
-    return ACTION_FIELDS.get(action, ("note",))
+    return tuple(f.name for f in payloads.form(action))
 
 
 # ---------------------------------------------------------------- options for selects
@@ -246,7 +233,7 @@ JINJA_GLOBALS: dict[str, Any] = {
     "unit_type_labels": UNIT_TYPE_LABELS, "assignment_role_labels": ASSIGNMENT_ROLE_LABELS,
     "end_reason_labels": END_REASON_LABELS, "request_kind_labels": REQUEST_KIND_LABELS,
     "request_state_labels": REQUEST_STATE_LABELS, "reply_kind_labels": REPLY_KIND_LABELS,
-    "light_labels": LIGHT_LABELS, "fields_for": fields_for, "required_fields": REQUIRED_FIELDS,
+    "light_labels": LIGHT_LABELS, "fields_for": fields_for, "form_field": form_field,
     "note_required": NOTE_REQUIRED, "remaining": remaining, "age": age,
     "emergency_labels": {s.value: v for s, v in EMERGENCY_ZH.items()},
     "action_label": action_label, "status_label": status_label,  # the order's words in the page's language

@@ -53,7 +53,7 @@ def seed_knowledge(db: Session) -> int:
     from hotline.knowledge.flows import do_create_entry
     from hotline.knowledge.models import KnowledgeEntry
     from hotline.knowledge.schemas import EntryIn
-    from hotline.orders.flows import SYSTEM_ACTOR
+    from hotline.orders.actor import SYSTEM_ACTOR
 
     if db.scalar(select(func.count(KnowledgeEntry.id))):
         return 0

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from hotline.city.schema import CityFile, Role
 from hotline.db import utcnow
+from hotline.orders.actor import Actor
 from hotline.orders.enums import CLOCKED, Action, EmergencyService, Status
-from hotline.orders.flows import Actor, do_action, do_create_order
+from hotline.orders.flows import do_action, do_create_order
 from hotline.orders.models import Order
 from hotline.org.auth import hash_password
 from hotline.org.cities import sync_city

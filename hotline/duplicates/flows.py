@@ -25,8 +25,9 @@ from hotline.duplicates.models import RepeatLink
 from hotline.duplicates.settings import rules
 from hotline.errors import BadRequest, Conflict, NotFound
 from hotline.orders import lifecycle
+from hotline.orders.actor import SYSTEM_ACTOR, Actor
 from hotline.orders.enums import Action, Status
-from hotline.orders.flows import SYSTEM_ACTOR, Actor, do_action
+from hotline.orders.flows import do_action
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import AuditLog
 from hotline.outbox.models import OutboxMessage

@@ -5,7 +5,7 @@ EN = {
     "同一来电人就同一事项再次来电：在办的建议并单，刚办结的建议重办。":
         "The same caller called again about the same matter: merge if the earlier order is open, "
         "reopen if it was just completed.",
-    "新工单": "New order", "原工单": "Earlier order", "相似度": "Similarity", "依据": "Why", "处理": "Action",
+    "新工单": "New order", "原工单": "Earlier order", "相似度": "Similarity", "处理": "Action",
     "建议重办原工单": "Suggest reopening the earlier order", "建议并入原工单": "Suggest merging into the earlier order",
     "去并单": "Merge…", "去重办": "Reopen…", "已处理": "Done", "忽略": "Dismiss",
     "暂无待处理的重复来电": "No repeat calls waiting",

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from hotline.duplicates.models import DupDoc, DupPosting
 from hotline.duplicates.similarity import Doc, Prepared, Scorer
+from hotline.orders.actor import Actor
 from hotline.orders.enums import OPEN, Action
-from hotline.orders.flows import Actor
 from hotline.orders.models import Order, OrderEvent
 
 OPEN_VALUES = frozenset(s.value for s in OPEN)

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 
+from hotline.db import commit_or_conflict
 from hotline.duplicates import flows, service
 from hotline.errors import BadRequest
 from hotline.orders import service as orders
-from hotline.orders.flows import Actor, commit_or_conflict
+from hotline.orders.actor import Actor
 from hotline.orders.models import Order
 from hotline.org.deps import SessionDep
 from hotline.org.models import User

@@ -7,11 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from hotline.db import commit_or_conflict
 from hotline.duplicates import flows, service
 from hotline.duplicates.similarity import Doc
 from hotline.errors import Forbidden
 from hotline.orders import service as orders
-from hotline.orders.flows import Actor, commit_or_conflict
+from hotline.orders.actor import Actor
 from hotline.orders.models import Order
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.org.scoping import is_centre, require_repeat_handler

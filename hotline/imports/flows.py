@@ -42,8 +42,9 @@ from hotline.db import utcnow
 from hotline.errors import AppError, BadRequest
 from hotline.imports.mapping import FIELD_ZH, Mapping
 from hotline.imports.reader import read_table
+from hotline.orders.actor import Actor
 from hotline.orders.enums import Action, Channel
-from hotline.orders.flows import Actor, do_action, do_create_order
+from hotline.orders.flows import do_action, do_create_order
 from hotline.orders.models import Order
 from hotline.orders.schemas import DEMAND_MAX, PHONE_RE
 from hotline.org.models import AuditLog, Category, Unit, User

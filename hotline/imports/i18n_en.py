@@ -2,7 +2,7 @@
 
 EN = {
     "导入": "Import", "导入历史工单": "Import historical orders", "行": "rows", "校验结果": "Validation report",
-    "导入结果": "Import result", "共": "Total", "可导入": "Valid", "已导入": "Imported", "跳过": "Skipped",
+    "导入结果": "Import result", "可导入": "Valid", "已导入": "Imported", "跳过": "Skipped",
     "有错误": "With errors", "行号": "Line", "外部编号": "External id", "结果": "Result", "说明": "Messages",
     "列映射": "Column mapping", "（不导入）": "(not imported)", "取值对照与默认值（YAML）": "Value mapping and defaults (YAML)",
     "状态须对照为 received/dispatched/in_progress/replied/completed/closed；承办单位须对照为单位代码。格式见文档 docs/channels.md。":
@@ -12,10 +12,8 @@ EN = {
     "上传CSV或Excel（.xlsx）文件，下一步将各列对应到工单字段，先校验再导入。按外部编号去重，重复导入同一文件不会产生重复工单。":
         "Upload a CSV or Excel (.xlsx) file; next you map its columns to order fields, validate, then import. "
         "Rows are matched by external id, so importing the same file again creates no duplicates.",
-    "文件": "File", "上传": "Upload",
-    "标题": "Title", "诉求内容": "Demand", "诉求类型": "Kind", "诉求分类": "Category", "受理时间": "Created",
-    "联系电话": "Phone", "诉求人姓名": "Citizen's name", "地址": "Address", "纬度": "Latitude", "经度": "Longitude",
-    "承办单位": "Handling unit", "来源系统状态": "Status at source", "答复内容": "Reply", "办结时间": "Closed at",
+    "文件": "File", "上传": "Upload", "诉求分类": "Category", "诉求人姓名": "Citizen's name", "地址": "Address", "纬度": "Latitude", "经度": "Longitude",
+    "承办单位": "Handling unit", "来源系统状态": "Status at source", "办结时间": "Closed at",
     "已保存的映射": "Saved mapping", "已载入映射": "Loaded mapping",
     "：各列选择已按映射设置，取值对照见下方YAML。": ": the column selects follow it; the value mapping is in the YAML below.",
     "系统自带的映射": "Mapping shipped with the system", "（不使用）": "(none)",

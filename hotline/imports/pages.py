@@ -16,12 +16,12 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from hotline.config import get_settings
+from hotline.db import commit_or_conflict
 from hotline.errors import AppError, BadRequest, NotFound, TooLarge
 from hotline.imports.flows import import_file
 from hotline.imports.mapping import FIELD_ZH, FIELDS, guess_mapping, parse_mapping, shipped_mappings
 from hotline.imports.reader import read_table
 from hotline.imports.views import MAX_IMPORT_BYTES
-from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.web import kit as cs
 from hotline.web.pages import PageUser

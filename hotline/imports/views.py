@@ -9,13 +9,12 @@ from fastapi.responses import Response
 
 from hotline.city.schema import Role
 from hotline.city.service import city_tz
-from hotline.db import utcnow
+from hotline.db import commit_or_conflict, utcnow
 from hotline.errors import Forbidden, TooLarge
 from hotline.imports import export
 from hotline.imports.flows import import_file
 from hotline.imports.mapping import parse_mapping
 from hotline.orders import service
-from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.validation import Moment, MomentEnd
 

@@ -27,7 +27,7 @@ def import_csv(
     registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline.db import session_scope
     from hotline.knowledge.flows import do_import
-    from hotline.orders.flows import Actor
+    from hotline.orders.actor import Actor
 
     mapping = {}
     for m in map_:
@@ -52,7 +52,7 @@ def remind() -> None:
     registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline.db import session_scope
     from hotline.knowledge.flows import do_remind_due
-    from hotline.orders.flows import Actor
+    from hotline.orders.actor import Actor
 
     with session_scope() as db:
         n = do_remind_due(db, today=date.today(), actor=Actor(role="system", label="系统"))  # noqa: DTZ011

@@ -20,8 +20,10 @@ from hotline.knowledge import service
 from hotline.knowledge.cleaning import clean_reply
 from hotline.knowledge.models import KnowledgeEntry, KnowledgeVersion
 from hotline.knowledge.schemas import EntryIn
+from hotline.orders.actions.common import check_category, unit_by_code
+from hotline.orders.actor import Actor
 from hotline.orders.enums import Action
-from hotline.orders.flows import Actor, check_category, do_action, unit_by_code
+from hotline.orders.flows import do_action
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import AuditLog, Unit, User
 from hotline.outbox.models import OutboxMessage

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
+from hotline.db import commit_or_conflict
 from hotline.errors import BadRequest
 from hotline.knowledge import flows, service
 from hotline.knowledge.schemas import EntryIn
 from hotline.orders import service as orders
-from hotline.orders.flows import Actor, commit_or_conflict
+from hotline.orders.actor import Actor
 from hotline.org.deps import SessionDep
 from hotline.org.scoping import is_centre, subtree_ids
 from hotline.validation import DbId

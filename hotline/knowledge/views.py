@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from hotline.db import commit_or_conflict
 from hotline.knowledge import flows, service
 from hotline.knowledge.schemas import EntryIn
 from hotline.orders import service as orders
-from hotline.orders.flows import Actor, commit_or_conflict
+from hotline.orders.actor import Actor
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.org.scoping import is_centre, subtree_ids
 from hotline.validation import DbId, Page

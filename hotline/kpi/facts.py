@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from hotline.kpi.models import AssignmentLimit
-from hotline.orders.flows import Actor
+from hotline.orders.actor import Actor
 from hotline.orders.models import Order, OrderEvent
 
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import Kind
 from hotline.open311.formats import Open311Error
 from hotline.open311.service import find_service
+from hotline.orders.actor import Actor
 from hotline.orders.enums import Channel
-from hotline.orders.flows import Actor, do_create_order
+from hotline.orders.flows import do_create_order
 from hotline.orders.models import Order
 from hotline.orders.schemas import DEMAND_MAX, PHONE_RE, demand_too_long
 from hotline.org.models import User

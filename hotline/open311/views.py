@@ -17,13 +17,12 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from hotline.city.service import current_city
-from hotline.db import utcnow
+from hotline.db import commit_or_conflict, utcnow
 from hotline.errors import AppError
 from hotline.idempotency import service as idem
 from hotline.open311 import service
 from hotline.open311.flows import do_create_request
 from hotline.open311.formats import FORMATS, Open311Error, respond
-from hotline.orders.flows import commit_or_conflict
 from hotline.org.auth import load_api_token
 from hotline.org.deps import SessionDep
 from hotline.org.models import User

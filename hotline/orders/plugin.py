@@ -6,8 +6,9 @@ from hotline.registry import Registry
 
 
 def install(r: Registry) -> None:
-    from hotline.orders import flows, views
+    from hotline.orders import views
+    from hotline.orders.actions import CORE_HANDLERS
 
-    for action, fn in flows.CORE_HANDLERS.items():
+    for action, fn in CORE_HANDLERS.items():
         r.handler(action, fn)
     r.api(views.router)

@@ -7,6 +7,9 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from hotline.city.schema import Role
+from hotline.errors import Forbidden
+from hotline.orders.actor import Actor
+from hotline.orders.enums import Action
 from hotline.orders.models import Assignment, Order
 from hotline.org.models import User
 from hotline.org.scoping import is_centre, mask_phone, subtree_ids
@@ -44,3 +47,28 @@ def citizen_view(user: User | None, order: Order) -> dict[str, str | None]:
     if name:
         name = name[0] + "*" * (len(name) - 1)
     return {"citizen_name": name, "citizen_phone": mask_phone(order.citizen_phone)}
+
+
+def check_scope(db: Session, order: Order, actor: Actor, action: Action) -> None:
+    """Units act only on their own orders; sub-centres only on theirs."""
+    user = actor.user
+    if user is None:
+        return
+    if user.role in (Role.unit_handler, Role.unit_leader):
+        allowed = {user.unit_id}
+        if user.role == Role.unit_leader:
+            allowed = set(subtree_ids(db, user.unit_id))
+        active = order.active_assignments()
+        if action == Action.co_reply:
+            units = {a.unit_id for a in active if a.role == "co"}
+        elif action == Action.comment:
+            units = {a.unit_id for a in active}
+        else:
+            units = {a.unit_id for a in active if a.role == "lead"}
+        if not units & allowed:
+            raise Forbidden("not_your_order", "该工单不由本单位承办", "this order is not assigned to your unit")
+    elif user.role == Role.dispatcher and not is_centre(user):
+        if order.subcentre_unit_id != user.unit_id:
+            raise Forbidden("not_your_order", "该工单不属于本分中心", "this order is not at your sub-centre")
+    elif not is_centre(user):
+        raise Forbidden("not_your_order", "无权操作该工单", "you may not act on this order")

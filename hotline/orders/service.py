@@ -179,7 +179,9 @@ def category_path(db: Session, code: str | None) -> str | None:
 def actions_for(db: Session, order: Order, user: User) -> list[str]:
     """What the console offers this user on this order: state machine ∩ scope."""
     from hotline.errors import Forbidden
-    from hotline.orders.flows import Actor, _check_scope, blockers_for
+    from hotline.orders.actor import Actor
+    from hotline.orders.flows import blockers_for
+    from hotline.orders.scoping import check_scope as _check_scope
 
     actor = Actor.of(user)
     out = []

@@ -10,19 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline.db import commit_or_conflict, integrity_conflict
 from hotline.errors import Conflict, NotFound
 from hotline.idempotency import service as idem
 from hotline.orders import service
+from hotline.orders.actor import Actor
 from hotline.orders.attachments import attachment_path
 from hotline.orders.enums import Channel
-from hotline.orders.flows import (
-    Actor,
-    commit_or_conflict,
-    do_action,
-    do_attach,
-    do_intake,
-    integrity_conflict,
-)
+from hotline.orders.flows import do_action, do_attach, do_intake
 from hotline.orders.models import Attachment, Order
 from hotline.orders.schemas import ActionIn, OrderCreate, OrderDetailOut, OrderOut, OrderPage
 from hotline.org.deps import CurrentUser, SessionDep

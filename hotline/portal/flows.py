@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import Kind
 from hotline.db import utcnow
 from hotline.errors import BadRequest, Conflict
+from hotline.orders.actor import CITIZEN_ACTOR
 from hotline.orders.attachments import sniff
 from hotline.orders.enums import FINISHED, Action, Channel, Status
-from hotline.orders.flows import CITIZEN_ACTOR, do_attach, do_create_order
+from hotline.orders.flows import do_attach, do_create_order
 from hotline.orders.models import Order, OrderEvent
 from hotline.orders.schemas import DEMAND_MAX, PHONE_RE, demand_too_long
 

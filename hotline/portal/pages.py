@@ -16,9 +16,9 @@ from fastapi.responses import Response
 
 from hotline.city.schema import KIND_LABELS_ZH
 from hotline.config import get_settings
+from hotline.db import commit_or_conflict
 from hotline.errors import AppError, RateLimited
 from hotline.idempotency import service as idem
-from hotline.orders.flows import commit_or_conflict
 from hotline.orders.schemas import DEMAND_FORM_MAX
 from hotline.org.deps import SessionDep
 from hotline.portal import ratelimit

@@ -15,9 +15,11 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from hotline.appeals.views import read_files
+from hotline.db import commit_or_conflict
 from hotline.orders import service as orders
+from hotline.orders.actor import Actor
 from hotline.orders.enums import Action
-from hotline.orders.flows import Actor, commit_or_conflict, do_action
+from hotline.orders.flows import do_action
 from hotline.org.deps import SessionDep
 from hotline.replies import flows, service
 from hotline.validation import DbId

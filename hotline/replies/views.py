@@ -8,8 +8,9 @@ from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, Field
 
 from hotline.appeals.views import read_files
+from hotline.db import commit_or_conflict
 from hotline.orders import service as orders
-from hotline.orders.flows import Actor, commit_or_conflict
+from hotline.orders.actor import Actor
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.replies import flows, quality, service
 from hotline.validation import DbId

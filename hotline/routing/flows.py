@@ -21,9 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.config import get_settings
+from hotline.orders.actor import SYSTEM_ACTOR, Actor
 from hotline.orders.enums import Action, Status
-from hotline.orders.flows import SYSTEM_ACTOR, Actor, do_action
+from hotline.orders.flows import do_action
 from hotline.orders.models import Order, OrderEvent
+from hotline.org.models import Unit, User
 from hotline.routing.models import RoutingDecision
 from hotline.routing.service import suggest
 
@@ -91,3 +93,39 @@ def record_failure(db: Session, order: Order, actor: Actor, event: OrderEvent, n
         dec.unit_correct = False
     if event.action == Action.approve_return.value:
         dec.triage = order.status == Status.received.value  # back in the dispatcher's triage queue
+
+
+KEYWORD_SEPARATORS = ("，", "、", ",", "；", ";")
+KEYWORD_MAX = 20
+
+
+def split_keywords(value: str | list[str]) -> list[str]:
+    """Duty keywords from a typed list or from the console's one text box, split the same way:
+    on Chinese and Latin commas, 、 and semicolons; trimmed, 1–20 characters, each once, in order."""
+    items = [value] if isinstance(value, str) else list(value)
+    words: list[str] = []
+    for item in items:
+        for sep in KEYWORD_SEPARATORS[1:]:
+            item = item.replace(sep, KEYWORD_SEPARATORS[0])
+        words += [w.strip() for w in item.split(KEYWORD_SEPARATORS[0])]
+    return list(dict.fromkeys(w for w in words if 1 <= len(w) <= KEYWORD_MAX))
+
+
+def do_edit_keywords(db: Session, *, unit_code: str, keywords: str | list[str], actor: User,
+                     duties: str | None = None) -> Unit:
+    """维护派单目录: a unit's duty keywords (and duty text), audited; routing reads them at once."""
+    from hotline.errors import NotFound
+    from hotline.org.models import AuditLog
+
+    unit = db.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise NotFound("unknown_unit", f"未知单位：{unit_code}", f"unknown unit: {unit_code}")
+    before = list(unit.keywords or [])
+    unit.keywords = split_keywords(keywords)
+    if duties is not None:
+        unit.duties = duties
+    db.add(AuditLog(actor_id=actor.id, actor_label=actor.username, action="unit.keywords", entity="unit",
+                    entity_id=unit.code, data={"before": before, "after": unit.keywords}))
+    db.flush()
+    return unit  # the caller commits, then ``routing.service.forget_catalogue()`` (not before: a
+    # request in between would cache the old words again)

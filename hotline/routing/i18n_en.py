@@ -10,16 +10,15 @@ EN = {
     "推荐单位命中率": "Suggested unit was chosen", "单": "orders", "推荐分类命中率": "Suggested category was chosen",
     "自动派单": "Auto-dispatched", "共建议": "suggestions", "推荐与实际不一致（混淆）": "Where suggestion and choice differed",
     "推荐单位": "Suggested unit", "实际派往": "Dispatched to", "次数": "Count", "暂无数据": "No data yet",
-    "各单位退单率": "Return rate by unit", "单位": "Unit", "主办派单数": "Lead assignments", "退单数": "Returns",
-    "退单率": "Return rate", "模型": "Models", "版本": "Version", "用途": "Purpose", "训练样本": "Training rows",
-    "来源": "Source", "训练时间": "Trained", "状态": "State", "启用中": "active", "分拣队列": "Triage queue",
+    "各单位退单率": "Return rate by unit", "单位": "Unit", "主办派单数": "Lead assignments",
+    "模型": "Models", "版本": "Version", "用途": "Purpose", "训练样本": "Training rows",
+    "来源": "Source", "训练时间": "Trained", "启用中": "active", "分拣队列": "Triage queue",
     "自助渠道（网站、移动端、接口）提交、系统把握不足未自动派单的工单，附系统建议。":
-        "Self-service orders (web, app, API) the router was not sure enough to dispatch, with its suggestions.",
-    "工单编号": "Order number", "标题": "Title", "受理时间": "Received", "提示": "Flags", "疑似": "possible",
+        "Self-service orders (web, app, API) the router was not sure enough to dispatch, with its suggestions.", "标题": "Title", "受理时间": "Received", "提示": "Flags", "疑似": "possible",
     "可能非受理范围": "possibly out of scope", "分拣队列为空": "The triage queue is empty", "派单目录": "Dispatch catalogue",
     "各承办单位的职责关键词，用于智能派单建议；修改即时生效并记入审计日志。":
         "Duty keywords of each unit, used by routing suggestions; changes apply at once and are audited.",
-    "职责": "Duties", "职责关键词": "Duty keywords", "保存": "Save", "已保存": "Saved",
+    "职责": "Duties", "职责关键词": "Duty keywords", "已保存": "Saved",
     "直接派单至（可选）": "Dispatch directly to (optional)", "暂不派单（进入派单队列）": "Not now (goes to the dispatch queue)",
     "诉求类型": "Kind", "紧急程度": "Urgency",
 }

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 
 from hotline.city.schema import Role
-from hotline.errors import Forbidden, NotFound
+from hotline.db import commit_or_conflict
+from hotline.errors import Forbidden
 from hotline.org.deps import SessionDep
-from hotline.org.models import AuditLog, Unit
+from hotline.org.models import Unit
 from hotline.org.scoping import is_centre
 from hotline.routing import stats
+from hotline.routing.flows import do_edit_keywords
 from hotline.routing.models import RoutingModel
 from hotline.routing.service import forget_catalogue
 from hotline.web.pages import PageUser
@@ -54,14 +56,7 @@ def catalogue_edit(request: Request, code: str, db: SessionDep, user: PageUser,
                    keywords: Annotated[str, Form(max_length=4000)] = "") -> Any:
     if user.role != Role.admin:
         raise Forbidden("role_not_allowed", "仅系统管理员可维护派单目录", "only admins edit the catalogue")
-    unit = db.scalar(select(Unit).where(Unit.code == code))
-    if unit is None:
-        raise NotFound("unknown_unit", f"未知单位：{code}", f"unknown unit: {code}")
-    words = [w.strip() for w in keywords.replace("，", ",").replace("、", ",").split(",")]
-    before = list(unit.keywords or [])
-    unit.keywords = list(dict.fromkeys(w for w in words if 1 <= len(w) <= 20))
-    db.add(AuditLog(actor_id=user.id, actor_label=user.username, action="unit.keywords", entity="unit",
-                    entity_id=unit.code, data={"before": before, "after": unit.keywords}))
-    db.commit()
+    unit = do_edit_keywords(db, unit_code=code, keywords=keywords, actor=user)
+    commit_or_conflict(db)
     forget_catalogue()
     return render(request, "partials/routing_catalogue_row.html", {"u": unit, "editable": True, "saved": True})

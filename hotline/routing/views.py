@@ -9,12 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 
 from hotline.city.schema import Role
+from hotline.db import commit_or_conflict
 from hotline.errors import Forbidden, NotFound
 from hotline.orders.schemas import DEMAND_MAX
 from hotline.org.deps import CurrentUser, SessionDep, require_roles
-from hotline.org.models import AuditLog, Unit
+from hotline.org.models import AuditLog
 from hotline.org.scoping import is_centre
 from hotline.routing import stats
+from hotline.routing.flows import do_edit_keywords
 from hotline.routing.models import RoutingModel
 from hotline.routing.service import REGISTRY, forget_catalogue, suggest
 from hotline.validation import Moment, MomentEnd
@@ -83,16 +85,7 @@ class KeywordsIn(BaseModel):
 @router.put("/catalogue/{unit_code}", summary="维护派单目录 · edit a unit's duty keywords (admin)",
             dependencies=[require_roles(Role.admin)])
 def edit_catalogue(unit_code: str, body: KeywordsIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    unit = db.scalar(select(Unit).where(Unit.code == unit_code))
-    if unit is None:
-        raise NotFound("unknown_unit", f"未知单位：{unit_code}", f"unknown unit: {unit_code}")
-    words = [w.strip() for w in body.keywords if 1 <= len(w.strip()) <= 20]
-    before = list(unit.keywords or [])
-    unit.keywords = list(dict.fromkeys(words))
-    if body.duties is not None:
-        unit.duties = body.duties
-    db.add(AuditLog(actor_id=user.id, actor_label=user.username, action="unit.keywords", entity="unit",
-                    entity_id=unit.code, data={"before": before, "after": unit.keywords}))
-    db.commit()
+    unit = do_edit_keywords(db, unit_code=unit_code, keywords=body.keywords, duties=body.duties, actor=user)
+    commit_or_conflict(db)
     forget_catalogue()
     return {"unit": unit.code, "keywords": unit.keywords, "duties": unit.duties}

@@ -1,8 +1,5 @@
-"""督办: supervision notices, their answers, accountability (问责) and the console inbox.
+"""督办: the deadline sweep, supervision notices, their answers, accountability (问责) and the console inbox.
 
-Importing the package registers its handlers for ``urge`` / ``supervise`` /
-``respond_supervision`` with the work-order core (``hotline.orders.flows``), so
-anything that loads the models (the app, the worker, the tests) gets them.
+Its handlers for ``urge`` / ``supervise`` / ``respond_supervision`` are installed by ``plugin.py``
+(``hotline.registry``); importing the package registers nothing.
 """
-
-from hotline.supervision import flows as _flows  # noqa: F401  (registers the action handlers)

@@ -24,9 +24,13 @@ from sqlalchemy.orm import Session
 
 from hotline.city.schema import Role
 from hotline.errors import BadRequest, Conflict, Forbidden, NotFound
+from hotline.orders import payloads
+from hotline.orders.actions.common import Handled
+from hotline.orders.actor import Actor
 from hotline.orders.enums import ACTION_ZH, Action
-from hotline.orders.flows import Actor, Handled, do_action, required_text
+from hotline.orders.flows import do_action
 from hotline.orders.models import Order, OrderEvent
+from hotline.orders.payloads import check_text
 from hotline.org.models import AuditLog, Unit, User
 from hotline.outbox.models import OutboxMessage
 from hotline.supervision.models import (
@@ -38,7 +42,7 @@ from hotline.supervision.models import (
     Supervision,
 )
 
-text = required_text  # the same rule as every order action's free text
+text = check_text  # the same rule as every order action's free text
 
 
 def notify(db: Session, *, topic: str, recipient: str, order: Order | None = None,
@@ -160,7 +164,7 @@ def h_urge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: date
 
     On an order whose notice is still unanswered, a 催办 raises that notice instead.
     """
-    note = text(p, "note", "催办内容")
+    note = payloads.text(p, Action.urge, "note")
     unit = order.lead_unit
     if p.get("respond_by") or p.get("level") == "urge" or open_supervision(db, order) is not None:
         sup, before = _escalate_or_open(db, order, actor, p, now, "urge", note)
@@ -176,7 +180,7 @@ def h_urge(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: date
 
 def h_supervise(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
     """督办 / 挂牌督办: one notice per order, opened or raised; the unit and its leaders are told."""
-    note = text(p, "note", "督办要求")
+    note = payloads.text(p, Action.supervise, "note")
     level = p.get("level") or "supervise"
     if level not in ("supervise", "listed"):
         raise BadRequest("bad_level", "督办级别须为督办或挂牌督办", "level must be supervise or listed",
@@ -198,7 +202,7 @@ def settle_on_end(db: Session, order: Order, actor: Actor, event: OrderEvent, no
 
 def h_respond(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
     """督办回复: the unit answers its oldest open notice (or the one named by ``supervision_id``)."""
-    content = text(p, "content", "督办回复内容", min_len=5)
+    content = payloads.text(p, Action.respond_supervision, "content")
     q = select(Supervision).where(Supervision.order_id == order.id,
                                   Supervision.state.in_(("open", "overdue"))).order_by(Supervision.id)
     if p.get("supervision_id") is not None:

@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from hotline.city.schema import Role
-from hotline.db import utcnow
+from hotline.db import commit_or_conflict, utcnow
 from hotline.orders import service as orders
-from hotline.orders.flows import Actor, commit_or_conflict
+from hotline.orders.actor import Actor
 from hotline.org.deps import SessionDep
 from hotline.org.models import Unit
 from hotline.supervision import flows, service

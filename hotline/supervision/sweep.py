@@ -44,8 +44,9 @@ from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.errors import AppError
+from hotline.orders.actor import SYSTEM_ACTOR
 from hotline.orders.enums import AWAITING_SIGN, BEFORE_REPLY, CLOCKED, Action, Status
-from hotline.orders.flows import SYSTEM_ACTOR, do_action
+from hotline.orders.flows import do_action
 from hotline.orders.models import Order
 from hotline.sla import models as m
 from hotline.sla.config import LimitUnit, limit_unit

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.city.schema import Role
-from hotline.db import utcnow
+from hotline.db import commit_or_conflict, utcnow
 from hotline.errors import Forbidden
 from hotline.orders import service as orders
-from hotline.orders.flows import Actor, commit_or_conflict
+from hotline.orders.actor import Actor
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.supervision import flows, service
 from hotline.supervision.models import LEVELS, OUTCOMES, STATES, Accountability, Supervision

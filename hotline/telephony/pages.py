@@ -15,9 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from hotline.city.service import city_tz
-from hotline.db import utcnow
+from hotline.db import commit_or_conflict, utcnow
 from hotline.errors import BadRequest
-from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.org.scoping import is_centre
 from hotline.telephony import service

@@ -8,9 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from hotline.db import utcnow
+from hotline.db import commit_or_conflict, utcnow
 from hotline.errors import BadRequest, Forbidden
-from hotline.orders.flows import commit_or_conflict
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.org.models import User
 from hotline.org.scoping import is_centre

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.orders.flows import Actor
+from hotline.orders.actor import Actor
 from hotline.orders.models import Order, OrderEvent
 from hotline.orders.scoping import visible_filter
 from hotline.org.models import User

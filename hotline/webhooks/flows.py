@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.errors import BadRequest, NotFound
+from hotline.orders.actor import Actor
 from hotline.orders.enums import STATUS_ZH, Action, Status
-from hotline.orders.flows import Actor
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import AuditLog, User
 from hotline.outbox.models import OutboxMessage

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from hotline.orders.flows import commit_or_conflict
+from hotline.db import commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.validation import DbId
 from hotline.web import kit as cs

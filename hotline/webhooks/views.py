@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from hotline.city.schema import Role
-from hotline.orders.flows import commit_or_conflict
+from hotline.db import commit_or_conflict
 from hotline.org.deps import CurrentUser, SessionDep, require_roles
 from hotline.validation import DbId, Limit
 from hotline.webhooks import flows, service

@@ -20,8 +20,9 @@ def _completed_order(title: str, phone: str) -> str:
 
     from hotline import db as dbmod
     from hotline.db import utcnow
+    from hotline.orders.actor import Actor
     from hotline.orders.enums import Action
-    from hotline.orders.flows import Actor, do_action, do_create_order
+    from hotline.orders.flows import do_action, do_create_order
     from hotline.org.models import Category, User
 
     t = utcnow() - timedelta(hours=3)

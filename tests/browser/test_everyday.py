@@ -23,7 +23,8 @@ def _phone_order(title: str, content: str, *, created: timedelta | None = None) 
 
     from hotline import db as dbmod
     from hotline.db import utcnow
-    from hotline.orders.flows import Actor, do_create_order
+    from hotline.orders.actor import Actor
+    from hotline.orders.flows import do_create_order
     from hotline.org.models import User
 
     now = utcnow() - (created or timedelta())
@@ -103,7 +104,7 @@ def test_knowledge_answer_confirms_on_the_order_page(live_server: str, browser: 
     from hotline.knowledge.flows import do_create_entry
     from hotline.knowledge.models import KnowledgeEntry
     from hotline.knowledge.schemas import EntryIn
-    from hotline.orders.flows import Actor
+    from hotline.orders.actor import Actor
     from hotline.org.models import User
 
     with dbmod.session_scope() as s:

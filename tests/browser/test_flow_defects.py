@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 def _record_dissatisfied(number: str) -> None:
     from hotline.callbacks.flows import do_record_call
     from hotline.callbacks.models import CallbackTask
-    from hotline.orders.flows import Actor
+    from hotline.orders.actor import Actor
     from hotline.orders.models import Order
     from hotline.org.models import User
 
@@ -90,8 +90,9 @@ def test_add_co_unit_on_the_order_page_and_reply_waits(live_server: str, browser
     from playwright.sync_api import expect
 
     from hotline.db import utcnow
+    from hotline.orders.actor import Actor
     from hotline.orders.enums import Action
-    from hotline.orders.flows import Actor, do_action, do_create_order
+    from hotline.orders.flows import do_action, do_create_order
     from hotline.org.models import User
 
     with dbmod.session_scope() as s:

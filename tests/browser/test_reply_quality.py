@@ -24,8 +24,9 @@ def test_perfunctory_reply_from_hint_to_cleared_flag(live_server: str, browser: 
     from playwright.sync_api import expect
 
     from hotline.db import utcnow
+    from hotline.orders.actor import Actor
     from hotline.orders.enums import Action
-    from hotline.orders.flows import Actor, do_action, do_create_order
+    from hotline.orders.flows import do_action, do_create_order
     from hotline.org.models import User
 
     with dbmod.session_scope() as s:

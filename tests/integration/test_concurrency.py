@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline import db as dbmod
+from hotline.db import commit_or_conflict
 from hotline.errors import Conflict
+from hotline.orders.actor import Actor
 from hotline.orders.enums import Action
-from hotline.orders.flows import Actor, commit_or_conflict, do_action, do_create_order
+from hotline.orders.flows import do_action, do_create_order
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.auth import create_api_token
 from hotline.org.models import Category, User

@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.orders.actor import Actor
 from hotline.orders.enums import Action
-from hotline.orders.flows import Actor, do_action, do_create_order
+from hotline.orders.flows import do_action, do_create_order
 from hotline.orders.models import Order
 from hotline.org.models import Category, User
 from tests.conftest import login

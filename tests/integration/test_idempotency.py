@@ -143,7 +143,8 @@ def test_a_second_order_for_the_same_external_id_is_409_with_the_first_number(
 def test_the_database_refuses_a_duplicate_external_id(db: Session) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    from hotline.orders.flows import Actor, do_create_order
+    from hotline.orders.actor import Actor
+    from hotline.orders.flows import do_create_order
 
     op = db.scalar(select(User).where(User.username == "operator1"))
     data = {"kind": "help", "title": "标题", "content": "内容内容内容", "channel": "api", "external_id": "DUP-1"}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hotline.knowledge.flows import do_import, do_remind_due
 from hotline.knowledge.models import KnowledgeEntry
-from hotline.orders.flows import Actor
+from hotline.orders.actor import Actor
 from hotline.orders.models import OrderEvent
 from hotline.outbox.models import OutboxMessage
 from tests.conftest import login

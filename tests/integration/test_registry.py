@@ -75,6 +75,10 @@ def test_no_package_registers_by_being_imported() -> None:
                 assert not (names & {"flows", "facts", "index", "orders", "delivery"}
                             and node.module == f"hotline.{path.parent.name}"), f"{path}: {ast.unparse(node)}"
                 assert not node.module.endswith((".flows", ".facts", ".delivery")), f"{path}: {ast.unparse(node)}"
+    for path in ROOT.glob("*/__init__.py"):  # a package's __init__ imports none of its modules
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert not [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
+                    and ast.unparse(n).startswith(f"from hotline.{path.parent.name}")], f"{path} imports for effect"
     for path in ROOT.rglob("*.py"):
         if "migrations" in path.parts or path.name in ("plugin.py", "registry.py"):
             continue
@@ -94,7 +98,8 @@ def probe_hooks() -> Iterator[list[str]]:
         seen.append(f"first:{event.action}")
 
     def nesting(db: Session, order: Any, actor: Any, event: Any, now: Any) -> None:
-        from hotline.orders.flows import SYSTEM_ACTOR, do_action
+        from hotline.orders.actor import SYSTEM_ACTOR
+        from hotline.orders.flows import do_action
 
         seen.append(f"nesting:{event.action}")
         if order.content.startswith("NEST"):

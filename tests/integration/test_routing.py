@@ -235,3 +235,26 @@ def test_first_level_from_the_lexicon_through_the_api(client: TestClient, as_use
     assert [t["code"] for t in top][0] == "05" and s["categories"][0]["code"].startswith("05")
     assert 0.5 < top[0]["confidence"] <= 1.0 and sum(t["confidence"] for t in top) <= 1.0 + 1e-6
     assert any(r.startswith("词表：") and "工龄" in r for r in s["categories"][0]["reasons"])
+
+
+def test_page_and_api_edit_keywords_the_same_way(client: TestClient, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    """One flow (routing.flows.do_edit_keywords) for the console's text box and the API's list: the API
+    used to keep "占道，摊贩" as one keyword while the page split it."""
+    from sqlalchemy import select
+
+    from hotline.org.models import Unit
+    from tests.conftest import login
+
+    r = client.put("/api/v1/routing/catalogue/dept-chengguan", json={"keywords": ["城管", "占道，摊贩", " 噪音 ", "城管"]},
+                   headers=as_user("admin"))
+    assert r.status_code == 200, r.text
+    assert r.json()["keywords"] == ["城管", "占道", "摊贩", "噪音"]
+    client.headers.clear()
+    csrf = login(client, "admin", db=db)
+    page = client.post("/routing/catalogue/dept-chengguan", data={"keywords": "城管, 占道，摊贩、 噪音;城管",
+                                                                  "csrf_token": csrf})
+    assert page.status_code == 200, page.text
+    db.expire_all()
+    unit = db.scalar(select(Unit).where(Unit.code == "dept-chengguan"))
+    assert unit.keywords == ["城管", "占道", "摊贩", "噪音"]
+    assert "摊贩" in page.text

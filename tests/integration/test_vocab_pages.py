@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.orders.actor import Actor
 from hotline.orders.enums import EMERGENCY_ZH, Action, EmergencyService
-from hotline.orders.flows import Actor, do_create_order
+from hotline.orders.flows import do_create_order
 from hotline.orders.models import Order
 from hotline.org.models import User
 from tests.conftest import login

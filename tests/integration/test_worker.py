@@ -315,8 +315,9 @@ def test_two_workers_send_each_message_once(committed: None, test_channel: Recor
 
 
 def test_two_workers_raise_each_alert_once(committed: None) -> None:
+    from hotline.orders.actor import Actor
     from hotline.orders.enums import Action
-    from hotline.orders.flows import Actor, do_action, do_create_order
+    from hotline.orders.flows import do_action, do_create_order
     from hotline.org.models import Category, User
 
     with dbmod.session_factory()() as s:

@@ -55,3 +55,25 @@ def test_entries_are_english() -> None:
     han = re.compile(r"[\u4e00-\u9fff]")
     assert not [k for k, v in EN.items() if han.search(v)]
     assert gettext("工单列表", "en") == "Work orders" and gettext("工单列表", "zh") == "工单列表"
+
+
+def test_each_chinese_string_has_its_english_in_one_catalogue() -> None:
+    """The catalogue is keyed by the Chinese, so a second package's English silently replaced the first
+    (the province's "Composite" overrode the rankings' "Composite score"): each key lives in one file."""
+    import importlib
+    import pkgutil
+
+    import hotline
+
+    owners: dict[str, list[str]] = {}
+    modules = [("hotline.i18n.en", EN)]
+    for mod in pkgutil.iter_modules(hotline.__path__):
+        try:
+            modules.append((mod.name, importlib.import_module(f"hotline.{mod.name}.i18n_en").EN))
+        except ModuleNotFoundError:
+            continue
+    for name, cat in modules:
+        for key in cat:
+            owners.setdefault(key, []).append(name)
+    assert {k: v for k, v in owners.items() if len(v) > 1} == {}
+    assert i18n.catalogue()["综合得分"] == "Composite score"

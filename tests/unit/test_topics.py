@@ -23,7 +23,7 @@ def _queued_topics() -> set[str]:
     for path in SOURCES:
         text = path.read_text(encoding="utf-8")
         found.update(re.findall(r'topic="([a-z_]+\.[a-z_.]+)"', text))
-        found.update(re.findall(r'_notify\(db, \w+, "([a-z_]+\.[a-z_.]+)"', text))
+        found.update(re.findall(r'_?notify\(db, \w+, "([a-z_]+\.[a-z_.]+)"', text))
     # f-string families, with the values their code can produce
     found.update(f"{k}.filed" for k in ("appeal", "designation"))
     found.update(f"{k}.{s}" for k in ("appeal", "designation") for s in ("accepted", "rejected"))
