@@ -17,10 +17,7 @@ import hotline
 ROOT = Path(hotline.__file__).parent
 
 #: Modules (or package folders, ending in "/") allowed to import the demo, each with why.
-EXEMPT_MODULES = {
-    # removed when dupkb lands: the duplicate detector refits its IDF from the city's own orders
-    "duplicates/": "the duplicate detector's IDF is still fitted on the demo generator's texts",
-}
+EXEMPT_MODULES: dict[str, str] = {}
 #: Functions allowed to import the demo: the commands that exist to start it.
 EXEMPT_FUNCTIONS = {
     ("cli.py", "seed"): "`hotline seed` loads the demo orders",
