@@ -8,12 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.appeals.models import UnitRequest
-from hotline.city.schema import Role
 from hotline.errors import Forbidden, NotFound
 from hotline.orders.models import Order
 from hotline.orders.scoping import citizen_view
 from hotline.org.models import User
-from hotline.org.scoping import is_centre, subtree_ids
+from hotline.org.scoping import is_centre, my_units
 
 KIND_ZH = {"appeal": "申诉", "designation": "不合理诉求认定"}
 STATE_ZH = {"pending": "待审核", "accepted": "已采纳", "rejected": "已驳回"}
@@ -38,14 +37,6 @@ def designated(db: Session, order_id: int) -> bool:
     return db.scalar(select(UnitRequest.id).where(
         UnitRequest.order_id == order_id, UnitRequest.kind == "designation",
         UnitRequest.state == "accepted").limit(1)) is not None
-
-
-def my_units(db: Session, user: User) -> list[int]:
-    if user.role == Role.unit_leader:
-        return subtree_ids(db, user.unit_id)
-    if user.role == Role.unit_handler:
-        return [user.unit_id]
-    return []
 
 
 def list_requests(db: Session, *, user: User, state: str | None = None, limit: int = 200) -> list[UnitRequest]:

@@ -59,6 +59,16 @@ def mask_phone(phone: str | None) -> str | None:
     return "****"
 
 
+def my_units(db: Session, user: User) -> list[int]:
+    """The units whose work a unit person sees: a leader its subtree, a handler its own unit; nobody
+    else (shared by appeals and reply flags, which list a unit's own records)."""
+    if user.role == Role.unit_leader:
+        return subtree_ids(db, user.unit_id)
+    if user.role == Role.unit_handler:
+        return [user.unit_id]
+    return []
+
+
 def unit_in_scope(db: Session, user: User, unit_id: int) -> bool:
     """May ``user`` see the records behind a unit's figures?  The centre: any unit; others: their subtree."""
     if is_centre(user):

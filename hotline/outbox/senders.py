@@ -239,28 +239,6 @@ def _table() -> dict[str, Any]:
     return registry.get().senders
 
 
-class _SendersView:
-    """``_SENDERS`` as tests knew it: a live view of the registry's table."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(_table(), name)
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        _table()[key] = value
-
-    def __getitem__(self, key: str) -> Any:
-        return _table()[key]
-
-    def __delitem__(self, key: str) -> None:
-        del _table()[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in _table()
-
-
-_SENDERS = _SendersView()
-
-
 def register_sender(channel: str, sender: Any) -> None:
     """Replace the sender of a channel at run time (tests, a gateway swap); packages declare theirs
     in ``plugin.py`` with ``r.sender(...)``."""

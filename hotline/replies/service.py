@@ -11,7 +11,7 @@ from hotline.city.schema import Role
 from hotline.errors import Forbidden, NotFound
 from hotline.orders.models import Order, Reply
 from hotline.org.models import User
-from hotline.org.scoping import is_centre, subtree_ids
+from hotline.org.scoping import is_centre, my_units
 from hotline.replies import quality
 from hotline.replies.models import ReplyFlag, ReplyScore
 
@@ -36,14 +36,6 @@ def flag_of(db: Session, reply_id: int) -> ReplyFlag | None:
 def score_reply(order: Order, reply_text: str) -> quality.Score:
     """The one code path: the platform, the hint and the CLI all score with the demand's title and text."""
     return quality.score(reply=reply_text, message=order.content or "", subject=order.title or "")
-
-
-def my_units(db: Session, user: User) -> list[int]:
-    if user.role == Role.unit_leader:
-        return subtree_ids(db, user.unit_id)
-    if user.role == Role.unit_handler:
-        return [user.unit_id]
-    return []
 
 
 def can_see_all(user: User) -> bool:

@@ -246,7 +246,9 @@ def test_sms_receipt_says_number_and_how_to_track_never_the_citizens_words(
         def send_sms(self, phone: str, text: str, *, message_id: str) -> None:
             sent.append((phone, text))
 
-    monkeypatch.setitem(senders._SENDERS, "sms", senders.SmsSender(Gateway()))
+    from hotline import registry
+
+    monkeypatch.setitem(registry.get().senders, "sms", senders.SmsSender(Gateway()))
     bait = "您的账户异常请点击evil点cn验证否则冻结"  # someone else's phone, an attacker's words
     r = client.post("/portal", data={**FORM, "phone": "13600002222", "content": bait + "，路灯坏了请维修。"})
     assert r.status_code == 201, r.text

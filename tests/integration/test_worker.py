@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import db as dbmod
+from hotline import registry
 from hotline.db import utcnow
 from hotline.orders.models import Order, OrderEvent
 from hotline.outbox import senders
@@ -147,7 +148,7 @@ def test_channel():  # type: ignore[no-untyped-def]
     rec = Recorder()
     senders.register_sender("test", rec)
     yield rec
-    senders._SENDERS.pop("test", None)
+    registry.get().senders.pop("test", None)
 
 
 def _msg(db: Session, n: int = 1, channel: str = "test", **kw) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
@@ -241,7 +242,7 @@ def test_each_delivery_is_committed_as_it_happens(committed: None) -> None:
                                     .where(OutboxMessage.id.in_(ids))).all())
         assert [states[i] for i in ids] == ["sent", "sent", "pending", "pending", "pending"]
     finally:
-        senders._SENDERS.pop("test", None)
+        registry.get().senders.pop("test", None)
 
 
 def test_messages_of_one_order_go_out_in_order(client: TestClient, as_user, db: Session,  # type: ignore[no-untyped-def]
