@@ -28,6 +28,14 @@ from hotline.errors import AppError
 from hotline.i18n import ERROR_ZH, FIELD_ZH
 from hotline.web.security import install as install_security
 
+SWAGGER = "/static/vendor/swagger-ui-dist-5.35.0"
+DOCS_PAGE = f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>Hotline 12345 API</title>
+<link rel="icon" href="/static/favicon.svg"><link rel="stylesheet" href="{SWAGGER}/swagger-ui.css"></head>
+<body><main id="swagger-ui" aria-label="API"></main>
+<script src="{SWAGGER}/swagger-ui-bundle.js"></script><script src="/static/api-docs.js"></script></body></html>
+"""
+
 log = logging.getLogger("hotline")
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -103,6 +111,8 @@ def create_app() -> FastAPI:
     app = FastAPI(
         dependencies=[Depends(check_request)],  # control characters refused at the edge, for every route
         title="Hotline 12345 API",
+        docs_url=None,  # served below from the vendored Swagger UI: no CDN at run time
+        redoc_url=None,
         version=__version__,
         description="政务服务便民热线工单平台 API — work orders of a 12345 government service hotline. "
         "Authenticate with `Authorization: Bearer <token>` (create one with `hotline token create`).",
@@ -165,6 +175,13 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_security(app)  # security headers, access-log redaction (docs/security.md)
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> Response:
+        """The OpenAPI reference, rendered by Swagger UI from ``/static/vendor`` (nothing leaves the server)."""
+        from fastapi.responses import HTMLResponse
+
+        return HTMLResponse(DOCS_PAGE)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

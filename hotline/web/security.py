@@ -30,12 +30,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotline.config import get_settings
 
-# Swagger UI and ReDoc (FastAPI's /docs, /redoc) load their bundle from a CDN and start it inline.
-DOCS_PATHS = ("/docs", "/redoc")
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-            "object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
-
 
 def csp(nonce: str) -> str:
     """The console's policy.  Styles may be inline (style="" attributes, ECharts); scripts may not."""
@@ -133,7 +127,7 @@ class SecurityHeaders:
         scope.setdefault("state", {})["csp_nonce"] = nonce
         request = Request(scope)
         https = is_https(request)
-        policy = DOCS_CSP if scope.get("path", "").startswith(DOCS_PATHS) else csp(nonce)
+        policy = csp(nonce)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -80,3 +80,20 @@ def test_a_script_without_the_nonce_is_refused(live_server: str, browser: Any) -
     assert page.evaluate("window.__ran === undefined")
     assert any("script-src" in v for v in page.evaluate("window.__csp")) or seen
     page.context.close()
+
+
+def test_api_docs_render_from_the_server_alone_under_the_console_policy(live_server: str, browser: Any) -> None:
+    """/docs used to load Swagger UI from cdn.jsdelivr.net under a looser policy: offline it was blank.
+    Now the vendored bundle renders the operations, nothing is requested from another host, and the
+    strict policy (no inline script) holds."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page()  # type: ignore[attr-defined]
+    problems = _watch(page)
+    foreign: list[str] = []
+    page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(live_server) else None)
+    _visit(page, f"{live_server}/docs", problems)
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Hotline 12345 API")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    assert foreign == [] and problems == []
+    page.close()
