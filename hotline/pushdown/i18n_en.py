@@ -7,7 +7,7 @@ EN = {
         "street, township or community, and a supervisor reviews it (国办函〔2025〕66号: department work must not be "
         "pushed down to townships).",
     "派给": "Sent to", "派单目录承办部门": "Catalogue's department", "下沉理由": "Reason for the push-down",
-    "派单员": "Dispatcher", "理由成立": "Reason accepted", "理由不成立": "Reason not accepted",
+    "理由成立": "Reason accepted", "理由不成立": "Reason not accepted",
     "系统（自动派单）": "System (auto-dispatch)",
     "派单目录规定该类诉求由以下部门承办：": "The dispatch catalogue gives this kind of demand to: ",
     "派给街道、乡镇或社区须说明理由，由督办员审核。":

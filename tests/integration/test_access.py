@@ -79,7 +79,8 @@ def test_sub_centre_dispatches_only_within_its_district(client: TestClient, as_u
     from tests.integration.helpers import leaf_category
 
     cat = leaf_category(client, sub)
-    r = act(client, sub, order["number"], "subdispatch", lead_unit="s-hexi-binjiang", category_code=cat)
+    r = act(client, sub, order["number"], "subdispatch", lead_unit="s-hexi-binjiang", category_code=cat,
+            pushdown_reason="街道网格员可当天到现场处置，属地先行")
     assert r.status_code == 422 and r.json()["error"]["code"] == "outside_subcentre"
     body = ok(client, sub, order["number"], "subdispatch", lead_unit="s-dongcheng-xinhua", category_code=cat,
               pushdown_reason="街道网格员可当天到现场处置，属地先行")
