@@ -16,14 +16,20 @@ from sqlalchemy.orm import Session
 from hotline.appeals.models import UnitRequest
 from hotline.appeals.service import KIND_ZH, my_units
 from hotline.callbacks.models import CallbackTask, Evaluation
+from hotline.city.kpi_settings import kpi_settings
 from hotline.city.schema import Role
 from hotline.db import utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden, NotFound
 from hotline.orders.actor import Actor
-from hotline.orders.enums import Action
+from hotline.orders.enums import BEFORE_REPLY, Action
 from hotline.orders.flows import do_action, do_attach
 from hotline.orders.models import Order
+from hotline.org.models import AuditLog, Unit
 from hotline.outbox.models import OutboxMessage
+from hotline.sla.service import bound
+
+#: an objection is about who handles the order: filed after dispatch, before the unit replies
+OBJECTABLE = BEFORE_REPLY
 
 
 def _lead_unit_at_time(order: Order) -> int | None:
@@ -34,15 +40,17 @@ def _lead_unit_at_time(order: Order) -> int | None:
 
 def do_file(db: Session, *, order: Order, actor: Actor, kind: str, reason: str,
             evaluation_id: int | None = None, files: list[tuple[str, bytes]] | None = None,
-            now: datetime | None = None) -> UnitRequest:
-    """申诉 / 申请认定不合理诉求: by the handler or leader of the unit that was lead at the time."""
+            basis: str = "", proposed_unit: str = "", now: datetime | None = None) -> UnitRequest:
+    """申诉 / 申请认定不合理诉求 / 派单异议: by the handler or leader of the unit that was lead at the time
+    (an objection: of the unit that is lead now, while the order is open)."""
     now = now or utcnow()
+    extra: dict[str, object] = {}
     user = actor.user
     if user is None or actor.role not in (Role.unit_handler, Role.unit_leader):
         raise Forbidden("role_not_allowed", "只有承办单位可以提出申诉或认定申请",
                         "only handling units file appeals and designation requests")
     if kind not in KIND_ZH:
-        raise BadRequest("bad_kind", "申请类型须为申诉或不合理诉求认定", "kind must be appeal or designation",
+        raise BadRequest("bad_kind", "申请类型须为申诉、不合理诉求认定或派单异议", "kind must be appeal, designation or objection",
                          field="kind")
     reason = (reason or "").strip()
     if not 10 <= len(reason) <= 4000:
@@ -57,6 +65,28 @@ def do_file(db: Session, *, order: Order, actor: Actor, kind: str, reason: str,
             raise Conflict("already_excluded", "该评价已不计入考核", "this evaluation is already excluded")
         unit_id = ev.unit_id
         dup = (UnitRequest.evaluation_id == ev.id,)
+    elif kind == "objection":
+        unit_id = order.lead_unit_id
+        evaluation_id = None
+        if order.status not in OBJECTABLE:
+            raise Conflict("not_objectable", "只能对已派发、尚未答复的工单提出派单异议",
+                           "an objection is filed on a dispatched order before the reply")
+        basis = (basis or "").strip()
+        if not 4 <= len(basis) <= 2000:
+            raise BadRequest("basis_required", "请写明依据（三定规定条款或派单目录条目，4至2000字）",
+                             "cite the grounds: a 三定 article or a catalogue entry (4 to 2000 characters)",
+                             field="basis")
+        proposed = None
+        if proposed_unit:
+            proposed = db.scalar(select(Unit).where(Unit.code == proposed_unit))
+            if proposed is None or proposed.id == unit_id:
+                raise BadRequest("bad_proposed_unit", "建议承办单位无效", "the proposed unit is not valid",
+                                 field="proposed_unit")
+        _, cal = bound()
+        extra = {"basis": basis, "category_code": order.category_code,
+                 "proposed_unit_id": proposed.id if proposed else None,
+                 "decide_by": cal.add_working_days(now, kpi_settings().objection_decide_days).at}
+        dup = (UnitRequest.order_id == order.id, UnitRequest.kind == "objection", UnitRequest.unit_id == unit_id)
     else:
         unit_id = _lead_unit_at_time(order)
         evaluation_id = None
@@ -68,7 +98,8 @@ def do_file(db: Session, *, order: Order, actor: Actor, kind: str, reason: str,
     ids = [do_attach(db, order=order, actor=actor, filename=name, data=data, now=now) for name, data in files or []]
     db.flush()
     req = UnitRequest(kind=kind, order_id=order.id, evaluation_id=evaluation_id, unit_id=unit_id,
-                      filed_by_id=actor.user_id, filed_at=now, reason=reason, attachment_ids=[a.id for a in ids])
+                      filed_by_id=actor.user_id, filed_at=now, reason=reason, attachment_ids=[a.id for a in ids],
+                      **extra)
     db.add(req)
     db.flush()
     do_action(db, order=order, actor=actor, action=Action.comment,
@@ -79,8 +110,9 @@ def do_file(db: Session, *, order: Order, actor: Actor, kind: str, reason: str,
 
 
 def do_decide(db: Session, *, req: UnitRequest, actor: Actor, accept: bool, note: str,
-              now: datetime | None = None) -> UnitRequest:
-    """The centre accepts or rejects, always with a reason."""
+              redispatch_to: str = "", now: datetime | None = None) -> UnitRequest:
+    """The centre accepts or rejects, always with a reason.  A sustained objection proposes a catalogue
+    change and, with ``redispatch_to``, redispatches the order (改派) while the objecting unit still leads."""
     now = now or utcnow()
     if actor.user is None or actor.role not in (Role.dispatcher, Role.supervisor) or actor.user.unit.type != "centre":
         raise Forbidden("role_not_allowed", "只有中心督办员或派单员可以审核", "only the centre reviews requests")
@@ -95,6 +127,8 @@ def do_decide(db: Session, *, req: UnitRequest, actor: Actor, accept: bool, note
         ev = db.get(Evaluation, req.evaluation_id)
         if ev is not None:
             ev.excluded_reason = "appeal"
+    elif accept and req.kind == "objection":
+        req.change_state = "proposed"
     elif accept:
         for ev in db.scalars(select(Evaluation).where(Evaluation.order_id == req.order_id)):
             ev.excluded_reason = ev.excluded_reason or "designation"
@@ -106,4 +140,26 @@ def do_decide(db: Session, *, req: UnitRequest, actor: Actor, accept: bool, note
               payload={"note": f"{KIND_ZH[req.kind]}审核：{verdict}。{note}"}, now=now)
     db.add(OutboxMessage(topic=f"{req.kind}.{req.state}", channel="inbox", recipient=f"unit:{req.unit.code}",
                          order_id=req.order_id, payload={"number": req.order.number, "note": note}))
+    if accept and req.kind == "objection" and redispatch_to and req.order.lead_unit_id == req.unit_id:
+        do_action(db, order=req.order, actor=actor, action=Action.redispatch, now=now,
+                  payload={"lead_unit": redispatch_to, "note": f"派单异议成立，改派。{note}"})
+    return req
+
+
+def do_mark_change(db: Session, *, req: UnitRequest, actor: Actor, state: str, note: str = "",
+                   now: datetime | None = None) -> UnitRequest:
+    """An admin closes a proposed catalogue change: applied (after editing the catalogue) or dismissed."""
+    now = now or utcnow()
+    if actor.user is None or actor.role != Role.admin:
+        raise Forbidden("role_not_allowed", "仅系统管理员可维护派单目录", "only admins edit the catalogue")
+    if state not in ("applied", "dismissed"):
+        raise BadRequest("bad_state", "状态须为已调整或不调整", "state must be applied or dismissed", field="state")
+    if req.kind != "objection" or req.change_state != "proposed":
+        raise Conflict("not_proposed", "该目录调整建议已处理", "this catalogue change is not pending")
+    req.change_state = state
+    db.add(AuditLog(at=now, actor_id=actor.user_id, actor_label=actor.label, action=f"catalogue_change.{state}",
+                    entity="unit_request", entity_id=str(req.id),
+                    data={"order": req.order.number, "category_code": req.category_code,
+                          "proposed_unit": req.proposed_unit.code if req.proposed_unit else None,
+                          "note": (note or "").strip()}))
     return req

@@ -17,11 +17,13 @@ from hotline.appeals.views import read_files
 from hotline.callbacks.flows import SAT_ZH
 from hotline.callbacks.service import STATE_ZH as TASK_STATE_ZH
 from hotline.db import commit_or_conflict
+from hotline.errors import Forbidden
 from hotline.orders import service as orders
 from hotline.orders.actor import Actor
 from hotline.org.deps import SessionDep
 from hotline.org.scoping import is_centre
 from hotline.validation import DbId
+from hotline.web.flash import redirect_with_flash
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 
@@ -44,14 +46,18 @@ def detail_page(request: Request, request_id: DbId, db: SessionDep, user: PageUs
     return render(request, "appeals_detail.html", {
         "r": service.present(req, user), "history": history, "panel": panel, "sat_labels": SAT_ZH,
         "excluded_labels": EXCLUDED_ZH, "task_states": TASK_STATE_ZH,
-        "can_decide": is_centre(user) and user.role in ("dispatcher", "supervisor") and req.state == "pending"})
+        "can_decide": is_centre(user) and user.role in ("dispatcher", "supervisor") and req.state == "pending",
+        # 派单异议: a dispatcher may redispatch (改派) as it sustains the objection
+        "redispatch_units": service.unit_choices(db) if req.kind == "objection" and user.role == "dispatcher" else []})
 
 
 @router.post("/appeals/{request_id}/decide")
 def decide(request_id: DbId, db: SessionDep, user: PageUser, accept: Annotated[str, Form()] = "",
-           note: Annotated[str, Form(max_length=2000)] = "") -> Response:
+           note: Annotated[str, Form(max_length=2000)] = "",
+           redispatch_to: Annotated[str, Form(max_length=64)] = "") -> Response:
     req = service.get_request(db, request_id=request_id, user=user)
-    flows.do_decide(db, req=req, actor=Actor.of(user), accept=accept == "true", note=note)
+    flows.do_decide(db, req=req, actor=Actor.of(user), accept=accept == "true", note=note,
+                    redispatch_to=redispatch_to)
     commit_or_conflict(db)
     return RedirectResponse(f"/appeals/{request_id}", status_code=303)
 
@@ -60,17 +66,19 @@ def decide(request_id: DbId, db: SessionDep, user: PageUser, accept: Annotated[s
 async def file_page(db: SessionDep, user: PageUser, number: Annotated[str, Form(max_length=32)] = "",
                     kind: Annotated[str, Form(max_length=16)] = "", reason: Annotated[str, Form(max_length=4000)] = "",
                     evaluation_id: Annotated[str, Form()] = "",
+                    basis: Annotated[str, Form(max_length=2000)] = "",
+                    proposed_unit: Annotated[str, Form(max_length=64)] = "",
                     files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     data = await read_files(files)
-    return _file(db, user, number, kind, reason, evaluation_id, data)
+    return _file(db, user, number, kind, reason, evaluation_id, data, basis, proposed_unit)
 
 
 def _file(db: SessionDep, user: PageUser, number: str, kind: str, reason: str, evaluation_id: str,
-          data: list[tuple[str, bytes]]) -> Response:
+          data: list[tuple[str, bytes]], basis: str = "", proposed_unit: str = "") -> Response:
     order = orders.get_order(db, number=number, user=user)
     ev_id = int(evaluation_id) if evaluation_id.isdigit() else None
     req = flows.do_file(db, order=order, actor=Actor.of(user), kind=kind, reason=reason, evaluation_id=ev_id,
-                        files=data)
+                        files=data, basis=basis, proposed_unit=proposed_unit)
     commit_or_conflict(db)
     return RedirectResponse(f"/appeals/{req.id}", status_code=303)
 
@@ -81,3 +89,41 @@ def panel(request: Request, number: str, db: SessionDep, user: PageUser) -> Resp
     return render(request, "appeals_panel.html", {
         "panel": service.order_panel(db, order=order, user=user), "sat_labels": SAT_ZH,
         "excluded_labels": EXCLUDED_ZH, "task_states": TASK_STATE_ZH})
+
+
+@router.get("/catalogue-changes")
+def catalogue_changes_page(request: Request, db: SessionDep, user: PageUser, state: str = "proposed") -> Response:
+    """The dispatch catalogue's change queue: one row per sustained 派单异议 (admins; the centre reads)."""
+    if user.role not in ("admin", "dispatcher", "supervisor") or not is_centre(user):
+        raise Forbidden("role_not_allowed", "您的角色无权访问此页面", "your role may not open this page")
+    state = state if state in service.CHANGE_ZH else ""
+    rows = []
+    for r in service.catalogue_changes(db, state=state or None):
+        row = service.present(r, user)
+        row["catalogue_units"] = catalogue_units(r.category_code)
+        rows.append(row)
+    return render(request, "appeals_catalogue_changes.html", {
+        "rows": rows, "state": state, "states": service.CHANGE_ZH, "editable": user.role == "admin"})
+
+
+@router.post("/catalogue-changes/{request_id}")
+def catalogue_change_mark(request_id: DbId, db: SessionDep, user: PageUser,
+                          state: Annotated[str, Form(max_length=16)] = "",
+                          note: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    req = service.get_request(db, request_id=request_id, user=user)
+    flows.do_mark_change(db, req=req, actor=Actor.of(user), state=state, note=note)
+    commit_or_conflict(db)
+    return redirect_with_flash("/catalogue-changes", "已更新目录调整状态", "Catalogue change updated")
+
+
+def catalogue_units(category_code: str | None) -> list[str]:
+    """The unit codes the city file's catalogue names for a category now."""
+    from hotline.city.service import current_city
+
+    stack = list(current_city().categories)
+    while stack:
+        c = stack.pop()
+        if c.code == category_code:
+            return list(c.units)
+        stack.extend(c.children)
+    return []

@@ -8,13 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.appeals.models import UnitRequest
+from hotline.db import utcnow
 from hotline.errors import Forbidden, NotFound
+from hotline.orders.enums import BEFORE_REPLY
 from hotline.orders.models import Order
 from hotline.orders.scoping import citizen_view
 from hotline.org.models import User
 from hotline.org.scoping import is_centre, my_units
 
-KIND_ZH = {"appeal": "申诉", "designation": "不合理诉求认定"}
+KIND_ZH = {"appeal": "申诉", "designation": "不合理诉求认定", "objection": "派单异议"}
+CHANGE_ZH = {"proposed": "待调整派单目录", "applied": "已调整派单目录", "dismissed": "不调整派单目录"}
 STATE_ZH = {"pending": "待审核", "accepted": "已采纳", "rejected": "已驳回"}
 
 
@@ -80,6 +83,10 @@ def present(req: UnitRequest, user: User) -> dict[str, Any]:
         "unit": {"code": req.unit.code, "name": req.unit.name}, "evaluation_id": req.evaluation_id,
         "reason": req.reason, "attachment_ids": req.attachment_ids or [], "filed_at": req.filed_at,
         "decided_at": req.decided_at, "decision_note": req.decision_note,
+        "basis": req.basis, "category_code": req.category_code, "decide_by": req.decide_by,
+        "proposed_unit": {"code": req.proposed_unit.code, "name": req.proposed_unit.name} if req.proposed_unit else None,
+        "change_state": req.change_state, "change_label": CHANGE_ZH.get(req.change_state or ""),
+        "overdue": bool(req.state == "pending" and req.decide_by and req.decide_by < utcnow()),
         # one rule for what of the citizen a viewer sees (a confidential reporter: nothing outside the centre)
         "citizen_phone": citizen_view(user, o)["citizen_phone"],
     }
@@ -98,4 +105,36 @@ def order_panel(db: Session, *, order: Order, user: User) -> dict[str, Any]:
         "evaluations": evals, "requests": [present(r, user) for r in reqs], "tasks": tasks,
         "can_file": bool(mine) and any(a.role == "lead" and a.unit_id in mine for a in order.assignments),
         "is_centre": is_centre(user),
+        # 派单异议: the unit leading now, before it replies, with no objection of its own pending or sustained
+        "can_object": bool(mine) and order.lead_unit_id in mine and order.status in BEFORE_REPLY and not any(
+            r.kind == "objection" and r.unit_id == order.lead_unit_id and r.state in ("pending", "accepted")
+            for r in reqs),
+        "unit_choices": unit_choices(db) if order.lead_unit_id in mine else [],
     }
+
+
+def unit_choices(db: Session) -> list[tuple[str, str]]:
+    """(code, name) of the units an order can be dispatched to: departments, enterprises, streets, townships."""
+    from hotline.org.models import Unit
+
+    rows = db.execute(select(Unit.code, Unit.name).where(
+        Unit.active.is_(True), Unit.type.in_(("department", "enterprise", "street", "township")))
+        .order_by(Unit.type, Unit.code))
+    return [(c, n) for c, n in rows]
+
+
+def objections_board(db: Session, user: User, now: Any) -> dict[str, Any]:
+    """The ``supervision.board_panels`` extension: pending 派单异议, the overdue ones first."""
+    rows = list(db.scalars(select(UnitRequest).where(UnitRequest.kind == "objection", UnitRequest.state == "pending")
+                           .order_by(UnitRequest.decide_by)))
+    return {"template": "partials/objections_board.html",
+            "ctx": {"objections": [present(r, user) for r in rows],
+                    "objections_overdue": sum(1 for r in rows if r.decide_by and r.decide_by < now)}}
+
+
+def catalogue_changes(db: Session, *, state: str | None = None) -> list[UnitRequest]:
+    """Sustained objections: the dispatch catalogue's change queue."""
+    stmt = select(UnitRequest).where(UnitRequest.kind == "objection", UnitRequest.change_state.is_not(None))
+    if state:
+        stmt = stmt.where(UnitRequest.change_state == state)
+    return list(db.scalars(stmt.order_by(UnitRequest.decided_at.desc(), UnitRequest.id.desc())))

@@ -23,6 +23,7 @@ router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 class DecisionIn(BaseModel):
     accept: bool
     note: str = Field(max_length=2000)
+    redispatch_to: str = Field("", max_length=64, description="派单异议 sustained: redispatch (改派) to this unit")
 
 
 MAX_EVIDENCE_FILES = 10
@@ -34,20 +35,23 @@ async def read_files(files: list[UploadFile] | None) -> list[tuple[str, bytes]]:
                                    max_bytes=get_settings().max_upload_bytes)
 
 
-@router.post("", status_code=201, summary="申诉/不合理诉求认定申请 · file (multipart, evidence files optional)")
+@router.post("", status_code=201,
+             summary="申诉/不合理诉求认定/派单异议 · file (multipart, evidence files optional)")
 async def file_request(db: SessionDep, user: CurrentUser, number: Annotated[str, Form(max_length=32)],
                        kind: Annotated[str, Form(max_length=16)], reason: Annotated[str, Form(max_length=4000)],
                        evaluation_id: Annotated[DbId | None, Form()] = None,
+                       basis: Annotated[str, Form(max_length=2000)] = "",
+                       proposed_unit: Annotated[str, Form(max_length=64)] = "",
                        files: Annotated[list[UploadFile] | None, File()] = None) -> dict[str, Any]:
     data = await read_files(files)
-    return _file(db, user, number, kind, reason, evaluation_id, data)
+    return _file(db, user, number, kind, reason, evaluation_id, data, basis, proposed_unit)
 
 
 def _file(db: SessionDep, user: Any, number: str, kind: str, reason: str, evaluation_id: int | None,
-          data: list[tuple[str, bytes]]) -> dict[str, Any]:
+          data: list[tuple[str, bytes]], basis: str = "", proposed_unit: str = "") -> dict[str, Any]:
     order = orders.get_order(db, number=number, user=user)
     req = flows.do_file(db, order=order, actor=Actor.of(user), kind=kind, reason=reason,
-                        evaluation_id=evaluation_id, files=data)
+                        evaluation_id=evaluation_id, files=data, basis=basis, proposed_unit=proposed_unit)
     commit_or_conflict(db)
     return service.present(req, user)
 
@@ -60,7 +64,8 @@ def list_requests(db: SessionDep, user: CurrentUser, state: str | None = None) -
 @router.post("/{request_id}/decision", summary="审核 · accept or reject with a reason")
 def decide(request_id: DbId, body: DecisionIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     req = service.get_request(db, request_id=request_id, user=user)
-    flows.do_decide(db, req=req, actor=Actor.of(user), accept=body.accept, note=body.note)
+    flows.do_decide(db, req=req, actor=Actor.of(user), accept=body.accept, note=body.note,
+                    redispatch_to=body.redispatch_to)
     commit_or_conflict(db)
     return service.present(req, user)
 

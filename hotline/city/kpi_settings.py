@@ -56,6 +56,8 @@ class KpiSettings(_Strict):
     min_orders_for_ranking: int = Field(20, ge=0, description="Fewer dispatches → listed apart, not ranked")
     summon_below_satisfaction: float = Field(0.90, ge=0, le=1, description="Flag: named and summoned (约谈)")
     month_start_day: int = Field(1, ge=1, le=28, description="Statistics month starts on this day (Hangzhou: 26)")
+    objection_decide_days: int = Field(3, ge=1, le=30,
+                                       description="派单异议: the centre decides within this many working days")
     callback: CallbackSettings = Field(default_factory=CallbackSettings)
 
 

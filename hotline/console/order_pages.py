@@ -190,6 +190,9 @@ def build_action(form: dict[str, Any]) -> ActionIn:
             data[name] = int(text)
         else:
             data[name] = text
+    pushdown = str(form.get("pushdown_reason") or "").strip()
+    if pushdown and "lead_unit" in data:  # 下沉理由 (hotline.pushdown): the field its partial adds to a dispatch
+        data["pushdown_reason"] = pushdown
     try:
         return ActionIn.model_validate(data)
     except ValidationError as exc:
@@ -227,12 +230,14 @@ def order_act(
     extra_days: Annotated[str, Form()] = "", service_: Annotated[str, Form(alias="service")] = "",
     channel: Annotated[str, Form()] = "", parent_number: Annotated[str, Form()] = "",
     return_to: Annotated[str, Form()] = "", co_override_reason: Annotated[str, Form()] = "",
+    pushdown_reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     body = build_action({
         "action": action, "expected_version": expected_version, "lead_unit": lead_unit, "co_units": co_units,
         "subcentre": subcentre, "category_code": category_code, "reason": reason, "note": note,
         "content": content, "extra_days": extra_days, "service": service_, "channel": channel,
         "parent_number": parent_number, "co_override_reason": co_override_reason,
+        "pushdown_reason": pushdown_reason,
     })
     order = service.get_order(db, number=number, user=user)
     do_action(db, order=order, actor=Actor.of(user), action=body.action, payload=body.payload(),

@@ -119,6 +119,7 @@ def _callback(db: Session, order: Order, agent: Actor, rng: random.Random, now: 
 def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: datetime | None = None) -> int:
     """Create ``n`` orders (plus a few duplicates) spread over the last 30 days."""
     from hotline import registry
+    from hotline.demo.rules import reason_for
     registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline.demo.texts import generate_demands
 
@@ -144,6 +145,8 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
         made += 1
 
         def act(actor: Actor, action: Action, _o: Order = order, _c: _Clock = clock, **p: Any) -> None:
+            if p.get("lead_unit"):  # a push-down needs the dispatcher's reason (hotline.pushdown)
+                p.update(reason_for(db, _o, p, rng))
             do_action(db, order=_o, actor=actor, action=action, payload=p, now=_c.step())
 
         if scenario == "received":
@@ -277,6 +280,9 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
         counts["routing_models"] = len(train_demo_models(db, city))
     if (db.scalar(select(func.count(Order.id))) or 0) == 0 and orders > 0:
         counts["orders"] = seed_orders(db, city, n=orders, seed=seed)
+        from hotline.demo.rules import seed_rules
+
+        counts.update(seed_rules(db, now=utcnow()))  # push-downs and dispatch objections, every outcome
         from hotline.duplicates.stats import refit
 
         # the duplicate scorer's statistics from the seeded orders (as `hotline duplicates refit` does for a city)

@@ -85,10 +85,14 @@ class Rate:
     public: bool = False  # on /public/performance
 
 
-ASSIGNMENT = Family("assignment", (("designation", F.designated.is_true()), ("merged", F.end_reason == "merged")))
-RETURN = Family("return", (("designation", F.designated.is_true()),))
+# "objection": a sustained 派单异议 (hotline.appeals) takes the order out of the objecting unit's figures
+# only — its assignments, returns and evaluations of that order (国办函〔2025〕66号, docs/rules.md)
+ASSIGNMENT = Family("assignment", (("designation", F.designated.is_true()), ("merged", F.end_reason == "merged"),
+                                   ("objection", F.objected.is_true())))
+RETURN = Family("return", (("designation", F.designated.is_true()), ("objection", F.objected.is_true())))
 EVALUATION = Family("evaluation", (("appeal", F.excluded_reason == "appeal"),
-                                   ("designation", F.excluded_reason.is_not_none())))
+                                   ("designation", F.excluded_reason.is_not_none()),
+                                   ("objection", F.objected.is_true())))
 INTAKE = Family("intake", (("merged", F.merged.is_true()),))
 
 # Assignments that ended before the unit could finish are not "due to complete" (merged ones are

@@ -22,7 +22,8 @@ from hotline.kpi.formulas import Period
 from hotline.orders.models import Order
 
 MEASURES = d.MEASURES
-EXCLUDED_ZH = {"appeal": "申诉已采纳，不计入考核", "designation": "不合理诉求，不计入考核", "merged": "已并单，不计入"}
+EXCLUDED_ZH = {"appeal": "申诉已采纳，不计入考核", "designation": "不合理诉求，不计入考核", "merged": "已并单，不计入",
+               "objection": "派单异议成立，不计入本单位"}
 
 
 def _flag(cond: Any) -> Any:

@@ -14,6 +14,7 @@ the city's time zone (``periods.py``).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ class AssignmentRec:
     ended_at: datetime | None = None
     end_reason: str | None = None
     designated: bool = False  # the order was designated unreasonable (accepted); see definitions.ASSIGNMENT
+    objected: bool = False  # this unit's 派单异议 on the order was sustained
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class ReturnRec:
     unit_id: int
     at: datetime
     designated: bool = False
+    objected: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class EvaluationRec:
     solved: bool
     satisfaction: str  # satisfied | basic | dissatisfied
     excluded_reason: str | None = None  # appeal | designation
+    objected: bool = False  # this unit's 派单异议 on the order was sustained
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,20 @@ def count_units(period: Period, *, as_of: datetime, assignments: Iterable[Assign
 def ratio(num: int, den: int) -> float | None:
     """None when nothing was there to judge (shown as “—”, never as 0 % or 100 %)."""
     return num / den if den else None
+
+
+def wilson(num: int, den: int, z: float = 1.96) -> tuple[float, float] | None:
+    """The Wilson score interval of ``num / den`` (95 % for z = 1.96); None without a denominator.
+
+    Why Wilson and not p ± z·√(p(1−p)/n): it stays inside [0, 1] and is honest for a small unit
+    whose rate is 100 % (10 of 10 gives 72 %–100 %, not 100 %–100 %)."""
+    if den <= 0:
+        return None
+    p = num / den
+    z2 = z * z
+    centre = (p + z2 / (2 * den)) / (1 + z2 / den)
+    half = z * math.sqrt(p * (1 - p) / den + z2 / (4 * den * den)) / (1 + z2 / den)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 class Rates:

@@ -27,4 +27,21 @@ EN = {
     "无数据的指标不计入，其余权重按比例折算": "a rate without data is left out and the other weights are rescaled",
     "基本满意计为满意": "'fairly satisfied' counts as satisfied",
     "所选周期内没有工单，请选择其他周期。": "No orders in this period; choose another one.",
+    # the caliber (kpi/caliber.py) and the push-downs column
+    "口径说明": "How these figures are made", "不计入：": "Not counted: ",
+    "经认定的不合理诉求：该工单的派单、退单、评价均不计入":
+        "demands designated unreasonable: none of the order's dispatches, returns or evaluations count",
+    "已并单的重复工单：不计入": "duplicates merged into another order",
+    "申诉已采纳的评价：不计入": "evaluations whose appeal was accepted",
+    "派单异议成立：该工单不计入提出异议单位的派单、退单和评价":
+        "a sustained dispatch objection: the order leaves the objecting unit's dispatches, returns and evaluations",
+    "派单数少于以下件数的单位不参与排名，单列：": "Units with fewer dispatches than this are listed apart, not ranked: ",
+    "城市设置": "city setting",
+    "每项比率旁为样本量n（分母）与Wilson 95%置信区间：样本越少区间越宽，相邻名次的差别未必真实":
+        "Each rate shows its sample size n (the denominator) and its Wilson 95% interval: the fewer the orders, "
+        "the wider the interval, and neighbouring ranks may not really differ",
+    "下沉派单：派单目录明确由职能部门承办、却派给该街道乡镇（含其社区）的工单数及其占派单数的比例":
+        "Push-downs: orders the dispatch catalogue gives a functional department but that were dispatched to this "
+        "street or township (or its communities), and their share of its dispatches",
+    "派单异议成立，不计入本单位": "Excluded: dispatch objection sustained",
 }

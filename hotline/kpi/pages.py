@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from hotline.city.kpi_settings import kpi_settings
 from hotline.db import utcnow
 from hotline.errors import BadRequest, NotFound
-from hotline.kpi import definitions, drill, export, formulas, periods, queries, rankings, service
+from hotline.kpi import caliber, definitions, drill, export, formulas, periods, queries, rankings, service
 from hotline.org.deps import SessionDep
 from hotline.org.models import Unit
 from hotline.org.scoping import subtree_ids, unit_in_scope
@@ -58,8 +58,9 @@ def rankings_page(request: Request, db: SessionDep, user: PageUser) -> Response:
     cfg = kpi_settings()
     return render(request, "kpi_rankings.html", {
         "label": label, "f": clean, "qs": urlencode(clean), "cfg": cfg,
-        "boards": [{"key": b.group, "label": b.label, "ranked": [rankings.row(r, units) for r in b.ranked],
-                    "too_few": [rankings.row(r, units) for r in b.too_few]} for b in boards],
+        "boards": [{"key": b.group, "label": b.label, "ranked": [rankings.row(r, units, b) for r in b.ranked],
+                    "too_few": [rankings.row(r, units, b) for r in b.too_few]} for b in boards],
+        "caliber": caliber.of(cfg),
         "totals": rankings.centre_totals(db, p, counts=counts), **_period_ctx(db, clean),
     })
 
@@ -74,10 +75,11 @@ def export_ranking(request: Request, fmt: str, db: SessionDep, user: PageUser) -
     groups = [group] if group in rankings.GROUPS else None
     rows = service.ranking_rows(db, p, groups)
     name = f"kpi-ranking-{label.replace('~', '_')}.{fmt}"
+    notes = caliber.lines(kpi_settings())  # the formula and its exclusions travel with the file
     if fmt == "csv":
-        return Response(export.to_csv(rows), media_type="text/csv; charset=utf-8",
+        return Response(export.to_csv(rows, notes=notes), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    return Response(export.to_xlsx(rows, title=f"12345考核排名 {label}"),
+    return Response(export.to_xlsx(rows, title=f"12345考核排名 {label}", notes=notes),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, func, not_, select
+from sqlalchemy import Date, and_, case, cast, exists, func, not_, select
 from sqlalchemy.orm import Session
 
 from hotline.appeals.models import UnitRequest
@@ -32,6 +32,12 @@ L, A, E, R = AssignmentLimit, Assignment, Evaluation, OrderRequest
 
 def _designated() -> Any:
     return select(UnitRequest.order_id).where(UnitRequest.kind == "designation", UnitRequest.state == "accepted")
+
+
+def _objected(order_id: Any, unit_id: Any) -> Any:
+    """This unit's 派单异议 on this order was sustained (correlated: per record's order and unit)."""
+    return exists().where(UnitRequest.order_id == order_id, UnitRequest.unit_id == unit_id,
+                          UnitRequest.kind == "objection", UnitRequest.state == "accepted")
 
 
 def _n(cond: Any) -> Any:
@@ -69,14 +75,16 @@ def _frame(family: d.Family, fields: set[str]) -> Frame:
             cols = {"unit_id": A.unit_id, "assigned_at": A.assigned_at, "order_id": A.order_id}
             tables = lambda q: q.select_from(A)  # noqa: E731
         cols |= {"signed_at": A.signed_at, "replied_at": A.replied_at, "ended_at": A.ended_at,
-                 "end_reason": A.end_reason, "designated": cols["order_id"].in_(_designated())}
+                 "end_reason": A.end_reason, "designated": cols["order_id"].in_(_designated()),
+                 "objected": _objected(cols["order_id"], cols["unit_id"])}
         return Frame(cols, tables, (A.role == "lead",), cols["order_id"], A.end_reason)
     if family is d.RETURN:
-        return Frame({"unit_id": R.unit_id, "at": R.decided_at, "designated": R.order_id.in_(_designated())},
+        return Frame({"unit_id": R.unit_id, "at": R.decided_at, "designated": R.order_id.in_(_designated()),
+                      "objected": _objected(R.order_id, R.unit_id)},
                      lambda q: q.select_from(R), (R.kind == "return", R.state == "approved"), R.order_id, R.reason)
     if family is d.EVALUATION:
         return Frame({"unit_id": E.unit_id, "at": E.at, "solved": E.solved.is_(True), "satisfaction": E.satisfaction,
-                      "excluded_reason": E.excluded_reason}, lambda q: q.select_from(E), (), E.order_id, E.satisfaction)
+                      "excluded_reason": E.excluded_reason, "objected": _objected(E.order_id, E.unit_id)}, lambda q: q.select_from(E), (), E.order_id, E.satisfaction)
     if family is d.INTAKE:
         o = Order
         return Frame({"created_at": o.created_at, "first_contact_resolved": o.first_contact_resolved.is_(True),

@@ -9,7 +9,7 @@ flagged "named and summoned".
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from hotline.db import utcnow
 from hotline.kpi import definitions, formulas, queries
 from hotline.kpi.formulas import Counts, Period, Ranked
 from hotline.org.models import Unit
+from hotline.pushdown import service as pushdown_service
 
 GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "departments": ("职能部门和公共企事业单位", ("department", "enterprise")),
@@ -35,6 +36,8 @@ class Board:
     label: str
     ranked: list[Ranked]
     too_few: list[Ranked]
+    pushdowns: dict[int, int] = field(default_factory=dict)  # 下沉派单 received, rolled up (hotline.pushdown)
+    basic_counts: bool = True
 
 
 def unit_tree(db: Session) -> tuple[dict[int, Unit], dict[int, list[int]]]:
@@ -57,6 +60,11 @@ def boards(db: Session, period: Period, *, as_of: datetime | None = None, groups
     if counts is None:
         counts = queries.unit_counts(db, period, as_of=as_of or utcnow())
     units, children = unit_tree(db)
+    received = pushdown_service.per_unit(db, period.start, period.end)
+
+    def pushed(uid: int) -> int:
+        return received.get(uid, 0) + sum(pushed(c) for c in children.get(uid, []))
+
     out = []
     for key in groups or list(GROUPS):
         label, types = GROUPS[key]
@@ -65,15 +73,29 @@ def boards(db: Session, period: Period, *, as_of: datetime | None = None, groups
         ranked, few = formulas.rank(items, weights=weights_of(cfg), basic_counts=cfg.basic_counts_as_satisfied,
                                     min_orders=cfg.min_orders_for_ranking,
                                     summon_below=cfg.summon_below_satisfaction)
-        out.append(Board(key, label, ranked, few))
+        pd = {uid: pushed(uid) for uid, _ in items} if key == "streets" else {}
+        out.append(Board(key, label, ranked, few, pd, cfg.basic_counts_as_satisfied))
     return out, units
 
 
-def row(r: Ranked, units: dict[int, Unit]) -> dict[str, Any]:
+def row(r: Ranked, units: dict[int, Unit], board: Board | None = None) -> dict[str, Any]:
+    """One unit's row: its rates, counts, each rate's sample size (``<rate>_n``) and Wilson 95 %
+    interval (``<rate>_ci``), and on the streets board the push-downs it received (docs/kpi.md §4)."""
     u = units[r.unit_id]
-    return {"unit_code": u.code, "unit_name": u.name, "unit_type": u.type, "rank": r.rank,
-            "summoned": r.summoned, **r.rates.as_dict(),
-            **{definitions.row_key(k): v for k, v in r.counts.as_dict().items()}}
+    c = r.counts.as_dict()
+    basic = board.basic_counts if board is not None else True
+    sample: dict[str, Any] = {}
+    for rate in definitions.RATES:
+        num = sum(c[k] for k in rate.num + (rate.num_if_basic if basic else ()))
+        sample[f"{rate.key}_n"] = c[rate.den]
+        sample[f"{rate.key}_ci"] = formulas.wilson(num, c[rate.den])
+    out = {"unit_code": u.code, "unit_name": u.name, "unit_type": u.type, "rank": r.rank,
+           "summoned": r.summoned, **r.rates.as_dict(), **sample,
+           **{definitions.row_key(k): v for k, v in c.items()}}
+    if board is not None and board.group == "streets":
+        n = board.pushdowns.get(r.unit_id, 0)
+        out["pushdowns"], out["pushdown_share"] = n, formulas.ratio(n, c["dispatched"])
+    return out
 
 
 def centre_totals(db: Session, period: Period, *, as_of: datetime | None = None,

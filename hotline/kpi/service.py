@@ -73,7 +73,7 @@ def ranking_rows(db: Session, period: Period, groups: list[str] | None = None) -
     rows = []
     for b in boards:
         for r in b.ranked + b.too_few:
-            rows.append({"group": b.label, "group_key": b.group, **rankings.row(r, units)})
+            rows.append({"group": b.label, "group_key": b.group, **rankings.row(r, units, b)})
     return rows
 
 

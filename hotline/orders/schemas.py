@@ -75,6 +75,8 @@ class ActionIn(BaseModel):
     knowledge_entry: str | None = Field(None, max_length=64)
     co_override_reason: str | None = Field(
         None, max_length=2000, description="reply: why the lead replies without the missing co-unit opinions")
+    pushdown_reason: str | None = Field(
+        None, max_length=2000, description="dispatch: why department work goes to a township (hotline.pushdown)")
     quality_override_reason: str | None = Field(
         None, max_length=2000, description="complete: why a reply scored perfunctory is completed anyway (hotline.replies)")
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from hotline import registry
 from hotline.city.schema import Role
 from hotline.db import utcnow
 from hotline.org.deps import SessionDep
@@ -33,7 +34,9 @@ def board_ctx(db: Session, user: User) -> dict[str, Any]:
     now = utcnow()
     _, cal = bound()
     b = board(db, user=user, now=now)
-    return {
+    # later packages add panels (``supervision.board_panels``: fn(db, user, now) -> {template, ctx})
+    panels = [fn(db, user, now) for fn in registry.get().extensions_of("supervision.board_panels")]
+    return {**{k: v for p in panels for k, v in p["ctx"].items()}, "panels": [p["template"] for p in panels],
         "board": b, "now": now, "levels": LEVELS, "states": STATES,
         "totals": {"red": sum(u["red"] for u in b.by_unit), "yellow": sum(u["yellow"] for u in b.by_unit)},
         # leaders only read; dispatchers may urge (催办); supervisors urge and supervise (督办)

@@ -33,9 +33,11 @@ def leaf_category(client: TestClient, headers: dict[str, str], word: str = "") -
     return next(c["code"] for c in cats if c["level"] == 3 and word in c["path"])
 
 
-def dispatched(client: TestClient, as_user, lead: str, co: list[str] | None = None, **over: Any  # type: ignore[no-untyped-def]
-               ) -> str:
+def dispatched(client: TestClient, as_user, lead: str, co: list[str] | None = None,  # type: ignore[no-untyped-def]
+               pushdown_reason: str | None = None, **over: Any) -> str:
+    """Create and dispatch (first leaf category: 路灯, the catalogue's 城管局; a street needs ``pushdown_reason``)."""
     order = create(client, as_user("operator1"), **over)
+    extra = {"pushdown_reason": pushdown_reason} if pushdown_reason else {}
     ok(client, as_user("dispatcher"), order["number"], "dispatch", lead_unit=lead, co_units=co or [],
-       category_code=leaf_category(client, as_user("dispatcher")))
+       category_code=leaf_category(client, as_user("dispatcher")), **extra)
     return order["number"]

@@ -34,7 +34,7 @@ def test_unit_cannot_act_on_another_units_order(client: TestClient, as_user) -> 
 
 
 def test_leader_sees_sub_units_handler_does_not(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
-    number = dispatched(client, as_user, "s-dongcheng-xinhua")
+    number = dispatched(client, as_user, "s-dongcheng-xinhua", pushdown_reason="街道网格员可当天到现场处置，属地先行")
     assert client.get(f"/api/v1/orders/{number}", headers=as_user("xinhua_handler")).status_code == 200
     assert client.get(f"/api/v1/orders/{number}", headers=as_user("dongcheng_leader")).status_code == 200
     assert client.get(f"/api/v1/orders/{number}", headers=as_user("binjiang_handler")).status_code == 404
@@ -79,9 +79,11 @@ def test_sub_centre_dispatches_only_within_its_district(client: TestClient, as_u
     from tests.integration.helpers import leaf_category
 
     cat = leaf_category(client, sub)
-    r = act(client, sub, order["number"], "subdispatch", lead_unit="s-hexi-binjiang", category_code=cat)
+    r = act(client, sub, order["number"], "subdispatch", lead_unit="s-hexi-binjiang", category_code=cat,
+            pushdown_reason="街道网格员可当天到现场处置，属地先行")
     assert r.status_code == 422 and r.json()["error"]["code"] == "outside_subcentre"
-    body = ok(client, sub, order["number"], "subdispatch", lead_unit="s-dongcheng-xinhua", category_code=cat)
+    body = ok(client, sub, order["number"], "subdispatch", lead_unit="s-dongcheng-xinhua", category_code=cat,
+              pushdown_reason="街道网格员可当天到现场处置，属地先行")
     assert body["status"] == "dispatched"
     # a return goes back to the sub-centre, not the city centre
     ok(client, as_user("xinhua_handler"), order["number"], "request_return", reason="该事项属于城管执法范畴，不属本街道职责")

@@ -391,7 +391,7 @@ def test_a_sub_centre_adds_co_units_only_from_its_district(client: TestClient, a
     cat = leaf_category(client, as_user("dispatcher"))
     ok(client, as_user("dispatcher"), n, "dispatch_to_subcentre", subcentre="d-dongcheng", category_code=cat)
     sub = as_user("subcentre_dongcheng")
-    ok(client, sub, n, "subdispatch", lead_unit="s-dongcheng-xinhua")
+    ok(client, sub, n, "subdispatch", lead_unit="s-dongcheng-xinhua", pushdown_reason="街道网格员可当天到现场处置，属地先行")
     r = act(client, sub, n, "add_co_unit", co_units=["dept-zhujian"])
     assert r.status_code == 422 and r.json()["error"]["code"] == "outside_subcentre"
     body = ok(client, sub, n, "add_co_unit", co_units=["c-xinhua-taoyuan"])

@@ -65,6 +65,8 @@ def pure_counts(db: Session, period: f.Period, as_of) -> dict[int, f.Counts]:  #
     """Read the rows plainly and hand them to the pure formulas."""
     desig = set(db.scalars(select(UnitRequest.order_id).where(UnitRequest.kind == "designation",
                                                               UnitRequest.state == "accepted")))
+    objected = set(db.execute(select(UnitRequest.order_id, UnitRequest.unit_id).where(
+        UnitRequest.kind == "objection", UnitRequest.state == "accepted")).all())
     limits = {x.assignment_id: x for x in db.scalars(select(AssignmentLimit))}
     assignments = []
     for a in db.scalars(select(Assignment).where(Assignment.role == "lead")):
@@ -72,10 +74,13 @@ def pure_counts(db: Session, period: f.Period, as_of) -> dict[int, f.Counts]:  #
         assignments.append(f.AssignmentRec(
             a.unit_id, lim.assigned_at if lim else a.assigned_at, sign_due_at=lim.sign_due_at if lim else None,
             signed_at=a.signed_at, due_at=lim.due_at if lim else None, replied_at=a.replied_at,
-            ended_at=a.ended_at, end_reason=a.end_reason, designated=a.order_id in desig))
-    returns = [f.ReturnRec(r.unit_id, r.decided_at, r.order_id in desig) for r in db.scalars(
-        select(OrderRequest).where(OrderRequest.kind == "return", OrderRequest.state == "approved"))]
-    evals = [f.EvaluationRec(e.unit_id, e.at, e.solved, e.satisfaction, e.excluded_reason)
+            ended_at=a.ended_at, end_reason=a.end_reason, designated=a.order_id in desig,
+            objected=(a.order_id, a.unit_id) in objected))
+    returns = [f.ReturnRec(r.unit_id, r.decided_at, r.order_id in desig, (r.order_id, r.unit_id) in objected)
+               for r in db.scalars(select(OrderRequest).where(OrderRequest.kind == "return",
+                                                              OrderRequest.state == "approved"))]
+    evals = [f.EvaluationRec(e.unit_id, e.at, e.solved, e.satisfaction, e.excluded_reason,
+                             (e.order_id, e.unit_id) in objected)
              for e in db.scalars(select(Evaluation).where(Evaluation.unit_id.is_not(None)))]
     return f.count_units(period, as_of=as_of, assignments=assignments, returns=returns, evaluations=evals)
 

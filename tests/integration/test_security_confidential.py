@@ -76,7 +76,8 @@ def _confidential_order(client: TestClient, as_user: Any, db: Session) -> dict[s
                    title="举报无证经营", content="实名举报新华路某商铺无证经营并销售过期食品，请求对举报人保密。")
     n = order["number"]
     ok(client, disp, n, "dispatch_to_subcentre", subcentre="d-dongcheng")
-    ok(client, sub, n, "subdispatch", lead_unit="s-dongcheng-xinhua", category_code=leaf_category(client, sub))
+    ok(client, sub, n, "subdispatch", lead_unit="s-dongcheng-xinhua", category_code=leaf_category(client, sub),
+       pushdown_reason="街道网格员可当天到现场处置，属地先行")
     ok(client, street, n, "sign")
     ok(client, street, n, "reply", content="已联合市场监管所到店检查，责令停业整改。")
     ok(client, disp, n, "complete")

@@ -146,3 +146,24 @@ def test_24_hour_sign_rate_ignores_the_sign_limit_and_stops_at_24_hours() -> Non
     c = f.count_units(NOV, as_of=AS_OF, assignments=recs)[1]
     assert (c.dispatched, c.signed_24h, c.signed_on_time) == (3, 1, 1)
     assert f.rates(c).sign_24h == pytest.approx(1 / 3)
+
+
+def test_wilson_interval_by_hand() -> None:
+    """docs/kpi.md §4: 8 of 10 is 49.0 %–94.3 %; 10 of 10 is 72.2 %–100 %, not a sure 100 %."""
+    lo, hi = f.wilson(8, 10)  # type: ignore[misc]
+    assert (round(lo, 3), round(hi, 3)) == (0.490, 0.943)
+    lo, hi = f.wilson(10, 10)  # type: ignore[misc]
+    assert (round(lo, 3), hi) == (0.722, 1.0)
+    assert f.wilson(0, 0) is None
+    narrow, wide = f.wilson(160, 200), f.wilson(8, 10)
+    assert narrow and wide and narrow[1] - narrow[0] < wide[1] - wide[0]  # more orders, narrower
+
+
+def test_a_sustained_objection_leaves_only_the_objecting_units_figures() -> None:
+    period = f.Period(t(11, 1), t(12, 1))
+    recs = [f.AssignmentRec(1, t(11, 2), ended_at=t(11, 3), end_reason="redispatched", objected=True),
+            f.AssignmentRec(2, t(11, 3))]  # the same order, redispatched to unit 2
+    ev = [f.EvaluationRec(1, t(11, 10), True, "satisfied", objected=True), f.EvaluationRec(2, t(11, 10), True, "satisfied")]
+    c = f.count_units(period, as_of=t(12, 1), assignments=recs, evaluations=ev,
+                      returns=[f.ReturnRec(1, t(11, 3), objected=True)])
+    assert 1 not in c and (c[2].dispatched, c[2].evaluated) == (1, 1)

@@ -1,0 +1,58 @@
+"""The ranking's caliber (口径): the formula, each rate's numerator and denominator, what is left out,
+who is not ranked — printed on every ranking page and every export, from the same definitions.
+
+Why: 国办函〔2025〕66号 asks that assessment not chase rankings one-sidedly.  A leader reading a
+ranking (or the xlsx it exports) sees how each figure is made and how sure it is: each rate with its
+sample size and a Wilson 95 % interval (``formulas.wilson``), units under the minimum volume listed
+apart, and the records that do not count — designated unreasonable demands and sustained dispatch
+objections among them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline.city.kpi_settings import KpiSettings
+from hotline.kpi import definitions as d
+from hotline.kpi import formulas
+
+#: What no figure counts (definitions.*.excluded), said once for readers (Chinese; English in i18n_en).
+EXCLUSIONS: tuple[str, ...] = (
+    "经认定的不合理诉求：该工单的派单、退单、评价均不计入",
+    "已并单的重复工单：不计入",
+    "申诉已采纳的评价：不计入",
+    "派单异议成立：该工单不计入提出异议单位的派单、退单和评价",
+)
+CONFIDENCE = "每项比率旁为样本量n（分母）与Wilson 95%置信区间：样本越少区间越宽，相邻名次的差别未必真实"
+PUSHDOWN = "下沉派单：派单目录明确由职能部门承办、却派给该街道乡镇（含其社区）的工单数及其占派单数的比例"
+
+
+@dataclass(frozen=True)
+class Caliber:
+    formula: list[tuple[str, float]]  # (rate label, share of 100)
+    rates: list[tuple[str, list[str], str]]  # (rate label, numerator count labels, denominator count label)
+    exclusions: tuple[str, ...]
+    min_orders: int
+    basic_counts: bool
+
+
+def of(cfg: KpiSettings) -> Caliber:
+    rates = []
+    for r in d.RATES:
+        num = r.num + (r.num_if_basic if cfg.basic_counts_as_satisfied else ())
+        rates.append((r.label, [d.COUNT_OF[k].label for k in num], d.COUNT_OF[r.den].label))
+    return Caliber(formulas.composite_formula(cfg.weights.as_map()), rates, EXCLUSIONS,
+                   cfg.min_orders_for_ranking, cfg.basic_counts_as_satisfied)
+
+
+def lines(cfg: KpiSettings) -> list[str]:
+    """The caliber as Chinese lines, for the exports."""
+    c = of(cfg)
+    parts = " + ".join(f"{name} × {share:g}%" for name, share in ((n, round(s, 1)) for n, s in c.formula))
+    out = ["口径说明", f"综合得分 = {parts}（无数据的指标不计入，其余权重按比例折算）"]
+    out += [f"{label} = {' + '.join(num)} ÷ {den}" for label, num, den in c.rates]
+    out.append("基本满意计为满意" if c.basic_counts else "基本满意不计为满意")
+    out += [f"不计入：{x}" for x in c.exclusions]
+    out.append(f"派单数少于{c.min_orders}件的单位不参与排名，单列（城市设置 kpi.min_orders_for_ranking）")
+    out += [CONFIDENCE, PUSHDOWN]
+    return out
