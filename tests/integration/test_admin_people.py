@@ -266,7 +266,8 @@ def test_every_admin_endpoint_checks_the_role(db: Session) -> None:
                 assert client.get(page, headers=h).status_code == 403, (who, page)
 
 
-def test_a_county_admin_neither_sees_nor_edits_the_citys_people(db: Session, two_cities: dict[str, Any]) -> None:
+@pytest.mark.usefixtures("two_cities")
+def test_a_county_admin_neither_sees_nor_edits_the_citys_people(db: Session) -> None:
     with _client(db) as client:
         xh = _token(db, "xh_admin")
         names = {u["username"] for u in client.get("/api/v1/admin/users", headers=xh).json()}
