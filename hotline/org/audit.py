@@ -28,15 +28,17 @@ MAX_EXPORT = 20_000
 
 
 def record(db: Session, *, actor: User | None, action: str, entity: str, entity_id: str | int,
-           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None, **detail: Any) -> AuditLog:
-    """Add the audit row of a change (the caller commits with the change)."""
+           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None, label: str | None = None,
+           **detail: Any) -> AuditLog:
+    """Add the audit row of a change (the caller commits with the change); ``label`` names an actor
+    that is not a user (``cli``)."""
     data: dict[str, Any] = dict(detail)
     if before is not None or after is not None:
         b, a = before or {}, after or {}
         keys = [k for k in dict.fromkeys([*b, *a]) if b.get(k) != a.get(k)]
         data["before"] = {k: b.get(k) for k in keys if k in b}
         data["after"] = {k: a.get(k) for k in keys if k in a}
-    row = AuditLog(actor_id=actor.id if actor else None, actor_label=(actor.username if actor else "system")[:128],
+    row = AuditLog(actor_id=actor.id if actor else None, actor_label=(actor.username if actor else label or "system")[:128],
                    action=action, entity=entity, entity_id=str(entity_id)[:64], data=data)
     db.add(row)
     return row

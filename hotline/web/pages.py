@@ -89,8 +89,8 @@ def render_error(request: Request, exc: AppError) -> Response:
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if exc.code == "password_change_required":  # a reset password: the form first (org.deps)
-        if request.headers.get("hx-request"):
-            return Response(status_code=403, headers={"HX-Redirect": "/account/password"})
+        if request.headers.get("hx-request"):  # the frame's polls (notifications …): nothing to swap
+            return Response(status_code=204)
         return RedirectResponse("/account/password", status_code=303)
     name = "partials/flash.html" if request.headers.get("hx-request") else "error.html"
     try:

@@ -73,6 +73,8 @@ def test_a_new_user_logs_in_and_must_choose_their_own_password(db: Session) -> N
         # every other page sends them back to the form until they have chosen
         r = client.get("/orders/new", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/account/password"
+        # the frame's polls get nothing to swap (an HX-Redirect would navigate away from the form)
+        assert client.get("/notifications/count", headers={"hx-request": "true"}).status_code == 204
         page = client.get("/account/password")
         assert "管理员已重置您的密码，请先设置新密码" in page.text or "设置新密码" in page.text
         csrf = _csrf(page.text)
@@ -325,3 +327,19 @@ def test_the_people_page_in_english(db: Session, lang: str) -> None:
         browser.cookies.set("lang", lang)
         page = browser.get("/admin/users")
         assert "New user" in page.text and "Last login" in page.text and "新建人员" not in page.text
+
+
+def test_the_demo_shows_people_administration(db: Session) -> None:
+    from hotline.demo.people import seed_people
+
+    assert seed_people(db) == 5
+    assert seed_people(db) == 0  # idempotent
+    with _client(db) as browser:
+        login(browser, "admin", db=db)
+        page = browser.get("/admin/users", params={"q": "o"}).text
+        assert "陈晓燕" in page and "回访员" in page and "周建国" in page and "账号已停用" in page
+        audit = browser.get("/admin/audit", params={"entity_id": "chen_xiaoyan"}).text
+        assert "role: operator" in audit and "role: callback_agent" in audit
+        leader = db.scalar(select(User.id).where(User.username == "leader"))
+        detail = browser.get(f"/admin/users/{leader}").text
+        assert "指挥中心大屏（只读）" in detail and "只读" in detail
