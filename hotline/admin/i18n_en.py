@@ -29,6 +29,7 @@ EN = {
         "Every administrative change with before and after, by actor, object and time, and its export",
     "单位职责与关键词": "Units' duties and keywords", "CSV/Excel 导入工单": "Import orders from CSV/Excel",
     "Webhook订阅与投递记录": "Webhook subscriptions and deliveries",
+    "修改人员": "Edit user", "结束会话": "End sessions", "吊销令牌": "Revoke token", "登录失败": "Failed login",
     # account
     "我的账号": "My account", "设置新密码": "Choose a new password", "修改密码": "Change password",
     "管理员已重置您的密码，请先设置新密码": "An administrator reset your password; choose a new one first",

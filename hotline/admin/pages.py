@@ -226,7 +226,7 @@ def audit_page(request: Request, db: SessionDep, user: PageUser, actor: Text = "
     query = str(request.url.query)
     return render(request, "admin_audit.html", {
         "rows": rows, "entities": audit.entities(db), "actor": actor, "entity": entity, "entity_id": entity_id,
-        "since": since, "until": until, "query": query})
+        "since": since, "until": until, "query": query, "action_names": audit.ACTION_ZH})
 
 
 @router.get("/admin/audit/export")

@@ -25,6 +25,12 @@ from hotline.org.models import AuditLog, User
 from hotline.validation import printable
 
 MAX_EXPORT = 20_000
+#: what the audit page calls an action (the code is shown beside it; other packages' codes show as they are)
+ACTION_ZH = {"user.create": "新建人员", "user.update": "修改人员", "user.disable": "停用账号",
+             "user.enable": "重新启用", "user.password_reset": "重置密码", "user.password_change": "修改密码",
+             "user.sessions_end": "结束会话", "user.totp_enable": "启用两步验证", "user.totp_disable": "解除两步验证",
+             "token.create": "新建接口令牌", "token.revoke": "吊销令牌", "login": "登录", "login.failed": "登录失败",
+             "logout": "退出"}
 
 
 def record(db: Session, *, actor: User | None, action: str, entity: str, entity_id: str | int,

@@ -55,6 +55,7 @@ def test_the_audit_page_shows_before_and_after(db: Session) -> None:
         text = page.text
         assert "user.update" in text and "role: operator" in text and "role: dispatcher" in text
         assert "zhao_admin" in text and "sessions_ended: 0" in text
+        assert "修改人员" in text and "停用账号" in text  # the action's name beside its code
         assert "/admin/audit/export?format=xlsx&amp;entity_id=wang_desk" in text
         only = client.get("/admin/audit", params={"actor": "zhao_admin"}).text
         assert "user.update" in only and "user.disable" not in only
@@ -108,3 +109,10 @@ def test_a_formula_in_a_name_stays_text_in_both_files(db: Session) -> None:
         assert cell.data_type == "s" and "HYPERLINK" in cell.value
         csv_rows = client.get("/api/v1/admin/audit/export", headers=admin, params={"action": "user.create"}).text
         assert "王小青" in csv_rows and "$argon2" not in csv_rows and GOOD not in csv_rows  # never a password
+
+
+def test_every_audit_action_name_has_its_english() -> None:
+    from hotline.i18n import catalogue
+    from hotline.org.audit import ACTION_ZH
+
+    assert [zh for zh in ACTION_ZH.values() if zh not in catalogue()] == []
