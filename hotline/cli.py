@@ -284,8 +284,10 @@ def user_create(username: Annotated[str, typer.Option()], name: Annotated[str, t
 
     from hotline.city.schema import Role
     from hotline.db import session_scope
+    from hotline.org.audit import record
     from hotline.org.auth import hash_password
-    from hotline.org.models import AuditLog, Unit, User
+    from hotline.org.models import Unit, User
+    from hotline.org.people import snapshot
 
     if role not in {r.value for r in Role}:
         typer.echo(f"unknown role {role}; one of: {', '.join(r.value for r in Role)}", err=True)
@@ -301,30 +303,38 @@ def user_create(username: Annotated[str, typer.Option()], name: Annotated[str, t
         if db.scalar(select(User).where(User.username == username)):
             typer.echo(f"user {username} exists", err=True)
             raise typer.Exit(2)
-        db.add(User(username=username, name=name, role=role, unit_id=u.id, password_hash=hash_password(password)))
-        db.add(AuditLog(actor_label="cli", action="user.create", entity="user", entity_id=username,
-                        data={"role": role, "unit": unit}))
+        row = User(username=username, name=name, role=role, unit=u, password_hash=hash_password(password))
+        db.add(row)
+        db.flush()
+        record(db, actor=None, action="user.create", entity="user", entity_id=username, before={},
+               after=snapshot(row), label="cli")
     typer.echo(f"created {username}")
 
 
 @token_app.command("create")
 def token_create(username: Annotated[str, typer.Option()],
-                 name: Annotated[str, typer.Option(help="what the token is for")]) -> None:
+                 name: Annotated[str, typer.Option(help="what the token is for")],
+                 scope: Annotated[str, typer.Option(help="write (default) or read: GET only")] = "write") -> None:
     """Create an API token for a user and print it once."""
     from sqlalchemy import select
 
     from hotline.db import session_scope
-    from hotline.org.auth import create_api_token
-    from hotline.org.models import AuditLog, User
+    from hotline.org.audit import record
+    from hotline.org.auth import issue_api_token
+    from hotline.org.models import User
 
+    if scope not in ("read", "write"):
+        typer.echo("scope is read or write", err=True)
+        raise typer.Exit(2)
     with session_scope() as db:
         user = db.scalar(select(User).where(User.username == username))
         if user is None:
             typer.echo(f"unknown user {username}", err=True)
             raise typer.Exit(2)
-        token = create_api_token(db, user, name)
-        db.add(AuditLog(actor_label="cli", action="token.create", entity="user", entity_id=username,
-                        data={"name": name}))
+        token, row = issue_api_token(db, user, name, scope=scope)
+        db.flush()
+        record(db, actor=None, action="token.create", entity="token", entity_id=row.id, before={},
+               after={"user": username, "name": name, "scope": scope, "expires_at": None}, label="cli")
     typer.echo(token)
 
 

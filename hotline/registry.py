@@ -44,6 +44,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "orders",  # the work order, its state machine and every write to it
     "i18n",  # the console's language catalogues (with the order's vocabulary)
     "web",  # the console's toolkit: templating, navigation, security, login, the assistant's sections
+    "admin",  # 管理: people, the audit log; one's own account (password, TOTP second factor)
     "textindex",  # Chinese full-text index of new orders
     "supervision",  # the deadline sweep, 催办/督办/督办回复, accountability, the supervisor board
     "duplicates",  # similarity index (observer), repeat calls at intake, merge

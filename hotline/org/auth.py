@@ -49,6 +49,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def session_id(cookie_token: str) -> str:
+    """The ``LoginSession.id`` of a session cookie (the hash; the cookie itself is never stored)."""
+    return _digest(cookie_token)
+
+
 def authenticate(db: Session, username: str, password: str) -> User | None:
     # Usernames are unique across the province: the login finds the user in any city.
     user = db.scalar(select(User).where(User.username == username).execution_options(all_cities=True))
@@ -61,9 +66,11 @@ def authenticate(db: Session, username: str, password: str) -> User | None:
     return user
 
 
-def start_session(db: Session, user: User, *, now: datetime | None = None) -> tuple[str, LoginSession]:
+def start_session(db: Session, user: User, *, now: datetime | None = None,
+                  ip: str | None = None) -> tuple[str, LoginSession]:
     """Create a session; returns the cookie token (only its hash is stored)."""
     now = now or utcnow()
+    user.last_login_at = now
     token = secrets.token_urlsafe(32)
     row = LoginSession(
         id=_digest(token),
@@ -72,6 +79,7 @@ def start_session(db: Session, user: User, *, now: datetime | None = None) -> tu
         csrf_token=secrets.token_urlsafe(24),
         created_at=now,
         expires_at=now + timedelta(hours=get_settings().session_hours),
+        ip=(ip or None) and ip[:64],
     )
     db.add(row)
     return token, row
@@ -89,13 +97,24 @@ def end_session(db: Session, token: str) -> None:
 
 
 def create_api_token(db: Session, user: User, name: str) -> str:
+    return issue_api_token(db, user, name)[0]
+
+
+def issue_api_token(db: Session, user: User, name: str, *, scope: str = "write",
+                    expires_at: datetime | None = None) -> tuple[str, ApiToken]:
+    """A new bearer token (returned once; only its hash is stored) and its row."""
     token = "hl_" + secrets.token_urlsafe(32)
-    db.add(ApiToken(name=name, token_hash=_digest(token), user_id=user.id, city_id=user.city_id))
-    return token
+    row = ApiToken(name=name, token_hash=_digest(token), user_id=user.id, city_id=user.city_id, scope=scope,
+                   expires_at=expires_at)
+    db.add(row)
+    return token, row
 
 
-def load_api_token(db: Session, token: str) -> ApiToken | None:
+def load_api_token(db: Session, token: str, *, now: datetime | None = None) -> ApiToken | None:
+    """The token's row, unless it is unknown, revoked, expired or its user disabled."""
     row = db.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)).execution_options(all_cities=True))
     if row is None or row.revoked or not row.user.active:
+        return None
+    if row.expires_at is not None and row.expires_at <= (now or utcnow()):
         return None
     return row

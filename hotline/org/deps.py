@@ -79,6 +79,14 @@ def request_scope(request: Request, db: Session) -> CityScope | None:
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
+#: what a person whose password was reset may still open before choosing a new one
+PASSWORD_CHANGE_PATHS = {"/account/password", "/logout", "/api/v1/me"}
+
+
+def password_change_required() -> Forbidden:
+    """The session of a person whose password an administrator reset: pages redirect to the form."""
+    return Forbidden("password_change_required", "管理员已重置您的密码，请先设置新密码",
+                     "an administrator reset your password; choose a new one first")
 
 
 async def _form_csrf(request: Request) -> str | None:
@@ -99,6 +107,9 @@ def _load_user(request: Request, db: SessionDep) -> User | None:
         if tok is None:
             raise NotAuthenticated()
         user = tok.user
+        if tok.scope == "read" and request.method not in SAFE_METHODS:
+            raise Forbidden("token_read_only", "该接口令牌为只读权限，不能修改数据",
+                            "this API token is read-only; it may not change anything")
         db.commit()  # end the read before the (rare) bookkeeping write, so it never upgrades a read
         if touch_api_token(db, tok):
             db.commit()
@@ -133,6 +144,9 @@ async def optional_user(request: Request, user: Annotated[User | None, Depends(_
             if request.url.path not in PROVINCE_WRITES:
                 raise province_read_only()  # before any state or role check: the same 403 for every write
             set_scope(scope_of(user.city))  # its own bookkeeping (the audit row of a logout, of a new city)
+    if (user is not None and request.state.auth == "session" and user.must_change_password
+            and request.url.path not in PASSWORD_CHANGE_PATHS):
+        raise password_change_required()
     if user is not None and request.state.auth == "session" and request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token") or await _form_csrf(request)
         if not sent or not hmac.compare_digest(sent, request.state.csrf_token):

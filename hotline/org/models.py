@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.city.models import City
@@ -70,6 +70,13 @@ class User(CityOwned, Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # people administration (docs/admin.md): a reset password must be replaced at the next login;
+    # an admin or leader may add a TOTP second factor (the secret counts once confirmed)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, doc="the last accepted TOTP time step (no replay)")
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     city: Mapped[City] = relationship(lazy="joined")
@@ -85,6 +92,7 @@ class LoginSession(CityOwned, Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ip: Mapped[str | None] = mapped_column(String(64), doc="the client address at login")
 
 
 class ApiToken(CityOwned, Base):
@@ -99,6 +107,9 @@ class ApiToken(CityOwned, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    scope: Mapped[str] = mapped_column(String(16), default="write", server_default="write",
+                                       doc="read: GET only; write: what its user may do")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, doc="refused from then on; None: no expiry")
 
     user: Mapped[User] = relationship(lazy="joined")
 

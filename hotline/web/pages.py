@@ -26,6 +26,7 @@ from hotline.org.auth import authenticate, end_session, start_session
 from hotline.org.deps import SESSION_COOKIE, SessionDep, optional_user
 from hotline.org.models import AuditLog, User
 from hotline.org.throttle import login_throttle
+from hotline.org.totp import accept as totp_accept
 from hotline.web.security import client_ip, is_https, local_path
 from hotline.web.templating import lang_of, render
 
@@ -87,6 +88,10 @@ def render_error(request: Request, exc: AppError) -> Response:
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    if exc.code == "password_change_required":  # a reset password: the form first (org.deps)
+        if request.headers.get("hx-request"):  # the frame's polls (notifications …): nothing to swap
+            return Response(status_code=204)
+        return RedirectResponse("/account/password", status_code=303)
     name = "partials/flash.html" if request.headers.get("hx-request") else "error.html"
     try:
         return render(request, name, _error_ctx(request, exc), status_code=exc.status_code)
@@ -209,7 +214,7 @@ def _audit_login(db: SessionDep, action: str, username: str, ip: str, user: User
 @router.post("/login")
 def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_length=64)] = "",
           password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form()] = "/",
-          csrf_token: Annotated[str, Form(max_length=128)] = "") -> Any:
+          csrf_token: Annotated[str, Form(max_length=128)] = "", code: Annotated[str, Form(max_length=16)] = "") -> Any:
     username, target, ip = username.strip(), local_path(next), client_ip(request)
     ctx = {"next": target, "username": username}
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
@@ -226,12 +231,16 @@ def login(request: Request, db: SessionDep, username: Annotated[str, Form(max_le
         return _login_page(request, {**ctx, "error": err}, status_code=429,
                            headers={"Retry-After": str(refusal.retry_after_s)})
     user = authenticate(db, username, password)
+    if user is not None and user.totp_enabled and not totp_accept(user, user.totp_secret or "", code, now=utcnow()):
+        user = None  # the same answer as a wrong password: the page does not tell which one was wrong
     if user is None:
         throttle.failed(username=username, ip=ip)
         _audit_login(db, "login.failed", username, ip)
         return _login_page(request, {**ctx, "failed": True}, status_code=401)
     throttle.succeeded(username=username)
-    token, _ = start_session(db, user)
+    token, _ = start_session(db, user, ip=ip)
+    if user.must_change_password:  # reset by an administrator: choose a new password first
+        target = "/account/password"
     db.add(AuditLog(actor_id=user.id, actor_label=user.username, action="login", entity="user",
                     entity_id=user.username, data={"ip": ip}))
     db.commit()

@@ -75,7 +75,9 @@ def do_create_subscription(db: Session, *, user: User | None, name: str, url: st
                               created_by_id=user.id if user else None)
     db.add(sub)
     db.flush()
-    _audit(db, user, "webhook.create", sub, {"url": sub.url, "events": sub.events})
+    _audit(db, user, "webhook.create", sub, {"url": sub.url, "events": sub.events,
+                                             "before": {}, "after": {"name": sub.name, "url": sub.url,
+                                                                     "events": sub.events, "active": True}})
     return sub
 
 
@@ -84,7 +86,8 @@ def do_set_active(db: Session, *, user: User | None, sub_id: int, active: bool) 
     if sub is None:
         raise NotFound("webhook_not_found", "找不到该订阅", "subscription not found")
     sub.active = active
-    _audit(db, user, "webhook.enable" if active else "webhook.disable", sub, {})
+    _audit(db, user, "webhook.enable" if active else "webhook.disable", sub,
+           {"before": {"active": not active}, "after": {"active": active}})
     return sub
 
 
@@ -92,7 +95,8 @@ def do_delete_subscription(db: Session, *, user: User | None, sub_id: int) -> No
     sub = db.get(WebhookSubscription, sub_id)
     if sub is None:
         raise NotFound("webhook_not_found", "找不到该订阅", "subscription not found")
-    _audit(db, user, "webhook.delete", sub, {"url": sub.url})
+    _audit(db, user, "webhook.delete", sub, {"url": sub.url, "before": {"name": sub.name, "url": sub.url,
+                                                                       "events": sub.events}, "after": {}})
     db.delete(sub)
 
 
