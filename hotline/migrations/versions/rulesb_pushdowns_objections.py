@@ -10,7 +10,7 @@ import hotline.db
 
 
 revision = 'rulesb_pushdowns_objections'
-down_revision = 'cities_tenancy'
+down_revision = 'org_people_admin'
 branch_labels = None
 depends_on = None
 
