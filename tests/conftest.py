@@ -103,6 +103,19 @@ def db() -> Iterator[Session]:
         _forget_process_caches()
 
 
+@pytest.fixture(autouse=True)
+def _repeats_as_suggestions(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Repeat calls are merged by default (国办函〔2025〕66号, docs/duplicates.md), but most tests here were
+    written when they were only suggested, and make the same demand from the same phone several times
+    (``helpers.DEMAND``) to exercise other rules.  They keep suggestions; the tests of the rule itself and
+    of the demo are marked ``repeats_merged`` and run with the city's setting."""
+    if request.node.get_closest_marker("repeats_merged"):
+        return
+    from hotline.duplicates import flows, settings
+
+    monkeypatch.setattr(flows, "rules", lambda: settings.rules().model_copy(update={"auto_merge_repeats": False}))
+
+
 def _forget_process_caches() -> None:
     """Caches of rows a rolled-back test may have changed (duty keywords, active models)."""
     from hotline.routing.service import REGISTRY, forget_catalogue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Header, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -85,7 +85,8 @@ def list_orders(
     requester_type: Literal["citizen", "enterprise"] | None = None,
 ) -> dict[str, Any]:
     f = service.OrderFilter(status=status or [], kind=kind, category=category, unit=unit, channel=channel,
-                            urgency=urgency, requester_type=requester_type, q=q, overdue=overdue, open_only=open_only, phone=phone,
+                            urgency=urgency, requester_type=requester_type, q=q, overdue=overdue,
+                            open_only=open_only, phone=phone,
                             created_from=created_from, created_to=created_to)
     total, rows = service.list_orders(db, user=user, f=f, page=page, size=size)
     return {"total": total, "page": page, "size": size,

@@ -20,12 +20,18 @@ from hotline.db import commit_or_conflict, utcnow
 from hotline.errors import BadRequest
 from hotline.org.deps import SessionDep
 from hotline.org.scoping import is_centre
-from hotline.telephony import service
-from hotline.telephony import missed
+from hotline.telephony import missed, service
 from hotline.telephony.flows import do_dismiss_pop
 from hotline.telephony.models import ATTEMPT_OUTCOMES
 from hotline.telephony.settings import rules
-from hotline.telephony.views import POSTER_ROLES, VIEWER_ROLES, StaffingIn, plan, present_missed, require_centre
+from hotline.telephony.views import (
+    POSTER_ROLES,
+    VIEWER_ROLES,
+    StaffingIn,
+    plan,
+    present_missed,
+    require_centre,
+)
 from hotline.validation import DbId, in_range
 from hotline.web.flash import redirect_with_flash
 from hotline.web.pages import PageUser
