@@ -132,4 +132,31 @@ def seed_missed_calls(db: Session, *, now: datetime) -> dict[str, Any]:
     return {"missed_calls": len(MISSED)}
 
 
-__all__ = ["seed_enterprise", "seed_missed_calls", "Order"]
+# one citizen calls four times about the same broken street lights: merged (并单) and, at 3 repeats, urgent
+REPEATS: tuple[tuple[str, str], ...] = (
+    ("新华路88号路灯不亮", "新华路88号门口的路灯已经坏了一个多星期，晚上一片漆黑，老人走路容易摔倒，请尽快维修。"),
+    ("新华路88号附近路灯坏了", "我家在新华路88号旁边，门口那排路灯晚上都不亮，黑乎乎的很不安全，希望派人来修路灯。"),
+    ("新华路88号路灯还是不亮", "新华路88号门口路灯坏了好久，上次反映过还没修，晚上一片漆黑，请尽快派人维修路灯。"),
+    ("再次反映新华路88号路灯", "新华路88号门口的路灯到现在还不亮，已经打过好几次电话了，晚上出门很危险，请抓紧维修。"),
+)
+
+
+def seed_repeats(db: Session, city: CityFile, *, now: datetime) -> int:
+    """The first call is dispatched; the next three are merged into it, the citizen texted each time."""
+    op, disp = _actor(db, "operator"), _actor(db, "dispatcher")
+    cats = [c for c in next((u.categories for u in city.units if u.code == "dept-chengguan"), [])
+            if c in city.category_index()]
+    first: Order | None = None
+    for i, (title, content) in enumerate(REPEATS):
+        at = now - timedelta(days=2) + timedelta(hours=5 * i)
+        order = do_create_order(db, actor=op, now=at, data={
+            "kind": "complaint", "title": title, "content": content, "citizen_name": "刘芳",
+            "citizen_phone": "13907319001", "address": f"{city.city.name}东城区新华路88号"})
+        if first is None and cats:
+            first = order
+            do_action(db, order=order, actor=disp, action=Action.dispatch, now=at + timedelta(minutes=15),
+                      payload={"lead_unit": "dept-chengguan", "category_code": cats[0]})
+    return len(REPEATS)
+
+
+__all__ = ["seed_enterprise", "seed_missed_calls", "seed_repeats", "Order"]
