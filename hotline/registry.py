@@ -62,6 +62,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "imports",  # CSV/Excel import and export
     "console",  # the order console: queues, intake, the order page, the assistant's endpoint
     "replies",  # reply quality: scored at 答复, guarded at 办结
+    "enterprise",  # 涉企诉求: the enterprise desk's queue and figures
     "hotspots",  # hot matters: demands about the same matter grouped (pure grouping + CLI)
     "demo",  # the demo city's seeding (never imported by production code)
 )

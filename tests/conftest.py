@@ -34,7 +34,8 @@ from hotline import db as dbmod  # noqa: E402
 from hotline.config import get_settings  # noqa: E402
 
 SHARED_DATA = Path(os.environ.get("HOTLINE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-ORDER_TABLES = ["idempotency_keys", "outbox", "attachments", "order_requests", "replies", "order_events", "assignments",
+ORDER_TABLES = ["missed_call_attempts", "missed_calls", "call_events", "call_records",
+                "idempotency_keys", "outbox", "attachments", "order_requests", "replies", "order_events", "assignments",
                 "orders", "order_number_counters"]
 
 
@@ -101,6 +102,19 @@ def db() -> Iterator[Session]:
         outer.rollback()
         conn.close()
         _forget_process_caches()
+
+
+@pytest.fixture(autouse=True)
+def _repeats_as_suggestions(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Repeat calls are merged by default (国办函〔2025〕66号, docs/duplicates.md), but most tests here were
+    written when they were only suggested, and make the same demand from the same phone several times
+    (``helpers.DEMAND``) to exercise other rules.  They keep suggestions; the tests of the rule itself and
+    of the demo are marked ``repeats_merged`` and run with the city's setting."""
+    if request.node.get_closest_marker("repeats_merged"):
+        return
+    from hotline.duplicates import flows, settings
+
+    monkeypatch.setattr(flows, "rules", lambda: settings.rules().model_copy(update={"auto_merge_repeats": False}))
 
 
 def _forget_process_caches() -> None:

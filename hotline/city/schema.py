@@ -153,6 +153,8 @@ class CityFile(_Strict):
     kpi: dict[str, Any] = Field(default_factory=dict, description="KPI weights and settings; see docs/kpi.md")
     duplicates: dict[str, Any] = Field(
         default_factory=dict, description="Duplicate and repeat-demand rules; see docs/duplicates.md")
+    telephony: dict[str, Any] = Field(
+        default_factory=dict, description="Missed-call callbacks (漏话回拨): limit, attempts; see docs/channels.md")
     users: list[UserDef] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -28,13 +28,17 @@ router = APIRouter(include_in_schema=False)
 
 INTAKE_ROLES = ("operator", "dispatcher")
 TEXT_FIELDS = ("kind", "title", "content", "channel", "category_code", "urgency", "citizen_name",
-               "citizen_phone", "address", "territory_code", "note")
+               "citizen_phone", "address", "territory_code", "note", "requester_type", "enterprise_uscc")
 
 # Clearer words than the generic ones for the mistakes operators actually make.
 FIELD_MESSAGES: dict[tuple[str, str], tuple[str, str]] = {
     ("citizen_phone", "string_pattern_mismatch"): (
         "联系电话格式不正确，请输入11位手机号或带区号的固定电话（如 0571-88886666）",
         "Invalid phone number: enter an 11-digit mobile number or a landline with area code"),
+    ("enterprise_uscc", "value_error"): (
+        "统一社会信用代码校验不通过（18位，末位校验码按GB 32100-2015计算），请核对",
+        "The unified social credit code does not check (18 characters, the last a GB 32100-2015 check character)"),
+    ("enterprise_uscc", "string_too_short"): ("统一社会信用代码应为18位", "The unified social credit code has 18 characters"),
     ("title", "string_too_short"): ("标题至少2个字", "The title needs at least 2 characters"),
     ("title", "string_too_long"): ("标题不能超过60个字", "The title may have at most 60 characters"),
     ("content", "string_too_short"): ("诉求内容至少5个字", "The demand needs at least 5 characters"),
@@ -88,12 +92,15 @@ def intake_submit(
     territory_code: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
     lead_unit: Annotated[str, Form(max_length=64)] = "", no_callback: Annotated[str, Form()] = "",
     co_units: Annotated[list[str] | None, Form()] = None,
+    requester_type: Annotated[str, Form(max_length=16)] = "citizen",
+    enterprise_uscc: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     cs.require_role(user, INTAKE_ROLES)
     content = content.replace("\r\n", "\n")  # a browser sends CRLF; count characters as the counter does
     typed = {"kind": kind, "title": title, "content": content, "channel": channel, "category_code": category_code,
              "urgency": urgency, "citizen_name": citizen_name, "citizen_phone": citizen_phone,
-             "address": address, "territory_code": territory_code, "note": note}
+             "address": address, "territory_code": territory_code, "note": note,
+             "requester_type": requester_type, "enterprise_uscc": enterprise_uscc.upper()}
     values: dict[str, Any] = dict(typed)
     values["lead_unit"] = lead_unit
     values["co_units"] = [c for c in (co_units or []) if c.strip()][:10]

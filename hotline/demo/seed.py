@@ -297,6 +297,13 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
         # a week of simulated call traffic, so the connection-rate page has something to show
         counts["calls"] = do_bulk_insert(db, records=simulate_calls(days=7, calls_per_day=400, seed=seed),
                                          label="demo seed")
+        from hotline.demo.desk import seed_enterprise, seed_missed_calls, seed_repeats
+
+        # issue #19: missed calls to call back (some returned, some pending), enterprise demands, and a
+        # citizen's repeat calls merged into the open order (并单) until it turns urgent
+        counts["enterprise_orders"] = seed_enterprise(db, city, now=utcnow())
+        counts.update(seed_missed_calls(db, now=utcnow()))
+        counts["repeat_calls"] = seed_repeats(db, city, now=utcnow())
     if city.city.code == "qingyang":
         counts.update(seed_province(db, orders=max(orders * 2 // 5, 0)))
     return counts

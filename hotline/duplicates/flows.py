@@ -98,8 +98,9 @@ def outcome_to_children(db: Session, order: Order, actor: Actor, event: OrderEve
 
 
 def _auto_merge_allowed() -> bool:
-    """The city chose to merge repeat calls at once (``duplicates.auto_merge_repeats``); off by default,
-    so an operator never sees a call they just took vanish — the dispatcher gets the suggestion."""
+    """The city merges repeat calls at once (``duplicates.auto_merge_repeats``): on by default, as
+    国办函〔2025〕66号 asks that repeat demands be merged (并单); a city that turns it off gets the
+    dispatcher's suggestion instead."""
     rule = lifecycle.RULES[Action.cancel_duplicate]
     return rules().auto_merge_repeats and lifecycle.SYSTEM in rule.roles
 
@@ -143,6 +144,7 @@ def do_link_repeat(db: Session, *, order: Order, actor: Actor, now: datetime | N
             do_action(db, order=order, actor=SYSTEM_ACTOR, action=Action.cancel_duplicate, now=now,
                       payload={"parent_number": earlier.number, "note": f"重复来电，并入 {earlier.number}"})
             outcome = "merged"
+            _tell_citizen(db, order, earlier)
         _timeline_note(db, earlier, actor, f"重复来电：{order.number}（同一来电人，相似度 {score:.2f}）",
                        {"repeat": order.number, "score": score}, now)
     elif status in (Status.completed, Status.closed) and (earlier.completed_at or earlier.closed_at) and (
@@ -157,7 +159,51 @@ def do_link_repeat(db: Session, *, order: Order, actor: Actor, now: datetime | N
     db.add(OutboxMessage(topic=f"order.repeat_{outcome}", channel="inbox", recipient="centre", order_id=order.id,
                          payload={"number": order.number, "earlier": earlier.number, "score": score},
                          dedupe_key=f"repeat:{order.id}"))
+    if outcome != "reopen_suggested":
+        db.flush()
+        _raise_urgency(db, earlier, now)
     return link
+
+
+def _tell_citizen(db: Session, order: Order, earlier: Order) -> None:
+    """The caller learns the open order's number and status, instead of a receipt for a new number
+    that was merged away the same moment (its ``order.received`` SMS is withdrawn before it is sent)."""
+    from hotline.orders.enums import STATUS_ZH
+
+    for msg in db.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"received:{order.number}",
+                                                      OutboxMessage.sent_at.is_(None))):
+        db.delete(msg)
+    if order.citizen_phone and not order.anonymous:
+        db.add(OutboxMessage(topic="order.repeat_attached", channel="sms", recipient=order.citizen_phone,
+                             order_id=earlier.id, dedupe_key=f"repeat-attached:{order.id}",
+                             payload={"number": earlier.number, "earlier": earlier.number,
+                                      "status": STATUS_ZH[Status(earlier.status)], "repeat": order.number}))
+
+
+def repeat_count(db: Session, order: Order) -> int:
+    """How many repeat calls are linked to this (open) order, merged or waiting for the dispatcher."""
+    return len(list(db.scalars(select(RepeatLink.order_id).where(
+        RepeatLink.earlier_order_id == order.id, RepeatLink.outcome.in_(("merged", "merge_suggested"))))))
+
+
+def _raise_urgency(db: Session, earlier: Order, now: datetime) -> None:
+    """Repeats pile up: at ``urgent_after_repeats`` the open order becomes urgent (a system timeline event).
+
+    Deadlines already set at dispatch stay as they are (a limit is the one the unit was given); an
+    order still awaiting dispatch gets the urgent policy when it is dispatched."""
+    threshold = rules().urgent_after_repeats
+    if not threshold or earlier.urgency == "urgent":
+        return
+    n = repeat_count(db, earlier)
+    if n < threshold:
+        return
+    before = earlier.urgency
+    earlier.urgency = "urgent"
+    _timeline_note(db, earlier, SYSTEM_ACTOR, f"同一诉求重复来电已达 {n} 次，紧急程度由一般升为紧急",
+                   {"urgency": {"from": before, "to": "urgent"}, "repeats": n}, now)
+    db.add(OutboxMessage(topic="order.repeat_urgent", channel="inbox", recipient="centre", order_id=earlier.id,
+                         payload={"number": earlier.number, "title": earlier.title, "repeats": n},
+                         dedupe_key=f"repeat-urgent:{earlier.id}"))
 
 
 def repeat_on_create(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:

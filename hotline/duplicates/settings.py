@@ -19,7 +19,11 @@ class DuplicateRules(BaseModel):
                                     description="A repeat of an order completed this recently suggests 重办")
     max_candidates: int = Field(40, ge=10, le=2000, description="Candidates scored in Python per lookup")
     auto_merge_repeats: bool = Field(
-        False, description="Merge a repeat call into the caller's open order at intake (else: suggest it)")
+        True, description="并单 by default (国办函〔2025〕66号): merge a repeat call into the caller's open order "
+        "at intake (false: only suggest it to the dispatcher)")
+    urgent_after_repeats: int = Field(
+        3, ge=0, le=100, description="Raise the open order to urgent once this many repeat calls are linked "
+        "to it (0: never)")
 
 
 def rules() -> DuplicateRules:

@@ -129,6 +129,8 @@ CENTRE_SOURCES: tuple[Source, ...] = (
     Source("received", "受理", "Received", INTAKE, "created_at", (
         Count("received", "受理量", "Orders received"),
         Count("first_contact_resolved", "首呼解决数", "Resolved at first contact", F.first_contact_resolved.is_true()),
+        # 涉企诉求 (国办函〔2025〕66号: enterprise service desks): enterprise demands reported on their own
+        Count("enterprise_received", "涉企诉求受理量", "Enterprise demands received", F.enterprise.is_true()),
     ), per_unit=False),
 )
 

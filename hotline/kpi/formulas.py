@@ -79,6 +79,7 @@ class IntakeRec:
     created_at: datetime
     first_contact_resolved: bool
     merged: bool = False
+    enterprise: bool = False  # 涉企诉求 (orders.requester_type)
 
 
 class Counts:
@@ -222,6 +223,13 @@ def first_contact(period: Period, intakes: Iterable[IntakeRec]) -> tuple[int, in
     rows = [i for i in intakes if d.holds(src, i, period.start, period.end, env)]
     num = sum(1 for i in rows for k in rate.num if d.COUNT_OF[k].when.test(i, env))
     return num, sum(1 for i in rows if d.COUNT_OF[rate.den].when.test(i, env))
+
+
+def centre_counts(period: Period, intakes: Iterable[IntakeRec]) -> dict[str, int]:
+    """Every count of the centre's intake source (受理量, 首呼解决数, 涉企诉求受理量) on plain records."""
+    src, env = d.SOURCE_OF["received"], {"as_of": period.end}
+    rows = [i for i in intakes if d.holds(src, i, period.start, period.end, env)]
+    return {c.key: sum(1 for i in rows if c.when.test(i, env)) for c in src.counts}
 
 
 def roll_up(counts: dict[int, Counts], children: dict[int, list[int]], unit_id: int) -> Counts:

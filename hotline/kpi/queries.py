@@ -88,6 +88,7 @@ def _frame(family: d.Family, fields: set[str]) -> Frame:
     if family is d.INTAKE:
         o = Order
         return Frame({"created_at": o.created_at, "first_contact_resolved": o.first_contact_resolved.is_(True),
+                      "enterprise": o.requester_type == "enterprise",
                       "merged": o.status == "merged"}, lambda q: q.select_from(o), (), o.id, o.status)
     raise ValueError(f"no columns for the family {family.key}")
 
@@ -167,6 +168,15 @@ def first_contact(db: Session, period: Period) -> tuple[int, int]:
     row = dict(zip((c.key for c in src.counts), db.execute(fr.tables(select(*_aggregates(src, fr, env))).where(
         *source_where(src, fr, period, env))).one(), strict=True))
     return sum(int(row[k]) for k in rate.num), int(row[rate.den])
+
+
+def centre_counts(db: Session, period: Period) -> dict[str, int]:
+    """Every count of the centre's intake source (``definitions.CENTRE_SOURCES``: received, first contact,
+    enterprise demands) for the whole centre."""
+    src = d.SOURCE_OF["received"]
+    fr, env = frame_of(src), env_of(db, period.end)
+    row = db.execute(fr.tables(select(*_aggregates(src, fr, env))).where(*source_where(src, fr, period, env))).one()
+    return {c.key: int(n or 0) for c, n in zip(src.counts, row, strict=True)}
 
 
 # ---------------------------------------------------------------- dashboard figures

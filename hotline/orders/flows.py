@@ -125,7 +125,8 @@ def do_create_order(db: Session, *, actor: Actor, data: dict[str, Any], now: dat
         latitude=data.get("latitude"), longitude=data.get("longitude"),
         territory_unit_id=territory.id if territory else None, urgency=data.get("urgency", "normal"),
         status=status.value, created_at=now, updated_at=now, created_by_id=actor.user_id,
-        external_id=data.get("external_id"),
+        external_id=data.get("external_id"), enterprise_uscc=data.get("enterprise_uscc"),
+        requester_type="enterprise" if data.get("enterprise_uscc") else data.get("requester_type") or "citizen",
     )
     if order.anonymous:
         order.citizen_name = None

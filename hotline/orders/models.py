@@ -33,6 +33,9 @@ class Order(CityOwned, Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     territory_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     urgency: Mapped[str] = mapped_column(String(16), default="normal")
+    # 涉企诉求: who is asking (citizen | enterprise) and the enterprise's 统一社会信用代码 (orders/uscc.py)
+    requester_type: Mapped[str] = mapped_column(String(16), default="citizen", index=True)
+    enterprise_uscc: Mapped[str | None] = mapped_column(String(18))
 
     status: Mapped[str] = mapped_column(String(24), index=True)
     held_status: Mapped[str | None] = mapped_column(String(24))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from hotline.city.schema import Kind
+from hotline.orders import uscc
 from hotline.orders.enums import Action, Channel, Urgency
 from hotline.validation import DbInt
 
@@ -47,6 +48,27 @@ class OrderCreate(BaseModel):
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     urgency: Urgency = Urgency.normal
+    requester_type: Literal["citizen", "enterprise"] = Field(
+        "citizen", description="诉求人类型: an enterprise's demand (涉企诉求) gets its own limits and queue")
+    enterprise_uscc: str | None = Field(
+        None, min_length=18, max_length=18, description="统一社会信用代码 (GB 32100-2015, check digit verified); "
+        "given, it makes the demand an enterprise's")
+
+    @field_validator("enterprise_uscc")
+    @classmethod
+    def _uscc_ok(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        why = uscc.problem(v)
+        if why is not None:
+            raise ValueError(f"统一社会信用代码{uscc.PROBLEM_ZH[why]} / invalid unified social credit code ({why})")
+        return uscc.normalise(v)
+
+    @model_validator(mode="after")
+    def _enterprise_from_code(self) -> OrderCreate:
+        if self.enterprise_uscc:
+            self.requester_type = "enterprise"
+        return self
     note: str | None = Field(None, max_length=1000)
     external_id: str | None = Field(None, max_length=64)
     lead_unit: str | None = Field(None, max_length=64, description="派单 at intake: the lead unit (optional)")
@@ -140,6 +162,8 @@ class OrderOut(BaseModel):
     longitude: float | None
     territory: UnitRef | None
     urgency: str
+    requester_type: str = "citizen"
+    enterprise_uscc: str | None = None
     lead_unit: UnitRef | None
     co_units: list[UnitRef]
     parent_number: str | None

@@ -62,6 +62,7 @@ class OrderFilter:
     unit: str | None = None
     channel: str | None = None
     urgency: str | None = None
+    requester_type: str | None = None  # citizen | enterprise (涉企诉求)
     q: str | None = None
     overdue: bool | None = None
     open_only: bool = False
@@ -84,6 +85,8 @@ def _apply(db: Session, stmt: Select[Any], f: OrderFilter, user: User) -> Select
         stmt = stmt.where(Order.channel == f.channel)
     if f.urgency:
         stmt = stmt.where(Order.urgency == f.urgency)
+    if f.requester_type:
+        stmt = stmt.where(Order.requester_type == f.requester_type)
     if f.unit:
         unit = db.scalar(select(Unit).where(Unit.code == f.unit))
         ids = subtree_ids(db, unit.id) if unit else [-1]
@@ -204,6 +207,7 @@ def present(db: Session, order: Order, user: User, *, lang: str = "zh") -> dict[
         "content": order.content, **citizen_view(user, order), "anonymous": order.anonymous,
         "confidential": order.confidential, "address": order.address, "latitude": order.latitude,
         "longitude": order.longitude, "territory": _unit_ref(order.territory_unit), "urgency": order.urgency,
+        "requester_type": order.requester_type, "enterprise_uscc": order.enterprise_uscc,
         "lead_unit": _unit_ref(order.lead_unit), "co_units": [_unit_ref(u) for u in order.co_units()],
         "parent_number": parent.number if parent else None, "created_at": order.created_at,
         "first_dispatched_at": order.first_dispatched_at, "dispatched_at": order.dispatched_at,

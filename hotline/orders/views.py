@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Header, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -82,9 +82,11 @@ def list_orders(
     overdue: bool | None = None, open_only: bool = False, phone: str | None = None,
     created_from: Moment | None = None, created_to: MomentEnd | None = None,
     page: Annotated[Page, Query()] = 1, size: Annotated[int, Query(ge=1, le=200)] = 50,
+    requester_type: Literal["citizen", "enterprise"] | None = None,
 ) -> dict[str, Any]:
     f = service.OrderFilter(status=status or [], kind=kind, category=category, unit=unit, channel=channel,
-                            urgency=urgency, q=q, overdue=overdue, open_only=open_only, phone=phone,
+                            urgency=urgency, requester_type=requester_type, q=q, overdue=overdue,
+                            open_only=open_only, phone=phone,
                             created_from=created_from, created_to=created_to)
     total, rows = service.list_orders(db, user=user, f=f, page=page, size=size)
     return {"total": total, "page": page, "size": size,

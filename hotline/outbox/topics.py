@@ -45,6 +45,12 @@ _DECLARED: list[Topic] = [
     # ---- to citizens (SMS): the text carries the order number and where to look, never the demand
     _T("order.received", "工单已受理", "Demand received", "sms", "citizen (caller's phone)",
        ("number",), sms="{sig}您反映的诉求已受理，工单编号{number}。可凭工单编号和手机号码在{portal}查询办理进度。"),
+    _T("order.repeat_attached", "重复诉求已并单", "Repeat demand merged", "sms",
+       "citizen (caller's phone) of a repeat call merged into their open order", ("earlier", "status"),
+       sms="{sig}您反映的问题已有工单{earlier}正在办理（当前状态：{status}），本次来电已并入该工单，"
+           "不再重复派单。可凭工单编号{earlier}和手机号码在{portal}查询办理进度。"),
+    _T("order.repeat_urgent", "重复来电，紧急程度已提升", "Repeat calls: urgency raised", "inbox", "centre",
+       ("number", "repeats"), body=(("repeats", "重复来电次数"),)),
     _T("order.completed", "工单已办结", "Order completed", "sms",
        "citizen (caller's phone; also callers of merged duplicates)", ("number",),
        sms="{sig}您的工单{number}已办结，请在{portal}查看答复并对办理结果进行评价，感谢您的支持。"),

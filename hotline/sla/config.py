@@ -71,13 +71,17 @@ class Match(_Strict):
         default_factory=list, description="Category codes or code prefixes (a prefix covers its subtree)"
     )
     urgency: list[str] = Field(default_factory=list, description="Urgency values, e.g. [urgent]")
+    requesters: list[Literal["citizen", "enterprise"]] = Field(
+        default_factory=list, description="Who is asking, e.g. [enterprise] for 涉企诉求 (国办函〔2025〕66号)")
 
     @property
     def matches_everything(self) -> bool:
-        return not (self.kinds or self.category_prefixes or self.urgency)
+        return not (self.kinds or self.category_prefixes or self.urgency or self.requesters)
 
-    def matches(self, *, kind: str, category_code: str | None, urgency: str) -> bool:
+    def matches(self, *, kind: str, category_code: str | None, urgency: str, requester: str = "citizen") -> bool:
         if self.kinds and kind not in {k.value for k in self.kinds}:
+            return False
+        if self.requesters and requester not in self.requesters:
             return False
         if self.category_prefixes and (
             category_code is None or not any(category_code.startswith(p) for p in self.category_prefixes)
@@ -179,12 +183,13 @@ class SlaConfig(_Strict):
             raise ValueError(f"the last policy ({last.name}) must match every order: give it no match")
         return self
 
-    def policy_for(self, *, kind: str, category_code: str | None, urgency: str) -> Policy:
+    def policy_for(self, *, kind: str, category_code: str | None, urgency: str,
+                   requester: str = "citizen") -> Policy:
         """The first policy that matches; the last matches everything, so there always is one."""
         return next(
             p
             for p in self.policies
-            if p.match.matches(kind=kind, category_code=category_code, urgency=urgency)
+            if p.match.matches(kind=kind, category_code=category_code, urgency=urgency, requester=requester)
         )
 
     def policy_named(self, name: str) -> Policy:

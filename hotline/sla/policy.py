@@ -66,10 +66,11 @@ def compute_deadlines(
     category_code: str | None,
     urgency: str,
     start: datetime,
+    requester: str = "citizen",
 ) -> Deadlines:
     """Deadlines from ``start`` (dispatch, or redispatch 改派: a fresh limit) by the first matching policy."""
     require_aware(start, "start")
-    policy = cfg.policy_for(kind=kind, category_code=category_code, urgency=urgency)
+    policy = cfg.policy_for(kind=kind, category_code=category_code, urgency=urgency, requester=requester)
     sign = due_after(cal, start, policy.sign_within)
     reply = due_after(cal, start, policy.reply_within)
     complete = due_after(cal, start, policy.complete_within)

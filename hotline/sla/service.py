@@ -46,14 +46,14 @@ def bound() -> tuple[SlaConfig, WorkCalendar]:
 def deadlines_for(order: Order, *, start: datetime) -> Deadlines:
     cfg, cal = bound()
     return compute_deadlines(cfg, cal, kind=order.kind, category_code=order.category_code,
-                             urgency=order.urgency, start=start)
+                             urgency=order.urgency, start=start, requester=order.requester_type or "citizen")
 
 
 def reopen_deadlines(order: Order, *, start: datetime) -> Deadlines:
     """A reopened order (重办) gets its own limit from the moment it is reopened."""
     cfg, cal = bound()
     base = compute_deadlines(cfg, cal, kind=order.kind, category_code=order.category_code,
-                             urgency=order.urgency, start=start)
+                             urgency=order.urgency, start=start, requester=order.requester_type or "citizen")
     limit = cfg.reopen
     complete = _extend(cal, start, limit.amount, limit.unit) if limit is not None else base.complete_due_at
     return Deadlines(sign_due_at=base.sign_due_at, reply_due_at=min(base.reply_due_at, complete),

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from hotline.db import utcnow
 from hotline.errors import BadRequest
 from hotline.org.models import AuditLog, User
+from hotline.telephony import missed
 from hotline.telephony.models import CallEvent, CallRecord
 
 EVENT_TYPES = ("offered", "answered", "abandoned", "ended")
@@ -132,6 +133,7 @@ def do_record_call_event(db: Session, *, event: dict[str, Any], posted_by: User 
     db.add(CallEvent(call_id=call_id, type=etype, at=at, received_at=now,
                      posted_by_id=posted_by.id if posted_by else None, data=data))
     db.flush()
+    missed.follow_call(db, rec, rang_out=_first(events, "abandoned") is None, now=now)
     return rec
 
 

@@ -20,4 +20,16 @@ EN = {
     "话务强度（爱尔兰）": "Traffic (Erlangs)", "所需话务员": "Operators needed", "服务水平": "Service level",
     "预计接通率": "Expected connection rate", "平均应答（秒）": "Average speed of answer (s)",
     "占用率": "Occupancy",
+    # 漏话回拨 missed-call callbacks
+    "漏话": "Missed calls", "漏话回拨率": "Missed calls returned", "接通率（含回拨）": "Connection rate with call-backs",
+    "漏话回拨队列": "Missed-call queue", "漏话回拨": "Missed calls", "待回拨": "To call back", "已超时": "Overdue",
+    "排队放弃或振铃未接的来电须在时限内回拨；同一号码此后接通的，自动关闭。":
+        "Calls given up in the queue or rung out are called back within the limit; a later call from the same "
+        "number that gets through closes them.",
+    "回拨时限": "Call-back limit", "个工作小时": " working hours", "来电号码": "Caller", "漏话时间": "Missed at",
+    "漏话原因": "Why missed", "应回拨时间": "Call back by", "登记回拨结果": "Record the call-back", "回拨": "Call back",
+    "没有待回拨的漏话": "No missed calls to call back", "最近已处理": "Recently closed", "处理结果": "Outcome",
+    "处理时间": "Closed at", "已接通": "Connected", "无人接听": "No answer", "占线": "Busy",
+    "空号/错号": "Wrong number", "已回拨接通": "Called back", "来电人已再次接通": "Caller got through later",
+    "排队放弃": "Hung up in the queue", "振铃未接": "Rang out",
 }

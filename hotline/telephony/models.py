@@ -54,3 +54,52 @@ class CallEvent(CityOwned, Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# Missed-call task states: pending → returned (an operator got through) | reached (the caller got
+# through on a later call of their own) | unreachable (attempts used up, or a wrong number).
+MISSED_STATES = ("pending", "returned", "reached", "unreachable")
+MISSED_CLOSED = ("returned", "reached", "unreachable")
+ATTEMPT_OUTCOMES = ("connected", "no_answer", "busy", "wrong_number")
+
+
+class MissedCall(CityOwned, Base):
+    """漏话回拨: a call abandoned in the queue or rung out, to be called back within the city's limit.
+
+    Why not a ``callback_tasks`` row with a kind: a 回访 task belongs to one order's completion
+    (``order_id`` and ``round`` are its key, its result is an ``Evaluation`` that the KPIs count);
+    a missed call has no order yet, its key is the call, and its result is a connection.
+    """
+
+    __tablename__ = "missed_calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64))
+    caller: Mapped[str] = mapped_column(String(32), index=True)
+    queue: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(12))  # abandoned (hung up waiting) | rang_out
+    missed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_outcome: Mapped[str | None] = mapped_column(String(16))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reached_call_id: Mapped[str | None] = mapped_column(String(64))  # the caller's later answered call
+
+    __table_args__ = (UniqueConstraint("city_id", "call_id", name="uq_missed_calls_city_call_id"),
+                      Index("ix_missed_calls_state_due", "state", "due_at"))
+
+
+class MissedCallAttempt(CityOwned, Base):
+    """One call-back attempt and its outcome (never updated)."""
+
+    __tablename__ = "missed_call_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    missed_call_id: Mapped[int] = mapped_column(ForeignKey("missed_calls.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(500))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,10 +20,20 @@ from hotline.db import commit_or_conflict, utcnow
 from hotline.errors import BadRequest
 from hotline.org.deps import SessionDep
 from hotline.org.scoping import is_centre
-from hotline.telephony import service
+from hotline.telephony import missed, service
 from hotline.telephony.flows import do_dismiss_pop
-from hotline.telephony.views import VIEWER_ROLES, StaffingIn, plan, require_centre
-from hotline.validation import in_range
+from hotline.telephony.models import ATTEMPT_OUTCOMES
+from hotline.telephony.settings import rules
+from hotline.telephony.views import (
+    POSTER_ROLES,
+    VIEWER_ROLES,
+    StaffingIn,
+    plan,
+    present_missed,
+    require_centre,
+)
+from hotline.validation import DbId, in_range
+from hotline.web.flash import redirect_with_flash
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
 
@@ -100,3 +111,36 @@ def dismiss(call_id: str, db: SessionDep, user: PageUser) -> Response:
     do_dismiss_pop(db, user=user, call_id=call_id)
     commit_or_conflict(db)
     return HTMLResponse("")
+
+
+UNIT_ZH = {"natural_minutes": "分钟", "natural_hours": "小时", "working_hours": "个工作小时", "working_days": "个工作日"}
+
+
+@router.get("/telephony/missed")
+def missed_page(request: Request, db: SessionDep, user: PageUser) -> Response:
+    """漏话回拨: the operators' queue of missed calls, soonest due first."""
+    require_centre(user, VIEWER_ROLES)
+    now = utcnow()
+    limit = rules().missed_calls.limit
+    return render(request, "telephony_missed.html", {
+        "pending": [present_missed(t, now) for t in service.missed_queue(db, state="pending")],
+        "closed": [present_missed(t, now) for t in service.missed_queue(db, state="closed", limit=30)],
+        "can_call": user.role in POSTER_ROLES, "outcomes": ATTEMPT_OUTCOMES, "outcome_zh": missed.OUTCOME_ZH,
+        "reason_zh": missed.REASON_ZH, "limit_amount": limit.amount, "limit_unit": UNIT_ZH[limit.unit.value]})
+
+
+@router.post("/telephony/missed/{task_id}/attempt")
+def missed_attempt(task_id: DbId, db: SessionDep, user: PageUser,
+                   outcome: Annotated[str, Form(max_length=16)] = "") -> Response:
+    require_centre(user, POSTER_ROLES)
+    task = missed.do_attempt(db, task_id=task_id, user=user, outcome=outcome)
+    commit_or_conflict(db)
+    if task.state == "returned":  # connected: take the demand with the number filled in
+        return redirect_with_flash(f"/orders/new?citizen_phone={quote(task.caller)}",
+                                   f"已回拨接通 {task.caller}，可直接受理", f"Called back {task.caller}: take the demand")
+    zh, en = missed.OUTCOME_ZH[outcome], outcome.replace("_", " ")
+    if task.state == "unreachable":
+        return redirect_with_flash("/telephony/missed", f"{task.caller}：{zh}，已记为无法联系",
+                                   f"{task.caller}: {en}, marked unreachable")
+    return redirect_with_flash("/telephony/missed", f"{task.caller}：{zh}，第{task.attempts}次回拨已登记",
+                               f"{task.caller}: {en}, attempt {task.attempts} recorded")

@@ -4,7 +4,11 @@ Definitions (docs/channels.md):
 - 接通率 connection rate = answered ÷ offered;
 - 15 秒接通率 = answered within 15 s ÷ offered (GB/T 33358 counts against all offered calls);
 - average wait = mean seconds from offered to answered, over answered calls;
-- abandonment by hour = abandoned ÷ offered per local hour of day (the city's time zone).
+- abandonment by hour = abandoned ÷ offered per local hour of day (the city's time zone);
+- 漏话回拨率 missed calls returned = missed calls closed as returned (an operator got through) or
+  reached (the caller got through later) ÷ missed calls (tasks made in the period);
+- 接通率（含回拨）connection rate with call-backs = (answered + missed calls returned by an
+  operator) ÷ offered: the plain rate stays GB/T 33358's, this one counts the missed calls returned.
 Computed in Python over the period's rows so that SQLite and PostgreSQL agree exactly.
 """
 
@@ -22,7 +26,7 @@ from hotline.orders.enums import STATUS_ZH, Status
 from hotline.orders.models import Order
 from hotline.org.models import User
 from hotline.org.scoping import is_centre
-from hotline.telephony.models import CallRecord
+from hotline.telephony.models import CallRecord, MissedCall
 
 POP_WINDOW = timedelta(minutes=30)
 
@@ -55,9 +59,12 @@ def metrics(db: Session, *, start: datetime, end: datetime, answer_within_s: int
     for h in hours:
         h["abandon_rate"] = _rate(h["abandoned"], h["offered"])
         h["connection_rate"] = _rate(h["answered"], h["offered"])
+    missed = missed_counts(db, start=start, end=end)
     return {
         "start": start, "end": end, "offered": offered, "answered": answered, "abandoned": abandoned,
         "connection_rate": _rate(answered, offered), "answered_within_rate": _rate(fast, offered),
+        "missed": missed, "missed_returned_rate": _rate(missed["returned"] + missed["reached"], missed["total"]),
+        "connection_rate_with_callbacks": _rate(min(offered, answered + missed["returned"]), offered),
         "answer_within_s": answer_within_s,
         "average_wait_s": round(sum(waits) / len(waits), 1) if waits else None, "by_hour": hours,
     }
@@ -91,3 +98,27 @@ def caller_history(db: Session, *, user: User, phone: str | None, limit: int = 8
                       .order_by(Order.created_at.desc()).limit(limit))
     return [{"number": o.number, "title": o.title, "status": o.status,
              "status_label": STATUS_ZH[Status(o.status)], "created_at": o.created_at} for o in rows]
+
+
+def missed_counts(db: Session, *, start: datetime, end: datetime) -> dict[str, int]:
+    """Missed-call tasks of calls missed in ``[start, end)``, by state (and how many are overdue now)."""
+    out = {"total": 0, "pending": 0, "returned": 0, "reached": 0, "unreachable": 0, "overdue": 0,
+           "late": 0}
+    now = utcnow()
+    for state, due_at, closed_at in db.execute(select(MissedCall.state, MissedCall.due_at, MissedCall.closed_at)
+                                               .where(MissedCall.missed_at >= start, MissedCall.missed_at < end)):
+        out["total"] += 1
+        out[state] += 1
+        out["overdue"] += state == "pending" and due_at < now
+        out["late"] += state == "returned" and closed_at is not None and closed_at > due_at
+    return out
+
+
+def missed_queue(db: Session, *, state: str = "pending", limit: int = 200) -> list[MissedCall]:
+    """The operators' queue: pending tasks soonest due first; closed ones most recent first."""
+    stmt = select(MissedCall)
+    if state == "pending":
+        stmt = stmt.where(MissedCall.state == "pending").order_by(MissedCall.due_at, MissedCall.id)
+    else:
+        stmt = stmt.where(MissedCall.state != "pending").order_by(MissedCall.closed_at.desc(), MissedCall.id.desc())
+    return list(db.scalars(stmt.limit(limit)))

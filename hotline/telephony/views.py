@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,9 +14,9 @@ from hotline.errors import BadRequest, Forbidden
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.org.models import User
 from hotline.org.scoping import is_centre
-from hotline.telephony import erlang, service
+from hotline.telephony import erlang, missed, service
 from hotline.telephony.flows import do_record_call_event
-from hotline.validation import AwareMoment, Moment, MomentEnd
+from hotline.validation import AwareMoment, DbId, Moment, MomentEnd
 
 router = APIRouter(prefix="/api/v1/telephony", tags=["telephony"])
 
@@ -91,3 +92,43 @@ def staffing(body: StaffingIn, user: CurrentUser) -> dict[str, Any]:
     require_centre(user, VIEWER_ROLES)
     rows = plan(body)
     return {"hours": rows, "total_agent_hours": sum(r["agents"] for r in rows)}
+
+
+# ---------------------------------------------------------------- 漏话回拨 missed-call callbacks
+
+
+def present_missed(t: Any, now: Any = None) -> dict[str, Any]:
+    from hotline.telephony.missed import STATE_ZH
+
+    now = now or utcnow()
+    return {"id": t.id, "call_id": t.call_id, "caller": t.caller, "queue": t.queue, "reason": t.reason,
+            "missed_at": t.missed_at, "due_at": t.due_at, "state": t.state, "state_label": STATE_ZH[t.state],
+            "overdue": t.state == "pending" and t.due_at < now, "attempts": t.attempts,
+            "last_outcome": t.last_outcome, "closed_at": t.closed_at, "reached_call_id": t.reached_call_id}
+
+
+@router.get("/missed", summary="漏话回拨队列 · missed calls to call back (pending, or closed)")
+def list_missed(db: SessionDep, user: CurrentUser,
+                state: Literal["pending", "closed"] = "pending") -> dict[str, Any]:
+    require_centre(user, VIEWER_ROLES)
+    now = utcnow()
+    return {"items": [present_missed(t, now) for t in service.missed_queue(db, state=state)]}
+
+
+class AttemptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    outcome: Literal["connected", "no_answer", "busy", "wrong_number"]
+    note: str | None = Field(None, max_length=500)
+
+
+@router.post("/missed/{task_id}/attempts", status_code=201,
+             summary="回拨一次 · record a call-back attempt and its outcome")
+def post_attempt(task_id: DbId, body: AttemptIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    require_centre(user, POSTER_ROLES)
+    task = missed.do_attempt(db, task_id=task_id, user=user, outcome=body.outcome, note=body.note)
+    commit_or_conflict(db)
+    out = present_missed(task)
+    if task.state == "returned":
+        out["intake_url"] = "/orders/new?citizen_phone=" + quote(task.caller)
+    return out

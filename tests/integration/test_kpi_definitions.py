@@ -62,8 +62,8 @@ def test_pure_sql_and_drill_down_agree_for_every_count(client, as_user, db: Sess
 def test_first_contact_pure_equals_sql(client, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
     scenario(client, as_user, db)
     period = _period()
-    intakes = [f.IntakeRec(o.created_at, bool(o.first_contact_resolved), o.status == "merged")
-               for o in db.scalars(select(Order))]
+    intakes = [f.IntakeRec(o.created_at, bool(o.first_contact_resolved), o.status == "merged",
+                           o.requester_type == "enterprise") for o in db.scalars(select(Order))]
     assert queries.first_contact(db, period) == f.first_contact(period, intakes)
     assert queries.first_contact(db, period)[1] >= 5
 

@@ -154,7 +154,7 @@ def test_empty_section_gives_defaults() -> None:
 
 
 def test_demo_profile_values(cfg: SlaConfig) -> None:
-    assert [p.name for p in cfg.policies] == ["urgent", "consultation", "historical", "ordinary"]
+    assert [p.name for p in cfg.policies] == ["urgent", "enterprise", "consultation", "historical", "ordinary"]
     assert cfg.extension.max_working_days == 10 and cfg.extension.max_times == 2
     assert str(cfg.reopen) == "3 working_days"
     assert cfg.working_hours == [(time(8, 30), time(12)), (time(14), time(17, 30))]
@@ -405,3 +405,27 @@ def test_warn_at_is_where_the_light_turns_yellow(cal: WorkCalendar) -> None:
     assert light(w - timedelta(minutes=1), start, due, 0.75, cal=cal, unit=LimitUnit.working_days) == "green"
     assert light(w + timedelta(minutes=1), start, due, 0.75, cal=cal, unit=LimitUnit.working_days) == "yellow"
     assert cal.local_date(w) in (date(2026, 10, 9), date(2026, 10, 10))  # never on the holiday
+
+
+# ---- enterprise demands (涉企诉求): a policy may match who is asking ---------------------
+
+
+def test_enterprise_demands_get_the_enterprise_policy(cfg: SlaConfig) -> None:
+    pick = cfg.policy_for
+    assert pick(kind="help", category_code=None, urgency="normal", requester="enterprise").name == "enterprise"
+    assert pick(kind="help", category_code=None, urgency="normal").name == "ordinary"  # a citizen by default
+    assert pick(kind="consultation", category_code=None, urgency="normal", requester="enterprise").name == "enterprise"
+    # urgent comes first: an urgent enterprise demand keeps the urgent limits
+    assert pick(kind="help", category_code=None, urgency="urgent", requester="enterprise").name == "urgent"
+    p = cfg.policy_named("enterprise")
+    assert (str(p.sign_within), str(p.complete_within)) == ("1 working_hours", "2 working_days")
+
+
+def test_a_requesters_match_is_not_a_catch_all() -> None:
+    base = {"sign_within": {"amount": 1, "unit": "working_hours"}, "reply_within": {"amount": 1, "unit": "natural_hours"},
+            "complete_within": {"amount": 1, "unit": "working_days"}}
+    ok = SlaConfig.model_validate({"policies": [{"name": "firm", "label": "涉企", "match": {"requesters": ["enterprise"]},
+                                                 **base}, {"name": "rest", "label": "其他", **base}]})
+    assert ok.policy_for(kind="help", category_code=None, urgency="normal", requester="citizen").name == "rest"
+    with pytest.raises(ValidationError):
+        SlaConfig.model_validate({"policies": [{"name": "x", "label": "x", "match": {"requesters": ["robot"]}, **base}]})
