@@ -18,6 +18,6 @@ def install(r: Registry) -> None:
     r.on_action(flows.fake_on_repeat_call, Action.create)  # … or calls again about the same matter
     r.api(views.router)
     r.pages(pages.router)
-    r.nav_item("敷衍答复标记", "/reply-flags", roles={"supervisor", "dispatcher", "unit_handler", "unit_leader"},
+    r.nav_item("答复标记", "/reply-flags", roles={"supervisor", "dispatcher", "unit_handler", "unit_leader"},
                order=46)
     r.command("replies", cli.replies_app)
