@@ -24,6 +24,7 @@ from hotline.city.schema import Role
 from hotline.city.service import city_tz
 from hotline.db import utcnow
 from hotline.errors import BadRequest, Conflict, Forbidden, NotFound
+from hotline.orders import lifecycle
 from hotline.orders.actor import Actor
 from hotline.orders.enums import Action, Channel, Status
 from hotline.orders.flows import do_action, do_attach, do_create_order
@@ -36,7 +37,6 @@ from hotline.verification.photos import MAX_PHOTOS, clean_photo
 
 RESULT_ZH = {"solved": "已解决", "unsolved": "未解决", "partial": "部分解决"}
 STATE_ZH = {"pending": "待核查", "done": "已核查", "cancelled": "已撤销"}
-REOPENABLE = frozenset({Status.replied.value, Status.completed.value, Status.closed.value})
 ORDERERS = (Role.dispatcher, Role.supervisor)
 
 
@@ -155,7 +155,7 @@ def do_complete_check(db: Session, *, check: SiteCheck, actor: Actor, result: st
             + (f"，照片{len(atts)}张" if atts else "") + "）")
     do_action(db, order=order, actor=worker, action=Action.comment, payload={"note": line}, now=now)
     requester = db.get(User, check.requested_by_id)
-    if result == "unsolved" and order.status in REOPENABLE and requester is not None:
+    if result == "unsolved" and Status(order.status) in lifecycle.RULES[Action.reopen].sources and requester is not None:
         # the one who ordered the check decided in advance: found unsolved, it goes back to the unit
         reopener = Actor(role=requester.role, label=f"{requester.name}({requester.username})·现场核查未解决",
                          user=requester)
