@@ -132,7 +132,7 @@ def fake_rates(db: Session, *, period: Any, as_of: Any) -> list[dict[str, Any]]:
             ReplyFlag.kind == "suspected_fake", ReplyFlag.state == "cleared",
             ReplyFlag.raised_at >= period.start, ReplyFlag.raised_at < period.end).group_by(ReplyFlag.unit_id))}
     basic = kpi_settings().basic_counts_as_satisfied
-    rows = []
+    rows: list[dict[str, Any]] = []
     for uid in set(cases) | {u for u, c in counts.items() if c.as_dict().get("evaluated")}:
         c = counts[uid].as_dict() if uid in counts else {k: 0 for k in definitions.COUNT_KEYS}
         n = c["evaluated"]

@@ -34,7 +34,7 @@ def clean_photo(data: bytes) -> bytes:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))
             if img.format not in ACCEPTED:
                 raise BadRequest("bad_photo_type", "只接受JPG、PNG或WebP照片", "only JPG, PNG or WebP photos are accepted",
                                  field="photos")
