@@ -73,6 +73,16 @@ def create(request: Request, db: SessionDep, user: PageUser, number: Annotated[s
     return RedirectResponse(f"/reply-flags/{body.flag_id}" if body.flag_id else f"/orders/{number}", status_code=303)
 
 
+@router.get("/orders/{number}/site-checks-panel")
+def order_panel(request: Request, number: str, db: SessionDep, user: PageUser) -> Response:
+    """The order page's fragment: its on-site checks with their evidence, and the way to order one."""
+    o = orders.get_order(db, number=number, user=user)
+    checks = [service.present(c) for c in service.checks_of_order(db, o.id)]
+    if not checks and not service.can_order(user):
+        return Response("")
+    return render(request, "verification_panel.html", {"o": o, "checks": checks, "can_order": service.can_order(user)})
+
+
 @router.get("/grid/")
 def app_shell(request: Request, db: SessionDep, user: PageUser) -> Response:
     if user.role != Role.grid_worker:

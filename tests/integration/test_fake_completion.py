@@ -130,3 +130,18 @@ def test_same_caller_calls_again_about_the_same_matter(client, as_user, db) -> N
     assert case.claim_reply.content == SOLVED
     html = client.get(f"/reply-flags/{case.id}", headers=as_user("supervisor")).text
     assert again["number"] in html and "同一来电人再次来电" in html
+
+
+def test_the_agent_records_the_recording_note_in_the_console(client, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import login
+
+    n = completed(client, as_user)
+    task = task_of(db, n)
+    csrf = login(client, "callback1", db=db)
+    assert 'name="recording_note"' in client.get("/callbacks").text
+    r = client.post(f"/callbacks/{task.id}/call", follow_redirects=False, data={
+        "csrf_token": csrf, "reached": "true", "solved": "false", "satisfaction": "basic", "comment": CITIZEN,
+        "recording_note": "录音 REC-7788，03:02 起"})
+    assert r.status_code == 303
+    case = case_of(db, n)
+    assert case.recording_note == "录音 REC-7788，03:02 起" and "（基本满意）" in case.reasons[0]["zh"]

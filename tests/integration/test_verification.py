@@ -144,3 +144,14 @@ def test_grid_app_shell_manifest_and_worker(client, as_user) -> None:  # type: i
     assert man["start_url"] == "/grid/" and man["display"] == "standalone" and man["icons"]
     sw = client.get("/grid/sw.js")
     assert sw.headers["content-type"].startswith("text/javascript") and "caches.open" in sw.text
+
+
+def test_order_page_panel_shows_the_check_and_the_way_to_order_one(client, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    n = completed(client, as_user)
+    panel = client.get(f"/orders/{n}/site-checks-panel", headers=as_user("dispatcher")).text
+    assert "安排现场核查" in panel and f"/site-checks/new?order={n}" in panel
+    assert client.get(f"/orders/{n}/site-checks-panel", headers=as_user("cg_handler")).text == ""  # nothing yet
+    cid = order_check(client, as_user, n).json()["id"]
+    result(client, as_user, cid, result="partial", note="摊贩少了一半，仍有两处。")
+    unit_view = client.get(f"/orders/{n}/site-checks-panel", headers=as_user("cg_handler")).text
+    assert "部分解决" in unit_view and "摊贩少了一半" in unit_view and "安排现场核查" not in unit_view
