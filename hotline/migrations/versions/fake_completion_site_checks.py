@@ -75,6 +75,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # suspected fake completions have no reply_id of their own: they cannot live in the older table
+    op.execute(sa.text("delete from reply_flags where reply_id is null"))
     with op.batch_alter_table('reply_flags', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_reply_flags_repeat_order_id_orders'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_reply_flags_claim_reply_id_replies'), type_='foreignkey')
