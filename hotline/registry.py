@@ -61,7 +61,8 @@ INSTALL_ORDER: tuple[str, ...] = (
     "portal",  # the citizen portal
     "imports",  # CSV/Excel import and export
     "console",  # the order console: queues, intake, the order page, the assistant's endpoint
-    "replies",  # reply quality: scored at 答复, guarded at 办结
+    "replies",  # reply quality: scored at 答复, guarded at 办结; suspected fake completions at 回访
+    "verification",  # on-site checks (现场核查) by grid workers, their phone app, patrol reports
     "enterprise",  # 涉企诉求: the enterprise desk's queue and figures
     "hotspots",  # hot matters: demands about the same matter grouped (pure grouping + CLI)
     "demo",  # the demo city's seeding (never imported by production code)

@@ -137,7 +137,7 @@ def _passes(solved: bool, sat: str) -> bool:
 
 
 def _evaluate(db: Session, task: CallbackTask, *, actor: Actor, channel: str, solved: bool, sat: str,
-              comment: str | None, now: datetime) -> Evaluation:
+              comment: str | None, now: datetime, recording_note: str | None = None) -> Evaluation:
     ev = Evaluation(order_id=task.order_id, task_id=task.id, unit_id=task.unit_id,
                     agent_id=actor.user_id if channel == "phone" else None, at=now, channel=channel,
                     solved=solved, satisfaction=sat, comment=comment)
@@ -156,6 +156,12 @@ def _evaluate(db: Session, task: CallbackTask, *, actor: Actor, channel: str, so
             do_action(db, order=task.order, actor=CITIZEN_ACTOR, action=Action.comment, payload={"note": note},
                       now=now)
     db.flush()
+    from hotline import registry
+
+    # extension point ``callbacks.evaluated``: later packages react to the citizen's judgement in this
+    # transaction (replies: a "solved" order the citizen says is unsolved becomes a suspected fake completion)
+    for fn in registry.get().extensions_of("callbacks.evaluated"):
+        fn(db, task=task, evaluation=ev, recording_note=recording_note, now=now)
     return ev
 
 
@@ -186,7 +192,9 @@ def do_record_call(db: Session, *, task: CallbackTask, actor: Actor, payload: di
                       payload={"note": f"回访未接通（第{task.attempts}次），稍后重拨"}, now=now)
         return task
     solved, sat, comment = _judgement(payload)
-    _evaluate(db, task, actor=actor, channel="phone", solved=solved, sat=sat, comment=comment, now=now)
+    recording = (payload.get("recording_note") or "").strip()[:500] or None  # 录音备注: where in the call
+    _evaluate(db, task, actor=actor, channel="phone", solved=solved, sat=sat, comment=comment, now=now,
+              recording_note=recording)
     return task
 
 

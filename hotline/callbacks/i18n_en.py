@@ -12,4 +12,5 @@ EN = {
     "评价链接无效或已过期": "This link is invalid or has expired", "工单": "Order",
     "回访与评价": "Callbacks and evaluations", "评价": "Evaluation", "渠道": "Channel", "电话回访": "Phone callback",
     "自评": "Self-rating", "不计入考核": "Excluded from rates", "回访任务": "Callback tasks",
+    "回访录音备注": "Callback recording note",
 }

@@ -45,13 +45,13 @@ def _bool(v: str | None) -> bool | None:
 @router.post("/callbacks/{task_id}/call")
 def record_call(request: Request, task_id: DbId, db: SessionDep, user: PageUser,
                 reached: Annotated[str, Form()] = "", solved: Annotated[str, Form()] = "",
-                satisfaction: Annotated[str, Form()] = "", comment: Annotated[str, Form(max_length=2000)] = ""
-                ) -> Response:
+                satisfaction: Annotated[str, Form()] = "", comment: Annotated[str, Form(max_length=2000)] = "",
+                recording_note: Annotated[str, Form(max_length=500)] = "") -> Response:
     service.require_centre(user)
     task = service.get_task(db, task_id)
     flows.do_record_call(db, task=task, actor=Actor.of(user), payload={
         "reached": _bool(reached), "solved": _bool(solved), "satisfaction": satisfaction or None,
-        "comment": comment})
+        "comment": comment, "recording_note": recording_note})
     commit_or_conflict(db)
     return redirect_with_flash("/callbacks", *_call_message(task.order.number, task.state, task.attempts))
 

@@ -22,6 +22,7 @@ class CallIn(BaseModel):
     solved: bool | None = None
     satisfaction: Literal["satisfied", "basic", "dissatisfied"] | None = None
     comment: str | None = Field(None, max_length=2000)
+    recording_note: str | None = Field(None, max_length=500)  # 录音备注, e.g. the recording's id and minute
 
 
 class ReviewIn(BaseModel):

@@ -59,6 +59,7 @@ class Role(StrEnum):
     unit_leader = "unit_leader"  # 承办单位负责人
     supervisor = "supervisor"  # 督办员
     callback_agent = "callback_agent"  # 回访员
+    grid_worker = "grid_worker"  # 网格员 (a community's unit: on-site checks, patrol reports)
     admin = "admin"  # 系统管理员
     leader = "leader"  # 领导 (read-only)
     province_leader = "province_leader"  # 省级领导 (every city, read-only)
@@ -178,9 +179,12 @@ class CityFile(_Strict):
             for code in cat.units:
                 if code not in known:
                     raise ValueError(f"category {cat.code}: unknown unit {code}")
+        types = {u.code: u.type for u in self.units}
         for usr in self.users:
             if usr.unit not in known:
                 raise ValueError(f"user {usr.username}: unknown unit {usr.unit}")
+            if usr.role == Role.grid_worker and types[usr.unit] != UnitType.community:
+                raise ValueError(f"user {usr.username}: a grid worker belongs to a community unit")
         if sum(1 for u in self.units if u.type == UnitType.centre) != 1:
             raise ValueError("exactly one unit of type centre is required")
         return self

@@ -98,6 +98,10 @@ def _reply_text(d: DemandText, rng: random.Random) -> str:
     ])
 
 
+UNSOLVED_WORDS = ("根本没人来处理过，情况和原来一样。", "说是处理了，其实问题还在，昨天还是老样子。",
+                  "只打了个电话，没到现场看过。", "处理了两天又恢复原样了。")
+
+
 def _callback(db: Session, order: Order, agent: Actor, rng: random.Random, now: datetime) -> None:
     """回访 through the callbacks flow, so the demo has evaluations; plain close when no task is due."""
     from hotline.callbacks.flows import do_record_call
@@ -111,9 +115,14 @@ def _callback(db: Session, order: Order, agent: Actor, rng: random.Random, now: 
     solved = rng.random() < 0.9
     sat = rng.choices(["satisfied", "basic", "dissatisfied"], weights=[78, 14, 8])[0] if solved else \
         rng.choice(["basic", "dissatisfied"])
+    comment = rng.choice(["", "处理及时", "希望加强日常巡查", "工作人员态度很好"])
+    recording = None
+    if not solved:  # the citizen's own words and where they are in the recording (own stream: the rest stays as it was)
+        words = random.Random(order.id)
+        comment = words.choice(UNSOLVED_WORDS)
+        recording = f"录音 REC-{now:%Y%m%d}-{order.id:04d}，{words.randint(1, 4)}:{words.randint(0, 59):02d} 起诉求人称问题仍在"
     do_record_call(db, task=task, actor=agent, now=now, payload={
-        "reached": True, "solved": solved, "satisfaction": sat,
-        "comment": rng.choice(["", "处理及时", "希望加强日常巡查", "工作人员态度很好"])})
+        "reached": True, "solved": solved, "satisfaction": sat, "comment": comment, "recording_note": recording})
 
 
 def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: datetime | None = None) -> int:
@@ -304,6 +313,11 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
         counts["enterprise_orders"] = seed_enterprise(db, city, now=utcnow())
         counts.update(seed_missed_calls(db, now=utcnow()))
         counts["repeat_calls"] = seed_repeats(db, city, now=utcnow())
+    if city.city.code == "qingyang" and counts.get("orders"):
+        from hotline.demo.verification import seed_verification
+
+        # a suspected fake completion side by side, a unit's answer, on-site checks for the grid workers
+        counts.update(seed_verification(db, now=utcnow()))
     if city.city.code == "qingyang":
         counts.update(seed_province(db, orders=max(orders * 2 // 5, 0)))
     return counts

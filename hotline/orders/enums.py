@@ -210,6 +210,7 @@ class Channel(StrEnum):
     open311 = "open311"
     email = "email"
     import_ = "import"  # 历史导入
+    grid = "grid"  # 网格员主动发现 (patrol report)
 
 
 CHANNEL_ZH = {
@@ -221,6 +222,7 @@ CHANNEL_ZH = {
     Channel.open311: "Open311",
     Channel.email: "邮件",
     Channel.import_: "导入",
+    Channel.grid: "网格",
 }
 
 

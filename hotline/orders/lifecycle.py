@@ -175,7 +175,7 @@ RULES: dict[Action, Rule] = {
 }
 
 
-INTAKE_ROLES = frozenset({R.operator, R.dispatcher, R.admin, SYSTEM, CITIZEN})
+INTAKE_ROLES = frozenset({R.operator, R.dispatcher, R.admin, R.grid_worker, SYSTEM, CITIZEN})  # 网格: 主动发现
 
 
 def initial_status(role: str) -> Status:

@@ -15,4 +15,11 @@ EN = {
     "单位情况说明": "The unit's explanation", "裁定意见": "Decision note", "提交情况说明": "Submit explanation",
     "裁定": "Decide", "维持标记": "Uphold flag", "撤销标记": "Clear flag",
     "待单位说明": "Awaiting the unit's explanation", "待督办员裁定": "Awaiting the supervisor's decision",
+    "答复标记": "Reply flags", "疑似虚假办结": "Suspected fake completion", "疑似虚假办结率": "Suspected fake completion rate",
+    "单位答复（称已办理）": "The unit's reply (says it was done)", "诉求人回访所述": "What the citizen said at the callback",
+    "诉求人再次来电": "The citizen's repeat call",
+    "回访称未解决": "Callback: not solved", "同一来电人再次来电": "The same caller called again",
+    "疑似虚假办结率 = 计入统计的疑似虚假办结数（待说明、待裁定、维持）÷ 回访评价数；满意率与绩效考核同一口径。撤销的案件不计入。":
+        "Suspected fake completion rate = counted cases (awaiting explanation, awaiting decision, upheld) ÷ callback "
+        "evaluations; the satisfaction rate is the KPI's own. Cleared cases count nowhere.",
 }

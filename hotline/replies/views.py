@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from hotline.appeals.views import read_files
-from hotline.db import commit_or_conflict
+from hotline.db import commit_or_conflict, utcnow
+from hotline.errors import Forbidden
 from hotline.orders import service as orders
 from hotline.orders.actor import Actor
 from hotline.org.deps import CurrentUser, SessionDep
@@ -46,9 +47,21 @@ def order_score(number: str, db: SessionDep, user: CurrentUser) -> dict[str, Any
     return {"number": order.number, "reply": {"id": reply.id, "content": reply.content}, **s}
 
 
-@router.get("/flags", summary="敷衍答复标记 · the centre sees all, a unit its own")
-def list_flags(db: SessionDep, user: CurrentUser, state: str | None = None) -> list[dict[str, Any]]:
-    return [service.present_flag(f) for f in service.list_flags(db, user=user, state=state)]
+@router.get("/flags", summary="标记（敷衍答复、疑似虚假办结） · the centre sees all, a unit its own")
+def list_flags(db: SessionDep, user: CurrentUser, state: str | None = None,
+               kind: Literal["perfunctory", "suspected_fake"] | None = None) -> list[dict[str, Any]]:
+    return [service.present_flag(f) for f in service.list_flags(db, user=user, state=state, kind=kind)]
+
+
+@router.get("/fake-rates", summary="疑似虚假办结率 · each unit's rate beside its satisfaction rate, with sample sizes")
+def fake_rates(request: Request, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    from hotline.kpi.service import period_from
+
+    if not service.can_see_all(user):
+        raise Forbidden("role_not_allowed", "只有热线中心可以查看各单位的疑似虚假办结率",
+                        "only the centre sees every unit's rate")
+    period, label, _ = period_from(dict(request.query_params))
+    return {"period": label, "rows": service.fake_rates(db, period=period, as_of=utcnow())}
 
 
 @router.get("/flags/{flag_id}", summary="一条标记")

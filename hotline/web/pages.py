@@ -138,6 +138,7 @@ HOME_BY_ROLE = {
     Role.unit_leader: "/inbox",
     Role.supervisor: "/supervision",
     Role.callback_agent: "/callbacks",
+    Role.grid_worker: "/grid/",  # the phone app (hotline/verification)
     Role.admin: "/orders",
     Role.leader: "/dashboard",
 }
