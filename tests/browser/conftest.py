@@ -144,6 +144,9 @@ def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium (/usr/bin/chromium) is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
+    # a cap, not a wait: on a loaded machine an HTMX answer (and the audit running in the page) can take
+    # longer than Playwright's default 5 s for ``expect``
+    sync_api.expect.set_options(timeout=20_000)
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM),
                               args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
