@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from hotline.city.service import city_tz
+from hotline.console import next_step
 from hotline.console import support as cs
 from hotline.db import commit_or_conflict
 from hotline.errors import BadRequest
@@ -118,13 +119,28 @@ def orders_list(request: Request, db: SessionDep, user: PageUser,
 # ---------------------------------------------------------------- detail
 
 
+def _prefill(order: Order, suggestion: dict[str, Any] | None, lead: list[str]) -> dict[str, dict[str, str]]:
+    """派单 leads a new order pre-filled with routing's first choices (the dispatcher may change them)."""
+    if not suggestion or "dispatch" not in lead:
+        return {}
+    fill = {}
+    if suggestion["units"]:
+        fill["lead_unit"] = suggestion["units"][0]["code"]
+    if not order.category_code and suggestion["categories"] and len(suggestion["categories"][0]["code"]) == 6:
+        fill["category_code"] = suggestion["categories"][0]["code"]
+    return {"dispatch": fill} if fill else {}
+
+
 def detail_ctx(db: SessionDep, order: Order, user: User, lang: str) -> dict[str, Any]:
     o = service.present_detail(db, order, user, lang=lang)
     actions = sorted(o["allowed_actions"], key=lambda a: ACTION_ORDER.index(a) if a in ACTION_ORDER else 99)
     needs = {f for a in actions for f in cs.fields_for(a)}
     ctx: dict[str, Any] = {"o": o, "actions": actions, "intake_actions": cs.INTAKE_ACTIONS}
+    suggestion = None
     if user.role != "leader" and any(a in cs.ROUTING_ACTIONS for a in actions):
-        ctx["suggestion"] = cs.stored_suggestion(db, order)
+        suggestion = ctx["suggestion"] = cs.stored_suggestion(db, order)
+    lead, more = next_step.split(order.status, actions, flags=(suggestion or {}).get("flags"), kind=order.kind)
+    ctx.update(lead_actions=lead, more_actions=more, prefill=_prefill(order, suggestion, lead))
     if "lead_unit" in needs or "add_co_unit" in actions:
         ctx["unit_groups"] = cs.unit_groups(db)
     if "remove_co_unit" in actions:
@@ -151,6 +167,17 @@ def order_detail(number: str, request: Request, db: SessionDep, user: PageUser,
     ctx = detail_ctx(db, order, user, lang_of(request))
     ctx["just_created"] = bool(intake)
     return render(request, "order_detail.html", ctx)
+
+
+@router.get("/orders/{number}/caller-history")
+def order_caller_history(number: str, request: Request, db: SessionDep, user: PageUser) -> Response:
+    """来电人历史 one click from the order page (centre roles; units get the 403 page, as in the API)."""
+    from hotline.duplicates.service import caller_history
+
+    order = service.get_order(db, number=number, user=user)
+    history = caller_history(db, user=user, phone=order.citizen_phone) if order.citizen_phone else None
+    o = {"number": order.number, "title": order.title}
+    return render(request, "order_caller_history.html", {"o": o, "ctx": history})
 
 
 # ---------------------------------------------------------------- acting

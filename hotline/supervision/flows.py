@@ -29,6 +29,7 @@ from hotline.orders.actions.common import Handled
 from hotline.orders.actor import Actor
 from hotline.orders.enums import ACTION_ZH, Action
 from hotline.orders.flows import do_action
+from hotline.orders.lifecycle import RULES, Blocker
 from hotline.orders.models import Order, OrderEvent
 from hotline.orders.payloads import check_text
 from hotline.org.models import AuditLog, Unit, User
@@ -85,6 +86,7 @@ def respond_by_of(p: dict[str, Any], now: datetime) -> datetime:
 
 
 UNANSWERED = ("open", "overdue")
+RESPONDABLE = RULES[Action.respond_supervision].sources
 
 
 def open_supervision(db: Session, order: Order) -> Supervision | None:
@@ -198,6 +200,19 @@ def settle_on_end(db: Session, order: Order, actor: Actor, event: OrderEvent, no
         sup.history = [*(sup.history or []), _entry(
             at=now, level=sup.level, by=actor.label, source="order",
             note=f"工单已{ACTION_ZH[Action(event.action)]}，{LEVELS[sup.level]}随之办结")]
+
+
+def supervision_blockers(db: Session, order: Order) -> list[Blocker]:
+    """督办回复 only while a notice waits for the unit's answer: without one there is nothing to answer, so the
+    console shows no such button (issue #20: the handler's main button was 督办回复 on orders never supervised)."""
+    if order.status not in RESPONDABLE:
+        return []
+    waiting = db.scalar(select(Supervision.id).where(Supervision.order_id == order.id,
+                                                    Supervision.state.in_(UNANSWERED)).limit(1))
+    if waiting is not None:
+        return []
+    return [Blocker(frozenset({Action.respond_supervision}), "该工单没有待回复的督办",
+                    "this order has no supervision to answer")]
 
 
 def h_respond(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:

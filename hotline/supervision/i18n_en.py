@@ -5,6 +5,8 @@ EN = {
     "问责记录": "Accountability records",
     "新建问责记录": "New accountability record",
     "通知": "Notifications",
+    # the bell and the notifications page group by what needs action (issue #20)
+    "需要处理": "Needs action", "其他未读通知": "Other unread", "已读": "Read",
     "未读": "Unread",
     "未读通知": "Unread notifications",
     "新": "New",

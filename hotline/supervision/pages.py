@@ -113,14 +113,20 @@ def accountability_create(request: Request, db: SessionDep, user: PageUser,
 
 @router.get("/notifications")
 def notifications(request: Request, db: SessionDep, user: PageUser) -> Response:
+    items = service.list_notifications(db, user=user)
+    unread = [n for n in items if not n.read_at]
+    groups = [("需要处理", [n for n in unread if n.topic in service.ACTION_TOPICS]),
+              ("其他未读通知", [n for n in unread if n.topic not in service.ACTION_TOPICS]),
+              ("已读", [n for n in items if n.read_at])]
     return render(request, "supervision_notifications.html", {
-        "items": service.list_notifications(db, user=user), "unread": service.unread_count(db, user=user)})
+        "items": items, "groups": groups, "unread": service.unread_count(db, user=user)})
 
 
 @router.get("/notifications/count")
 def notifications_count(request: Request, db: SessionDep, user: PageUser) -> Response:
     """A small badge for the nav: ``hx-get="/notifications/count" hx-trigger="load, every 60s"``."""
-    return render(request, "supervision_unread.html", {"unread": service.unread_count(db, user=user)})
+    need = service.unread_by_need(db, user=user)
+    return render(request, "supervision_unread.html", {"unread": need["action"] + need["info"], "need": need})
 
 
 @router.post("/notifications/read_all")

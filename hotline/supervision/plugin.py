@@ -15,6 +15,7 @@ def install(r: Registry) -> None:
     r.handler(Action.urge, flows.h_urge)
     r.handler(Action.supervise, flows.h_supervise)
     r.handler(Action.respond_supervision, flows.h_respond)
+    r.blocker(flows.supervision_blockers)
     r.on_action(flows.settle_on_end, Action.close, Action.withdraw, Action.cancel_duplicate, Action.hand_off,
                 Action.inform)
     r.sweep_step(flows.flag_overdue_supervisions)
@@ -24,4 +25,4 @@ def install(r: Registry) -> None:
     r.nav_item("督办看板", "/supervision", roles=board.BOARD_ROLES, order=60)
     r.nav_item("我的督办", "/supervision/mine", roles=pages.UNIT_ROLES, order=61)
     r.nav_item("问责记录", "/supervision/accountability", roles={"supervisor", "leader", "unit_leader"}, order=62)
-    r.nav_item("通知", "/notifications", roles=pages.ALL_ROLES, order=90)
+    # 通知 is the bell beside the user's name on every page (base.html), not one more nav item

@@ -81,6 +81,26 @@ def list_notifications(db: Session, *, user: User, unread_only: bool = False, li
     return list(db.scalars(q.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 
+# Notices that ask the reader to do something (sign, review, answer, decide); the bell and the notifications
+# page put these first (issue #20: the bell groups by what needs action).  Every other notice is for information.
+ACTION_TOPICS = frozenset({
+    "order.dispatched", "order.at_subcentre", "order.return_requested", "order.extension_requested",
+    "order.replied", "order.reopened", "order.urged", "order.supervised", "supervision.overdue", "appeal.filed",
+    "reply.flagged", "reply_flag.answered", "designation.filed", "knowledge.review_due",
+    "order.repeat_merge_suggested", "order.repeat_reopen_suggested",
+})
+
+
+def unread_by_need(db: Session, *, user: User) -> dict[str, int]:
+    """Unread notices of the user: {"action": those that ask for something, "info": the rest}."""
+    rows = db.execute(select(Notification.topic, func.count()).where(
+        notifications_filter(user), Notification.read_at.is_(None)).group_by(Notification.topic))
+    out = {"action": 0, "info": 0}
+    for topic, n in rows:
+        out["action" if topic in ACTION_TOPICS else "info"] += int(n)
+    return out
+
+
 def unread_count(db: Session, *, user: User) -> int:
     return db.scalar(select(func.count()).select_from(Notification).where(
         notifications_filter(user), Notification.read_at.is_(None))) or 0

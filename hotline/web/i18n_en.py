@@ -15,6 +15,8 @@ EN = {
     "推荐诉求分类": "Suggested categories",
     "暂无推荐": "No suggestion",
     "受理时生成": "Suggested at intake",
+    # the top navigation's menu (hotline/web/nav.py)
+    "更多": "More",
     # searchable pickers (static/picker.js)
     "输入名称或编码筛选": "Type a name or code to filter",
     "筛选": "Filter",

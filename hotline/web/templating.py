@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from hotline.city.service import city_tz
 from hotline.i18n import gettext
 from hotline.web.nav import items_for as nav_items_for
+from hotline.web.nav import layout_for as nav_layout_for
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -37,6 +38,7 @@ templates.env.filters["dt"] = fmt_dt
 templates.env.filters["pct"] = fmt_pct
 templates.env.globals["pct"] = fmt_pct  # pct(rate) or pct(rate, 1) in every template
 templates.env.globals["nav_items"] = nav_items_for
+templates.env.globals["nav_layout"] = nav_layout_for
 
 
 def render(request: Request, name: str, ctx: dict[str, Any] | None = None, *, status_code: int = 200) -> Any:

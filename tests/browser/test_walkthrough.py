@@ -51,6 +51,8 @@ def _act(page: Any, action: str, fields: dict[str, str] | None = None, select: d
     from playwright.sync_api import expect
 
     form = page.get_by_role("form", name=action, exact=True)
+    if not form.count():  # not a likely next step: it waits in the 其他操作 menu (docs/console.md)
+        page.locator("details.more-actions > summary").click()
     for label, value in (select or {}).items():
         form.get_by_label(label).select_option(value)
     for label, value in (fields or {}).items():

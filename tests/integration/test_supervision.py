@@ -201,6 +201,9 @@ def test_notifications_page_and_count(client: TestClient, as_user, db: Session) 
     assert page.status_code == 200 and n in page.text and "督办" in page.text
     badge = client.get("/notifications/count")
     assert badge.status_code == 200 and "badge" in badge.text
+    # the bell and the page put what asks for something first: the 督办 and the new dispatch need action
+    assert 'class="badge urgent"' in badge.text and "需要处理" in badge.text
+    assert page.text.index("需要处理") < page.text.index(n)
     login(client, "zj_handler", db=db)
     assert n not in client.get("/notifications").text
 

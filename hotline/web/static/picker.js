@@ -22,7 +22,7 @@
       var opt = Array.prototype.find.call(select.options, function (o) { return o.value === code; });
       if (opt) {
         var copy = opt.cloneNode(true);
-        copy.selected = false;
+        copy.selected = opt.selected;  // a choice the server pre-filled (派单 to the suggestion) stays chosen
         copy.setAttribute("data-suggested", "1");
         group.appendChild(copy);
         opt.remove();
