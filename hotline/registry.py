@@ -50,6 +50,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "routing",  # routing suggestion at intake, auto-dispatch, the learning loop
     "callbacks",  # 回访 tasks after completion; blocks 归档 while a result waits
     "appeals",  # 申诉 and unreasonable-demand designations
+    "transfers",  # 转办 between cities: the inter-centre handoff, both cities' sides in one transaction
     "kpi",  # limit facts, the three rates, rankings, dashboard
     "province",  # every city side by side for provincial readers; adding a city
     "knowledge",  # the knowledge base
