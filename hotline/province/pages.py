@@ -23,7 +23,6 @@ router = APIRouter(include_in_schema=False)
 @router.get("/province")
 def overview_page(request: Request, db: SessionDep, user: PageUser) -> Response:
     from hotline.kpi.service import period_from
-
     from hotline.transfers.service import list_for_city, present
 
     province.require_province(user)

@@ -108,7 +108,7 @@ def test_send_then_accept(db: Session, two_cities: dict[str, Any], gateway: Gate
         assert o311["extended_attributes"]["transferred_to"]["number"] == new
 
 
-def test_send_return_and_send_again(db: Session, two_cities: dict[str, Any]) -> None:
+def test_send_return_and_send_again(db: Session, two_cities: dict[str, Any]) -> None:  # noqa: F811
     with _client(db) as client:
         n, first = _sent(client, db)
         qy, xh = _token(db, "dispatcher"), _token(db, "xh_dispatcher")
@@ -137,7 +137,7 @@ def test_send_return_and_send_again(db: Session, two_cities: dict[str, Any]) -> 
         assert second in track and first not in track
 
 
-def test_who_may_transfer_and_where(db: Session, two_cities: dict[str, Any]) -> None:
+def test_who_may_transfer_and_where(db: Session, two_cities: dict[str, Any]) -> None:  # noqa: F811
     with _client(db) as client:
         n = create(client, _token(db, "operator1"))["number"]
         qy = _token(db, "dispatcher")
@@ -163,7 +163,7 @@ def test_who_may_transfer_and_where(db: Session, two_cities: dict[str, Any]) -> 
             assert db.scalar(select(Transfer.id)) is None  # the row is the sender's; read only through service
 
 
-def test_overdue_acceptance_is_flagged_once(db: Session, two_cities: dict[str, Any]) -> None:
+def test_overdue_acceptance_is_flagged_once(db: Session, two_cities: dict[str, Any]) -> None:  # noqa: F811
     from hotline.supervision.sweep import SweepStats
     from hotline.transfers.flows import flag_overdue_transfers
 
@@ -184,7 +184,7 @@ def test_overdue_acceptance_is_flagged_once(db: Session, two_cities: dict[str, A
     assert t.overdue_noticed_at == late
 
 
-def test_the_province_lists_transfers_and_writes_nothing(db: Session, two_cities: dict[str, Any]) -> None:
+def test_the_province_lists_transfers_and_writes_nothing(db: Session, two_cities: dict[str, Any]) -> None:  # noqa: F811
     from hotline.demo.seed import PROVINCE_USERS
     from hotline.org.cities import ensure_province
 
