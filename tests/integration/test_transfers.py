@@ -202,3 +202,17 @@ def test_the_province_lists_transfers_and_writes_nothing(db: Session, two_cities
             login(browser, "province_leader", db=db)
             page = browser.get("/province").text
             assert "各市之间的转办" in page and n in page and new in page
+
+
+def test_the_demo_has_one_pending_and_one_accepted_transfer(db: Session, two_cities: dict[str, Any]) -> None:  # noqa: F811
+    from hotline.demo.seed import seed_transfers
+
+    county = two_cities["county"]
+    with acting_as(county):
+        assert seed_transfers(db, county) == 2
+    rows = {t.state: t for t in db.scalars(select(Transfer))}
+    assert set(rows) == {"requested", "accepted"}
+    with acting_as(county):
+        assert db.scalar(select(Order.status).where(Order.id == rows["accepted"].to_order_id)) == "received"
+        assert db.scalar(select(Order.status).where(Order.id == rows["requested"].to_order_id)) == "transfer_pending"
+    assert db.scalar(select(Order.status).where(Order.id == rows["accepted"].from_order_id)) == "transferred_out"
