@@ -52,6 +52,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "callbacks",  # 回访 tasks after completion; blocks 归档 while a result waits
     "appeals",  # 申诉 and unreasonable-demand designations
     "pushdown",  # 下沉派单: a reason for sending department work to a township, reviewed and counted
+    "transfers",  # 转办 between cities: the inter-centre handoff, both cities' sides in one transaction
     "kpi",  # limit facts, the three rates, rankings, dashboard
     "province",  # every city side by side for provincial readers; adding a city
     "knowledge",  # the knowledge base

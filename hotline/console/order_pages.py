@@ -44,7 +44,8 @@ ACTION_ORDER = [
     "hand_off", "inform", "complete", "close", "approve_return", "reject_return", "approve_extension",
     "reject_extension", "request_extension", "request_return", "redispatch", "add_co_unit", "remove_co_unit",
     "reopen", "suspend", "resume",
-    "respond_supervision", "urge", "supervise", "cancel_duplicate", "withdraw", "comment",
+    "respond_supervision", "urge", "supervise", "cancel_duplicate", "withdraw",
+    "accept_transfer", "return_transfer", "transfer_city", "comment",
 ]
 
 
@@ -153,6 +154,11 @@ def detail_ctx(db: SessionDep, order: Order, user: User, lang: str) -> dict[str,
         ctx["subcentres"] = cs.subcentres(db)
     if "channel" in needs:
         ctx["inform_channels"] = cs.inform_channels()
+    if "to_city" in needs:  # 转办: the province's other cities
+        from hotline.city.service import cities
+        from hotline.city.tenancy import current_scope
+
+        ctx["transfer_cities"] = [(c.code, c.name) for c in cities(db) if c.id != current_scope().id]
     if "extra_days" in needs:
         from hotline.sla.service import extension_limits
 
@@ -258,12 +264,13 @@ def order_act(
     channel: Annotated[str, Form()] = "", parent_number: Annotated[str, Form()] = "",
     return_to: Annotated[str, Form()] = "", co_override_reason: Annotated[str, Form()] = "",
     pushdown_reason: Annotated[str, Form(max_length=2000)] = "",
+    to_city: Annotated[str, Form()] = "",
 ) -> Response:
     body = build_action({
         "action": action, "expected_version": expected_version, "lead_unit": lead_unit, "co_units": co_units,
         "subcentre": subcentre, "category_code": category_code, "reason": reason, "note": note,
         "content": content, "extra_days": extra_days, "service": service_, "channel": channel,
-        "parent_number": parent_number, "co_override_reason": co_override_reason,
+        "parent_number": parent_number, "co_override_reason": co_override_reason, "to_city": to_city,
         "pushdown_reason": pushdown_reason,
     })
     order = service.get_order(db, number=number, user=user)

@@ -25,6 +25,7 @@ QUEUE_SECTIONS = [
     ("returns", "退单待审", "承办单位申请退回的工单，请审核退单理由"),
     ("extensions", "延期申请", "承办单位申请延长办理时限"),
     ("replies", "答复待审核", "承办单位已答复，审核通过后办结"),
+    ("transfers", "转办待接收", "其他城市转来、等待本中心接收或退回的工单（接收时限按本市工作日计算）"),
 ]
 INBOX_SECTIONS = [
     ("to_sign", "待签收", "派给本单位、尚未签收的工单"),
@@ -42,6 +43,17 @@ def _pending(db: Session, order: Any, kind: str) -> dict[str, Any] | None:
     return None
 
 
+def _transfer(db: Session, order: Any) -> dict[str, Any]:
+    from hotline.transfers import service as transfers
+
+    t = transfers.incoming_for(db, order)
+    if t is None:
+        return {}
+    return {"due_at": t.due_at, "light": transfers.light(db, t),
+            "request": {"reason": f"{transfers.city(db, t.city_id).name} · {t.reason}", "extra_days": None,
+                        "requested_at": t.requested_at, "unit": ""}}
+
+
 @router.get("/queue")
 def queue(request: Request, db: SessionDep, user: PageUser) -> Response:
     cs.require_role(user, QUEUE_ROLES)
@@ -56,6 +68,8 @@ def queue(request: Request, db: SessionDep, user: PageUser) -> Response:
                 r["request"] = _pending(db, o, "return")
             elif key == "extensions":
                 r["request"] = _pending(db, o, "extension")
+            elif key == "transfers":  # the acceptance time limit and its light are the transfer's
+                r.update(_transfer(db, o))
             # how long it has waited in this section
             since = {"new": o.created_at, "replies": o.replied_at}.get(key)
             if since is None and r.get("request"):

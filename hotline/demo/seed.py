@@ -272,7 +272,46 @@ def seed_province(db: Session, *, orders: int = 120, seed: int = 2345) -> dict[s
         counts["county_unit_accounts"] = ensure_unit_accounts(db)
         if (db.scalar(select(func.count(Order.id))) or 0) == 0 and orders > 0:
             counts["county_orders"] = seed_orders(db, load_city(COUNTY_FILE), n=orders, seed=seed)
+            counts["transfers"] = seed_transfers(db, county)
     return counts
+
+
+#: 转办 in the demo: demands about places in 西河县 that reached 青阳市's hotline.
+TRANSFER_DEMANDS = (
+    ("沙河镇沙河村桥头路灯不亮", "沙河镇沙河村桥头的路灯坏了一个多星期，晚上骑车经过看不清路，请尽快修复。",
+     "西河县沙河镇沙河村桥头", "13855501201", "周建国", "事发地沙河镇沙河村属西河县管辖，转西河县热线办理", True),
+    ("西河县城关镇菜市场门口污水外溢", "城关镇菜市场门口的下水道堵了，污水漫到人行道上，气味很大，希望尽快疏通。",
+     "西河县城关镇菜市场东门", "13855501202", "陈秀英", "事发地在西河县城关镇，请西河县热线接收办理", False),
+)
+
+
+def seed_transfers(db: Session, county: Any) -> int:
+    """One 转办 accepted by 西河县 two days ago and one still waiting for its acceptance (docs/transfers.md)."""
+    from hotline.city.tenancy import acting_as
+    from hotline.transfers.service import open_outgoing
+
+    db.flush()  # the county's rows so far, while acting as the county
+    now = utcnow()
+    made = 0
+    for title, content, address, phone, name, reason, accepted in TRANSFER_DEMANDS:
+        at = now - timedelta(days=2) if accepted else now - timedelta(hours=3)
+        with acting_as(None):  # the home city, 青阳市, took the call
+            a = _actors(db)
+            order = do_create_order(db, actor=a["operator"], now=at, data={
+                "kind": "help", "title": title, "content": content, "address": address, "citizen_phone": phone,
+                "citizen_name": name, "channel": "phone"})
+            do_action(db, order=order, actor=a["dispatcher"], action=Action.transfer_city,
+                      payload={"to_city": county.code, "reason": reason}, now=at + timedelta(minutes=20))
+            db.flush()
+            t = open_outgoing(db, order)
+        made += 1
+        if accepted and t is not None:
+            with acting_as(county):
+                incoming = db.scalar(select(Order).where(Order.id == t.to_order_id))
+                do_action(db, order=incoming, actor=_actors(db)["dispatcher"], action=Action.accept_transfer,
+                          payload={"note": "属本县辖区，已接收"}, now=at + timedelta(hours=2))
+                db.flush()
+    return made
 
 
 def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 12345) -> dict[str, int]:

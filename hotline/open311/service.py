@@ -90,11 +90,23 @@ def present(db: Session, order: Order, *, names: dict[str, str], extensions: boo
         "expected_datetime": w3c(order.due_at), "address": order.address, "address_id": None, "zipcode": None,
         "lat": order.latitude, "long": order.longitude, "media_url": None,
     }
+    went = _transferred(db, order)
+    if went is not None:  # 转办: tracking the original number follows the order to the other city
+        where = "已转至" if went["accepted"] else "正在转至"
+        out["status_notes"] += f"；{where}{went['city']}12345热线办理，新工单编号{went['number']}"
     if extensions:
         out["extended_attributes"] = {"hotline_status": status.value, "hotline_status_zh": STATUS_ZH[status],
                                       "hotline_status_en": STATUS_EN[status], "channel": order.channel,
                                       "kind": order.kind, "closed_datetime": w3c(order.completed_at or order.closed_at)}
+        if went is not None:
+            out["extended_attributes"]["transferred_to"] = went
     return out
+
+
+def _transferred(db: Session, order: Order) -> dict[str, Any] | None:
+    from hotline.transfers.service import follow
+
+    return follow(db, order)
 
 
 def query(db: Session, *, user: User | None, ids: list[str], codes: list[str], statuses: list[str],

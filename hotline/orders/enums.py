@@ -19,6 +19,10 @@ class Status(StrEnum):
     informed = "informed"  # 已告知 (不属受理范围)
     withdrawn = "withdrawn"  # 已撤诉
     merged = "merged"  # 已并单 (重复工单作废)
+    transfer_sent = "transfer_sent"  # 已转办，待对方城市接收 (转办 between cities, hotline.transfers)
+    transferred_out = "transferred_out"  # 已转出 (the other city accepted it; this order stays linked, read-only)
+    transfer_pending = "transfer_pending"  # 转办待接收 (the receiving city's new order)
+    transfer_returned = "transfer_returned"  # 转办已退回 (the receiving city gave it back)
 
 
 STATUS_ZH: dict[Status, str] = {
@@ -35,6 +39,10 @@ STATUS_ZH: dict[Status, str] = {
     Status.informed: "已告知",
     Status.withdrawn: "已撤诉",
     Status.merged: "已并单",
+    Status.transfer_sent: "已转办待接收",
+    Status.transferred_out: "已转出",
+    Status.transfer_pending: "转办待接收",
+    Status.transfer_returned: "转办已退回",
 }
 
 #: The English of each status label: the only English for them (hotline/i18n reads it, see ``catalogue``).
@@ -52,6 +60,10 @@ STATUS_EN: dict[Status, str] = {
     Status.informed: "Informed (out of scope)",
     Status.withdrawn: "Withdrawn",
     Status.merged: "Merged as duplicate",
+    Status.transfer_sent: "Transferred, awaiting the other city",
+    Status.transferred_out: "Transferred out",
+    Status.transfer_pending: "Transfer awaiting acceptance",
+    Status.transfer_returned: "Transfer returned",
 }
 
 # ── status sets ────────────────────────────────────────────────────────────
@@ -59,8 +71,10 @@ STATUS_EN: dict[Status, str] = {
 # portal and the pages import it.  ``tests/unit/test_vocab.py`` checks them
 # against the state machine (``hotline/orders/lifecycle.py``).
 
-#: Nothing more happens to the order: archived, handed to 110/119/120, told where to go, withdrawn or merged.
-TERMINAL = frozenset({Status.closed, Status.handed_off, Status.informed, Status.withdrawn, Status.merged})
+#: Nothing more happens to the order: archived, handed to 110/119/120, told where to go, withdrawn or merged,
+#: transferred to another city's hotline (and accepted there), or a transfer this city gave back.
+TERMINAL = frozenset({Status.closed, Status.handed_off, Status.informed, Status.withdrawn, Status.merged,
+                      Status.transferred_out, Status.transfer_returned})
 #: Someone at the centre or a unit still owes work (已办结待回访 waits only for the callback: not open).
 OPEN = frozenset(set(Status) - TERMINAL - {Status.completed})
 #: The unit's work is done and reviewed (办结, 归档): the citizen may rate it, the router may learn from it.
@@ -74,6 +88,8 @@ BEFORE_REPLY = CLOCKED - {Status.replied}
 AWAITING_SIGN = frozenset({Status.dispatched})
 #: A unit's 办理中 tab: signed for and still with the lead unit (a pending return and 挂账 included).
 LEAD_IN_HAND = frozenset({Status.in_progress, Status.return_requested, Status.suspended})
+#: The order went (or is going) to another city's hotline (转办): tracking it follows the new order there.
+TRANSFERRED = frozenset({Status.transfer_sent, Status.transferred_out})
 #: A co-handling unit's tab: the lead unit holds the order and co-opinions are being gathered.
 CO_IN_HAND = frozenset({Status.dispatched, Status.in_progress})
 
@@ -82,6 +98,7 @@ CO_IN_HAND = frozenset({Status.dispatched, Status.in_progress})
 STATUS_SETS: dict[str, frozenset[Status]] = {
     "OPEN": OPEN, "TERMINAL": TERMINAL, "FINISHED": FINISHED, "CLOCKED": CLOCKED, "BEFORE_REPLY": BEFORE_REPLY,
     "AWAITING_SIGN": AWAITING_SIGN, "LEAD_IN_HAND": LEAD_IN_HAND, "CO_IN_HAND": CO_IN_HAND,
+    "TRANSFERRED": TRANSFERRED,
 }
 
 
@@ -126,6 +143,11 @@ class Action(StrEnum):
     urge = "urge"  # 催办
     supervise = "supervise"  # 督办 / 挂牌督办
     respond_supervision = "respond_supervision"  # 督办回复
+    transfer_city = "transfer_city"  # 转办 (to another city's centre, hotline.transfers)
+    accept_transfer = "accept_transfer"  # 接收转办
+    return_transfer = "return_transfer"  # 退回转办
+    transfer_out_accepted = "transfer_out_accepted"  # 对方接收转办 (the sender's side, system)
+    transfer_out_returned = "transfer_out_returned"  # 对方退回转办 (the sender's side, system)
     any = "*"  # hooks only: every action
 
 
@@ -161,6 +183,11 @@ ACTION_ZH: dict[Action, str] = {
     Action.urge: "催办",
     Action.supervise: "督办",
     Action.respond_supervision: "督办回复",
+    Action.transfer_city: "转办",
+    Action.accept_transfer: "接收转办",
+    Action.return_transfer: "退回转办",
+    Action.transfer_out_accepted: "对方接收转办",
+    Action.transfer_out_returned: "对方退回转办",
     Action.any: "任意操作",
 }
 
@@ -197,6 +224,11 @@ ACTION_EN: dict[Action, str] = {
     Action.urge: "Urge",
     Action.supervise: "Supervise",
     Action.respond_supervision: "Answer supervision",
+    Action.transfer_city: "Transfer to another city",
+    Action.accept_transfer: "Accept transfer",
+    Action.return_transfer: "Return transfer",
+    Action.transfer_out_accepted: "Transfer accepted by the other city",
+    Action.transfer_out_returned: "Transfer returned by the other city",
     Action.any: "Any action",
 }
 

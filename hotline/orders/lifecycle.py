@@ -171,11 +171,26 @@ RULES: dict[Action, Rule] = {
              doc="督办 / 挂牌督办 with a required response date; status unchanged"),
         Rule(Action.respond_supervision, LIVE | {S.replied, S.completed}, (), UNIT,
              doc="the unit answers a supervision notice; status unchanged"),
+        Rule(Action.transfer_city, PRE_DISPATCH, (S.transfer_sent,), DISPATCH,
+             doc="转办: to another city's centre with a reason; that city gets a new linked order"),
+        Rule(Action.accept_transfer, frozenset({S.transfer_pending}), (S.received,), DISPATCH,
+             doc="the receiving centre accepts: its order waits for dispatch like any new one"),
+        Rule(Action.return_transfer, frozenset({S.transfer_pending}), (S.transfer_returned,), DISPATCH,
+             ("closed_at",), doc="the receiving centre gives it back with a reason"),
+        Rule(Action.transfer_out_accepted, frozenset({S.transfer_sent}), (S.transferred_out,), frozenset({SYSTEM}),
+             ("closed_at",), doc="the sender's side of 接收转办 (written by that flow): transferred out, linked"),
+        Rule(Action.transfer_out_returned, frozenset({S.transfer_sent}), (S.received,), frozenset({SYSTEM}),
+             doc="the sender's side of 退回转办 (written by that flow): back in the centre's queue"),
     ]
 }
 
 
 INTAKE_ROLES = frozenset({R.operator, R.dispatcher, R.admin, R.grid_worker, SYSTEM, CITIZEN})  # 网格: 主动发现
+
+
+def arrival_status() -> Status:
+    """转办: the status an order arriving from another city's centre is born with (hotline.transfers)."""
+    return S.transfer_pending
 
 
 def initial_status(role: str) -> Status:

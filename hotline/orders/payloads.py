@@ -76,6 +76,11 @@ FORMS: dict[Action, tuple[Field, ...]] = {
     A.urge: (_note("催办内容", required=True),),
     A.supervise: (_note("督办要求", required=True),),
     A.respond_supervision: (Field("content", "督办回复内容", required=True, min_len=5, max_len=4000),),
+    A.transfer_city: (Field("to_city", "转办至城市", required=True, max_len=32), _reason("转办理由")),
+    A.accept_transfer: (_note("接收意见"),),
+    A.return_transfer: (_reason("退回理由"),),
+    A.transfer_out_accepted: (_note(),),  # system-only: applied by accept_transfer's flow
+    A.transfer_out_returned: (_note(),),  # system-only: applied by return_transfer's flow
 }
 
 

@@ -94,6 +94,7 @@ class ActionIn(BaseModel):
     service: str | None = Field(None, max_length=3)
     channel: str | None = Field(None, max_length=500)
     parent_number: str | None = Field(None, max_length=32)
+    to_city: str | None = Field(None, max_length=32, description="transfer_city: the receiving city's code")
     knowledge_entry: str | None = Field(None, max_length=64)
     co_override_reason: str | None = Field(
         None, max_length=2000, description="reply: why the lead replies without the missing co-unit opinions")

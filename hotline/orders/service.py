@@ -145,6 +145,7 @@ def dispatcher_queue(db: Session, *, user: User) -> dict[str, list[Order]]:
         "returns": q(Order.status == Status.return_requested.value),
         "extensions": q(Order.pending_extension.is_(True)),
         "replies": q(Order.status == Status.replied.value),
+        "transfers": q(Order.status == Status.transfer_pending.value) if is_centre(user) else [],  # 转办待接收
     }
 
 

@@ -57,6 +57,9 @@ _DECLARED: list[Topic] = [
     _T("callback.rating_link", "满意度评价邀请", "Rating invitation", "sms", "citizen (caller's phone)",
        ("number", "url", "days"),
        sms="{sig}您反映的问题（工单{number}）已办结，请在{days}天内点击链接评价：{url}（满意/基本满意/不满意）。"),
+    _T("order.transferred", "工单已转办", "Order transferred to another city", "sms",
+       "citizen (caller's phone), when the receiving city accepts", ("number", "city", "new_number"),
+       sms="{sig}您的工单{number}已转至{city}12345热线办理，新工单编号{new_number}。可凭原工单编号和手机号码在{portal}查询办理进度。"),
     # ---- to units and the centre (console inbox)
     _T("order.dispatched", "新派工单", "New order dispatched", "inbox", "lead unit"),
     _T("order.co_removed", "协办撤销", "Co-handling withdrawn", "inbox", "the removed co-unit",
@@ -125,6 +128,16 @@ _DECLARED: list[Topic] = [
        ("number", "earlier"), body=(("earlier", "原工单"),)),
     _T("order.repeat_reopen_suggested", "重复来电（建议重办）", "Repeat call: reopen suggested", "inbox", "centre",
        ("number", "earlier"), body=(("earlier", "原工单"),)),
+    _T("transfer.requested", "转办待接收", "Transfer to accept", "inbox", "the receiving city's dispatchers",
+       ("number", "title", "from_city", "from_number", "reason", "due"),
+       body=(("from_city", "转出城市"), ("from_number", "原工单"), ("reason", "转办理由"), ("due", "接收时限"))),
+    _T("transfer.accepted", "转办已接收", "Transfer accepted", "inbox", "the sending city's dispatchers",
+       ("number", "title", "to_city", "to_number"), body=(("to_city", "接收城市"), ("to_number", "新工单"))),
+    _T("transfer.returned", "转办被退回", "Transfer returned", "inbox", "the sending city's dispatchers",
+       ("number", "title", "to_city", "reason"), body=(("to_city", "接收城市"), ("reason", "退回理由"))),
+    _T("transfer.overdue", "转办接收超期", "Transfer not accepted in time", "inbox",
+       "the dispatchers of both cities", ("number", "title", "due", "to_number"),
+       body=(("due", "接收时限"), ("to_number", "新工单"))),
     # ---- to subscribed systems: one family, the order action in the topic (webhook.order.dispatch …)
     _T("webhook.order.*", "Webhook事件", "Webhook event", "webhook", "webhook subscribers", ("subscription_id", "body")),
 ]

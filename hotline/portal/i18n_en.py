@@ -25,4 +25,6 @@ EN = {
     "已合并处理": "Merged with another request", "派单": "Dispatched", "办结": "Completed",
     "咨询": "Consultation", "求助": "Help", "投诉": "Complaint", "举报": "Report", "建议": "Suggestion",
     "表扬": "Praise",
+    "转办去向": "Transferred to", "已转至其他城市热线办理": "Handled by another city's hotline",
+    "转办中": "Being transferred", "新工单编号": "New order number", "已退回原热线办理": "Returned to the first hotline",
 }

@@ -27,6 +27,8 @@ CITIZEN_STATUS = {
     Status.replied: "已答复", Status.completed: "已办结", Status.closed: "已办结",
     Status.handed_off: "已转应急部门", Status.informed: "已告知办理渠道", Status.withdrawn: "已撤回",
     Status.merged: "已合并处理",
+    Status.transfer_sent: "转办中", Status.transferred_out: "已转至其他城市热线办理",
+    Status.transfer_pending: "已受理", Status.transfer_returned: "已退回原热线办理",
 }
 
 
@@ -58,7 +60,19 @@ def citizen_view(db: Session, order: Order) -> dict[str, Any]:
         "inform_channel": order.inform_channel if status == Status.informed else None,
         "attachments": [a.filename for a in order.attachments],
         "rateable": status in FINISHED,
+        "transfer": _transfer(db, order),
     }
+
+
+def _transfer(db: Session, order: Order) -> dict[str, Any] | None:
+    """转办: tracking the original number follows the order to the other city's hotline."""
+    from hotline.transfers.service import follow
+
+    went = follow(db, order)
+    if went is None:
+        return None
+    status = went["status"]
+    return {**went, "status_label": CITIZEN_STATUS[Status(status)] if status else None}
 
 
 def callback_rating_link(db: Session, order: Order) -> str | None:

@@ -23,12 +23,14 @@ router = APIRouter(include_in_schema=False)
 @router.get("/province")
 def overview_page(request: Request, db: SessionDep, user: PageUser) -> Response:
     from hotline.kpi.service import period_from
+    from hotline.transfers.service import list_for_city, present
 
     province.require_province(user)
     period, label, clean = period_from(dict(request.query_params), db=db)
     return render(request, "city_province.html", {
         "label": label, "f": clean, "rows": province.overview(db, period),
-        "overdue": province.overdue_orders(db, limit=30)})
+        "overdue": province.overdue_orders(db, limit=30),
+        "transfers": [present(db, t) for t in list_for_city(db, limit=30)]})  # 转办 between the cities
 
 
 @router.get("/province/cities")
