@@ -60,6 +60,8 @@ INSTALL_ORDER: tuple[str, ...] = (
     "imports",  # CSV/Excel import and export
     "console",  # the order console: queues, intake, the order page, the assistant's endpoint
     "replies",  # reply quality: scored at 答复, guarded at 办结
+    "worklists",  # saved views of the order lists (with counts) and bulk work on selected orders
+    "phrases",  # 常用语: a unit's and the centre's reply templates; the reply form's tools
     "demo",  # the demo city's seeding (never imported by production code)
 )
 
