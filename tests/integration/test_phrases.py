@@ -88,3 +88,15 @@ def test_templates_page_crud(client: TestClient, db: Session) -> None:
     assert client.get("/reply-templates").status_code == 200
     login(client, "operator1", db=db)
     assert client.get("/reply-templates").status_code == 403
+
+
+def test_demo_seeds_templates_and_views(client: TestClient, as_user: Any, db: Session) -> None:
+    from hotline.demo.worklists import seed_worklists
+
+    assert seed_worklists(db) == 6
+    assert seed_worklists(db) == 0  # idempotent
+    db.flush()
+    assert {t["title"] for t in client.get("/api/v1/reply-templates", headers=as_user("cg_handler")).json()} == {
+        "占道经营已清理", "路灯已修复"}
+    assert [v["name"] for v in client.get("/api/v1/saved-views", headers=as_user("dispatcher")).json()] == [
+        "紧急待派单", "超期工单（按时限灯）"]
