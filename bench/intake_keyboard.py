@@ -86,6 +86,14 @@ def wait_assistant(page: Any) -> None:
     page.wait_for_selector('#suggestions [data-fill="f-lead"], #suggestions h4', timeout=60_000)
 
 
+def submitted(page: Any) -> str | None:
+    """After submit: None when the order page came (受理 done), else the form's error text."""
+    page.wait_for_selector(".banner, .flash.error", timeout=120_000)
+    if "intake=1" in page.url:
+        return None
+    return page.locator(".flash.error").first.inner_text()
+
+
 def keyboard_walk(page: Any, msg: dict[str, str], fallback_unit: str = "cgj") -> dict[str, Any]:
     """From the call pop to a dispatched order without the mouse; returns the page's own counts."""
     from playwright.sync_api import expect
@@ -109,11 +117,12 @@ def keyboard_walk(page: Any, msg: dict[str, str], fallback_unit: str = "cgj") ->
         page.keyboard.type(fallback_unit)
         page.keyboard.press("Enter")
     page.keyboard.press("Control+Enter")
-    page.wait_for_url("**/orders/*?intake=1")
+    error = submitted(page)
     seconds = time.perf_counter() - t0
     clicks, keys = counts(page)
-    return {"clicks": clicks, "keys": keys, "seconds": seconds, "panel_ms": panel_ms,
-            "chars": len(msg["title"]) + len(msg["content"]), "number": page.url.split("/orders/")[1].split("?")[0]}
+    return {"clicks": clicks, "keys": keys, "seconds": seconds, "panel_ms": panel_ms, "error": error,
+            "chars": len(msg["title"]) + len(msg["content"]),
+            "number": None if error else page.url.split("/orders/")[1].split("?")[0]}
 
 
 def mouse_walk(page: Any, msg: dict[str, str]) -> dict[str, Any]:
@@ -141,11 +150,12 @@ def mouse_walk(page: Any, msg: dict[str, str]) -> dict[str, Any]:
         page.locator("#f-lead").select_option("dept-chengguan")
         selects += 1
     page.get_by_role("button", name="提交受理").click()
-    page.wait_for_url("**/orders/*?intake=1")
+    error = submitted(page)
     seconds = time.perf_counter() - t0
     clicks, keys = counts(page)
-    return {"clicks": clicks + selects, "keys": keys, "seconds": seconds, "panel_ms": None,
-            "chars": len(msg["title"]) + len(msg["content"]), "number": page.url.split("/orders/")[1].split("?")[0]}
+    return {"clicks": clicks + selects, "keys": keys, "seconds": seconds, "panel_ms": None, "error": error,
+            "chars": len(msg["title"]) + len(msg["content"]),
+            "number": None if error else page.url.split("/orders/")[1].split("?")[0]}
 
 
 def warm_up(page: Any, base: str) -> None:
@@ -237,6 +247,7 @@ def main() -> None:
         return round(statistics.median(vals), 1) if vals else None
 
     summary = {"mode": args.mode, "tree": str(args.tree), "messages": len(rows),
+               "dispatched": sum(1 for r in rows if not r["error"]),
                "clicks_total": sum(r["clicks"] for r in rows), "keys_total": sum(r["keys"] for r in rows),
                "clicks_median": med("clicks"), "keys_median": med("keys"), "seconds_median": med("seconds"),
                "seconds_total": round(sum(r["seconds"] for r in rows), 1), "panel_ms_median": med("panel_ms"),
@@ -250,6 +261,9 @@ def main() -> None:
 
     header(f"intake by {args.mode}: call pop → dispatched order, {len(rows)} real messages ({args.tree})")
     for r in rows:
+        if r["error"]:
+            print(f"{'refused':>20}  clicks {r['clicks']:>2}  keys {r['keys']:>3}  {r['seconds']:6.2f} s  {r['error']}")
+            continue
         print(f"{r['number']:>20}  clicks {r['clicks']:>2}  keys {r['keys']:>3}  {r['seconds']:6.2f} s"
               + (f"  panel {r['panel_ms']:.0f} ms" if r["panel_ms"] is not None else "") + f"  ({r['chars']} characters)")
     print(f"total clicks {summary['clicks_total']}, keystrokes {summary['keys_total']}; median per order: "

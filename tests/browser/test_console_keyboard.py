@@ -69,6 +69,7 @@ def test_call_pop_to_dispatched_order_by_keyboard_alone(live_server: str, browse
     expect(page.get_by_role("link", name="以此号码受理新工单")).to_have_attribute("aria-keyshortcuts", "Alt+N")
     # the pinyin picker is part of the walk: after adopting the suggestions the operator retypes the unit as "cgj"
     result = keyboard_walk(page, MESSAGE, fallback_unit="cgj")
+    assert result["error"] is None, result
     assert result["clicks"] == 0, result  # not one mouse click from the call pop to the dispatched order
     assert 0 < result["keys"] <= 12, result
     expect(page.locator(".banner")).to_contain_text("工单已受理")
