@@ -65,11 +65,20 @@ def field_errors(exc: ValidationError) -> dict[str, tuple[str, str]]:
 
 
 def _form_ctx(db: Any, values: dict[str, Any], errors: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from hotline.console.pinyin import option_keys
+    from hotline.org.models import Unit
+
+    categories, territories, units = cs.category_groups(db), cs.territory_groups(db), cs.unit_groups(db)
+    short = {code: name for code, name in db.execute(select(Unit.code, Unit.short_name)) if name}
     return {
         "values": values, "errors": errors or {}, "demand_max": DEMAND_MAX,
         "kinds": cs.KIND_LABELS, "channels": [(c, cs.CHANNEL_LABELS[c]) for c in cs.INTAKE_CHANNELS],
-        "urgencies": cs.URGENCY_LABELS, "category_groups": cs.category_groups(db),
-        "territory_groups": cs.territory_groups(db), "unit_groups": cs.unit_groups(db),
+        "urgencies": cs.URGENCY_LABELS, "category_groups": categories,
+        "territory_groups": territories, "unit_groups": units,
+        # type-ahead by pinyin initials in the pickers (static/picker.js): option code → keys
+        "pinyin": {**option_keys(categories), **option_keys(territories, short), **option_keys(units, short)},
     }
 
 

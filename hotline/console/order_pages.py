@@ -37,7 +37,9 @@ from hotline.web.templating import lang_of, render
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 30
-FILTER_KEYS = ("status", "kind", "category", "unit", "channel", "urgency", "q", "overdue", "date_from", "date_to")
+FILTER_KEYS = ("status", "kind", "category", "unit", "channel", "urgency", "q", "overdue", "date_from", "date_to",
+               "sort")
+SORTS = {"": "受理时间（新的在前）", "light": "按时限灯（超期、临期在前）"}
 # The order in which action forms are offered: the usual next step first.
 ACTION_ORDER = [
     "sign", "reply", "co_reply", "dispatch", "subdispatch", "dispatch_to_subcentre", "answer_first_contact",
@@ -65,6 +67,7 @@ def _filters(params: dict[str, str]) -> tuple[service.OrderFilter, dict[str, str
     clean = {k: (params.get(k) or "").strip() for k in FILTER_KEYS}
     status = clean["status"] if clean["status"] in {s.value for s in Status} else ""
     clean["status"] = status
+    clean["sort"] = clean["sort"] if clean["sort"] in SORTS else ""
     start, end = _day(clean["date_from"]), _day(clean["date_to"])
     clean["date_from"] = start.isoformat() if start else ""
     clean["date_to"] = end.isoformat() if end else ""
@@ -87,7 +90,7 @@ def _query(clean: dict[str, str], **over: Any) -> str:
 def export_query(clean: dict[str, str]) -> str:
     """The list's filter as GET /api/v1/exports/orders.{csv,xlsx} names it (a date there is the city's day)."""
     names = {"date_from": "created_from", "date_to": "created_to"}
-    return urlencode({names.get(k, k): v for k, v in clean.items() if v})
+    return urlencode({names.get(k, k): v for k, v in clean.items() if v and k != "sort"})
 
 
 @router.get("/orders")
@@ -99,19 +102,20 @@ def orders_list(request: Request, db: SessionDep, user: PageUser,
         page_no = max(1, min(int(page), 10_000))
     except ValueError:
         page_no = 1
-    total, orders = service.list_orders(db, user=user, f=f, page=page_no, size=PAGE_SIZE)
+    total, orders = service.list_orders(db, user=user, f=f, page=page_no, size=PAGE_SIZE, sort=clean["sort"])
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     ctx = {
         "rows": [cs.row(db, o, lang) for o in orders], "total": total, "page": page_no, "pages": pages,
         "f": clean, "prev_url": f"/orders?{_query(clean, page=page_no - 1)}" if page_no > 1 else None,
         "next_url": f"/orders?{_query(clean, page=page_no + 1)}" if page_no < pages else None,
-        "export_query": export_query(clean),
+        "export_query": export_query(clean), "view_id": request.query_params.get("view", ""),
+        "export_query_all": _query(clean),
     }
     if cs.is_htmx(request) and request.headers.get("hx-target") == "results":
         return render(request, "partials/orders_table.html", ctx)
     ctx.update({
         "statuses": [(s.value, STATUS_ZH[s]) for s in Status], "kinds": cs.KIND_LABELS,
-        "channels": cs.CHANNEL_LABELS, "urgencies": cs.URGENCY_LABELS,
+        "channels": cs.CHANNEL_LABELS, "urgencies": cs.URGENCY_LABELS, "sorts": SORTS,
         "category_groups": cs.category_groups(db, leaves_only=False), "unit_groups": cs.unit_groups(db),
     })
     return render(request, "orders_list.html", ctx)

@@ -59,10 +59,12 @@ def queue(request: Request, db: SessionDep, user: PageUser) -> Response:
     cs.require_role(user, QUEUE_ROLES)
     lang = lang_of(request)
     queues = service.dispatcher_queue(db, user=user)
+    by_light = request.query_params.get("sort") == "light"
     sections = []
     for key, title, hint in QUEUE_SECTIONS:
         rows = []
-        for o in queues.get(key, []):
+        found = queues.get(key, [])
+        for o in service.sort_by_light(found) if by_light else found:
             r = cs.row(db, o, lang)
             if key == "returns":
                 r["request"] = _pending(db, o, "return")
@@ -77,24 +79,26 @@ def queue(request: Request, db: SessionDep, user: PageUser) -> Response:
             r["waiting"] = cs.age(since or o.created_at, lang)
             rows.append(r)
         sections.append({"key": key, "title": title, "hint": hint, "rows": rows})
-    return render(request, "queue.html", {"sections": sections})
+    return render(request, "queue.html", {"sections": sections, "by_light": by_light})
 
 
-def inbox_ctx(db: Session, user: User, lang: str) -> dict[str, Any]:
+def inbox_ctx(db: Session, user: User, lang: str, by_light: bool = False) -> dict[str, Any]:
     boxes = service.unit_inbox(db, user=user)
     sections = []
     for key, title, hint in INBOX_SECTIONS:
         rows = []
-        for o in boxes.get(key, []):
+        found = boxes.get(key, [])
+        for o in service.sort_by_light(found) if by_light else found:
             r = cs.row(db, o, lang)
             r["can_sign"] = key == "to_sign" and "sign" in service.actions_for(db, o, user)
             r["request"] = _pending(db, o, "extension") or _pending(db, o, "return")
             rows.append(r)
         sections.append({"key": key, "title": title, "hint": hint, "rows": rows})
-    return {"sections": sections}
+    return {"sections": sections, "by_light": by_light}
 
 
 @router.get("/inbox")
 def inbox(request: Request, db: SessionDep, user: PageUser) -> Response:
     cs.require_role(user, INBOX_ROLES)
-    return render(request, "inbox.html", inbox_ctx(db, user, lang_of(request)))
+    by_light = request.query_params.get("sort") == "light"
+    return render(request, "inbox.html", inbox_ctx(db, user, lang_of(request), by_light))

@@ -328,6 +328,10 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
         from hotline.demo.people import seed_people
 
         counts["people_admin"] = seed_people(db)
+    if city.city.code == "qingyang":  # the demo city's 常用语 and saved views (its usernames)
+        from hotline.demo.worklists import seed_worklists
+
+        counts["worklists"] = seed_worklists(db)
     if db.scalar(select(func.count(RoutingModel.id)).where(RoutingModel.active.is_(True))) == 0:
         counts["routing_models"] = len(train_demo_models(db, city))
     if (db.scalar(select(func.count(Order.id))) or 0) == 0 and orders > 0:

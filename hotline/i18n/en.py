@@ -200,4 +200,13 @@ EN: dict[str, str] = {
     "剩余": "left:",
     "已超期": "overdue by",
     "诉求人不接受回访": "The citizen declines a callback",
+    # keyboard-fast intake (partials/intake_keys.html, telephony_pop.html; issue #20 item 2)
+    "键盘快捷键": "Keyboard shortcuts", "诉求类型：咨询、求助、投诉、举报、建议、表扬":
+        "Kind: consultation, help, complaint, report, suggestion, praise",
+    "切换紧急程度": "Toggle urgency",
+    "采用助手的全部建议（类型、紧急程度、属地、分类、承办单位）":
+        "Adopt all the assistant's suggestions (kind, urgency, territory, category, unit)",
+    "跳到分类、属地、派单单位的筛选框（可输入拼音首字母，如 cgj 即城管局）":
+        "Jump to the category, territory or unit picker (pinyin initials work, e.g. cgj for the city management bureau)",
+    "来电弹屏：以来电号码受理新工单": "Call pop: new order with the caller's number", "已采用建议": "Suggestions adopted:",
 }

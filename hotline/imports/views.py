@@ -31,6 +31,7 @@ def export_orders(
     unit: str | None = None, channel: str | None = None, urgency: str | None = None, q: str | None = None,
     overdue: bool | None = None, open_only: bool = False, phone: str | None = None,
     created_from: Moment | None = None, created_to: MomentEnd | None = None,
+    number: Annotated[list[str] | None, Query(max_length=500, description="only these orders (a bulk selection)")] = None,
 ) -> Response:
     from hotline.errors import NotFound
 
@@ -38,7 +39,8 @@ def export_orders(
         raise NotFound("unknown_format", "只支持 csv 或 xlsx", "use .csv or .xlsx")
     f = service.OrderFilter(status=status or [], kind=kind, category=category, unit=unit, channel=channel,
                             urgency=urgency, q=q, overdue=overdue, open_only=open_only, phone=phone,
-                            created_from=created_from, created_to=created_to)
+                            created_from=created_from, created_to=created_to,
+                            numbers=[n[:32] for n in number or []])
     body = export.to_csv(db, user=user, f=f) if fmt == "csv" else export.to_xlsx(db, user=user, f=f)
     name = f"orders-{utcnow().astimezone(city_tz()):%Y%m%d-%H%M}.{fmt}"
     return Response(body, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,11 +1,21 @@
 // Searchable pickers for the long unit (~100) and category (~190) selects.
 // Each enhanced <select> gets a filter box in front of it: typing keeps only the options whose
-// name or code contains the text (case-insensitive substring, no pinyin); Enter or a single match
-// selects.  The routing suggestion stored for the order (<script id="routing-suggested">) is moved
+// name or code contains the text (case-insensitive substring) or, where the page carries pinyin keys
+// (<script id="picker-pinyin">: option code → initials and full pinyin, e.g. "cgj chengguanju" for
+// 城管局), whose keys contain it; Enter or a single match selects.  The routing suggestion stored for the order (<script id="routing-suggested">) is moved
 // to the top of its picker in its own group, and the "采用" buttons ([data-pick]) fill the picker.
 // Plain JS, no dependency; the words come from <body data-picker-*> so they follow the language.
 (function () {
-  var NAMES = ["lead_unit", "co_units", "category_code", "unit", "category"];
+  var NAMES = ["lead_unit", "co_units", "category_code", "unit", "category", "territory_code"];
+  var PINYIN = null;
+
+  function pinyin() {
+    if (PINYIN === null) {
+      var el = document.getElementById("picker-pinyin");
+      try { PINYIN = el ? JSON.parse(el.textContent) : {}; } catch (e) { PINYIN = {}; }
+    }
+    return PINYIN;
+  }
 
   function suggested() {
     var el = document.getElementById("routing-suggested");
@@ -56,10 +66,13 @@
 
     function filter() {
       var q = box.value.trim().toLowerCase();
+      var py = pinyin();
+      var latin = /^[a-z]+$/.test(q);
       var visible = [];
       Array.prototype.forEach.call(select.options, function (o) {
         if (o.value === "") { o.hidden = false; return; }
-        var hit = !q || o.textContent.toLowerCase().indexOf(q) >= 0 || o.value.toLowerCase().indexOf(q) >= 0;
+        var hit = !q || o.textContent.toLowerCase().indexOf(q) >= 0 || o.value.toLowerCase().indexOf(q) >= 0 ||
+          (latin && (py[o.value] || "").indexOf(q) >= 0);
         o.hidden = !hit;
         if (hit) { visible.push(o); }
       });
