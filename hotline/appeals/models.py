@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.city.tenancy import CityOwned
+from hotline.city.tenancy import CityOwned, same_city
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.orders.models import Order
 from hotline.org.models import Unit
@@ -39,7 +39,7 @@ class UnitRequest(CityOwned, Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str | None] = mapped_column(Text)
 
-    order: Mapped[Order] = relationship(lazy="joined")
-    unit: Mapped[Unit] = relationship(lazy="joined")
+    order: Mapped[Order] = relationship(primaryjoin=same_city("Order", "UnitRequest", "order_id"), lazy="joined")
+    unit: Mapped[Unit] = relationship(primaryjoin=same_city("Unit", "UnitRequest", "unit_id"), lazy="joined")
 
     __table_args__ = (Index("ix_unit_requests_kind_state", "kind", "state"),)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.city.tenancy import CityOwned
+from hotline.city.tenancy import CityOwned, same_city
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.orders.models import Order, Reply
 from hotline.org.models import Unit
@@ -25,7 +25,7 @@ class ReplyScore(CityOwned, Base):
     __tablename__ = "reply_scores"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"), unique=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     quality: Mapped[int] = mapped_column(Integer)  # 0 perfunctory, 1 partial, 2 substantive
     flag: Mapped[bool] = mapped_column(Boolean)
@@ -33,7 +33,9 @@ class ReplyScore(CityOwned, Base):
     version: Mapped[str] = mapped_column(String(16))
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    reply: Mapped[Reply] = relationship(lazy="joined")
+    reply: Mapped[Reply] = relationship(primaryjoin=same_city("Reply", "ReplyScore", "reply_id"), lazy="joined")
+
+    __table_args__ = (UniqueConstraint("city_id", "reply_id", name="uq_reply_scores_city_reply_id"),)
 
 
 class ReplyFlag(CityOwned, Base):
@@ -41,7 +43,7 @@ class ReplyFlag(CityOwned, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"), unique=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     state: Mapped[str] = mapped_column(String(16), default="open")
     reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
@@ -56,8 +58,9 @@ class ReplyFlag(CityOwned, Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str | None] = mapped_column(Text)
 
-    order: Mapped[Order] = relationship(lazy="joined")
-    unit: Mapped[Unit] = relationship(lazy="joined")
-    reply: Mapped[Reply] = relationship(lazy="joined")
+    order: Mapped[Order] = relationship(primaryjoin=same_city("Order", "ReplyFlag", "order_id"), lazy="joined")
+    unit: Mapped[Unit] = relationship(primaryjoin=same_city("Unit", "ReplyFlag", "unit_id"), lazy="joined")
+    reply: Mapped[Reply] = relationship(primaryjoin=same_city("Reply", "ReplyFlag", "reply_id"), lazy="joined")
 
-    __table_args__ = (Index("ix_reply_flags_state", "state"),)
+    __table_args__ = (Index("ix_reply_flags_state", "state"),
+                      UniqueConstraint("city_id", "reply_id", name="uq_reply_flags_city_reply_id"))
