@@ -99,8 +99,8 @@ def test_todays_database_upgrades_to_city_keys_without_loss(tmp_path: Any) -> No
         with acting_as(city):
             sync_city(db, current_city())
             ensure_unit_accounts(db)
-            seed_orders(db, current_city(), n=16, seed=11)
-        seed_province(db, orders=8, seed=5)
+            seed_orders(db, current_city(), n=20, seed=7)
+        seed_province(db, orders=8)
         db.commit()
     engine.dispose()
     command.downgrade(alembic_config(url), TODAY)  # today's schema, keys by id alone, with the data
