@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.city.tenancy import CityOwned
+from hotline.city.tenancy import CityOwned, same_city
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.orders.models import Order
 from hotline.org.models import Unit
@@ -52,8 +52,9 @@ class UnitRequest(CityOwned, Base):
     decide_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     change_state: Mapped[str | None] = mapped_column(String(16))  # proposed | applied | dismissed
 
-    order: Mapped[Order] = relationship(lazy="joined")
-    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id], lazy="joined")
-    proposed_unit: Mapped[Unit | None] = relationship(foreign_keys=[proposed_unit_id], lazy="joined")
+    order: Mapped[Order] = relationship(primaryjoin=same_city("Order", "UnitRequest", "order_id"), lazy="joined")
+    unit: Mapped[Unit] = relationship(primaryjoin=same_city("Unit", "UnitRequest", "unit_id"), lazy="joined")
+    proposed_unit: Mapped[Unit | None] = relationship(primaryjoin=same_city("Unit", "UnitRequest", "proposed_unit_id"),
+                                                      lazy="joined")
 
     __table_args__ = (Index("ix_unit_requests_kind_state", "kind", "state"),)

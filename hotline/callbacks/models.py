@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.city.tenancy import CityOwned
+from hotline.city.tenancy import CityOwned, same_city
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.orders.models import Order
 from hotline.org.models import Unit
@@ -44,11 +44,11 @@ class CallbackTask(CityOwned, Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str | None] = mapped_column(Text)
 
-    order: Mapped[Order] = relationship(lazy="joined")
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    order: Mapped[Order] = relationship(primaryjoin=same_city("Order", "CallbackTask", "order_id"), lazy="joined")
+    unit: Mapped[Unit | None] = relationship(primaryjoin=same_city("Unit", "CallbackTask", "unit_id"), lazy="joined")
 
     __table_args__ = (
-        UniqueConstraint("order_id", "round", name="uq_callback_tasks_order_round"),
+        UniqueConstraint("city_id", "order_id", "round", name="uq_callback_tasks_city_order_round"),
         Index("ix_callback_tasks_state_due", "state", "due_at"),
     )
 
@@ -60,7 +60,7 @@ class Evaluation(CityOwned, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    task_id: Mapped[int | None] = mapped_column(ForeignKey("callback_tasks.id"), unique=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("callback_tasks.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -70,9 +70,10 @@ class Evaluation(CityOwned, Base):
     comment: Mapped[str | None] = mapped_column(Text)
     excluded_reason: Mapped[str | None] = mapped_column(String(16))  # appeal | designation
 
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    unit: Mapped[Unit | None] = relationship(primaryjoin=same_city("Unit", "Evaluation", "unit_id"), lazy="joined")
 
-    __table_args__ = (Index("ix_evaluations_at_unit", "at", "unit_id"),)
+    __table_args__ = (Index("ix_evaluations_at_unit", "at", "unit_id"),
+                      UniqueConstraint("city_id", "task_id", name="uq_evaluations_city_task_id"))
 
 
 class CallbackOptOut(CityOwned, Base):

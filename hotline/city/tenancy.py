@@ -25,7 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, event, select
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    PrimaryKeyConstraint,
+    Table,
+    event,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -34,6 +44,7 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.schema import CreateColumn
 
 from hotline.errors import Forbidden
 
@@ -166,12 +177,118 @@ def _stamp() -> int:
     return current_city_id()
 
 
+REFERENCE_TABLES = frozenset({"cities"})
+"""The province-wide tables (Citus reference tables); every other table is city-owned."""
+
+
 class CityOwned:
-    """Mixin: the row belongs to one city (``cities.id``), stamped with the acting city."""
+    """Mixin: the row belongs to one city (``cities.id``), stamped with the acting city.
+
+    The keys are the city's too, so the data can be distributed by ``city_id`` (Citus,
+    docs/scale.md): the table is built by ``city_table`` below, which
+
+    - puts ``city_id`` first in the primary key: ``(city_id, id)``, ``(city_id, order_id)`` …;
+    - turns every ``ForeignKey("units.id")`` to another city-owned table into the composite
+      ``(city_id, unit_id) → units (city_id, id)`` under the same constraint name, so a row can
+      only point at a row of its own city (a ``ForeignKey`` to ``cities`` stays as it is);
+    - and the ORM keeps addressing a row by its old key (``db.get(Order, id)``): the mixin's
+      ``__mapper_args__`` names it.  A class with its own ``__mapper_args__`` adds
+      ``"primary_key": orm_key(...)`` itself (``Order``).
+
+    A relationship over such a key joins on both columns and marks only the id as foreign
+    (``same_city``), so the several keys sharing ``city_id`` do not fight over it.
+    """
 
     @declared_attr
     def city_id(cls) -> Mapped[int]:  # noqa: N805
         return mapped_column(ForeignKey("cities.id"), index=True, default=_stamp)
+
+    @classmethod
+    def __table_cls__(cls, name: str, metadata: Any, *args: Any, **kw: Any) -> Table:
+        return city_table(name, metadata, *args, **kw)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+        return {"primary_key": orm_key(cls.__table__)}  # type: ignore[attr-defined]
+
+
+def orm_key(table: Table) -> list[Column[Any]]:
+    """The key the ORM addresses a city-owned row by: the primary key without ``city_id``."""
+    return [c for c in table.primary_key.columns if c.name != "city_id"]
+
+
+def _target_table(fk: ForeignKey) -> str:
+    spec = fk._get_colspec()  # "units.id"
+    return spec.rsplit(".", 1)[0]
+
+
+def city_table(name: str, metadata: Any, *args: Any, **kw: Any) -> Table:
+    """A city-owned ``Table``: ``city_id`` leads the primary key and every key to another city's table."""
+    columns = [a for a in args if isinstance(a, Column)]
+    extra: list[Any] = []
+    for col in columns:
+        for fk in list(col.foreign_keys):
+            target = _target_table(fk)
+            if target in REFERENCE_TABLES:
+                continue
+            if fk.ondelete and fk.ondelete.upper() == "SET NULL":
+                raise ValueError(f"{name}.{col.name}: ON DELETE SET NULL would clear city_id too; "
+                                 "clear the reference in the flow that deletes the parent")
+            # the single-column key is replaced by the composite one, under the same name
+            col.foreign_keys.discard(fk)
+            event.remove(col, "after_parent_attach", fk._set_table)
+            refcol = fk._get_colspec().rsplit(".", 1)[1]
+            extra.append(ForeignKeyConstraint(
+                ["city_id", col.name], [f"{target}.city_id", f"{target}.{refcol}"],
+                name=fk.name or f"fk_{name}_{col.name}_{target}", ondelete=fk.ondelete, onupdate=fk.onupdate))
+    explicit_pk = [a for a in args if isinstance(a, PrimaryKeyConstraint)]
+    if not explicit_pk:
+        key = [c for c in columns if c.primary_key]
+        if key and "city_id" not in {c.name for c in key}:
+            city = next(c for c in columns if c.name == "city_id")
+            city.primary_key = True
+            if len(key) == 1 and isinstance(key[0].type, Integer) and not key[0].foreign_keys:
+                key[0].autoincrement = True  # the id still comes from the table's sequence / rowid
+            extra.append(PrimaryKeyConstraint("city_id", *(c.name for c in key), name=f"pk_{name}"))
+    return Table(name, metadata, *args, *extra, **kw)
+
+
+def same_city(parent: str, child: str, column: str, key: str = "id") -> str:
+    """The join of a relationship over ``(city_id, child.column) → parent (city_id, key)``.
+
+    Only ``column`` is foreign: the relationship never writes ``city_id`` (the stamp does), so
+    the several keys of a table that share ``city_id`` do not overlap.  For either direction
+    (``Order.events`` and ``OrderEvent.order`` use the same expression).
+    """
+    return f"and_({parent}.{key} == foreign({child}.{column}), {parent}.city_id == {child}.city_id)"
+
+
+@compiles(PrimaryKeyConstraint, "sqlite")
+def _sqlite_rowid_key(constraint: PrimaryKeyConstraint, compiler: Any, **kw: Any) -> str:
+    """On SQLite ``(city_id, id)`` is written ``PRIMARY KEY (id), UNIQUE (city_id, id)``.
+
+    A composite primary key would end SQLite's rowid ids (``id`` an alias of the rowid is what
+    hands out new ids there); the unique pair is what the composite foreign keys reference, which
+    SQLite allows.  PostgreSQL gets the real composite key (docs/decisions.md).
+    """
+    if constraint.table is not None and _rowid_key(constraint.table):
+        name = f"CONSTRAINT {compiler.preparer.format_constraint(constraint)} " if constraint.name else ""
+        return f"{name}PRIMARY KEY (id), UNIQUE (city_id, id)"
+    return compiler.visit_primary_key_constraint(constraint, **kw)  # type: ignore[no-any-return]
+
+
+def _rowid_key(table: Any) -> bool:
+    cols = [c.name for c in table.primary_key.columns]
+    return cols == ["city_id", "id"] and isinstance(table.c.id.type, Integer)
+
+
+@compiles(CreateColumn, "sqlite")
+def _sqlite_rowid_column(create: CreateColumn[Any], compiler: Any, **kw: Any) -> str:
+    """``id`` of such a table: a plain ``INTEGER NOT NULL``, the rowid alias (the key says why)."""
+    column = create.element
+    if column.name == "id" and column.table is not None and _rowid_key(column.table):
+        return f"{compiler.preparer.format_column(column)} INTEGER NOT NULL"
+    return compiler.visit_create_column(create, **kw)  # type: ignore[no-any-return]
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.city.tenancy import CityOwned
+from hotline.city.tenancy import CityOwned, same_city
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.org.models import Unit
 
@@ -38,7 +38,7 @@ class KnowledgeEntry(CityOwned, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    owner_unit: Mapped[Unit] = relationship(lazy="joined")
+    owner_unit: Mapped[Unit] = relationship(primaryjoin=same_city("Unit", "KnowledgeEntry", "owner_unit_id"), lazy="joined")
 
 
 class KnowledgeVersion(CityOwned, Base):
@@ -63,4 +63,4 @@ class KnowledgeVersion(CityOwned, Base):
     edited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (UniqueConstraint("entry_id", "number", name="uq_knowledge_versions_entry_number"),)
+    __table_args__ = (UniqueConstraint("city_id", "entry_id", "number", name="uq_knowledge_versions_city_entry_number"),)

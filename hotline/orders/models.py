@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.city.tenancy import CityOwned, _stamp
+from hotline.city.tenancy import CityOwned, _stamp, same_city
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.org.models import Unit, User
 
@@ -75,19 +75,24 @@ class Order(CityOwned, Base):
     external_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version, "primary_key": [id]}  # the table's key is (city_id, id)
 
-    lead_unit: Mapped[Unit | None] = relationship(foreign_keys=[lead_unit_id], lazy="joined")
-    territory_unit: Mapped[Unit | None] = relationship(foreign_keys=[territory_unit_id], lazy="joined")
-    subcentre_unit: Mapped[Unit | None] = relationship(foreign_keys=[subcentre_unit_id])
-    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    lead_unit: Mapped[Unit | None] = relationship(primaryjoin=same_city("Unit", "Order", "lead_unit_id"), lazy="joined")
+    territory_unit: Mapped[Unit | None] = relationship(primaryjoin=same_city("Unit", "Order", "territory_unit_id"), lazy="joined")
+    subcentre_unit: Mapped[Unit | None] = relationship(primaryjoin=same_city("Unit", "Order", "subcentre_unit_id"))
+    created_by: Mapped[User | None] = relationship(primaryjoin=same_city("User", "Order", "created_by_id"))
     assignments: Mapped[list[Assignment]] = relationship(
+        primaryjoin=same_city("Order", "Assignment", "order_id"),
         back_populates="order", order_by="Assignment.id", cascade="all, delete-orphan"
     )
-    events: Mapped[list[OrderEvent]] = relationship(order_by="OrderEvent.id", viewonly=True)
-    replies: Mapped[list[Reply]] = relationship(order_by="Reply.id", viewonly=True)
-    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id", viewonly=True)
-    requests: Mapped[list[OrderRequest]] = relationship(order_by="OrderRequest.id", viewonly=True)
+    events: Mapped[list[OrderEvent]] = relationship(
+        primaryjoin=same_city("Order", "OrderEvent", "order_id"), order_by="OrderEvent.id", viewonly=True)
+    replies: Mapped[list[Reply]] = relationship(
+        primaryjoin=same_city("Order", "Reply", "order_id"), order_by="Reply.id", viewonly=True)
+    attachments: Mapped[list[Attachment]] = relationship(
+        primaryjoin=same_city("Order", "Attachment", "order_id"), order_by="Attachment.id", viewonly=True)
+    requests: Mapped[list[OrderRequest]] = relationship(
+        primaryjoin=same_city("Order", "OrderRequest", "order_id"), order_by="OrderRequest.id", viewonly=True)
 
     __table_args__ = (
         Index("ix_orders_status_due", "status", "due_at"),
@@ -123,8 +128,8 @@ class Assignment(CityOwned, Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(32))  # returned | redispatched | withdrawn ...
 
-    order: Mapped[Order] = relationship(back_populates="assignments")
-    unit: Mapped[Unit] = relationship(lazy="joined")
+    order: Mapped[Order] = relationship(primaryjoin=same_city("Order", "Assignment", "order_id"), back_populates="assignments")
+    unit: Mapped[Unit] = relationship(primaryjoin=same_city("Unit", "Assignment", "unit_id"), lazy="joined")
 
     __table_args__ = (Index("ix_assignments_unit_active", "unit_id", "active"),)
 
@@ -147,8 +152,8 @@ class OrderEvent(CityOwned, Base):
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship(primaryjoin=same_city("User", "OrderEvent", "actor_id"), lazy="joined")
+    unit: Mapped[Unit | None] = relationship(primaryjoin=same_city("Unit", "OrderEvent", "unit_id"), lazy="joined")
 
 
 class Reply(CityOwned, Base):
@@ -164,8 +169,8 @@ class Reply(CityOwned, Base):
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    unit: Mapped[Unit] = relationship(lazy="joined")
-    author: Mapped[User | None] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship(primaryjoin=same_city("Unit", "Reply", "unit_id"), lazy="joined")
+    author: Mapped[User | None] = relationship(primaryjoin=same_city("User", "Reply", "author_id"), lazy="joined")
 
 
 class OrderRequest(CityOwned, Base):
@@ -186,7 +191,7 @@ class OrderRequest(CityOwned, Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str | None] = mapped_column(Text)
 
-    unit: Mapped[Unit] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship(primaryjoin=same_city("Unit", "OrderRequest", "unit_id"), lazy="joined")
 
 
 class Attachment(CityOwned, Base):

@@ -80,7 +80,11 @@ def add_city(db: Session, path: str | Path, *, with_users: bool = True, actor: U
     forget_home()
     with acting_as(row):
         counts = sync_city(db, cf, with_users=with_users)
-        db.add(AuditLog(actor_id=actor.id if actor else None, actor_label=actor.username if actor else "province",
+        # the key (city_id, actor_id) names users of this city only: the province's administrator
+        # (a user of the province row) is named by label
+        own = actor is not None and actor.city_id == row.id
+        db.add(AuditLog(actor_id=actor.id if own and actor else None,
+                        actor_label=actor.username if actor else "province",
                         action="city.add" if created else "city.sync",
                         entity="city", entity_id=row.code, data=counts))  # in the new city's log
         db.flush()

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.city.models import City
-from hotline.city.tenancy import CityOwned, _stamp
+from hotline.city.tenancy import CityOwned, _stamp, same_city
 from hotline.db import Base, UTCDateTime, utcnow
 
 
@@ -30,7 +30,8 @@ class Unit(CityOwned, Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+    parent: Mapped[Unit | None] = relationship(
+        primaryjoin="and_(remote(Unit.id) == foreign(Unit.parent_id), remote(Unit.city_id) == Unit.city_id)")
 
     @property
     def is_centre(self) -> bool:
@@ -63,6 +64,7 @@ class User(CityOwned, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # one login across the province: the only unique without city_id (docs/scale.md, "usernames")
     username: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(32), index=True)
@@ -78,7 +80,7 @@ class User(CityOwned, Base):
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     totp_last_step: Mapped[int | None] = mapped_column(Integer, doc="the last accepted TOTP time step (no replay)")
 
-    unit: Mapped[Unit] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship(primaryjoin=same_city("Unit", "User", "unit_id"), lazy="joined")
     city: Mapped[City] = relationship(lazy="joined")
 
 
@@ -102,7 +104,7 @@ class ApiToken(CityOwned, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -111,7 +113,10 @@ class ApiToken(CityOwned, Base):
                                        doc="read: GET only; write: what its user may do")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, doc="refused from then on; None: no expiry")
 
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(primaryjoin=same_city("User", "ApiToken", "user_id"), lazy="joined")
+
+    # random 256-bit tokens never collide; the unique carries the city like every other key
+    __table_args__ = (UniqueConstraint("city_id", "token_hash", name="uq_api_tokens_city_token_hash"),)
 
 
 class AuditLog(CityOwned, Base):

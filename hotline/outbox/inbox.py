@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.city.tenancy import CityOwned
@@ -32,7 +32,7 @@ class Notification(CityOwned, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # the outbox row it came from: unique, so a redelivered message never shows twice
-    outbox_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     role: Mapped[str | None] = mapped_column(String(32))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -44,4 +44,5 @@ class Notification(CityOwned, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_notifications_unit_read", "unit_id", "read_at"),)
+    __table_args__ = (Index("ix_notifications_unit_read", "unit_id", "read_at"),
+                      UniqueConstraint("city_id", "outbox_id", name="uq_notifications_city_outbox_id"))

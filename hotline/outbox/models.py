@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.city.tenancy import CityOwned
@@ -29,14 +29,14 @@ class OutboxMessage(CityOwned, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # handed to the gateway / receiver with every attempt (SMS message id, webhook-id), so a
     # resend after a crash between "sent" and "marked sent" can be dropped downstream
-    uid: Mapped[str] = mapped_column(String(40), unique=True, default=new_uid)
+    uid: Mapped[str] = mapped_column(String(40), default=new_uid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     topic: Mapped[str] = mapped_column(String(64))  # e.g. order.dispatched
     channel: Mapped[str] = mapped_column(String(16))  # inbox | email | sms | webhook
     recipient: Mapped[str] = mapped_column(String(200))
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)  # orders are never deleted
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | failed | cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # when it may next be tried; while a worker is sending it, the end of that worker's lease
@@ -44,7 +44,11 @@ class OutboxMessage(CityOwned, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_state_next", "state", "next_attempt_at"),
+        UniqueConstraint("city_id", "uid", name="uq_outbox_city_uid"),  # random: unique everywhere in fact
+        UniqueConstraint("city_id", "dedupe_key", name="uq_outbox_city_dedupe_key"),
+    )
 
 
 from hotline.outbox.inbox import Notification  # noqa: E402,F401  (the in-console inbox, delivered from here)

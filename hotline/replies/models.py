@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.callbacks.models import Evaluation  # noqa: F401  (the table evaluation_id refers to)
-from hotline.city.tenancy import CityOwned
+from hotline.city.tenancy import CityOwned, same_city
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.orders.models import Order, Reply
 from hotline.org.models import Unit
@@ -35,7 +35,7 @@ class ReplyScore(CityOwned, Base):
     __tablename__ = "reply_scores"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"), unique=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     quality: Mapped[int] = mapped_column(Integer)  # 0 perfunctory, 1 partial, 2 substantive
     flag: Mapped[bool] = mapped_column(Boolean)
@@ -43,7 +43,9 @@ class ReplyScore(CityOwned, Base):
     version: Mapped[str] = mapped_column(String(16))
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    reply: Mapped[Reply] = relationship(lazy="joined")
+    reply: Mapped[Reply] = relationship(primaryjoin=same_city("Reply", "ReplyScore", "reply_id"), lazy="joined")
+
+    __table_args__ = (UniqueConstraint("city_id", "reply_id", name="uq_reply_scores_city_reply_id"),)
 
 
 class ReplyFlag(CityOwned, Base):
@@ -52,7 +54,7 @@ class ReplyFlag(CityOwned, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     # perfunctory: the flagged reply (one flag per reply); suspected_fake: none (see claim_reply_id)
-    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"), unique=True)
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     kind: Mapped[str] = mapped_column(String(24), default="perfunctory", server_default="perfunctory")
     # suspected_fake: the reply that said it was solved, what raised the case, and the citizen's words
@@ -75,13 +77,15 @@ class ReplyFlag(CityOwned, Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str | None] = mapped_column(Text)
 
-    order: Mapped[Order] = relationship(lazy="joined", foreign_keys=[order_id])
-    unit: Mapped[Unit] = relationship(lazy="joined")
-    reply: Mapped[Reply | None] = relationship(lazy="joined", foreign_keys=[reply_id])
-    claim_reply: Mapped[Reply | None] = relationship(lazy="joined", foreign_keys=[claim_reply_id])
-    repeat_order: Mapped[Order | None] = relationship(foreign_keys=[repeat_order_id])
+    order: Mapped[Order] = relationship(primaryjoin=same_city("Order", "ReplyFlag", "order_id"), lazy="joined")
+    unit: Mapped[Unit] = relationship(primaryjoin=same_city("Unit", "ReplyFlag", "unit_id"), lazy="joined")
+    reply: Mapped[Reply | None] = relationship(primaryjoin=same_city("Reply", "ReplyFlag", "reply_id"), lazy="joined")
+    claim_reply: Mapped[Reply | None] = relationship(primaryjoin=same_city("Reply", "ReplyFlag", "claim_reply_id"),
+                                                     lazy="joined")
+    repeat_order: Mapped[Order | None] = relationship(primaryjoin=same_city("Order", "ReplyFlag", "repeat_order_id"))
 
-    __table_args__ = (Index("ix_reply_flags_state", "state"), Index("ix_reply_flags_kind_unit", "kind", "unit_id"))
+    __table_args__ = (Index("ix_reply_flags_state", "state"), Index("ix_reply_flags_kind_unit", "kind", "unit_id"),
+                      UniqueConstraint("city_id", "reply_id", name="uq_reply_flags_city_reply_id"))
 
     @property
     def unit_reply(self) -> Reply | None:

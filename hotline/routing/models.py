@@ -38,7 +38,7 @@ class RoutingDecision(CityOwned, Base):
     __tablename__ = "routing_decisions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     suggested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     model_version: Mapped[str | None] = mapped_column(String(200))
     categories: Mapped[list] = mapped_column(JSON, default=list)  # [{code, name, confidence, reasons}]
@@ -55,3 +55,5 @@ class RoutingDecision(CityOwned, Base):
     outcome: Mapped[str | None] = mapped_column(String(16), index=True)  # held | returned | redispatched
     unit_correct: Mapped[bool | None] = mapped_column(Boolean)
     category_correct: Mapped[bool | None] = mapped_column(Boolean)
+
+    __table_args__ = (UniqueConstraint("city_id", "order_id", name="uq_routing_decisions_city_order_id"),)

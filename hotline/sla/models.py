@@ -37,5 +37,5 @@ class SlaAlert(CityOwned, Base):
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
 
-    # The unique key also serves the sweep's NOT EXISTS probe (order_id, kind, due_at).
-    __table_args__ = (UniqueConstraint("order_id", "kind", "due_at", name="uq_sla_alerts_key"),)
+    # The unique key also serves the sweep's NOT EXISTS probe (city_id, order_id, kind, due_at).
+    __table_args__ = (UniqueConstraint("city_id", "order_id", "kind", "due_at", name="uq_sla_alerts_key"),)

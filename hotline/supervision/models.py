@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.city.tenancy import CityOwned
+from hotline.city.tenancy import CityOwned, same_city
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.org.models import Unit, User
 from hotline.outbox.inbox import Notification  # noqa: F401  (discovered here until outbox/models.py imports it)
@@ -47,9 +47,9 @@ class Supervision(CityOwned, Base):
     # every trigger, oldest first: [{"at", "level", "by", "source", "note"}, …]
     history: Mapped[list[dict] | None] = mapped_column(JSON, default=list)
 
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
-    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
-    responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
+    unit: Mapped[Unit | None] = relationship(primaryjoin=same_city("Unit", "Supervision", "unit_id"), lazy="joined")
+    issued_by: Mapped[User | None] = relationship(primaryjoin=same_city("User", "Supervision", "issued_by_id"))
+    responded_by: Mapped[User | None] = relationship(primaryjoin=same_city("User", "Supervision", "responded_by_id"))
 
     __table_args__ = (
         Index("ix_supervisions_state_respond", "state", "respond_by"),
@@ -73,9 +73,10 @@ class Accountability(CityOwned, Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    unit: Mapped[Unit] = relationship(lazy="joined")
-    decided_by: Mapped[User | None] = relationship()
-    order_links: Mapped[list[AccountabilityOrder]] = relationship(cascade="all, delete-orphan",
+    unit: Mapped[Unit] = relationship(primaryjoin=same_city("Unit", "Accountability", "unit_id"), lazy="joined")
+    decided_by: Mapped[User | None] = relationship(primaryjoin=same_city("User", "Accountability", "decided_by_id"))
+    order_links: Mapped[list[AccountabilityOrder]] = relationship(primaryjoin=same_city(
+        "Accountability", "AccountabilityOrder", "accountability_id"), cascade="all, delete-orphan",
                                                                   lazy="selectin")
 
 

@@ -115,7 +115,7 @@ def _insert_alert(db: Session, *, order: Order, kind: str, due_at: datetime, now
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     stmt = (insert(m.SlaAlert).values(order_id=order.id, kind=kind, due_at=due_at, raised_at=now,
                                       unit_id=order.lead_unit_id)
-            .on_conflict_do_nothing(index_elements=["order_id", "kind", "due_at"]).returning(m.SlaAlert.id))
+            .on_conflict_do_nothing(index_elements=["city_id", "order_id", "kind", "due_at"]).returning(m.SlaAlert.id))
     return db.execute(stmt).first() is not None
 
 

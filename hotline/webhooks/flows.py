@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotline.errors import BadRequest, NotFound
@@ -22,7 +22,7 @@ from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import AuditLog, User
 from hotline.outbox.models import OutboxMessage
 from hotline.webhooks.addresses import refusal
-from hotline.webhooks.models import WebhookSubscription
+from hotline.webhooks.models import WebhookAttempt, WebhookSubscription
 from hotline.webhooks.signing import new_secret, valid_secret
 
 VALID_EVENTS = {a.value for a in Action if a != Action.any}
@@ -97,6 +97,8 @@ def do_delete_subscription(db: Session, *, user: User | None, sub_id: int) -> No
         raise NotFound("webhook_not_found", "找不到该订阅", "subscription not found")
     _audit(db, user, "webhook.delete", sub, {"url": sub.url, "before": {"name": sub.name, "url": sub.url,
                                                                        "events": sub.events}, "after": {}})
+    # the delivery log stays; its key (city_id, subscription_id) cannot be SET NULL by the database
+    db.execute(update(WebhookAttempt).where(WebhookAttempt.subscription_id == sub.id).values(subscription_id=None))
     db.delete(sub)
 
 

@@ -34,8 +34,9 @@ class WebhookAttempt(CityOwned, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
-    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_subscriptions.id",
-                                                                   ondelete="SET NULL"), index=True)
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
+    # (the key is (city_id, subscription_id): deleting a subscription clears it in the flow, since
+    #  ON DELETE SET NULL would clear city_id too)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     status_code: Mapped[int | None] = mapped_column(Integer)
     ok: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -210,6 +210,19 @@ def test_unreachable_receiver_is_an_attempt_not_a_crash(client: TestClient, db: 
     assert attempt.ok is False and attempt.status_code is None and "Error" in attempt.error
 
 
+def test_deleting_a_subscription_keeps_its_delivery_log(client: TestClient, db: Session, as_user,  # type: ignore[no-untyped-def]
+                                                        allow_private: None) -> None:
+    """The attempts' key is (city_id, subscription_id): the flow clears it (no ON DELETE SET NULL)."""
+    sub = subscribe(client, as_user, "http://127.0.0.1:9/nothing-listens")
+    create(client, as_user("operator1"))
+    run_due(db, now=utcnow() + timedelta(seconds=1))
+    (attempt,) = db.scalars(select(WebhookAttempt).where(WebhookAttempt.subscription_id == sub["id"])).all()
+    assert client.delete(f"/api/v1/webhooks/{sub['id']}", headers=as_user("admin")).status_code == 204
+    db.expire_all()
+    kept = db.get(WebhookAttempt, attempt.id)
+    assert kept is not None and kept.subscription_id is None and kept.city_id == attempt.city_id
+
+
 def test_admin_page_creates_and_shows_secret_once(client: TestClient, db: Session) -> None:
     csrf = login(client, "admin", db=db)
     r = client.post("/webhooks", data={"name": "区指挥中心", "url": "https://hooks.example/h", "csrf_token": csrf,
