@@ -41,7 +41,10 @@ SELECT create_distributed_table('call_events', 'city_id', colocate_with => 'cate
 SELECT create_distributed_table('call_records', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('knowledge_versions', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('login_sessions', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('missed_calls', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('orders', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('reply_templates', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('saved_views', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('webhook_subscriptions', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('accountability_orders', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('assignments', 'city_id', colocate_with => 'categories');
@@ -50,21 +53,25 @@ SELECT create_distributed_table('callback_opt_outs', 'city_id', colocate_with =>
 SELECT create_distributed_table('callback_tasks', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('dup_docs', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('dup_postings', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('missed_call_attempts', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('notifications', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('order_events', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('order_requests', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('outbox', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('pushdowns', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('repeat_links', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('replies', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('routing_decisions', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('sla_alerts', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('supervisions', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('transfers', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('evaluations', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('kpi_assignment_limits', 'city_id', colocate_with => 'categories');
-SELECT create_distributed_table('reply_flags', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('reply_scores', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('webhook_attempts', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('reply_flags', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('unit_requests', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('site_checks', 'city_id', colocate_with => 'categories');
 
 ALTER TABLE users ADD CONSTRAINT fk_users_username_usernames
     FOREIGN KEY (username, city_id) REFERENCES usernames (username, city_id);

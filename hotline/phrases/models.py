@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.city.tenancy import CityOwned
+from hotline.city.tenancy import CityOwned, same_city
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.org.models import Unit
 
@@ -23,4 +23,4 @@ class ReplyTemplate(CityOwned, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    unit: Mapped[Unit] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship(primaryjoin=same_city("Unit", "ReplyTemplate", "unit_id"), lazy="joined")

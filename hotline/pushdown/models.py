@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.city.tenancy import CityOwned
+from hotline.city.tenancy import CityOwned, same_city
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.orders.models import Order
 from hotline.org.models import Unit, User
@@ -39,8 +39,8 @@ class Pushdown(CityOwned, Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_note: Mapped[str | None] = mapped_column(Text)
 
-    order: Mapped[Order] = relationship(lazy="joined")
-    unit: Mapped[Unit] = relationship(lazy="joined")
-    dispatcher: Mapped[User | None] = relationship(foreign_keys=[dispatcher_id], lazy="joined")
+    order: Mapped[Order] = relationship(primaryjoin=same_city("Order", "Pushdown", "order_id"), lazy="joined")
+    unit: Mapped[Unit] = relationship(primaryjoin=same_city("Unit", "Pushdown", "unit_id"), lazy="joined")
+    dispatcher: Mapped[User | None] = relationship(primaryjoin=same_city("User", "Pushdown", "dispatcher_id"), lazy="joined")
 
     __table_args__ = (Index("ix_pushdowns_unit_at", "unit_id", "at"), Index("ix_pushdowns_state", "state"))

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.city.tenancy import CityOwned
+from hotline.city.tenancy import CityOwned, same_city
 from hotline.db import Base, UTCDateTime, utcnow
 from hotline.orders.models import Order
 from hotline.org.models import Unit
@@ -26,7 +26,7 @@ class SiteCheck(CityOwned, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    flag_id: Mapped[int | None] = mapped_column(ForeignKey("reply_flags.id", ondelete="SET NULL"))
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("reply_flags.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))  # the community whose grid workers go
     state: Mapped[str] = mapped_column(String(16), default="pending")
     instructions: Mapped[str] = mapped_column(Text)
@@ -42,7 +42,7 @@ class SiteCheck(CityOwned, Base):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     photo_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # order attachments, re-encoded
 
-    order: Mapped[Order] = relationship(lazy="joined")
-    unit: Mapped[Unit] = relationship(lazy="joined")
+    order: Mapped[Order] = relationship(primaryjoin=same_city("Order", "SiteCheck", "order_id"), lazy="joined")
+    unit: Mapped[Unit] = relationship(primaryjoin=same_city("Unit", "SiteCheck", "unit_id"), lazy="joined")
 
     __table_args__ = (Index("ix_site_checks_unit_state", "unit_id", "state"),)

@@ -20,7 +20,7 @@ lose the action: on a composite key it would clear ``city_id`` too.  Orders are 
 deleting a webhook subscription clears its attempts' reference in the flow.
 
 Revision ID: citus_keys
-Revises: cities_tenancy
+Revises: worklists_phrases (it runs after the tables of issues #17–#20, so it keys them too)
 Create Date: 2026-12-02 06:30:00
 """
 from __future__ import annotations
@@ -72,6 +72,13 @@ PRIMARY_KEYS = [
     ('users', ['id']),
     ('webhook_attempts', ['id']),
     ('webhook_subscriptions', ['id']),
+    ('missed_call_attempts', ['id']),
+    ('missed_calls', ['id']),
+    ('pushdowns', ['id']),
+    ('reply_templates', ['id']),
+    ('saved_views', ['id']),
+    ('site_checks', ['id']),
+    ('transfers', ['id']),
 ]
 # (table, constraint, column, parent table, ON DELETE before, ON DELETE after): the key
 # (column) → parent (id) becomes (city_id, column) → parent (city_id, id), same name.
@@ -154,6 +161,27 @@ FOREIGN_KEYS = [
     ('webhook_attempts', 'fk_webhook_attempts_message_id_outbox', 'message_id', 'outbox', 'CASCADE', 'CASCADE'),
     ('webhook_attempts', 'fk_webhook_attempts_subscription_id_webhook_subscriptions', 'subscription_id', 'webhook_subscriptions', 'SET NULL', None),
     ('webhook_subscriptions', 'fk_webhook_subscriptions_created_by_id_users', 'created_by_id', 'users', None, None),
+    ('missed_call_attempts', 'fk_missed_call_attempts_agent_id_users', 'agent_id', 'users', None, None),
+    ('missed_call_attempts', 'fk_missed_call_attempts_missed_call_id_missed_calls', 'missed_call_id', 'missed_calls', 'CASCADE', 'CASCADE'),
+    ('missed_calls', 'fk_missed_calls_closed_by_id_users', 'closed_by_id', 'users', None, None),
+    ('pushdowns', 'fk_pushdowns_dispatcher_id_users', 'dispatcher_id', 'users', None, None),
+    ('pushdowns', 'fk_pushdowns_order_id_orders', 'order_id', 'orders', 'CASCADE', 'CASCADE'),
+    ('pushdowns', 'fk_pushdowns_reviewed_by_id_users', 'reviewed_by_id', 'users', None, None),
+    ('pushdowns', 'fk_pushdowns_unit_id_units', 'unit_id', 'units', None, None),
+    ('reply_flags', 'fk_reply_flags_evaluation_id_evaluations', 'evaluation_id', 'evaluations', 'CASCADE', 'CASCADE'),
+    ('reply_flags', 'fk_reply_flags_claim_reply_id_replies', 'claim_reply_id', 'replies', 'CASCADE', 'CASCADE'),
+    ('reply_flags', 'fk_reply_flags_repeat_order_id_orders', 'repeat_order_id', 'orders', 'CASCADE', 'CASCADE'),
+    ('reply_templates', 'fk_reply_templates_created_by_id_users', 'created_by_id', 'users', None, None),
+    ('reply_templates', 'fk_reply_templates_unit_id_units', 'unit_id', 'units', None, None),
+    ('saved_views', 'fk_saved_views_created_by_id_users', 'created_by_id', 'users', None, None),
+    ('saved_views', 'fk_saved_views_owner_id_users', 'owner_id', 'users', 'CASCADE', 'CASCADE'),
+    ('site_checks', 'fk_site_checks_done_by_id_users', 'done_by_id', 'users', None, None),
+    ('site_checks', 'fk_site_checks_flag_id_reply_flags', 'flag_id', 'reply_flags', None, None),
+    ('site_checks', 'fk_site_checks_order_id_orders', 'order_id', 'orders', 'CASCADE', 'CASCADE'),
+    ('site_checks', 'fk_site_checks_requested_by_id_users', 'requested_by_id', 'users', None, None),
+    ('site_checks', 'fk_site_checks_unit_id_units', 'unit_id', 'units', None, None),
+    ('transfers', 'fk_transfers_from_order_id_orders', 'from_order_id', 'orders', 'CASCADE', 'CASCADE'),
+    ('unit_requests', 'fk_unit_requests_proposed_unit_id_units', 'proposed_unit_id', 'units', None, None),
 ]
 # (table, old unique, old columns, new unique, new columns)
 UNIQUES = [

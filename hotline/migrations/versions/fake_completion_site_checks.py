@@ -44,7 +44,7 @@ def upgrade() -> None:
     sa.Column('city_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_site_checks_city_id_cities')),
     sa.ForeignKeyConstraint(['done_by_id'], ['users.id'], name=op.f('fk_site_checks_done_by_id_users')),
-    sa.ForeignKeyConstraint(['flag_id'], ['reply_flags.id'], name=op.f('fk_site_checks_flag_id_reply_flags'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['flag_id'], ['reply_flags.id'], name=op.f('fk_site_checks_flag_id_reply_flags')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_site_checks_order_id_orders'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_site_checks_requested_by_id_users')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_site_checks_unit_id_units')),

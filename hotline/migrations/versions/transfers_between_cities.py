@@ -37,7 +37,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_transfers_city_id_cities')),
     sa.ForeignKeyConstraint(['from_order_id'], ['orders.id'], name=op.f('fk_transfers_from_order_id_orders'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['to_city_id'], ['cities.id'], name=op.f('fk_transfers_to_city_id_cities')),
-    sa.ForeignKeyConstraint(['to_order_id'], ['orders.id'], name=op.f('fk_transfers_to_order_id_orders')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transfers'))
     )
     with op.batch_alter_table('transfers', schema=None) as batch_op:
