@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from hotline import registry
 from hotline.city.schema import Role
 from hotline.city.service import cities
+from hotline.db import utcnow
 from hotline.errors import AppError
 from hotline.org.cities import MAX_CITY_FILE, add_city_from_upload
 from hotline.org.deps import SessionDep
@@ -27,7 +29,10 @@ def overview_page(request: Request, db: SessionDep, user: PageUser) -> Response:
 
     province.require_province(user)
     period, label, clean = period_from(dict(request.query_params), db=db)
+    # later packages add panels (``province.panels``: fn(db, user, now) -> {template, ctx}); hotspots does
+    panels = [fn(db, user, utcnow()) for fn in registry.get().extensions_of("province.panels")]
     return render(request, "city_province.html", {
+        **{k: v for p in panels for k, v in p["ctx"].items()}, "panels": [p["template"] for p in panels],
         "label": label, "f": clean, "rows": province.overview(db, period),
         "overdue": province.overdue_orders(db, limit=30),
         "transfers": [present(db, t) for t in list_for_city(db, limit=30)]})  # 转办 between the cities

@@ -24,7 +24,6 @@ from hotline.db import Base, make_engine
 from hotline.migrate import alembic_config, upgrade
 
 
-
 def _before_keys() -> str:
     """The revision just before citus_keys: the schema with keys by id alone (and every table before it)."""
     from alembic.script import ScriptDirectory

@@ -123,3 +123,31 @@ def test_provincial_administrator_creates_a_city_from_its_file(db: Session, prov
     with acting_as(city):
         log = db.scalar(select(AuditLog).where(AuditLog.action == "city.add"))
         assert log is not None and log.actor_label == "province_admin"
+
+
+def test_the_province_sees_one_hot_matter_across_two_cities(db: Session, province: City) -> None:
+    """Citizens of both cities complain about the one mixing plant on their border: the province's page
+    shows it as one hot matter spanning both cities (the hotspots grouping, in the all-cities scope)."""
+    from tests.integration.helpers import create
+
+    mixer = [("青阳市", "operator1", "丽发新城旁边搅拌站噪音扰民", "丽发新城小区旁边的搅拌站每天早上六点开始轰鸣，灰尘很大，严重影响居民休息。"),
+             ("青阳市", "operator1", "投诉丽发新城附近搅拌站噪音", "丽发新城小区附近的搅拌站日夜施工，噪音和扬尘污染严重，请尽快处理搅拌站。"),
+             ("西河县", "xh_operator", "丽发新城搅拌站彻夜扰民", "我住丽发新城小区对面，小区旁的搅拌站彻夜运转，噪音扬尘，老人小孩无法休息。")]
+    other = [("青阳市", "operator1", "人民路井盖破损", "人民路公交站旁井盖破损，行人差点摔倒，请尽快更换。"),
+             ("西河县", "xh_operator", "咨询人才购房补贴", "应届硕士想咨询人才购房补贴需要哪些材料，社保是否要满一年。")]
+    with _client(db) as client:
+        numbers = {}
+        for k, (city, op, title, content) in enumerate(mixer + other):
+            o = create(client, _token(db, op), title=title, content=content, citizen_name=f"市民{k}",
+                       citizen_phone=f"1390000{k:04d}", address=f"{city}丽发路{k}号")
+            numbers[o["number"]] = city
+        page = client.get("/province", headers=_token(db, "province_leader"))
+        assert page.status_code == 200
+        text = page.text
+        assert "各市热点" in text
+        row = next(r for r in text.split("<tr>") if "丽发新城" in r and "搅拌站" in r)
+        assert "青阳市、西河县" in row  # one matter, both cities
+        assert all(n in row for n in list(numbers)[:3])  # its three orders …
+        assert not any(n in row for n in list(numbers)[3:])  # … and not the unrelated ones
+        en = client.get("/province", headers=_token(db, "province_leader") | {"Accept-Language": "en"})
+        assert en.status_code == 200
