@@ -10,4 +10,4 @@ def install(r: Registry) -> None:
 
     r.pages(pages.router)
     r.pages(account.router)
-    r.nav_item("管理", "/admin", roles={"admin"}, order=95)
+    r.nav_item("管理", "/admin", roles={"admin"}, order=5)

@@ -59,7 +59,7 @@ def test_callback_agent_reviewer_and_leader(live_server: str, browser: Any, scre
     form = agent.get_by_role("form", name=f"登记 {unhappy}")
     form.get_by_label("是否解决").select_option("false")
     form.get_by_label("满意度").select_option("dissatisfied")
-    form.get_by_label("备注").fill("摊贩晚上还在")
+    form.get_by_label("备注", exact=True).fill("摊贩晚上还在")
     form.get_by_role("button", name="提交").click()
     agent.screenshot(path=str(screenshots / "20-callbacks.png"), full_page=True)
     agent.goto(f"{live_server}/orders/{happy}")

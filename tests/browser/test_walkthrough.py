@@ -135,7 +135,7 @@ def test_one_order_from_intake_to_close(live_server: str, browser: Any, screensh
     form = cb.get_by_role("form", name=f"登记 {number}")
     form.get_by_label("是否解决").select_option("true")
     form.get_by_label("满意度").select_option("satisfied")
-    form.get_by_label("备注").fill("回访诉求人，路灯已修好，表示满意")
+    form.get_by_label("备注", exact=True).fill("回访诉求人，路灯已修好，表示满意")
     form.get_by_role("button", name="提交").click()
     expect(cb.get_by_role("form", name=f"登记 {number}")).to_have_count(0)
     cb.goto(f"{base}/orders/{number}")
