@@ -182,3 +182,10 @@ def flag_overdue_transfers(db: Session, *, now: datetime, limit: int, stats: Any
                        payload={"due": _local(t.due_at), "to_number": t.to_number})
                 db.flush()
         db.commit()
+
+
+def h_sender_side(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
+    """对方接收/退回转办 are the sending order's side of the receiving city's 接收转办 / 退回转办
+    (``_answer`` applies them there, in one transaction); taken on their own they are refused."""
+    raise Conflict("transfer_sender_side", "此操作只能由接收城市的“接收转办”或“退回转办”完成",
+                   "this happens only through the receiving city's accept or return of the transfer")

@@ -13,6 +13,8 @@ def install(r: Registry) -> None:
     r.handler(Action.transfer_city, flows.h_transfer_city)
     r.handler(Action.accept_transfer, flows.h_accept_transfer)
     r.handler(Action.return_transfer, flows.h_return_transfer)
+    r.handler(Action.transfer_out_accepted, flows.h_sender_side)  # applied inside the receiving city's flow
+    r.handler(Action.transfer_out_returned, flows.h_sender_side)
     r.sweep_step(flows.flag_overdue_transfers)
     r.api(views.router)
     r.pages(pages.router)
