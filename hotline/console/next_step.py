@@ -27,6 +27,7 @@ LIKELY: Mapping[str, tuple[str, ...]] = {
     Status.replied: ("complete", "respond_supervision", "reopen", "supervise"),
     Status.completed: ("close", "respond_supervision", "reopen"),
     Status.merged: ("unmerge",),
+    Status.transfer_pending: ("accept_transfer", "return_transfer"),  # 转办 from another city: answer it
 }
 
 

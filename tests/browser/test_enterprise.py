@@ -49,7 +49,10 @@ def test_enterprise_demand_from_intake_to_the_desk(live_server: str, browser: An
         assert order is not None and order.sla_policy == "enterprise" and order.requester_type == "enterprise"
 
     desk = _login(browser, live_server, "dispatcher")
-    desk.get_by_role("link", name="涉企诉求").first.click()
+    nav = desk.get_by_role("navigation", name="主导航")
+    if not nav.get_by_role("link", name="涉企诉求").first.is_visible():  # under 更多 for this role
+        nav.get_by_text("更多", exact=True).first.click()
+    nav.get_by_role("link", name="涉企诉求").first.click()
     expect(desk.get_by_role("heading", name="涉企诉求台账")).to_be_visible()
     row = desk.locator("#enterprise-queue tr", has_text=number)
     expect(row).to_contain_text(USCC)

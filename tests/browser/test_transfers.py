@@ -79,6 +79,7 @@ def _transfer(page: Any, base: str, number: str, reason: str) -> None:
     from playwright.sync_api import expect
 
     page.goto(f"{base}/orders/{number}")
+    page.locator("details.more-actions summary").click()  # 转办 is not a new order's likely next step
     form = page.get_by_role("form", name="转办", exact=True)
     form.get_by_label("转办至城市").select_option(label="西河县")
     form.get_by_label("转办理由").fill(reason)
