@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from datetime import datetime
 from pathlib import Path
@@ -42,45 +43,73 @@ def _int(value: str | None) -> int:
         return 0
 
 
+MAX_FIELD = 1_000_000  # characters in one cell (csv's default limit of 131,072 stopped long petitions)
+YEARS = (1900, 2200)  # a time outside is a typing or export error, not a demand
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB 18030 — what Excel writes on a Chinese Windows (GBK ⊂ GB 18030)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise typer.BadParameter("文件既不是 UTF-8 也不是 GB18030/GBK 编码 / the file is neither UTF-8 nor GB18030/GBK",
+                             param_hint="--input")
+
+
 def read_items(path: Path, *, id_column: str, text_columns: list[str], time_column: str | None,
                likes_column: str | None, dislikes_column: str | None, caller_column: str | None,
                tz: ZoneInfo) -> list[grouping.Item]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
-        wanted = [id_column, *text_columns] + [c for c in (time_column, likes_column, dislikes_column, caller_column) if c]
-        missing = [c for c in wanted if c not in header]
-        if missing:
-            raise typer.BadParameter(f"文件缺少列 / the file has no column: {', '.join(missing)} "
-                                     f"(有 / it has: {', '.join(header)})", param_hint="--input")
-        items: list[grouping.Item] = []
-        seen: set[str] = set()
-        for line, row in enumerate(reader, start=2):
-            ident = (row[id_column] or "").strip()
-            if not ident:
-                raise typer.BadParameter(f"第 {line} 行没有编号 / line {line} has no id", param_hint="--id-column")
-            if ident in seen:
-                raise typer.BadParameter(f"编号重复 / duplicate id: {ident} (第 {line} 行 / line {line})",
-                                         param_hint="--id-column")
-            seen.add(ident)
-            try:
-                when = parse_time(row[time_column], tz) if time_column else None
-            except ValueError:
-                raise typer.BadParameter(f"第 {line} 行时间无法识别 / line {line}: unreadable time "
-                                         f"{row[time_column]!r}", param_hint="--time-column") from None
-            parts = [(row[c] or "").strip() for c in text_columns]
-            items.append(grouping.Item(
-                id=ident, text="\n".join(p for p in parts if p), time=when,
-                likes=_int(row.get(likes_column)) if likes_column else 0,
-                dislikes=_int(row.get(dislikes_column)) if dislikes_column else 0,
-                caller=(row.get(caller_column) or "").strip() or None if caller_column else None,
-                title=parts[0] if len(parts) > 1 else ""))
+    csv.field_size_limit(MAX_FIELD)
+    try:
+        return _read(io.StringIO(decode(path.read_bytes()), newline=""), id_column=id_column,
+                     text_columns=text_columns, time_column=time_column, likes_column=likes_column,
+                     dislikes_column=dislikes_column, caller_column=caller_column, tz=tz)
+    except csv.Error as exc:
+        raise typer.BadParameter(f"CSV 格式错误 / malformed CSV: {exc}", param_hint="--input") from None
+
+
+def _read(fh: io.StringIO, *, id_column: str, text_columns: list[str], time_column: str | None,
+          likes_column: str | None, dislikes_column: str | None, caller_column: str | None,
+          tz: ZoneInfo) -> list[grouping.Item]:
+    reader = csv.DictReader(fh)
+    header = reader.fieldnames or []
+    wanted = [id_column, *text_columns] + [c for c in (time_column, likes_column, dislikes_column, caller_column) if c]
+    missing = [c for c in wanted if c not in header]
+    if missing:
+        raise typer.BadParameter(f"文件缺少列 / the file has no column: {', '.join(missing)} "
+                                 f"(有 / it has: {', '.join(header)})", param_hint="--input")
+    items: list[grouping.Item] = []
+    seen: set[str] = set()
+    for line, row in enumerate(reader, start=2):
+        ident = (row[id_column] or "").strip()
+        if not ident:
+            raise typer.BadParameter(f"第 {line} 行没有编号 / line {line} has no id", param_hint="--id-column")
+        if ident in seen:
+            raise typer.BadParameter(f"编号重复 / duplicate id: {ident} (第 {line} 行 / line {line})",
+                                     param_hint="--id-column")
+        seen.add(ident)
+        try:
+            when = parse_time(row[time_column], tz) if time_column else None
+            if when is not None and not YEARS[0] <= when.year <= YEARS[1]:
+                raise ValueError(row[time_column])
+        except ValueError:
+            raise typer.BadParameter(f"第 {line} 行时间无法识别 / line {line}: unreadable time "
+                                     f"{row[time_column]!r}", param_hint="--time-column") from None
+        parts = [(row[c] or "").strip() for c in text_columns]
+        items.append(grouping.Item(
+            id=ident, text="\n".join(p for p in parts if p), time=when,
+            likes=_int(row.get(likes_column)) if likes_column else 0,
+            dislikes=_int(row.get(dislikes_column)) if dislikes_column else 0,
+            caller=(row.get(caller_column) or "").strip() or None if caller_column else None,
+            title=parts[0] if len(parts) > 1 else ""))
     return items
 
 
 @hotspots_app.command("cluster")
 def cluster(
-    input: Path = typer.Option(..., "--input", exists=True, dir_okay=False, help="CSV (UTF-8) of demands"),
+    input: Path = typer.Option(..., "--input", exists=True, dir_okay=False, help="CSV of demands (UTF-8, or GBK/GB18030 as Excel writes it)"),
     id_column: str = typer.Option(..., "--id-column", help="column with each demand's id"),
     text_columns: str = typer.Option(..., "--text-columns", help="column(s) with the text, comma-separated "
                                      "(title first)"),

@@ -41,6 +41,7 @@ LINKAGE = 0.3  # … and merge two groups when their mean pair score ≥ LINKAGE
 NEIGHBOURS = 30  # candidates per demand by character TF-IDF cosine
 MIN_COSINE = 0.1
 WINDOW_DAYS = 365  # pairs further apart are never linked (the platform passes its sliding window)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # never in a name a leader reads (pasted from other systems)
 _TITLE_CUT = re.compile(r"[，。！？!?,；;：:（）()\s]+")
 
 
@@ -177,7 +178,7 @@ def _stamp(t: datetime | None) -> float:
 
 def _title(it: Item) -> str:
     t = it.title or it.text.split("\n", 1)[0]
-    return _TITLE_CUT.sub(" ", t).strip()[:30]
+    return _TITLE_CUT.sub(" ", _CONTROL.sub("", t)).strip()[:30]
 
 
 _NAME_STOP = {"反映", "投诉", "举报", "关于", "问题", "请求", "希望", "咨询", "建议", "请问", "要求", "严重", "如何",

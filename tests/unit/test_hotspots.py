@@ -146,3 +146,49 @@ def test_cli_explains_a_missing_column_and_an_unreadable_time_in_both_languages(
     res = CliRunner().invoke(app, ["hotspots", "cluster", "--input", str(p), "--id-column", "编号",
                                    "--text-columns", "主题,详情", "--time-column", "时间"])
     assert res.exit_code == 2 and "时间无法识别" in _flat(res.output) and "unreadabletime" in _flat(res.output)
+
+
+def _run(*args: str):  # type: ignore[no-untyped-def]
+    from hotline.cli import app
+
+    return CliRunner().invoke(app, ["hotspots", "cluster", *args])
+
+
+def test_cli_reads_a_gbk_file_as_excel_writes_it(tmp_path: Path) -> None:
+    """It used to stop with a UnicodeDecodeError traceback."""
+    p = tmp_path / "gbk.csv"
+    p.write_bytes("编号,主题,详情\n1,丽发新城搅拌站噪音,丽发新城小区旁边搅拌站噪音扰民\n2,路灯不亮,人民路路灯不亮\n"
+                  .encode("gbk"))
+    res = _run("--input", str(p), "--id-column", "编号", "--text-columns", "主题,详情", "--json")
+    assert res.exit_code == 0, res.output
+    assert sorted(i for c in json.loads(res.output)["clusters"] for i in c["ids"]) == ["1", "2"]
+    p.write_bytes(b"\xff\xfe\x00\xd8bad")
+    res = _run("--input", str(p), "--id-column", "编号", "--text-columns", "主题")
+    assert res.exit_code == 2 and "GB18030" in _flat(res.output)
+
+
+def test_cli_takes_a_long_petition_and_refuses_a_malformed_file_without_a_traceback(tmp_path: Path) -> None:
+    """A cell over csv's 131,072-character default used to end in a _csv.Error traceback."""
+    p = tmp_path / "long.csv"
+    p.write_text("编号,主题\n1,\"" + "路灯不亮，" * 40_000 + "\"\n2,井盖破损\n", encoding="utf-8")
+    res = _run("--input", str(p), "--id-column", "编号", "--text-columns", "主题", "--json")
+    assert res.exit_code == 0, res.output
+    p.write_text("编号,主题\n1,\"" + "路" * 1_100_000 + "\"\n", encoding="utf-8")
+    res = _run("--input", str(p), "--id-column", "编号", "--text-columns", "主题")
+    assert res.exit_code == 2 and "CSV格式错误" in _flat(res.output) and "Traceback" not in res.output
+
+
+def test_cli_refuses_years_no_demand_has_and_keeps_control_characters_out_of_names(tmp_path: Path) -> None:
+    p = tmp_path / "edge.csv"
+    p.write_text("编号,主题,时间\n1,路灯\x07不亮\x1b,2019-02-01 10:00:00\n2,井盖\x00破损,0001-01-01 00:00:00\n",
+                 encoding="utf-8")
+    res = _run("--input", str(p), "--id-column", "编号", "--text-columns", "主题", "--time-column", "时间")
+    assert res.exit_code == 2 and "第3行时间无法识别" in _flat(res.output)
+    p.write_text("编号,主题,时间\n1,路灯\x07不亮\x1b,2019-02-01 10:00:00\n2,井盖\x00破损,9999-12-31 00:00:00\n",
+                 encoding="utf-8")
+    assert _run("--input", str(p), "--id-column", "编号", "--text-columns", "主题", "--time-column",
+                "时间").exit_code == 2
+    p.write_text("编号,主题\n1,路灯\x07不亮\x1b\n2,井盖\x00破损\n", encoding="utf-8")
+    res = _run("--input", str(p), "--id-column", "编号", "--text-columns", "主题", "--json")
+    names = [c["name"] for c in json.loads(res.output)["clusters"]]
+    assert sorted(names) == ["井盖破损", "路灯不亮"]
