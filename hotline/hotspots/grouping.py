@@ -57,6 +57,7 @@ class Item:
     caller: str | None = None
     title: str = ""
     dissatisfied: bool = False
+    territory: str | None = None  # the territory (属地) unit, when known: two different ones are two places
 
 
 @dataclass
@@ -97,7 +98,7 @@ def _prepare_all(items: Sequence[Item], scorer: Scorer | None) -> tuple[Scorer, 
             for t, c in counts.items():
                 vec[prefix + t] = (1 + math.log(c)) * scorer.weight(prefix + t)
         norm = math.sqrt(sum(w * w for w in vec.values()))
-        prepared.append(Prepared(vec, norm, f.places, None, None, districts(it.text)))
+        prepared.append(Prepared(vec, norm, f.places, it.territory, None, districts(it.text)))
     return scorer, prepared
 
 

@@ -18,8 +18,12 @@ from sqlalchemy.orm import Session
 
 from hotline.city.service import cities
 from hotline.hotspots import grouping
+from hotline.orders.enums import Status
 from hotline.orders.models import Order
 
+#: a 转办 leaves two orders for one demand: count the live one only (the sender's while it waits, the
+#: receiver's once accepted, the sender's again once returned)
+SUPERSEDED = (Status.transfer_pending.value, Status.transferred_out.value, Status.transfer_returned.value)
 WINDOW_DAYS = 30
 LIMIT = 400  # newest orders grouped
 SHOWN = 10
@@ -30,8 +34,9 @@ _lock = threading.Lock()
 def cross_city(db: Session, now: datetime) -> list[dict[str, Any]]:
     """Groups of two or more orders in the window, hottest first, each with the cities it spans."""
     since = now - timedelta(days=WINDOW_DAYS)
-    key_rows = db.execute(select(Order.city_id, func.count(), func.max(Order.id))
-                          .where(Order.created_at >= since).group_by(Order.city_id)).all()
+    live = (Order.created_at >= since, Order.status.not_in(SUPERSEDED))
+    key_rows = db.execute(select(Order.city_id, func.count(), func.max(Order.id), func.max(Order.updated_at))
+                          .where(*live).group_by(Order.city_id)).all()
     key = (now.date(), tuple(sorted(tuple(r) for r in key_rows)))
     with _lock:
         if key in _cache:
@@ -39,10 +44,13 @@ def cross_city(db: Session, now: datetime) -> list[dict[str, Any]]:
     names = {c.id: c.name for c in cities(db)}
     rank = {c.id: k for k, c in enumerate(sorted(cities(db), key=lambda c: c.id))}
     rows = db.execute(select(Order.number, Order.title, Order.content, Order.created_at, Order.city_id,
-                             Order.citizen_phone)
-                      .where(Order.created_at >= since).order_by(Order.id.desc()).limit(LIMIT)).all()
+                             Order.citizen_phone, Order.territory_unit_id)
+                      .where(*live).order_by(Order.id.desc()).limit(LIMIT)).all()
     items = [grouping.Item(id=r.number, text=f"{r.title}\n{r.content}", time=r.created_at, title=r.title,
-                           caller=f"{r.city_id}:{r.citizen_phone}" if r.citizen_phone else None) for r in rows]
+                           caller=f"{r.city_id}:{r.citizen_phone}" if r.citizen_phone else None,
+                           # units are each city's own: the same code in two cities is two places
+                           territory=f"{r.city_id}:{r.territory_unit_id}" if r.territory_unit_id else None)
+             for r in rows]
     city_of = {r.number: r.city_id for r in rows}
     out = []
     for g in grouping.group(items, window_days=WINDOW_DAYS, now=now):

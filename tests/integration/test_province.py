@@ -151,3 +151,23 @@ def test_the_province_sees_one_hot_matter_across_two_cities(db: Session, provinc
         assert not any(n in row for n in list(numbers)[3:])  # … and not the unrelated ones
         en = client.get("/province", headers=_token(db, "province_leader") | {"Accept-Language": "en"})
         assert en.status_code == 200
+
+
+def test_a_transferred_demand_counts_once_among_the_hot_matters(db: Session, province: City) -> None:
+    """转办 leaves the sender's order and the receiver's copy: the panel grouped both, so one demand
+    showed as two orders of a hot matter spanning both cities."""
+    from tests.integration.helpers import create, ok
+
+    with _client(db) as client:
+        op, disp = _token(db, "operator1"), _token(db, "dispatcher")
+        texts = [("沙河村桥头路灯不亮", "沙河村桥头的路灯已经坏了一周，晚上路过很危险，请尽快修复路灯。"),
+                 ("沙河村桥头路灯坏了", "沙河村桥头那盏路灯一直不亮，晚上路过很危险，请修复路灯。")]
+        numbers = [create(client, op, title=t, content=c, citizen_name=f"市民{k}", citizen_phone=f"1391111{k:04d}",
+                          address="沙河村桥头")["number"] for k, (t, c) in enumerate(texts)]
+        ok(client, disp, numbers[0], "transfer_city", to_city="xihe", reason="事发地沙河村属西河县辖区，请西河县热线办理")
+        page = client.get("/province", headers=_token(db, "province_leader")).text
+        row = next(r for r in page.split("<tr>") if numbers[1] in r)
+        copy = db.scalar(select(Order.number).where(Order.status == "transfer_pending")
+                         .execution_options(all_cities=True))
+        assert copy and copy not in row  # the receiver's copy waits: the sender's order is the demand
+        assert f'<td class="num">2</td>' in row  # two demands, not three
