@@ -15,15 +15,17 @@ from pathlib import Path
 from hotline.errors import BadRequest
 
 MAX_ROWS = 50_000
+MAX_CELL = 1_000_000  # characters in one cell: csv's default limit (131,072) refused long petitions with a 500
 
 
-def _decode(data: bytes) -> str:
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (GBK ⊂ GB18030, as Excel writes on a Chinese Windows)."""
     for enc in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise BadRequest("bad_encoding", "无法识别文件编码（请使用UTF-8或GBK）", "unknown encoding (use UTF-8 or GBK)",
+    raise BadRequest("bad_encoding", "无法识别文件编码（请使用 UTF-8 或 GBK/GB18030）", "unknown encoding (use UTF-8 or GBK/GB18030)",
                      field="file")
 
 
@@ -37,11 +39,16 @@ def _cell(v: object) -> str:
     return str(v).strip()
 
 
-def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
+def read_table(data: bytes, filename: str, *, max_rows: int | None = MAX_ROWS
+               ) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and the non-blank rows of a .csv or .xlsx file; every refusal is a ``BadRequest``."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
-        reader = csv.reader(io.StringIO(_decode(data), newline=""))
-        rows = list(reader)
+        csv.field_size_limit(MAX_CELL)
+        try:
+            rows = list(csv.reader(io.StringIO(decode(data), newline="")))
+        except csv.Error as exc:
+            raise BadRequest("bad_csv", f"CSV 格式错误：{exc}", f"malformed CSV: {exc}", field="file") from None
     elif suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
@@ -59,7 +66,7 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, st
         raise BadRequest("empty_file", "文件为空", "the file is empty", field="file")
     headers = [h.strip() for h in rows[0]]
     body = [r for r in rows[1:] if any(str(c).strip() for c in r)]
-    if len(body) > MAX_ROWS:
+    if max_rows is not None and len(body) > max_rows:
         raise BadRequest("too_many_rows", f"一次最多导入{MAX_ROWS}行", f"at most {MAX_ROWS} rows per file",
                          field="file")
     return headers, [{h: (r[i] if i < len(r) else "") for i, h in enumerate(headers)} for r in body]

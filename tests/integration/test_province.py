@@ -170,4 +170,4 @@ def test_a_transferred_demand_counts_once_among_the_hot_matters(db: Session, pro
         copy = db.scalar(select(Order.number).where(Order.status == "transfer_pending")
                          .execution_options(all_cities=True))
         assert copy and copy not in row  # the receiver's copy waits: the sender's order is the demand
-        assert f'<td class="num">2</td>' in row  # two demands, not three
+        assert '<td class="num">2</td>' in row  # two demands, not three
