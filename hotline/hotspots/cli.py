@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from hotline.errors import AppError
 from hotline.hotspots import grouping
+from hotline.imports.reader import read_table
 
 hotspots_app = typer.Typer(help="热点 · hot matters: group demands about the same matter", no_args_is_help=True)
 _FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
@@ -43,38 +43,24 @@ def _int(value: str | None) -> int:
         return 0
 
 
-MAX_FIELD = 1_000_000  # characters in one cell (csv's default limit of 131,072 stopped long petitions)
 YEARS = (1900, 2200)  # a time outside is a typing or export error, not a demand
-
-
-def decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB 18030 — what Excel writes on a Chinese Windows (GBK ⊂ GB 18030)."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise typer.BadParameter("文件既不是 UTF-8 也不是 GB18030/GBK 编码 / the file is neither UTF-8 nor GB18030/GBK",
-                             param_hint="--input")
 
 
 def read_items(path: Path, *, id_column: str, text_columns: list[str], time_column: str | None,
                likes_column: str | None, dislikes_column: str | None, caller_column: str | None,
                tz: ZoneInfo) -> list[grouping.Item]:
-    csv.field_size_limit(MAX_FIELD)
+    """The demands of a .csv (UTF-8 or GBK) or .xlsx file, read as the console's import reads it."""
     try:
-        return _read(io.StringIO(decode(path.read_bytes()), newline=""), id_column=id_column,
-                     text_columns=text_columns, time_column=time_column, likes_column=likes_column,
-                     dislikes_column=dislikes_column, caller_column=caller_column, tz=tz)
-    except csv.Error as exc:
-        raise typer.BadParameter(f"CSV 格式错误 / malformed CSV: {exc}", param_hint="--input") from None
+        header, rows = read_table(path.read_bytes(), path.name, max_rows=None)
+    except AppError as exc:
+        raise typer.BadParameter(f"{exc.zh} / {exc.en}", param_hint="--input") from None
+    return _items(header, rows, id_column=id_column, text_columns=text_columns, time_column=time_column,
+                  likes_column=likes_column, dislikes_column=dislikes_column, caller_column=caller_column, tz=tz)
 
 
-def _read(fh: io.StringIO, *, id_column: str, text_columns: list[str], time_column: str | None,
-          likes_column: str | None, dislikes_column: str | None, caller_column: str | None,
-          tz: ZoneInfo) -> list[grouping.Item]:
-    reader = csv.DictReader(fh)
-    header = reader.fieldnames or []
+def _items(header: list[str], rows: list[dict[str, str]], *, id_column: str, text_columns: list[str],
+           time_column: str | None, likes_column: str | None, dislikes_column: str | None,
+           caller_column: str | None, tz: ZoneInfo) -> list[grouping.Item]:
     wanted = [id_column, *text_columns] + [c for c in (time_column, likes_column, dislikes_column, caller_column) if c]
     missing = [c for c in wanted if c not in header]
     if missing:
@@ -82,7 +68,7 @@ def _read(fh: io.StringIO, *, id_column: str, text_columns: list[str], time_colu
                                  f"(有 / it has: {', '.join(header)})", param_hint="--input")
     items: list[grouping.Item] = []
     seen: set[str] = set()
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(rows, start=2):  # blank rows are skipped by the reader
         ident = (row[id_column] or "").strip()
         if not ident:
             raise typer.BadParameter(f"第 {line} 行没有编号 / line {line} has no id", param_hint="--id-column")
@@ -109,7 +95,7 @@ def _read(fh: io.StringIO, *, id_column: str, text_columns: list[str], time_colu
 
 @hotspots_app.command("cluster")
 def cluster(
-    input: Path = typer.Option(..., "--input", exists=True, dir_okay=False, help="CSV of demands (UTF-8, or GBK/GB18030 as Excel writes it)"),
+    input: Path = typer.Option(..., "--input", exists=True, dir_okay=False, help="demands: .csv (UTF-8, or GBK/GB18030 as Excel writes it) or .xlsx"),
     id_column: str = typer.Option(..., "--id-column", help="column with each demand's id"),
     text_columns: str = typer.Option(..., "--text-columns", help="column(s) with the text, comma-separated "
                                      "(title first)"),
