@@ -41,3 +41,21 @@ def dispatched(client: TestClient, as_user, lead: str, co: list[str] | None = No
     ok(client, as_user("dispatcher"), order["number"], "dispatch", lead_unit=lead, co_units=co or [],
        category_code=leaf_category(client, as_user("dispatcher")), **extra)
     return order["number"]
+
+
+def scratch_database_url(tmp_path: Any, name: str) -> str:
+    """An empty database of its own for a migration test: a SQLite file, or ``<test db>_<name>`` on PostgreSQL."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import DB_URL, _ensure_pg_database, _reset_schema
+
+    if DB_URL.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / (name + '.sqlite3')}"
+    u = make_url(DB_URL)
+    url = u.set(database=f"{u.database}_{name}").render_as_string(hide_password=False)
+    _ensure_pg_database(url)
+    eng = create_engine(url)
+    _reset_schema(eng)
+    eng.dispose()
+    return url

@@ -17,26 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.migrate import alembic_config, upgrade
+from tests.integration.helpers import scratch_database_url
 
 PREVIOUS_HEAD = "replies_scores_flags"
 
 
 def _scratch_url(tmp_path: Any) -> str:
-    from tests.conftest import DB_URL
-
-    if DB_URL.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'cities.sqlite3'}"
-    from sqlalchemy.engine import make_url
-
-    from tests.conftest import _ensure_pg_database, _reset_schema
-
-    u = make_url(DB_URL)
-    url = u.set(database=u.database + "_citymig").render_as_string(hide_password=False)
-    _ensure_pg_database(url)
-    eng = create_engine(url)
-    _reset_schema(eng)
-    eng.dispose()
-    return url
+    return scratch_database_url(tmp_path, "citymig")
 
 
 def _snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

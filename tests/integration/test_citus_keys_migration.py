@@ -22,6 +22,7 @@ import hotline.models  # noqa: F401
 from hotline.city.tenancy import REFERENCE_TABLES
 from hotline.db import Base, make_engine
 from hotline.migrate import alembic_config, upgrade
+from tests.integration.helpers import scratch_database_url
 
 
 def _before_keys() -> str:
@@ -39,21 +40,7 @@ TODAY = _before_keys()
 
 
 def _scratch_url(tmp_path: Any) -> str:
-    from tests.conftest import DB_URL
-
-    if DB_URL.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'keys.sqlite3'}"
-    from sqlalchemy.engine import make_url
-
-    from tests.conftest import _ensure_pg_database, _reset_schema
-
-    u = make_url(DB_URL)
-    url = u.set(database=u.database + "_keysmig").render_as_string(hide_password=False)
-    _ensure_pg_database(url)
-    eng = create_engine(url)
-    _reset_schema(eng)
-    eng.dispose()
-    return url
+    return scratch_database_url(tmp_path, "keysmig")
 
 
 def _snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
