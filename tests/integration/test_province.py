@@ -43,6 +43,9 @@ def test_provincial_people_read_every_city_side_by_side(db: Session, province: C
             page = client.get("/province", headers=h)
             assert page.status_code == 200 and "青阳市" in page.text and "西河县" in page.text
             assert "各市三率排名" in page.text
+            # the page's title is its name (a copy of the transfers table once sat in the title block)
+            assert "<title>全省概览 · 12345热线工单平台</title>" in page.text
+            assert page.text.count('id="province-transfers"') <= 1
         # a city's own people do not get the province's view
         assert client.get("/province", headers=_token(db, "dispatcher")).status_code == 403
         assert client.get("/api/v1/province/overview", headers=_token(db, "xh_dispatcher")).status_code == 403
