@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from hotline.city.service import city_tz
 from hotline.console import next_step
@@ -26,7 +27,7 @@ from hotline.orders.actions.common import waiting_co_units
 from hotline.orders.actor import Actor
 from hotline.orders.enums import STATUS_ZH, Status
 from hotline.orders.flows import do_action, do_attach
-from hotline.orders.models import Order
+from hotline.orders.models import Attachment, Order
 from hotline.orders.schemas import ActionIn
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
@@ -287,16 +288,22 @@ def order_act(
     return _done(request, db, order, user, message, return_to)
 
 
-@router.post("/orders/{number}/attachments")
-def order_attach(number: str, request: Request, db: SessionDep, user: PageUser,
-                 file: Annotated[UploadFile | None, File()] = None) -> Response:
-    order = service.get_order(db, number=number, user=user)
+def attach_upload(db: Session, order: Order, user: User, file: UploadFile | None) -> Attachment:
+    """A console upload onto the order (the order page's form and the reply form's tools): one file,
+    read one byte past the limit so ``do_attach`` can refuse an over-sized one."""
     if file is None or not file.filename:
         raise BadRequest("file_required", "请选择要上传的文件", "choose a file to upload", field="file")
     from hotline.config import get_settings
 
     data = file.file.read(get_settings().max_upload_bytes + 1)
-    att = do_attach(db, order=order, actor=Actor.of(user), filename=file.filename or "file", data=data)
+    return do_attach(db, order=order, actor=Actor.of(user), filename=file.filename or "file", data=data)
+
+
+@router.post("/orders/{number}/attachments")
+def order_attach(number: str, request: Request, db: SessionDep, user: PageUser,
+                 file: Annotated[UploadFile | None, File()] = None) -> Response:
+    order = service.get_order(db, number=number, user=user)
+    att = attach_upload(db, order, user, file)
     commit_or_conflict(db)
     lang = lang_of(request)
     message = (f"{cs.t('已上传附件', lang)}: {att.filename}" if lang == "en" else f"已上传附件：{att.filename}")

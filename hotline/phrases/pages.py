@@ -13,7 +13,6 @@ from hotline.db import commit_or_conflict
 from hotline.errors import AppError, BadRequest
 from hotline.orders import service as orders
 from hotline.orders.actor import Actor
-from hotline.orders.flows import do_attach
 from hotline.orders.models import Attachment
 from hotline.org.deps import SessionDep
 from hotline.phrases import flows, service
@@ -84,14 +83,11 @@ def reply_tools(request: Request, number: str, db: SessionDep, user: PageUser) -
 @router.post("/orders/{number}/reply-tools/attach")
 def reply_attach(request: Request, number: str, db: SessionDep, user: PageUser,
                  file: Annotated[UploadFile | None, File()] = None) -> Response:
-    """An attachment added from inside the reply form: the same ``do_attach`` as the order page's."""
-    order = orders.get_order(db, number=number, user=user)
-    if file is None or not file.filename:
-        raise BadRequest("file_required", "请选择要上传的文件", "choose a file to upload", field="file")
-    from hotline.config import get_settings
+    """An attachment added from inside the reply form: the order page's own upload (``attach_upload``)."""
+    from hotline.console.order_pages import attach_upload
 
-    data = file.file.read(get_settings().max_upload_bytes + 1)
-    do_attach(db, order=order, actor=Actor.of(user), filename=file.filename or "file", data=data)
+    order = orders.get_order(db, number=number, user=user)
+    attach_upload(db, order, user, file)
     commit_or_conflict(db)
     return render(request, "partials/phrases_attachments.html", {"order": order, "attachments": _attachments(db, order.id)})
 
