@@ -41,8 +41,9 @@ def cross_city(db: Session, now: datetime) -> list[dict[str, Any]]:
     with _lock:
         if key in _cache:
             return _cache[key]
-    names = {c.id: c.name for c in cities(db)}
-    rank = {c.id: k for k, c in enumerate(sorted(cities(db), key=lambda c: c.id))}
+    every = sorted(cities(db), key=lambda c: c.id)
+    names = {c.id: c.name for c in every}
+    rank = {c.id: k for k, c in enumerate(every)}
     rows = db.execute(select(Order.number, Order.title, Order.content, Order.created_at, Order.city_id,
                              Order.citizen_phone, Order.territory_unit_id)
                       .where(*live).order_by(Order.id.desc()).limit(LIMIT)).all()
