@@ -18,12 +18,11 @@ from sqlalchemy.orm import Session
 
 from hotline.city.service import cities
 from hotline.hotspots import grouping
-from hotline.orders.enums import Status
+from hotline.orders.enums import TRANSFER_SUPERSEDED
 from hotline.orders.models import Order
 
-#: a 转办 leaves two orders for one demand: count the live one only (the sender's while it waits, the
-#: receiver's once accepted, the sender's again once returned)
-SUPERSEDED = (Status.transfer_pending.value, Status.transferred_out.value, Status.transfer_returned.value)
+#: a 转办 leaves two orders for one demand: only the live one is grouped (orders.enums.TRANSFER_SUPERSEDED)
+SUPERSEDED = tuple(s.value for s in TRANSFER_SUPERSEDED)
 WINDOW_DAYS = 30
 LIMIT = 400  # newest orders grouped
 SHOWN = 10

@@ -90,6 +90,9 @@ AWAITING_SIGN = frozenset({Status.dispatched})
 LEAD_IN_HAND = frozenset({Status.in_progress, Status.return_requested, Status.suspended})
 #: The order went (or is going) to another city's hotline (转办): tracking it follows the new order there.
 TRANSFERRED = frozenset({Status.transfer_sent, Status.transferred_out})
+#: A 转办 leaves two orders for one demand; these are the ones that do not carry it (the receiver's copy
+#: still waiting, the sender's once accepted, the receiver's once returned): counted once in aggregates.
+TRANSFER_SUPERSEDED = frozenset({Status.transfer_pending, Status.transferred_out, Status.transfer_returned})
 #: A co-handling unit's tab: the lead unit holds the order and co-opinions are being gathered.
 CO_IN_HAND = frozenset({Status.dispatched, Status.in_progress})
 
@@ -98,7 +101,7 @@ CO_IN_HAND = frozenset({Status.dispatched, Status.in_progress})
 STATUS_SETS: dict[str, frozenset[Status]] = {
     "OPEN": OPEN, "TERMINAL": TERMINAL, "FINISHED": FINISHED, "CLOCKED": CLOCKED, "BEFORE_REPLY": BEFORE_REPLY,
     "AWAITING_SIGN": AWAITING_SIGN, "LEAD_IN_HAND": LEAD_IN_HAND, "CO_IN_HAND": CO_IN_HAND,
-    "TRANSFERRED": TRANSFERRED,
+    "TRANSFERRED": TRANSFERRED, "TRANSFER_SUPERSEDED": TRANSFER_SUPERSEDED,
 }
 
 
