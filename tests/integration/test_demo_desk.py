@@ -39,5 +39,5 @@ def test_demo_repeat_calls_are_merged_and_raise_the_urgency(db: Session) -> None
     assert [o.status for o in orders] == ["dispatched", "merged", "merged", "merged"]
     assert orders[0].urgency == "urgent" and {o.parent_id for o in orders[1:]} == {orders[0].id}
     topics = [m.topic for m in db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "13907319001",
-                                                                      OutboxMessage.channel == "sms"))]
+                                                                      OutboxMessage.channel == "sms").order_by(OutboxMessage.id))]
     assert topics == ["order.received"] + ["order.repeat_attached"] * 3
