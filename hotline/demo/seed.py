@@ -170,7 +170,8 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
             act(a["operator"], Action.inform, channel="该事项属司法范畴，已告知诉求人通过人民法院诉讼途径解决")
             continue
         if scenario == "handed_off":
-            act(a["operator"], Action.hand_off, service=rng.choice([s.value for s in EmergencyService]), note="涉及紧急情况，已三方转接")
+            act(a["operator"], Action.hand_off, service=rng.choice([s.value for s in EmergencyService]),
+                reason="涉及紧急情况，需现场处置", note="涉及紧急情况，已三方转接")
             continue
         live_parents = [p for p in parents if p.status in CLOCKED - {Status.return_requested}]
         if scenario == "merged" and live_parents:
