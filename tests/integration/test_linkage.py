@@ -6,7 +6,6 @@ three-party calls."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
