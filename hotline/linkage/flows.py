@@ -19,6 +19,7 @@ from hotline.linkage.models import DESK_STATUS_ZH, OUTCOME_ZH, LinkageCall, Link
 from hotline.orders.actor import Actor
 from hotline.orders.enums import (
     EMERGENCY_NUMBERS,
+    FINISHED,
     STATUS_ZH,
     TERMINAL,
     Action,
@@ -36,8 +37,8 @@ from hotline.webhooks.signing import new_secret, valid_secret
 CHANNEL = "linkage"
 #: the statuses after which 12345 stops sharing an inbound order's status with its desk
 SHARED_UNTIL = TERMINAL
-#: statuses whose message carries the reply text (答复内容)
-WITH_REPLY = frozenset({Status.replied, Status.completed, Status.closed})
+#: statuses whose message carries the reply text (答复内容): answered, and once the centre accepted it
+WITH_REPLY = FINISHED | {Status.replied}
 
 
 def _desk_code(value: str, field: str = "desk") -> str:
