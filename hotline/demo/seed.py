@@ -357,6 +357,10 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
         counts["enterprise_orders"] = seed_enterprise(db, city, now=utcnow())
         counts.update(seed_missed_calls(db, now=utcnow()))
         counts["repeat_calls"] = seed_repeats(db, city, now=utcnow())
+        if city.city.code == "qingyang":  # 联动: a hand-off to 110 acknowledged, a demand 110 handed over
+            from hotline.demo.linkage import seed_linkage
+
+            counts["linkage_orders"] = seed_linkage(db, now=utcnow())
     if city.city.code == "qingyang" and counts.get("orders"):
         from hotline.demo.verification import seed_verification
 

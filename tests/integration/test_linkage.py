@@ -276,3 +276,23 @@ def test_three_party_call_api_and_form(client: TestClient, db: Session, as_user)
     assert r.status_code == 303, r.text
     html = client.get(f"/orders/{n}/linkage-panel").text
     assert "双方共同处置" in html and "REC-20261202-001" in html and "交警" in html
+
+
+def test_demo_seeds_a_hand_off_with_its_ack_and_a_110_demand(client: TestClient, db: Session) -> None:
+    from hotline.demo.linkage import seed_linkage
+    from hotline.outbox.models import OutboxMessage
+
+    assert seed_linkage(db, now=utcnow()) == 2
+    rows = {h.direction: h for h in db.scalars(select(LinkageHandoff))}
+    assert rows["out"].desk_receipt == "JJ-DEMO-0001" and rows["out"].desk_status == "dispatched"
+    assert rows["in"].desk_receipt == "JJ-DEMO-0002"
+    assert {m.state for m in db.scalars(select(OutboxMessage).where(OutboxMessage.channel == "linkage"))} == {"cancelled"}
+    assert seed_linkage(db, now=utcnow()) == 0  # once
+    login(client, "dispatcher", db=db)
+    from hotline.orders.models import Order
+
+    inbound = db.get(Order, rows["in"].order_id)
+    assert inbound is not None and inbound.channel == "linkage"
+    assert inbound.number in client.get("/queue").text
+    html = client.get(f"/orders/{db.get(Order, rows['out'].order_id).number}/linkage-panel").text  # type: ignore[union-attr]
+    assert "JJ-DEMO-0001" in html and "已指令新华派出所民警到场处置" in html
