@@ -216,9 +216,11 @@ def do_inbound(db: Session, *, user: User, data: dict[str, Any], now: datetime) 
                        ack_at=now, ack_by="12345")
     db.add(h)
     db.flush()
-    # the receipt for the desk: the order number and where it stands after intake (and any auto-dispatch)
+    # the receipt for the desk: the order number and where it stands after intake (any auto-dispatch, or a
+    # repeat call merged into the caller's open order — then this first message is also the last)
     _queue(db, desk, order, status_body(db, h, order, action=Action.create.value, at=now),
            f"linkage:{h.id}:received", now)
+    h.shared_until_closed = Status(order.status) in SHARED_UNTIL
     return h, order, True
 
 

@@ -25,6 +25,7 @@ from hotline.org.auth import create_api_token
 from hotline.org.models import User
 from tests.conftest import login
 from tests.integration.helpers import act, create, leaf_category, ok
+from tests.integration.test_cities import _client, _token, two_cities  # noqa: F401
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 REASON = "现场有人持刀威胁，需公安出警"
@@ -296,3 +297,27 @@ def test_demo_seeds_a_hand_off_with_its_ack_and_a_110_demand(client: TestClient,
     assert inbound.number in client.get("/queue").text
     html = client.get(f"/orders/{db.get(Order, rows['out'].order_id).number}/linkage-panel").text  # type: ignore[union-attr]
     assert "JJ-DEMO-0001" in html and "已指令新华派出所民警到场处置" in html
+
+
+def test_another_citys_desk_cannot_see_this_citys_records(db: Session, two_cities: dict[str, Any]) -> None:  # noqa: F811
+    """Records are city-owned: a desk of 西河县 gets 404 for a 青阳市 hand-off, even for the same number."""
+    from hotline.city.tenancy import acting_as
+    from hotline.linkage.models import LinkageDesk
+
+    with _client(db) as client:
+        n = create(client, _token(db, "operator1"), title="有人持刀威胁",
+                   content="小区门口有人持刀威胁路人，情况紧急，请马上处理！")["number"]
+        ok(client, _token(db, "operator1"), n, "hand_off", service="110", reason=REASON)
+        hid = _record(db, n).id
+        with acting_as(two_cities["county"]):
+            xh = db.scalar(select(User).where(User.username == "xh_operator"))
+            assert xh is not None
+            db.add(LinkageDesk(desk="110", name="西河县公安局110", url="https://110.xihe.example/in", secret=SECRET,
+                               user_id=xh.id, active=True))
+            db.flush()
+        xh_token = _token(db, "xh_operator")
+        r = client.post(f"/api/v1/linkage/{hid}/ack", headers=xh_token,
+                        json={"receipt_number": "XH-1", "received_by": "接警员"})
+        assert r.status_code == 404 and r.json()["error"]["code"] == "linkage_not_found"
+        assert client.get(f"/api/v1/linkage/{hid}", headers=xh_token).status_code == 404
+        assert _record(db, n).ack_at is None
