@@ -65,7 +65,10 @@ class LinkageHandoff(CityOwned, Base):
     desk_status_text: Mapped[str | None] = mapped_column(Text)
     desk_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     shared_until_closed: Mapped[bool] = mapped_column(Boolean, default=False)  # "in": the order ended, sharing stopped
+    # two answers of a desk at once (two acks with different receipts): the second is 409, not a silent overwrite
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
+    __mapper_args__ = {"version_id_col": version, "primary_key": [id]}  # the table's key is (city_id, id)
     __table_args__ = (UniqueConstraint("city_id", "desk", "direction", "desk_receipt",
                                        name="uq_linkage_handoffs_receipt"),)
 

@@ -321,3 +321,53 @@ def test_another_citys_desk_cannot_see_this_citys_records(db: Session, two_citie
         assert r.status_code == 404 and r.json()["error"]["code"] == "linkage_not_found"
         assert client.get(f"/api/v1/linkage/{hid}", headers=xh_token).status_code == 404
         assert _record(db, n).ack_at is None
+
+
+def test_two_acknowledgements_at_once_one_wins_the_other_is_409(committed: None) -> None:
+    from sqlalchemy import delete
+
+    from hotline import db as dbmod
+    from hotline.db import commit_or_conflict
+    from hotline.errors import Conflict
+    from hotline.linkage import flows
+    from hotline.linkage.models import LinkageDesk
+    from hotline.orders.actor import Actor
+    from hotline.orders.enums import Action
+    from hotline.orders.flows import do_action, do_create_order
+
+    try:
+        with dbmod.session_scope() as s:
+            desk_user = _desk_account(s, "desk110_race")
+            s.add(LinkageDesk(desk="110", name="110", url="https://110.example/in", secret=SECRET,
+                              user_id=desk_user.id, active=True))
+            op = Actor.of(s.scalar(select(User).where(User.username == "operator1")))  # type: ignore[arg-type]
+            order = do_create_order(s, actor=op, data={"kind": "help", "title": "有人持刀威胁", "channel": "phone",
+                                                       "content": "小区门口有人持刀威胁路人，请马上处理！"})
+            do_action(s, order=order, actor=op, action=Action.hand_off, payload={"service": "110", "reason": REASON})
+            s.flush()
+            hid = _record(s, order.number).id
+            uid = desk_user.id
+        stale = dbmod.session_factory()()
+        try:
+            assert stale.get(LinkageHandoff, hid) is not None
+            stale.commit()  # read before the other acknowledgement, no lock held (its version: 1)
+            with dbmod.session_scope() as other:
+                flows.do_ack(other, user=other.get(User, uid), handoff_id=hid, receipt="JJ-A",  # type: ignore[arg-type]
+                             received_by="接警员甲", at=None, now=utcnow())
+            with pytest.raises(Conflict) as exc:
+                flows.do_ack(stale, user=stale.get(User, uid), handoff_id=hid, receipt="JJ-B",  # type: ignore[arg-type]
+                             received_by="接警员乙", at=None, now=utcnow())
+                commit_or_conflict(stale)
+            assert exc.value.status_code == 409 and exc.value.code in ("concurrent_update", "already_acknowledged")
+        finally:
+            stale.close()
+        with dbmod.session_scope() as s:
+            h = s.get(LinkageHandoff, hid)
+            assert h is not None and h.desk_receipt == "JJ-A"
+    finally:
+        from tests.conftest import _wipe_orders
+
+        _wipe_orders()
+        with dbmod.get_engine().begin() as c:
+            c.execute(delete(LinkageDesk.__table__))
+            c.execute(delete(User.__table__).where(User.username == "desk110_race"))

@@ -75,6 +75,7 @@ def upgrade() -> None:
     sa.Column('desk_status_text', sa.Text(), nullable=True),
     sa.Column('desk_status_at', hotline.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('shared_until_closed', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('city_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['city_id', 'order_id'], ['orders.city_id', 'orders.id'], name='fk_linkage_handoffs_order_id_orders', ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_linkage_handoffs_city_id_cities')),
