@@ -58,6 +58,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "knowledge",  # the knowledge base
     "telephony",  # call events and staffing
     "webhooks",  # signed webhooks (observer) and their sender
+    "linkage",  # 12345–110/119/120/122 联动: hand-off records, the desks' acks and status, inbound demands
     "open311",  # Open311 GeoReport v2
     "portal",  # the citizen portal
     "imports",  # CSV/Excel import and export

@@ -170,7 +170,8 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
             act(a["operator"], Action.inform, channel="该事项属司法范畴，已告知诉求人通过人民法院诉讼途径解决")
             continue
         if scenario == "handed_off":
-            act(a["operator"], Action.hand_off, service=rng.choice([s.value for s in EmergencyService]), note="涉及紧急情况，已三方转接")
+            act(a["operator"], Action.hand_off, service=rng.choice([s.value for s in EmergencyService]),
+                reason="涉及紧急情况，需现场处置", note="涉及紧急情况，已三方转接")
             continue
         live_parents = [p for p in parents if p.status in CLOCKED - {Status.return_requested}]
         if scenario == "merged" and live_parents:
@@ -356,6 +357,10 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
         counts["enterprise_orders"] = seed_enterprise(db, city, now=utcnow())
         counts.update(seed_missed_calls(db, now=utcnow()))
         counts["repeat_calls"] = seed_repeats(db, city, now=utcnow())
+        if city.city.code == "qingyang":  # 联动: a hand-off to 110 acknowledged, a demand 110 handed over
+            from hotline.demo.linkage import seed_linkage
+
+            counts["linkage_orders"] = seed_linkage(db, now=utcnow())
     if city.city.code == "qingyang" and counts.get("orders"):
         from hotline.demo.verification import seed_verification
 

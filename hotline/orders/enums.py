@@ -246,6 +246,7 @@ class Channel(StrEnum):
     email = "email"
     import_ = "import"  # 历史导入
     grid = "grid"  # 网格员主动发现 (patrol report)
+    linkage = "linkage"  # 110/119/120/122 联动转入 (hotline.linkage: a desk hands a non-emergency demand to 12345)
 
 
 CHANNEL_ZH = {
@@ -258,6 +259,7 @@ CHANNEL_ZH = {
     Channel.email: "邮件",
     Channel.import_: "导入",
     Channel.grid: "网格",
+    Channel.linkage: "110联动",
 }
 
 
@@ -272,12 +274,14 @@ class EmergencyService(StrEnum):
     police = "110"
     fire = "119"
     ambulance = "120"
+    traffic = "122"  # 交通事故 (hotline.linkage: the same exchange as 110)
 
 
 EMERGENCY_ZH: dict[EmergencyService, str] = {
     EmergencyService.police: "公安",
     EmergencyService.fire: "消防",
     EmergencyService.ambulance: "急救",
+    EmergencyService.traffic: "交警",
 }
 #: "110/119/120", for messages that list them.
 EMERGENCY_NUMBERS = "/".join(EmergencyService)

@@ -66,7 +66,7 @@ FORMS: dict[Action, tuple[Field, ...]] = {
     A.close: (_note("回访记录"),),
     A.suspend: (_reason("挂账理由"),),
     A.resume: (_note(),),
-    A.hand_off: (Field("service", "转办号码", required=True), _note()),
+    A.hand_off: (Field("service", "转办号码", required=True), _reason("转办理由", min_len=4), _note()),
     A.inform: (Field("channel", "告知的办理渠道", required=True, min_len=4, max_len=500),),
     A.withdraw: (_reason("撤诉原因", min_len=2),),
     A.cancel_duplicate: (Field("parent_number", "主工单编号", required=True, max_len=32), _note()),

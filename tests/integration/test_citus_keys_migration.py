@@ -67,7 +67,10 @@ def _orphans(engine: Engine) -> dict[str, int]:
     """Rows whose (city_id, x_id) finds no parent of the same city, per foreign key of the models."""
     bad: dict[str, int] = {}
     with engine.connect() as c:
+        present = set(inspect(c).get_table_names())  # the tables of citus_keys (later revisions add theirs)
         for table in Base.metadata.sorted_tables:
+            if table.name not in present:
+                continue
             for fk in table.foreign_key_constraints:
                 if fk.referred_table.name in REFERENCE_TABLES:
                     continue
@@ -113,7 +116,7 @@ def test_todays_database_upgrades_to_city_keys_without_loss(tmp_path: Any) -> No
     assert len(cities) == 2  # two cities' orders in the one database
     engine.dispose()
 
-    upgrade(url)
+    command.upgrade(alembic_config(url), "citus_keys")  # this revision (later ones add tables of their own)
     engine = create_engine(url)
     assert _snapshot(engine) == before  # nothing lost, nothing changed
     new_fks = _foreign_keys(engine)

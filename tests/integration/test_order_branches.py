@@ -107,7 +107,7 @@ def test_merge_into_parent_and_terminal_branches(client: TestClient, as_user) ->
 
     n = create(client, op, title="楼道起火", content="我家楼下楼道着火了，有浓烟，请马上处理！")["number"]
     assert act(client, op, n, "hand_off", service="999").status_code == 422
-    assert ok(client, op, n, "hand_off", service="119")["status"] == "handed_off"
+    assert ok(client, op, n, "hand_off", service="119", reason="楼道起火有浓烟")["status"] == "handed_off"
 
     n = create(client, op, kind="consultation")["number"]
     assert ok(client, op, n, "inform", channel="合同纠纷请向人民法院提起诉讼")["status"] == "informed"

@@ -43,21 +43,24 @@ def test_the_hand_off_form_offers_each_emergency_number_with_its_label(client: T
     login(client, "operator1", db=db)
     html = client.get(f"/orders/{order.number}").text
     assert _service_options(html) == [(s.value, f"{s.value} {EMERGENCY_ZH[s]}") for s in EmergencyService]
-    assert [v for v, _ in _service_options(html)] == ["110", "119", "120"]
+    assert [v for v, _ in _service_options(html)] == ["110", "119", "120", "122"]
 
     client.get("/lang/en", follow_redirects=False)
     html = client.get(f"/orders/{order.number}").text
-    assert _service_options(html) == [("110", "110 Police"), ("119", "119 Fire"), ("120", "120 Ambulance")]
+    assert _service_options(html) == [("110", "110 Police"), ("119", "119 Fire"), ("120", "120 Ambulance"),
+                                     ("122", "122 Traffic police")]
 
 
 def test_hand_off_accepts_the_listed_numbers_and_names_them_when_refusing(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
     op = as_user("operator1")
     n = create(client, op)["number"]
-    r = act(client, op, n, Action.hand_off.value, service="122")
+    r = act(client, op, n, Action.hand_off.value, service="999", reason="当事人受伤需急救")
     assert r.status_code == 422
     err = r.json()["error"]
-    assert err["code"] == "bad_service" and "110/119/120" in err["message"]
+    assert err["code"] == "bad_service" and "110/119/120/122" in err["message"]
     r = act(client, op, n, Action.hand_off.value, service=EmergencyService.ambulance.value)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "reason_required"  # 转办理由 (issue #19)
+    r = act(client, op, n, Action.hand_off.value, service=EmergencyService.ambulance.value, reason="当事人受伤需急救")
     assert r.status_code == 200 and r.json()["status"] == "handed_off"
 
 

@@ -26,8 +26,10 @@ def h_hand_off(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: 
     if service not in set(EmergencyService):
         raise BadRequest("bad_service", f"请选择转办的应急号码（{EMERGENCY_NUMBERS}）",
                          f"service must be one of {EMERGENCY_NUMBERS}", field="service")
+    reason = text(p, Action.hand_off, "reason")
     order.emergency_service = service
-    return p.get("note") or f"转{service}", None, {"service": service}
+    # the linkage record (hotline.linkage) is written by its hook on this action, from this data
+    return p.get("note") or f"转{service}：{reason}", None, {"service": service, "reason": reason}
 
 
 def h_inform(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
