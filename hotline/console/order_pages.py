@@ -38,8 +38,8 @@ from hotline.web.templating import lang_of, render
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 30
-FILTER_KEYS = ("status", "kind", "category", "unit", "channel", "urgency", "q", "overdue", "date_from", "date_to",
-               "sort")
+FILTER_KEYS = ("status", "kind", "category", "unit", "territory", "channel", "urgency", "q", "overdue", "date_from",
+               "date_to", "sort")
 SORTS = {"": "受理时间（新的在前）", "light": "按时限灯（超期、临期在前）"}
 # The order in which action forms are offered: the usual next step first.
 ACTION_ORDER = [
@@ -74,7 +74,7 @@ def _filters(params: dict[str, str]) -> tuple[service.OrderFilter, dict[str, str
     clean["date_to"] = end.isoformat() if end else ""
     f = service.OrderFilter(
         status=[status] if status else [], kind=clean["kind"] or None, category=clean["category"] or None,
-        unit=clean["unit"] or None, channel=clean["channel"] or None, urgency=clean["urgency"] or None,
+        unit=clean["unit"] or None, territory=clean["territory"] or None, channel=clean["channel"] or None, urgency=clean["urgency"] or None,
         q=clean["q"][:100] or None, overdue=clean["overdue"] in ("1", "true", "on") or None,
         created_from=datetime.combine(start, time.min, city_tz()) if start else None,
         created_to=datetime.combine(end + timedelta(days=1), time.min, city_tz()) if end else None,

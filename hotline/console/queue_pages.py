@@ -9,7 +9,9 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from hotline.console import support as cs
+from hotline.console.order_pages import SORTS, _filters, _query
 from hotline.orders import service
+from hotline.orders.models import Order
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
 from hotline.web.pages import PageUser
@@ -35,6 +37,49 @@ INBOX_SECTIONS = [
 ]
 
 
+# The filters each list offers (saved views of the list keep exactly these; hotline/worklists).
+# The sections are the statuses, so no status filter; a unit's inbox is its own units, so no unit.
+LIST_KEYS = {
+    "queue": ("q", "kind", "category", "unit", "territory", "urgency", "overdue", "sort"),
+    "inbox": ("q", "kind", "category", "territory", "urgency", "overdue", "sort"),
+}
+
+
+def list_filter(params: dict[str, str], list_: str) -> tuple[service.OrderFilter, dict[str, str]]:
+    """The queue's or the inbox's filter, read as leniently as the order list's (``order_pages._filters``)."""
+    keys = LIST_KEYS[list_]
+    f, clean = _filters({k: v for k, v in params.items() if k in keys})
+    return f, {k: v for k, v in clean.items() if k in keys}
+
+
+def list_sections(db: Session, user: User, list_: str, f: service.OrderFilter) -> dict[str, list[Order]]:
+    """The queue's or the inbox's sections, each keeping the orders the filter matches.
+
+    The one definition of what a queue or inbox view holds: the page lists it, the views bar counts it.
+    """
+    found = service.dispatcher_queue(db, user=user) if list_ == "queue" else service.unit_inbox(db, user=user)
+    if f == service.OrderFilter():
+        return found
+    keep = service.matching_ids(db, user=user, f=f, ids={o.id for rows in found.values() for o in rows})
+    return {k: [o for o in rows if o.id in keep] for k, rows in found.items()}
+
+
+def list_count(sections: dict[str, list[Order]]) -> int:
+    """How many orders a list holds: each once, even if it sits in two sections."""
+    return len({o.id for rows in sections.values() for o in rows})
+
+
+def filter_ctx(db: Session, request: Request, list_: str, clean: dict[str, str]) -> dict[str, Any]:
+    """What the list's filter form shows (partials/list_filters.html)."""
+    return {
+        "list_name": list_, "f": clean, "list_keys": LIST_KEYS[list_], "list_query": _query(clean),
+        "view_id": request.query_params.get("view", ""), "kinds": cs.KIND_LABELS, "urgencies": cs.URGENCY_LABELS,
+        "sorts": SORTS, "category_groups": cs.category_groups(db, leaves_only=False),
+        "unit_groups": cs.unit_groups(db) if "unit" in LIST_KEYS[list_] else [],
+        "territory_groups": cs.territory_groups(db), "filtered": any(v for k, v in clean.items() if k != "sort"),
+    }
+
+
 def _pending(db: Session, order: Any, kind: str) -> dict[str, Any] | None:
     for r in service.pending_requests(db, order):
         if r.kind == kind:
@@ -58,8 +103,9 @@ def _transfer(db: Session, order: Any) -> dict[str, Any]:
 def queue(request: Request, db: SessionDep, user: PageUser) -> Response:
     cs.require_role(user, QUEUE_ROLES)
     lang = lang_of(request)
-    queues = service.dispatcher_queue(db, user=user)
-    by_light = request.query_params.get("sort") == "light"
+    f, clean = list_filter(dict(request.query_params), "queue")
+    queues = list_sections(db, user, "queue", f)
+    by_light = clean["sort"] == "light"
     sections = []
     for key, title, hint in QUEUE_SECTIONS:
         rows = []
@@ -79,11 +125,13 @@ def queue(request: Request, db: SessionDep, user: PageUser) -> Response:
             r["waiting"] = cs.age(since or o.created_at, lang)
             rows.append(r)
         sections.append({"key": key, "title": title, "hint": hint, "rows": rows})
-    return render(request, "queue.html", {"sections": sections, "by_light": by_light})
+    return render(request, "queue.html", {"sections": sections, "by_light": by_light, "total": list_count(queues),
+                                          **filter_ctx(db, request, "queue", clean)})
 
 
-def inbox_ctx(db: Session, user: User, lang: str, by_light: bool = False) -> dict[str, Any]:
-    boxes = service.unit_inbox(db, user=user)
+def inbox_ctx(db: Session, user: User, lang: str, by_light: bool = False,
+              f: service.OrderFilter | None = None) -> dict[str, Any]:
+    boxes = list_sections(db, user, "inbox", f or service.OrderFilter())
     sections = []
     for key, title, hint in INBOX_SECTIONS:
         rows = []
@@ -94,11 +142,12 @@ def inbox_ctx(db: Session, user: User, lang: str, by_light: bool = False) -> dic
             r["request"] = _pending(db, o, "extension") or _pending(db, o, "return")
             rows.append(r)
         sections.append({"key": key, "title": title, "hint": hint, "rows": rows})
-    return {"sections": sections, "by_light": by_light}
+    return {"sections": sections, "by_light": by_light, "total": list_count(boxes)}
 
 
 @router.get("/inbox")
 def inbox(request: Request, db: SessionDep, user: PageUser) -> Response:
     cs.require_role(user, INBOX_ROLES)
-    by_light = request.query_params.get("sort") == "light"
-    return render(request, "inbox.html", inbox_ctx(db, user, lang_of(request), by_light))
+    f, clean = list_filter(dict(request.query_params), "inbox")
+    ctx = inbox_ctx(db, user, lang_of(request), clean["sort"] == "light", f)
+    return render(request, "inbox.html", {**ctx, **filter_ctx(db, request, "inbox", clean)})

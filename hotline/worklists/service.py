@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hotline.console.order_pages import FILTER_KEYS, _filters
+from hotline.console.queue_pages import list_count, list_filter, list_sections
 from hotline.errors import NotFound
 from hotline.orders import service as orders
 from hotline.org.models import User
@@ -17,9 +18,14 @@ from hotline.worklists.models import VIEW_LISTS, SavedView
 SHARE_ROLES = ("admin", "supervisor")  # may keep a view for a whole role
 
 
-def clean_query(raw: dict[str, Any]) -> dict[str, str]:
+LIST_PATHS = {"orders": "/orders", "queue": "/queue", "inbox": "/inbox"}  # where a view of each list opens
+LIST_LABELS = {"orders": "工单列表", "queue": "派单队列", "inbox": "待办"}
+
+
+def clean_query(raw: dict[str, Any], list_: str = "orders") -> dict[str, str]:
     """Only the list's own parameters, blanks dropped, each value as the list reads it."""
-    _, clean = _filters({k: str(v) for k, v in raw.items() if v is not None and k in FILTER_KEYS})
+    params = {k: str(v) for k, v in raw.items() if v is not None and k in FILTER_KEYS}
+    _, clean = list_filter(params, list_) if list_ in ("queue", "inbox") else _filters(params)
     return {k: v for k, v in clean.items() if v}
 
 
@@ -40,13 +46,17 @@ def get_view(db: Session, *, view_id: int, user: User) -> SavedView:
 
 
 def count(db: Session, *, user: User, view: SavedView) -> int:
+    """How many orders the view's list holds now: counted the way the list itself filters."""
+    if view.list in ("queue", "inbox"):
+        f, _ = list_filter(view.query, view.list)
+        return list_count(list_sections(db, user, view.list, f))
     f, _ = _filters(view.query)
     return orders.count_orders(db, user=user, f=f)
 
 
 def href(view: SavedView) -> str:
     q = urlencode({**view.query, "view": view.id})
-    return f"/orders?{q}"
+    return f"{LIST_PATHS.get(view.list, '/orders')}?{q}"
 
 
 def present(db: Session, view: SavedView, *, user: User, with_count: bool = True) -> dict[str, Any]:
