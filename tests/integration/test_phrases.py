@@ -93,7 +93,7 @@ def test_templates_page_crud(client: TestClient, db: Session) -> None:
 def test_demo_seeds_templates_and_views(client: TestClient, as_user: Any, db: Session) -> None:
     from hotline.demo.worklists import seed_worklists
 
-    assert seed_worklists(db) == 6
+    assert seed_worklists(db) == 8  # 3 templates, 5 views (one of the queue, one of the inbox)
     assert seed_worklists(db) == 0  # idempotent
     db.flush()
     assert {t["title"] for t in client.get("/api/v1/reply-templates", headers=as_user("cg_handler")).json()} == {
