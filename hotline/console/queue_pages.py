@@ -52,16 +52,23 @@ def list_filter(params: dict[str, str], list_: str) -> tuple[service.OrderFilter
     return f, {k: v for k, v in clean.items() if k in keys}
 
 
-def list_sections(db: Session, user: User, list_: str, f: service.OrderFilter) -> dict[str, list[Order]]:
+def list_sections(db: Session, user: User, list_: str, f: service.OrderFilter,
+                  found: dict[str, list[Order]] | None = None) -> dict[str, list[Order]]:
     """The queue's or the inbox's sections, each keeping the orders the filter matches.
 
-    The one definition of what a queue or inbox view holds: the page lists it, the views bar counts it.
+    The one definition of what a queue or inbox view holds: the page lists it, the views bar counts it
+    (``found``: the unfiltered sections, when the bar counts several views of one list).
     """
-    found = service.dispatcher_queue(db, user=user) if list_ == "queue" else service.unit_inbox(db, user=user)
+    if found is None:
+        found = unfiltered_sections(db, user, list_)
     if f == service.OrderFilter():
         return found
     keep = service.matching_ids(db, user=user, f=f, ids={o.id for rows in found.values() for o in rows})
     return {k: [o for o in rows if o.id in keep] for k, rows in found.items()}
+
+
+def unfiltered_sections(db: Session, user: User, list_: str) -> dict[str, list[Order]]:
+    return service.dispatcher_queue(db, user=user) if list_ == "queue" else service.unit_inbox(db, user=user)
 
 
 def list_count(sections: dict[str, list[Order]]) -> int:

@@ -35,7 +35,7 @@ def views_bar(request: Request, db: SessionDep, user: PageUser, list: str = "ord
     """The viewer's saved views with their counts, and the form that keeps the current filter."""
     list_ = list if list in VIEW_LISTS else "orders"
     # this list's views first (they open here), then the viewer's views of the other lists (they open there)
-    views = sorted((service.present(db, v, user=user) for v in service.visible_views(db, user=user)),
+    views = sorted(service.present_all(db, service.visible_views(db, user=user), user=user),
                    key=lambda v: v["list"] != list_)
     query = service.clean_query(dict(request.query_params), list_)
     return render(request, "partials/worklists_bar.html", {

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hotline.console.order_pages import FILTER_KEYS, _filters
-from hotline.console.queue_pages import list_count, list_filter, list_sections
+from hotline.console.queue_pages import list_count, list_filter, list_sections, unfiltered_sections
 from hotline.errors import NotFound
 from hotline.orders import service as orders
 from hotline.org.models import User
@@ -45,11 +45,17 @@ def get_view(db: Session, *, view_id: int, user: User) -> SavedView:
     return v
 
 
-def count(db: Session, *, user: User, view: SavedView) -> int:
-    """How many orders the view's list holds now: counted the way the list itself filters."""
+def count(db: Session, *, user: User, view: SavedView, loaded: dict[str, Any] | None = None) -> int:
+    """How many orders the view's list holds now: counted the way the list itself filters.
+
+    ``loaded`` keeps a queue's or an inbox's unfiltered sections across the views of one bar."""
     if view.list in ("queue", "inbox"):
         f, _ = list_filter(view.query, view.list)
-        return list_count(list_sections(db, user, view.list, f))
+        if loaded is None:
+            return list_count(list_sections(db, user, view.list, f))
+        if view.list not in loaded:
+            loaded[view.list] = unfiltered_sections(db, user, view.list)
+        return list_count(list_sections(db, user, view.list, f, found=loaded[view.list]))
     f, _ = _filters(view.query)
     return orders.count_orders(db, user=user, f=f)
 
@@ -59,7 +65,14 @@ def href(view: SavedView) -> str:
     return f"{LIST_PATHS.get(view.list, '/orders')}?{q}"
 
 
-def present(db: Session, view: SavedView, *, user: User, with_count: bool = True) -> dict[str, Any]:
+def present(db: Session, view: SavedView, *, user: User, with_count: bool = True,
+            loaded: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"id": view.id, "name": view.name, "list": view.list, "query": dict(view.query),
             "shared_with_role": view.role, "mine": view.owner_id == user.id,
-            "count": count(db, user=user, view=view) if with_count else None, "href": href(view)}
+            "count": count(db, user=user, view=view, loaded=loaded) if with_count else None, "href": href(view)}
+
+
+def present_all(db: Session, views: list[SavedView], *, user: User) -> list[dict[str, Any]]:
+    """Several views with their counts; a queue or an inbox is read once for all its views."""
+    loaded: dict[str, Any] = {}
+    return [present(db, v, user=user, loaded=loaded) for v in views]
