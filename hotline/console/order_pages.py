@@ -118,6 +118,7 @@ def orders_list(request: Request, db: SessionDep, user: PageUser,
         "statuses": [(s.value, STATUS_ZH[s]) for s in Status], "kinds": cs.KIND_LABELS,
         "channels": cs.CHANNEL_LABELS, "urgencies": cs.URGENCY_LABELS, "sorts": SORTS,
         "category_groups": cs.category_groups(db, leaves_only=False), "unit_groups": cs.unit_groups(db),
+        "territory_groups": cs.territory_groups(db),
     })
     return render(request, "orders_list.html", ctx)
 
@@ -245,10 +246,13 @@ def _done(request: Request, db: SessionDep, order: Order, user: User, message: s
 
         target = "/inbox" if return_to == "inbox" else f"/orders/{order.number}"
         return redirect_with_flash(target, message, message)  # already in the viewer's language
-    if return_to == "inbox":
-        from hotline.console.queue_pages import inbox_ctx
+    if return_to == "inbox":  # the inbox again, with the filter it was showing
+        from urllib.parse import parse_qsl, urlsplit
 
-        ctx = inbox_ctx(db, user, lang)
+        from hotline.console.queue_pages import inbox_ctx, list_filter
+
+        f, clean = list_filter(dict(parse_qsl(urlsplit(request.headers.get("hx-current-url") or "").query)), "inbox")
+        ctx = inbox_ctx(db, user, lang, clean["sort"] == "light", f)
         ctx["message"] = message
         return render(request, "partials/inbox_sections.html", ctx)
     db.expire(order)

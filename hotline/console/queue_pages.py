@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.console import support as cs
 from hotline.console.order_pages import SORTS, _filters, _query
+from hotline.db import utcnow
 from hotline.orders import service
 from hotline.orders.models import Order
 from hotline.org.deps import SessionDep
@@ -40,15 +42,19 @@ INBOX_SECTIONS = [
 # The filters each list offers (saved views of the list keep exactly these; hotline/worklists).
 # The sections are the statuses, so no status filter; a unit's inbox is its own units, so no unit.
 LIST_KEYS = {
-    "queue": ("q", "kind", "category", "unit", "territory", "urgency", "overdue", "sort"),
-    "inbox": ("q", "kind", "category", "territory", "urgency", "overdue", "sort"),
+    "queue": ("q", "kind", "category", "unit", "territory", "urgency", "light", "overdue", "sort"),
+    "inbox": ("q", "kind", "category", "territory", "urgency", "light", "overdue", "sort"),
 }
+LIGHTS = ("red", "yellow", "green")  # 超期 / 临期 / 正常
 
 
 def list_filter(params: dict[str, str], list_: str) -> tuple[service.OrderFilter, dict[str, str]]:
     """The queue's or the inbox's filter, read as leniently as the order list's (``order_pages._filters``)."""
     keys = LIST_KEYS[list_]
     f, clean = _filters({k: v for k, v in params.items() if k in keys})
+    light = (params.get("light") or "").strip()
+    f.light = light if light in LIGHTS else None
+    clean["light"] = f.light or ""
     return f, {k: v for k, v in clean.items() if k in keys}
 
 
@@ -63,7 +69,11 @@ def list_sections(db: Session, user: User, list_: str, f: service.OrderFilter,
         found = unfiltered_sections(db, user, list_)
     if f == service.OrderFilter():
         return found
-    keep = service.matching_ids(db, user=user, f=f, ids={o.id for rows in found.values() for o in rows})
+    ids = {o.id for rows in found.values() for o in rows}
+    keep = ids if replace(f, light=None) == service.OrderFilter() else service.matching_ids(db, user=user, f=f, ids=ids)
+    if f.light:
+        now = utcnow()
+        keep = {o.id for rows in found.values() for o in rows if o.id in keep and service.traffic_light(o, now) == f.light}
     return {k: [o for o in rows if o.id in keep] for k, rows in found.items()}
 
 
@@ -81,9 +91,9 @@ def filter_ctx(db: Session, request: Request, list_: str, clean: dict[str, str])
     return {
         "list_name": list_, "f": clean, "list_keys": LIST_KEYS[list_], "list_query": _query(clean),
         "view_id": request.query_params.get("view", ""), "kinds": cs.KIND_LABELS, "urgencies": cs.URGENCY_LABELS,
-        "sorts": SORTS, "category_groups": cs.category_groups(db, leaves_only=False),
+        "sorts": SORTS, "lights": LIGHTS, "category_groups": cs.category_groups(db, leaves_only=False),
         "unit_groups": cs.unit_groups(db) if "unit" in LIST_KEYS[list_] else [],
-        "territory_groups": cs.territory_groups(db), "filtered": any(v for k, v in clean.items() if k != "sort"),
+        "territory_groups": cs.territory_groups(db),
     }
 
 
@@ -133,12 +143,14 @@ def queue(request: Request, db: SessionDep, user: PageUser) -> Response:
             rows.append(r)
         sections.append({"key": key, "title": title, "hint": hint, "rows": rows})
     return render(request, "queue.html", {"sections": sections, "by_light": by_light, "total": list_count(queues),
+                                          "filtered": f != service.OrderFilter(),
                                           **filter_ctx(db, request, "queue", clean)})
 
 
 def inbox_ctx(db: Session, user: User, lang: str, by_light: bool = False,
               f: service.OrderFilter | None = None) -> dict[str, Any]:
-    boxes = list_sections(db, user, "inbox", f or service.OrderFilter())
+    f = f or service.OrderFilter()
+    boxes = list_sections(db, user, "inbox", f)
     sections = []
     for key, title, hint in INBOX_SECTIONS:
         rows = []
@@ -149,7 +161,7 @@ def inbox_ctx(db: Session, user: User, lang: str, by_light: bool = False,
             r["request"] = _pending(db, o, "extension") or _pending(db, o, "return")
             rows.append(r)
         sections.append({"key": key, "title": title, "hint": hint, "rows": rows})
-    return {"sections": sections, "by_light": by_light, "total": list_count(boxes)}
+    return {"sections": sections, "by_light": by_light, "total": list_count(boxes), "filtered": f != service.OrderFilter()}
 
 
 @router.get("/inbox")

@@ -71,6 +71,9 @@ class OrderFilter:
     created_to: datetime | None = None
     phone: str | None = None
     numbers: list[str] = field(default_factory=list)  # exactly these orders (a bulk selection's export)
+    # the deadline light (red/yellow/green) is a ratio, not a column: not in ``_apply``; the queue and the
+    # inbox keep it over their loaded sections (console.queue_pages.list_sections)
+    light: str | None = None
 
 
 LIGHT_RANK = {"red": 0, "yellow": 1, "green": 2, None: 3}  # sort by deadline light: overdue first

@@ -50,6 +50,7 @@ def save_view(request: Request, db: SessionDep, user: PageUser, name: Annotated[
               status: Annotated[str, Form(max_length=32)] = "", kind: Annotated[str, Form(max_length=32)] = "",
               category: Annotated[str, Form(max_length=32)] = "", unit: Annotated[str, Form(max_length=64)] = "",
               territory: Annotated[str, Form(max_length=64)] = "", channel: Annotated[str, Form(max_length=32)] = "", urgency: Annotated[str, Form(max_length=16)] = "",
+              light: Annotated[str, Form(max_length=8)] = "",
               q: Annotated[str, Form(max_length=100)] = "", overdue: Annotated[str, Form(max_length=8)] = "",
               date_from: Annotated[str, Form(max_length=10)] = "", date_to: Annotated[str, Form(max_length=10)] = "",
               sort: Annotated[str, Form(max_length=16)] = "") -> Response:
@@ -58,7 +59,7 @@ def save_view(request: Request, db: SessionDep, user: PageUser, name: Annotated[
 
     fields = {"status": status, "kind": kind, "category": category, "unit": unit, "territory": territory,
               "channel": channel,
-              "urgency": urgency, "q": q, "overdue": overdue, "date_from": date_from, "date_to": date_to, "sort": sort}
+              "urgency": urgency, "light": light, "q": q, "overdue": overdue, "date_from": date_from, "date_to": date_to, "sort": sort}
     wanted = fields if any(fields.values()) or is_htmx(request) else dict(parse_qsl(query))
     view = flows.do_save_view(db, actor=Actor.of(user), name=name, query=wanted, list_=list,
                               share_with_role=user.role if share else None)

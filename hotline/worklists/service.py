@@ -24,7 +24,7 @@ LIST_LABELS = {"orders": "工单列表", "queue": "派单队列", "inbox": "待�
 
 def clean_query(raw: dict[str, Any], list_: str = "orders") -> dict[str, str]:
     """Only the list's own parameters, blanks dropped, each value as the list reads it."""
-    params = {k: str(v) for k, v in raw.items() if v is not None and k in FILTER_KEYS}
+    params = {k: str(v) for k, v in raw.items() if v is not None and k in (*FILTER_KEYS, "light")}
     _, clean = list_filter(params, list_) if list_ in ("queue", "inbox") else _filters(params)
     return {k: v for k, v in clean.items() if v}
 

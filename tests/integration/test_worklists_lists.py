@@ -149,7 +149,7 @@ def test_bulk_sign_from_the_inbox_cannot_touch_another_units_order(client: TestC
     assert done.status_code == 200
     assert "成功 2" in done.text.replace("</span>", "") and "批量签收" in done.text
     assert re.search(rf'<tr class="failed" data-number="{numbers[2]}">', done.text)
-    status = dict(db.execute(select(Order.number, Order.status).where(Order.number.in_(numbers))).tuples().all())
+    status = {n: st for n, st in db.execute(select(Order.number, Order.status).where(Order.number.in_(numbers)))}
     assert status[numbers[0]] == status[numbers[1]] == "in_progress"
     assert status[numbers[2]] == "dispatched"  # the other unit's order untouched
     # the API says the same: a unit may sign in bulk, not dispatch; a dispatcher may not sign for a unit
@@ -193,3 +193,47 @@ def test_sort_by_light_in_the_queue_and_the_inbox_sections(client: TestClient, a
     assert usual_q.index(soon) < usual_q.index(late)  # by intake
     lit_q = _section(client.get("/queue", params={"q": "时限灯排序", "sort": "light"}).text, "q-replies")
     assert lit_q.index(late) < lit_q.index(soon)
+
+
+def test_light_filter_and_a_sign_in_a_filtered_inbox(client: TestClient, as_user: Any, db: Session) -> None:
+    op, h = _op(as_user), as_user("dispatcher")
+    cat = leaf_category(client, h)
+    green, yellow, other = (create(client, op, title=f"时限灯筛选{i}")["number"] for i in range(3))
+    for n in (green, yellow, other):
+        ok(client, h, n, "dispatch", lead_unit="dept-chengguan", category_code=cat)
+    now = utcnow()
+    rows = {o.number: o for o in db.scalars(select(Order).where(Order.number.in_([green, yellow])))}
+    rows[yellow].clock_started_at, rows[yellow].due_at = now - timedelta(days=20), now + timedelta(days=1)
+    db.flush()
+    r = client.post("/api/v1/saved-views", headers=as_user("cg_handler"), json={
+        "name": "临期", "list": "inbox", "query": {"q": "时限灯筛选", "light": "yellow"}})
+    assert r.status_code == 201 and r.json()["query"] == {"q": "时限灯筛选", "light": "yellow"}
+    assert r.json()["count"] == 1
+    csrf = login(client, "cg_handler", db=db)
+    page = client.get("/inbox", params={"q": "时限灯筛选", "light": "yellow"}).text
+    assert yellow in page and green not in page and _total(page) == 1
+    assert 'value="yellow" selected' in page
+    assert client.get("/inbox", params={"light": "purple"}).status_code == 200  # ignored, not a 500
+    # signing from a filtered inbox (HTMX) shows the same filter again, not the whole inbox
+    here = "/inbox?" + urlencode({"q": "时限灯筛选", "light": "green"})
+    version = db.scalar(select(Order.version).where(Order.number == green))
+    swapped = client.post(f"/orders/{green}/act", headers={"HX-Request": "true", "HX-Current-URL": f"http://x{here}"},
+                          data={"csrf_token": csrf, "action": "sign", "expected_version": version, "return_to": "inbox"})
+    assert swapped.status_code == 200, swapped.text
+    assert green in _section(swapped.text, "i-in_progress")
+    assert other in swapped.text and yellow not in swapped.text  # still the green ones only
+    login(client, "dispatcher", db=db)
+    queue = client.get("/queue", params={"q": "时限灯筛选", "light": "yellow"}).text
+    assert _total(queue) == 0  # none of them waits on the dispatcher
+
+
+def test_order_list_and_its_export_filter_by_territory(client: TestClient, as_user: Any, db: Session) -> None:
+    op = _op(as_user)
+    there = create(client, op, title="属地筛选甲", territory_code="c-xinhua-taoyuan")["number"]
+    elsewhere = create(client, op, title="属地筛选乙")["number"]
+    login(client, "dispatcher", db=db)
+    page = client.get("/orders", params={"q": "属地筛选", "territory": "c-xinhua-taoyuan"}).text
+    assert there in page and elsewhere not in page and 'id="f-territory"' in page
+    csv = client.get("/api/v1/exports/orders.csv", params={"q": "属地筛选", "territory": "c-xinhua-taoyuan"},
+                     headers=as_user("dispatcher")).text
+    assert there in csv and elsewhere not in csv
