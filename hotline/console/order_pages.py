@@ -38,8 +38,8 @@ from hotline.web.templating import lang_of, render
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 30
-FILTER_KEYS = ("status", "kind", "category", "unit", "channel", "urgency", "q", "overdue", "date_from", "date_to",
-               "sort")
+FILTER_KEYS = ("status", "kind", "category", "unit", "territory", "channel", "urgency", "q", "overdue", "date_from",
+               "date_to", "sort")
 SORTS = {"": "受理时间（新的在前）", "light": "按时限灯（超期、临期在前）"}
 # The order in which action forms are offered: the usual next step first.
 ACTION_ORDER = [
@@ -74,7 +74,7 @@ def _filters(params: dict[str, str]) -> tuple[service.OrderFilter, dict[str, str
     clean["date_to"] = end.isoformat() if end else ""
     f = service.OrderFilter(
         status=[status] if status else [], kind=clean["kind"] or None, category=clean["category"] or None,
-        unit=clean["unit"] or None, channel=clean["channel"] or None, urgency=clean["urgency"] or None,
+        unit=clean["unit"] or None, territory=clean["territory"] or None, channel=clean["channel"] or None, urgency=clean["urgency"] or None,
         q=clean["q"][:100] or None, overdue=clean["overdue"] in ("1", "true", "on") or None,
         created_from=datetime.combine(start, time.min, city_tz()) if start else None,
         created_to=datetime.combine(end + timedelta(days=1), time.min, city_tz()) if end else None,
@@ -118,6 +118,7 @@ def orders_list(request: Request, db: SessionDep, user: PageUser,
         "statuses": [(s.value, STATUS_ZH[s]) for s in Status], "kinds": cs.KIND_LABELS,
         "channels": cs.CHANNEL_LABELS, "urgencies": cs.URGENCY_LABELS, "sorts": SORTS,
         "category_groups": cs.category_groups(db, leaves_only=False), "unit_groups": cs.unit_groups(db),
+        "territory_groups": cs.territory_groups(db),
     })
     return render(request, "orders_list.html", ctx)
 
@@ -245,10 +246,13 @@ def _done(request: Request, db: SessionDep, order: Order, user: User, message: s
 
         target = "/inbox" if return_to == "inbox" else f"/orders/{order.number}"
         return redirect_with_flash(target, message, message)  # already in the viewer's language
-    if return_to == "inbox":
-        from hotline.console.queue_pages import inbox_ctx
+    if return_to == "inbox":  # the inbox again, with the filter it was showing
+        from urllib.parse import parse_qsl, urlsplit
 
-        ctx = inbox_ctx(db, user, lang)
+        from hotline.console.queue_pages import inbox_ctx, list_filter
+
+        f, clean = list_filter(dict(parse_qsl(urlsplit(request.headers.get("hx-current-url") or "").query)), "inbox")
+        ctx = inbox_ctx(db, user, lang, clean["sort"] == "light", f)
         ctx["message"] = message
         return render(request, "partials/inbox_sections.html", ctx)
     db.expire(order)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,7 +10,10 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from hotline.console import support as cs
+from hotline.console.order_pages import SORTS, _filters, _query
+from hotline.db import utcnow
 from hotline.orders import service
+from hotline.orders.models import Order
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
 from hotline.web.pages import PageUser
@@ -35,6 +39,64 @@ INBOX_SECTIONS = [
 ]
 
 
+# The filters each list offers (saved views of the list keep exactly these; hotline/worklists).
+# The sections are the statuses, so no status filter; a unit's inbox is its own units, so no unit.
+LIST_KEYS = {
+    "queue": ("q", "kind", "category", "unit", "territory", "urgency", "light", "overdue", "sort"),
+    "inbox": ("q", "kind", "category", "territory", "urgency", "light", "overdue", "sort"),
+}
+LIGHTS = ("red", "yellow", "green")  # 超期 / 临期 / 正常
+
+
+def list_filter(params: dict[str, str], list_: str) -> tuple[service.OrderFilter, dict[str, str]]:
+    """The queue's or the inbox's filter, read as leniently as the order list's (``order_pages._filters``)."""
+    keys = LIST_KEYS[list_]
+    f, clean = _filters({k: v for k, v in params.items() if k in keys})
+    light = (params.get("light") or "").strip()
+    f.light = light if light in LIGHTS else None
+    clean["light"] = f.light or ""
+    return f, {k: v for k, v in clean.items() if k in keys}
+
+
+def list_sections(db: Session, user: User, list_: str, f: service.OrderFilter,
+                  found: dict[str, list[Order]] | None = None) -> dict[str, list[Order]]:
+    """The queue's or the inbox's sections, each keeping the orders the filter matches.
+
+    The one definition of what a queue or inbox view holds: the page lists it, the views bar counts it
+    (``found``: the unfiltered sections, when the bar counts several views of one list).
+    """
+    if found is None:
+        found = unfiltered_sections(db, user, list_)
+    if f == service.OrderFilter():
+        return found
+    ids = {o.id for rows in found.values() for o in rows}
+    keep = ids if replace(f, light=None) == service.OrderFilter() else service.matching_ids(db, user=user, f=f, ids=ids)
+    if f.light:
+        now = utcnow()
+        keep = {o.id for rows in found.values() for o in rows if o.id in keep and service.traffic_light(o, now) == f.light}
+    return {k: [o for o in rows if o.id in keep] for k, rows in found.items()}
+
+
+def unfiltered_sections(db: Session, user: User, list_: str) -> dict[str, list[Order]]:
+    return service.dispatcher_queue(db, user=user) if list_ == "queue" else service.unit_inbox(db, user=user)
+
+
+def list_count(sections: dict[str, list[Order]]) -> int:
+    """How many orders a list holds: each once, even if it sits in two sections."""
+    return len({o.id for rows in sections.values() for o in rows})
+
+
+def filter_ctx(db: Session, request: Request, list_: str, clean: dict[str, str]) -> dict[str, Any]:
+    """What the list's filter form shows (partials/list_filters.html)."""
+    return {
+        "list_name": list_, "f": clean, "list_keys": LIST_KEYS[list_], "list_query": _query(clean),
+        "view_id": request.query_params.get("view", ""), "kinds": cs.KIND_LABELS, "urgencies": cs.URGENCY_LABELS,
+        "sorts": SORTS, "lights": LIGHTS, "category_groups": cs.category_groups(db, leaves_only=False),
+        "unit_groups": cs.unit_groups(db) if "unit" in LIST_KEYS[list_] else [],
+        "territory_groups": cs.territory_groups(db),
+    }
+
+
 def _pending(db: Session, order: Any, kind: str) -> dict[str, Any] | None:
     for r in service.pending_requests(db, order):
         if r.kind == kind:
@@ -58,8 +120,9 @@ def _transfer(db: Session, order: Any) -> dict[str, Any]:
 def queue(request: Request, db: SessionDep, user: PageUser) -> Response:
     cs.require_role(user, QUEUE_ROLES)
     lang = lang_of(request)
-    queues = service.dispatcher_queue(db, user=user)
-    by_light = request.query_params.get("sort") == "light"
+    f, clean = list_filter(dict(request.query_params), "queue")
+    queues = list_sections(db, user, "queue", f)
+    by_light = clean["sort"] == "light"
     sections = []
     for key, title, hint in QUEUE_SECTIONS:
         rows = []
@@ -79,11 +142,15 @@ def queue(request: Request, db: SessionDep, user: PageUser) -> Response:
             r["waiting"] = cs.age(since or o.created_at, lang)
             rows.append(r)
         sections.append({"key": key, "title": title, "hint": hint, "rows": rows})
-    return render(request, "queue.html", {"sections": sections, "by_light": by_light})
+    return render(request, "queue.html", {"sections": sections, "by_light": by_light, "total": list_count(queues),
+                                          "filtered": f != service.OrderFilter(),
+                                          **filter_ctx(db, request, "queue", clean)})
 
 
-def inbox_ctx(db: Session, user: User, lang: str, by_light: bool = False) -> dict[str, Any]:
-    boxes = service.unit_inbox(db, user=user)
+def inbox_ctx(db: Session, user: User, lang: str, by_light: bool = False,
+              f: service.OrderFilter | None = None) -> dict[str, Any]:
+    f = f or service.OrderFilter()
+    boxes = list_sections(db, user, "inbox", f)
     sections = []
     for key, title, hint in INBOX_SECTIONS:
         rows = []
@@ -94,11 +161,12 @@ def inbox_ctx(db: Session, user: User, lang: str, by_light: bool = False) -> dic
             r["request"] = _pending(db, o, "extension") or _pending(db, o, "return")
             rows.append(r)
         sections.append({"key": key, "title": title, "hint": hint, "rows": rows})
-    return {"sections": sections, "by_light": by_light}
+    return {"sections": sections, "by_light": by_light, "total": list_count(boxes), "filtered": f != service.OrderFilter()}
 
 
 @router.get("/inbox")
 def inbox(request: Request, db: SessionDep, user: PageUser) -> Response:
     cs.require_role(user, INBOX_ROLES)
-    by_light = request.query_params.get("sort") == "light"
-    return render(request, "inbox.html", inbox_ctx(db, user, lang_of(request), by_light))
+    f, clean = list_filter(dict(request.query_params), "inbox")
+    ctx = inbox_ctx(db, user, lang_of(request), clean["sort"] == "light", f)
+    return render(request, "inbox.html", {**ctx, **filter_ctx(db, request, "inbox", clean)})

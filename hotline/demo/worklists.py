@@ -19,10 +19,12 @@ TEMPLATES = {
         ("不属受理范围告知", "您好，您于{受理日期}反映的“{标题}”属于民事纠纷，建议通过人民调解或诉讼途径解决。感谢您对12345热线的支持。"),
     ],
 }
-VIEWS = {
-    "dispatcher": [("紧急待派单", {"status": "received", "urgency": "urgent"}),
-                   ("超期工单（按时限灯）", {"overdue": "true", "sort": "light"})],
-    "supervisor": [("城管局在办（按时限灯）", {"unit": "dept-chengguan", "sort": "light"})],
+VIEWS = {  # (name, query, the list it is a view of)
+    "dispatcher": [("紧急待派单", {"status": "received", "urgency": "urgent"}, "orders"),
+                   ("超期工单（按时限灯）", {"overdue": "true", "sort": "light"}, "orders"),
+                   ("队列·紧急（按时限灯）", {"urgency": "urgent", "sort": "light"}, "queue")],
+    "supervisor": [("城管局在办（按时限灯）", {"unit": "dept-chengguan", "sort": "light"}, "orders")],
+    "cg_handler": [("待办·超期", {"overdue": "true", "sort": "light"}, "inbox")],
 }
 
 
@@ -46,8 +48,8 @@ def seed_worklists(db: Session) -> int:
             user = db.scalar(select(User).where(User.username == username))
             if user is None:
                 continue
-            for name, query in views:
-                do_save_view(db, actor=Actor.of(user), name=name, query=query,
+            for name, query, list_ in views:
+                do_save_view(db, actor=Actor.of(user), name=name, query=query, list_=list_,
                              share_with_role="supervisor" if username == "supervisor" else None)
                 made += 1
     return made

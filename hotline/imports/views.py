@@ -28,7 +28,8 @@ MEDIA = {"csv": "text/csv; charset=utf-8",
 def export_orders(
     fmt: str, db: SessionDep, user: CurrentUser,
     status: Annotated[list[str] | None, Query()] = None, kind: str | None = None, category: str | None = None,
-    unit: str | None = None, channel: str | None = None, urgency: str | None = None, q: str | None = None,
+    unit: str | None = None, territory: str | None = None, channel: str | None = None, urgency: str | None = None,
+    q: str | None = None,
     overdue: bool | None = None, open_only: bool = False, phone: str | None = None,
     created_from: Moment | None = None, created_to: MomentEnd | None = None,
     number: Annotated[list[str] | None, Query(max_length=500, description="only these orders (a bulk selection)")] = None,
@@ -37,7 +38,8 @@ def export_orders(
 
     if fmt not in MEDIA:
         raise NotFound("unknown_format", "只支持 csv 或 xlsx", "use .csv or .xlsx")
-    f = service.OrderFilter(status=status or [], kind=kind, category=category, unit=unit, channel=channel,
+    f = service.OrderFilter(status=status or [], kind=kind, category=category, unit=unit, territory=territory,
+                            channel=channel,
                             urgency=urgency, q=q, overdue=overdue, open_only=open_only, phone=phone,
                             created_from=created_from, created_to=created_to,
                             numbers=[n[:32] for n in number or []])

@@ -60,6 +60,7 @@ class OrderFilter:
     kind: str | None = None
     category: str | None = None
     unit: str | None = None
+    territory: str | None = None  # the territory's code: that area and the areas under it
     channel: str | None = None
     urgency: str | None = None
     requester_type: str | None = None  # citizen | enterprise (涉企诉求)
@@ -70,6 +71,9 @@ class OrderFilter:
     created_to: datetime | None = None
     phone: str | None = None
     numbers: list[str] = field(default_factory=list)  # exactly these orders (a bulk selection's export)
+    # the deadline light (red/yellow/green) is a ratio, not a column: not in ``_apply``; the queue and the
+    # inbox keep it over their loaded sections (console.queue_pages.list_sections)
+    light: str | None = None
 
 
 LIGHT_RANK = {"red": 0, "yellow": 1, "green": 2, None: 3}  # sort by deadline light: overdue first
@@ -97,6 +101,9 @@ def _apply(db: Session, stmt: Select[Any], f: OrderFilter, user: User) -> Select
         unit = db.scalar(select(Unit).where(Unit.code == f.unit))
         ids = subtree_ids(db, unit.id) if unit else [-1]
         stmt = stmt.where(Order.lead_unit_id.in_(ids))
+    if f.territory:
+        area = db.scalar(select(Unit).where(Unit.code == f.territory))
+        stmt = stmt.where(Order.territory_unit_id.in_(subtree_ids(db, area.id) if area else [-1]))
     if f.overdue:
         stmt = stmt.where(Order.due_at < utcnow(), Order.status.in_(CLOCKED))
     if f.created_from:
@@ -140,6 +147,13 @@ def list_orders(db: Session, *, user: User, f: OrderFilter, page: int = 1, size:
 
 def count_orders(db: Session, *, user: User, f: OrderFilter) -> int:
     return db.scalar(_apply(db, select(func.count(Order.id)), f, user)) or 0
+
+
+def matching_ids(db: Session, *, user: User, f: OrderFilter, ids: set[int]) -> set[int]:
+    """Which of these orders the filter keeps (the queue's and the inbox's filter over their sections)."""
+    if not ids:
+        return set()
+    return set(db.scalars(_apply(db, select(Order.id).where(Order.id.in_(ids)), f, user)))
 
 
 def sort_by_light(orders: list[Order], now: datetime | None = None) -> list[Order]:

@@ -27,8 +27,13 @@ from hotline.org.models import AuditLog, User
 from hotline.worklists.models import VIEW_LISTS, SavedView
 from hotline.worklists.service import SHARE_ROLES, clean_query
 
-BULK_ACTIONS = {"dispatch": Action.dispatch, "urge": Action.urge}  # 派单 / 催办 (plus 指派回访员, export)
-BULK_ROLES = ("dispatcher", "supervisor")
+BULK_ACTIONS = {"dispatch": Action.dispatch, "urge": Action.urge, "sign": Action.sign}  # 派单/催办/签收 (+回访员, export)
+BULK_ROLES = ("dispatcher", "supervisor")  # the order list's and the queue's bulk work
+UNIT_BULK_ROLES = ("unit_handler", "unit_leader")  # the unit inbox's: 签收
+ACTION_ROLES = {"dispatch": BULK_ROLES, "urge": BULK_ROLES, "sign": UNIT_BULK_ROLES}
+LIST_ROLES = {"orders": BULK_ROLES, "queue": BULK_ROLES, "inbox": UNIT_BULK_ROLES}  # who sees a list's bulk bar
+LIST_ACTIONS = {"orders": ("dispatch", "urge", "assign_callback_agent"), "queue": ("dispatch", "urge"),
+                "inbox": ("sign",)}  # what each list's bulk bar offers (export on every one)
 AGENT_ROLES = ("dispatcher", "supervisor", "admin")
 BULK_MAX = 100
 
@@ -52,7 +57,7 @@ def do_save_view(db: Session, *, actor: Actor, name: str, query: dict[str, Any],
     if share_with_role and user.role not in SHARE_ROLES:
         raise Forbidden("view_share_role", "只有管理员或督办员可为角色保存共享视图",
                         "only an admin or a supervisor may keep a view for a role")
-    view = SavedView(name=name, list=list_, query=clean_query(query), created_by_id=user.id,
+    view = SavedView(name=name, list=list_, query=clean_query(query, list_), created_by_id=user.id,
                      owner_id=None if share_with_role else user.id, role=share_with_role or None)
     db.add(view)
     db.flush()
@@ -134,12 +139,16 @@ def _each(db: Session, numbers: list[str], user: User, action: str, work: Any) -
 
 def do_bulk_action(db: Session, *, user: User, numbers: list[str], action: str,
                    payload: dict[str, Any]) -> BulkReport:
-    """派单 / 催办 on each selected order through ``do_action``; commits per order."""
-    if user.role not in BULK_ROLES:
-        raise Forbidden("bulk_role", "只有派单员或督办员可批量处理工单", "only dispatchers and supervisors work in bulk")
+    """派单 / 催办 / 签收 on each selected order through ``do_action``; commits per order."""
     act = BULK_ACTIONS.get(action)
     if act is None:
+        if user.role not in BULK_ROLES + UNIT_BULK_ROLES:
+            raise Forbidden("bulk_role", "只有派单员或督办员可批量处理工单", "only dispatchers and supervisors work in bulk")
         raise BadRequest("bulk_action", "不支持的批量操作", "unsupported bulk action", field="action")
+    if user.role not in ACTION_ROLES[action]:
+        if action == "sign":
+            raise Forbidden("bulk_role", "只有承办单位人员可批量签收", "only a unit's staff sign for orders in bulk")
+        raise Forbidden("bulk_role", "只有派单员或督办员可批量处理工单", "only dispatchers and supervisors work in bulk")
     try:  # the same fields, lengths and shapes as one order's action (orders.schemas.ActionIn)
         body = ActionIn.model_validate({**{k: v for k, v in payload.items() if k not in ("action", "expected_version")},
                                         "action": act.value})

@@ -13,5 +13,6 @@ EN = {
     "执行批量操作": "Run bulk action", "导出所选": "Export selected", "成功": "Done", "逐件结果": "Result per order",
     "返回列表": "Back to the list", "选择": "Select", "排序": "Sort",
     "受理时间（新的在前）": "Intake time (newest first)", "按时限灯（超期、临期在前）": "Deadline light (overdue, due soon first)",
-    "按原顺序": "Usual order", "按时限灯排序（超期、临期在前）": "Sort by deadline light (overdue, due soon first)",
+    "按原顺序": "Usual order", "批量签收": "Bulk sign for", "符合筛选的工单": "Orders matching the filter",
+    "全部工单": "All orders", "按时限灯排序（超期、临期在前）": "Sort by deadline light (overdue, due soon first)",
 }

@@ -27,17 +27,19 @@ from hotline.worklists.models import VIEW_LISTS
 
 router = APIRouter(include_in_schema=False)
 
-BULK_LABELS = {"dispatch": "批量派单", "urge": "批量催办", "assign_callback_agent": "批量指派回访员"}
+BULK_LABELS = {"dispatch": "批量派单", "urge": "批量催办", "sign": "批量签收", "assign_callback_agent": "批量指派回访员"}
 
 
 @router.get("/views/bar")
 def views_bar(request: Request, db: SessionDep, user: PageUser, list: str = "orders", view: str = "") -> Response:
     """The viewer's saved views with their counts, and the form that keeps the current filter."""
     list_ = list if list in VIEW_LISTS else "orders"
-    views = [service.present(db, v, user=user) for v in service.visible_views(db, user=user)]
-    query = service.clean_query(dict(request.query_params))
+    # this list's views first (they open here), then the viewer's views of the other lists (they open there)
+    views = sorted(service.present_all(db, service.visible_views(db, user=user), user=user),
+                   key=lambda v: v["list"] != list_)
+    query = service.clean_query(dict(request.query_params), list_)
     return render(request, "partials/worklists_bar.html", {
-        "views": views, "list_name": list_, "query": query, "current": view,
+        "views": views, "list_name": list_, "query": query, "current": view, "list_labels": service.LIST_LABELS,
         "can_share": user.role in service.SHARE_ROLES})
 
 
@@ -47,15 +49,17 @@ def save_view(request: Request, db: SessionDep, user: PageUser, name: Annotated[
               share: Annotated[str, Form(max_length=4)] = "",
               status: Annotated[str, Form(max_length=32)] = "", kind: Annotated[str, Form(max_length=32)] = "",
               category: Annotated[str, Form(max_length=32)] = "", unit: Annotated[str, Form(max_length=64)] = "",
-              channel: Annotated[str, Form(max_length=32)] = "", urgency: Annotated[str, Form(max_length=16)] = "",
+              territory: Annotated[str, Form(max_length=64)] = "", channel: Annotated[str, Form(max_length=32)] = "", urgency: Annotated[str, Form(max_length=16)] = "",
+              light: Annotated[str, Form(max_length=8)] = "",
               q: Annotated[str, Form(max_length=100)] = "", overdue: Annotated[str, Form(max_length=8)] = "",
               date_from: Annotated[str, Form(max_length=10)] = "", date_to: Annotated[str, Form(max_length=10)] = "",
               sort: Annotated[str, Form(max_length=16)] = "") -> Response:
     """Keeps the filter form's current fields (HTMX includes them); without script, the bar's ``query``."""
     from urllib.parse import parse_qsl
 
-    fields = {"status": status, "kind": kind, "category": category, "unit": unit, "channel": channel,
-              "urgency": urgency, "q": q, "overdue": overdue, "date_from": date_from, "date_to": date_to, "sort": sort}
+    fields = {"status": status, "kind": kind, "category": category, "unit": unit, "territory": territory,
+              "channel": channel,
+              "urgency": urgency, "light": light, "q": q, "overdue": overdue, "date_from": date_from, "date_to": date_to, "sort": sort}
     wanted = fields if any(fields.values()) or is_htmx(request) else dict(parse_qsl(query))
     view = flows.do_save_view(db, actor=Actor.of(user), name=name, query=wanted, list_=list,
                               share_with_role=user.role if share else None)
@@ -70,10 +74,10 @@ def save_view(request: Request, db: SessionDep, user: PageUser, name: Annotated[
 @router.post("/views/{view_id}/delete")
 def delete_view(view_id: DbId, db: SessionDep, user: PageUser) -> Response:
     view = service.get_view(db, view_id=view_id, user=user)
-    name = view.name
+    name, back = view.name, service.LIST_PATHS.get(view.list, "/orders")
     flows.do_delete_view(db, actor=Actor.of(user), view=view)
     commit_or_conflict(db)
-    return redirect_with_flash("/orders", f"已删除视图：{name}", f"View deleted: {name}")
+    return redirect_with_flash(back, f"已删除视图：{name}", f"View deleted: {name}")
 
 
 def _agents(db: SessionDep) -> list[tuple[str, str]]:
@@ -81,17 +85,28 @@ def _agents(db: SessionDep) -> list[tuple[str, str]]:
                                                                           User.active.is_(True)).order_by(User.username))]
 
 
+def _back(url: str, list_: str) -> str:
+    """The list (with its filter) that a bulk result page links back to: only a path of that list."""
+    path = service.LIST_PATHS[list_]
+    tail = url.split(path, 1)[1] if path in url else ""
+    return path + tail if tail[:1] in ("", "?") and "//" not in tail else path
+
+
 @router.get("/worklists/bulk-form")
-def bulk_form(request: Request, db: SessionDep, user: PageUser) -> Response:
-    """The bulk form above the order list (the rows' checkboxes name it by ``form="bulk-form"``)."""
+def bulk_form(request: Request, db: SessionDep, user: PageUser, list: str = "orders") -> Response:
+    """The bulk form above a list (the rows' checkboxes name it by ``form="bulk-form"``): the order list's,
+    the queue's (派单, 催办) or the inbox's (签收); export on each."""
     from hotline.console import support as cs
 
-    cs.require_role(user, flows.BULK_ROLES)
-    current = request.headers.get("hx-current-url") or "/orders"
-    back = "/orders" + (current.split("/orders", 1)[1] if "/orders" in current else "")
+    list_ = list if list in VIEW_LISTS else "orders"
+    cs.require_role(user, flows.LIST_ROLES[list_])
+    actions = flows.LIST_ACTIONS[list_]
     return render(request, "partials/worklists_bulk_form.html", {
-        "unit_groups": cs.unit_groups(db), "category_groups": cs.category_groups(db),
-        "callback_agents": _agents(db), "back": back})
+        "actions": actions, "list_name": list_,
+        "unit_groups": cs.unit_groups(db) if "dispatch" in actions else [],
+        "category_groups": cs.category_groups(db) if "dispatch" in actions else [],
+        "callback_agents": _agents(db) if "assign_callback_agent" in actions else [],
+        "back": _back(request.headers.get("hx-current-url") or "", list_)})
 
 
 @router.post("/worklists/bulk")
@@ -104,7 +119,8 @@ def bulk(request: Request, db: SessionDep, user: PageUser,
     if bulk_action == "assign_callback_agent":
         report = flows.do_bulk_callback_agent(db, user=user, numbers=picked, agent=agent)
     elif bulk_action in flows.BULK_ACTIONS:
-        payload = {"lead_unit": lead_unit, "category_code": category_code} if bulk_action == "dispatch" else {"note": note}
+        payload = ({"lead_unit": lead_unit, "category_code": category_code} if bulk_action == "dispatch"
+                   else {"note": note} if bulk_action == "urge" else {})
         report = flows.do_bulk_action(db, user=user, numbers=picked, action=bulk_action,
                                       payload={k: v for k, v in payload.items() if v.strip()})
     else:
@@ -115,7 +131,8 @@ def bulk(request: Request, db: SessionDep, user: PageUser,
         if r.ok:
             latest[r.number] = db.scalar(select(OrderEvent).join(Order, Order.id == OrderEvent.order_id)
                                          .where(Order.number == r.number).order_by(OrderEvent.id.desc()).limit(1))
-    back_url = back if back.startswith("/orders") and "//" not in back else "/orders"
+    list_ = next((k for k, p in service.LIST_PATHS.items() if back.startswith(p)), "orders")
+    back_url = _back(back, list_)
     return render(request, "worklists_bulk.html", {
         "report": report, "label": BULK_LABELS.get(report.action, report.action), "latest": latest,
         "back": back_url, "export_query": urlencode([("number", r.number) for r in report.results])})

@@ -36,7 +36,7 @@ class AgentIn(BaseModel):
 
 @router.get("/saved-views", summary="保存的视图 · my views and my role's, with counts")
 def list_views(db: SessionDep, user: CurrentUser, list: str | None = None) -> list[dict[str, Any]]:
-    return [service.present(db, v, user=user) for v in service.visible_views(db, user=user, list_=list)]
+    return service.present_all(db, service.visible_views(db, user=user, list_=list), user=user)
 
 
 @router.post("/saved-views", status_code=201, summary="保存视图 · keep a list's filter under a name")

@@ -93,10 +93,14 @@ def test_templates_page_crud(client: TestClient, db: Session) -> None:
 def test_demo_seeds_templates_and_views(client: TestClient, as_user: Any, db: Session) -> None:
     from hotline.demo.worklists import seed_worklists
 
-    assert seed_worklists(db) == 6
+    assert seed_worklists(db) == 8  # 3 templates, 5 views (one of the queue, one of the inbox)
     assert seed_worklists(db) == 0  # idempotent
     db.flush()
     assert {t["title"] for t in client.get("/api/v1/reply-templates", headers=as_user("cg_handler")).json()} == {
         "占道经营已清理", "路灯已修复"}
-    assert [v["name"] for v in client.get("/api/v1/saved-views", headers=as_user("dispatcher")).json()] == [
+    assert [v["name"] for v in client.get("/api/v1/saved-views?list=orders", headers=as_user("dispatcher")).json()] == [
         "紧急待派单", "超期工单（按时限灯）"]
+    queue = client.get("/api/v1/saved-views?list=queue", headers=as_user("dispatcher")).json()
+    assert [v["name"] for v in queue] == ["队列·紧急（按时限灯）"] and queue[0]["href"].startswith("/queue?")
+    inbox = client.get("/api/v1/saved-views?list=inbox", headers=as_user("cg_handler")).json()
+    assert [v["name"] for v in inbox] == ["待办·超期"] and inbox[0]["href"].startswith("/inbox?")
