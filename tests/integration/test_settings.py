@@ -332,3 +332,44 @@ def test_another_process_sees_a_saved_version_at_its_next_transaction(committed:
         proc.wait(timeout=30)
     with dbmod.session_scope() as s:
         s.execute(AuditLog.__table__.delete().where(AuditLog.action == "settings.sla"))
+
+
+def test_the_time_limits_form_edits_adds_and_removes_policies(db: Session) -> None:
+    import re
+
+    with _client(db) as client:
+        admin = _token(db, "admin")
+        page = client.get("/admin/settings/sla", headers=admin)
+        assert page.status_code == 200
+        policies = _sla(client, admin)["body"]["policies"]
+        form: dict[str, str] = {}
+        for i, p in enumerate(policies):  # what the page's inputs hold (their names from the page itself)
+            assert f'name="p{i}_complete_within_amount"' in page.text
+            form[f"p{i}_label"] = p["label"]
+            for key in ("sign_within", "reply_within", "complete_within"):
+                form[f"p{i}_{key}_amount"] = str(p[key]["amount"])
+                form[f"p{i}_{key}_unit"] = p[key]["unit"]
+            for key in ("kinds", "category_prefixes", "urgency", "requesters"):
+                form[f"p{i}_{key}"] = ",".join(p["match"].get(key, []))
+        hist = next(i for i, p in enumerate(policies) if p["name"] == "historical")
+        form[f"p{hist}_remove"] = "1"
+        last = len(policies) - 1
+        form[f"p{last}_complete_within_amount"] = "4"  # ordinary: 3 → 4 working days
+        form.update({"new_name": "env_noise", "new_label": "噪声扰民", "new_kinds": "complaint",
+                     "new_category_prefixes": "0201", "new_sign_within_amount": "1", "new_sign_within_unit": "working_hours",
+                     "new_reply_within_amount": "24", "new_reply_within_unit": "natural_hours",
+                     "new_complete_within_amount": "2", "new_complete_within_unit": "working_days",
+                     "reason": "噪声投诉单列"})
+        r = client.post("/admin/settings/sla", headers=admin, data=form, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        now = _sla(client, admin)
+        names = [p["name"] for p in now["body"]["policies"]]
+        assert now["version"] == 1 and "historical" not in names and names[-2:] == ["env_noise", "ordinary"]
+        assert now["body"]["policies"][-1]["complete_within"]["amount"] == 4
+        assert now["body"]["policies"][-2]["match"] == {"kinds": ["complaint"], "category_prefixes": ["0201"],
+                                                        "urgency": [], "requesters": []}
+        # a refused form comes back with the reason, and saves nothing
+        bad = client.post("/admin/settings/sla", headers=admin, data={**form, "p0_sign_within_unit": "fortnights",
+                                                                      "reason": "错的"})
+        assert bad.status_code == 422 and "设置不符合要求" in bad.text and re.search(r"policies\.0\.sign_within\.unit", bad.text)
+        assert _sla(client, admin)["version"] == 1
