@@ -30,7 +30,7 @@ from hotline.orders.models import Order, OrderEvent
 from hotline.org import audit
 from hotline.org.models import User
 from hotline.sla import service as sla
-from hotline.sla.config import SlaConfig
+from hotline.sla.config import LimitUnit, SlaConfig
 from hotline.sla.policy import warn_at
 
 MODELS: dict[str, type[BaseModel]] = {"sla": SlaConfig, "kpi": KpiSettings}
@@ -60,7 +60,29 @@ def validate(block: str, body: Any) -> dict[str, Any]:
         text = "; ".join(f"{p['field']}: {p['message_en']}" for p in problems)
         raise BadRequest("invalid_settings", f"设置不符合要求：{text}", f"invalid settings: {text}",
                          field="body", problems=problems) from None
+    if isinstance(parsed, SlaConfig):
+        _bounded(parsed)
     return dict(parsed.model_dump(mode="json"))
+
+
+#: The longest limit a console edit may set, per kind of time (a year): beyond it a typo, not a decree.
+MAX_AMOUNT = {LimitUnit.natural_minutes: 366 * 24 * 60, LimitUnit.natural_hours: 366 * 24,
+              LimitUnit.working_hours: 366 * 24, LimitUnit.working_days: 366}
+
+
+def _bounded(cfg: SlaConfig) -> None:
+    limits = [(f"policies.{i}.{k}", getattr(p, k)) for i, p in enumerate(cfg.policies)
+              for k in ("sign_within", "reply_within", "complete_within")]
+    if cfg.reopen is not None:
+        limits.append(("reopen", cfg.reopen))
+    for where, limit in limits:
+        if limit.amount > MAX_AMOUNT[limit.unit]:
+            raise BadRequest("limit_too_long", f"时限过长：{where} 最多 {MAX_AMOUNT[limit.unit]} {limit.unit.value}",
+                             f"limit too long: {where} is at most {MAX_AMOUNT[limit.unit]} {limit.unit.value}",
+                             field=where)
+    if cfg.extension.max_working_days > 366:
+        raise BadRequest("limit_too_long", "延期最多 366 个工作日", "an extension adds at most 366 working days",
+                         field="extension.max_working_days")
 
 
 def _reason(reason: str | None) -> str:

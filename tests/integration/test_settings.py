@@ -104,6 +104,9 @@ def test_invalid_settings_and_a_missing_reason_are_422_in_both_languages(db: Ses
         typo = {**body, "polices": []}
         r = client.put(f"{API}/sla", headers=admin, json={"body": typo, "reason": "试一下"})
         assert r.status_code == 422 and "polices" in r.json()["error"]["message_en"]
+        huge = _with_ordinary_days(body, 10**9)
+        r = client.put(f"{API}/sla", headers=admin, json={"body": huge, "reason": "试一下"})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "limit_too_long"
         r = client.put(f"{API}/kpi", headers=admin, json={"body": {"weights": {"response": -1}}, "reason": "x"})
         assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_settings"
         r = client.put(f"{API}/sla", headers=admin, json={"body": _with_ordinary_days(body, 4), "reason": "  "})
