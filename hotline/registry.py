@@ -54,6 +54,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "pushdown",  # 下沉派单: a reason for sending department work to a township, reviewed and counted
     "transfers",  # 转办 between cities: the inter-centre handoff, both cities' sides in one transaction
     "kpi",  # limit facts, the three rates, rankings, dashboard
+    "settings",  # live settings versions in the console: time limits, holidays, KPI weights; open orders' deadlines
     "province",  # every city side by side for provincial readers; adding a city
     "knowledge",  # the knowledge base
     "telephony",  # call events and staffing

@@ -34,7 +34,7 @@ from hotline import db as dbmod  # noqa: E402
 from hotline.config import get_settings  # noqa: E402
 
 SHARED_DATA = Path(os.environ.get("HOTLINE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-ORDER_TABLES = ["linkage_calls", "linkage_handoffs", "site_checks", "pushdowns", "transfers", "missed_call_attempts", "missed_calls", "call_events", "call_records",
+ORDER_TABLES = ["settings_versions", "linkage_calls", "linkage_handoffs", "site_checks", "pushdowns", "transfers", "missed_call_attempts", "missed_calls", "call_events", "call_records",
                 "idempotency_keys", "outbox", "attachments", "order_requests", "replies", "order_events", "assignments",
                 "orders", "order_number_counters"]
 
@@ -119,8 +119,10 @@ def _repeats_as_suggestions(request: pytest.FixtureRequest, monkeypatch: pytest.
 
 def _forget_process_caches() -> None:
     """Caches of rows a rolled-back test may have changed (duty keywords, active models)."""
+    from hotline.city import live
     from hotline.routing.service import REGISTRY, forget_catalogue
 
+    live.forget()  # live settings versions of a rolled-back test
     forget_catalogue()
     REGISTRY.forget()
 

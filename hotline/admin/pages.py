@@ -34,6 +34,9 @@ READERS = ("admin", "province_admin")
 SECTIONS: list[tuple[str, str, str]] = [
     ("/admin/users", "人员", "新建、修改、停用和启用人员，重置密码，查看和结束登录会话，管理接口令牌"),
     ("/admin/audit", "审计日志", "按操作人、对象和时间查询每一次管理操作的修改前后，并导出"),
+    ("/admin/settings/sla", "时限设置", "按诉求类型和分类设置签收、答复、办结时限（工作时间或自然时间），查看并决定对在办工单的影响"),
+    ("/admin/settings/calendar", "节假日", "录入 chinese-calendar 尚不知道的年份的放假调休日期"),
+    ("/admin/settings/kpi", "KPI设置", "综合得分权重与计分规则，按版本保存，排名注明口径版本"),
     ("/routing/catalogue", "派单目录", "单位职责与关键词"),
     ("/imports", "导入", "CSV/Excel 导入工单"),
     ("/webhooks", "Webhook", "Webhook订阅与投递记录"),
@@ -47,7 +50,11 @@ def _units(db: SessionDep) -> list[Unit]:
 @router.get("/admin")
 def home(request: Request, user: PageUser) -> Response:
     cs.require_role(user, READERS)
-    return render(request, "admin_home.html", {"sections": SECTIONS})
+    from hotline.db import utcnow
+    from hotline.sla.service import unknown_next_year
+
+    unknown = unknown_next_year(utcnow()) if user.role == "admin" else None  # 节假日: from 1 December
+    return render(request, "admin_home.html", {"sections": SECTIONS, "unknown_next_year": unknown})
 
 
 @router.get("/admin/users")

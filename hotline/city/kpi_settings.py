@@ -62,7 +62,24 @@ class KpiSettings(_Strict):
 
 
 def kpi_settings() -> KpiSettings:
-    """The current city's settings (the city file is cached by ``current_city``)."""
-    from hotline.city.service import current_city
+    """The acting city's settings in force: the newest saved version of its ``kpi`` block
+    (``hotline.city.live``), else its city file's (cached by ``current_city``)."""
+    return kpi_settings_versioned()[0]
 
-    return KpiSettings.model_validate(current_city().kpi or {})
+
+_parsed: dict[tuple[object, ...], KpiSettings] = {}
+
+
+def kpi_settings_versioned() -> tuple[KpiSettings, int]:
+    """The settings in force and their version (0: the city file's block): what a ranking prints
+    as 口径版本 vN."""
+    from hotline.city.live import file_block, live_block
+
+    live = live_block("kpi")
+    if live is None:
+        return KpiSettings.model_validate(file_block("kpi")), 0
+    if live.key not in _parsed:
+        if len(_parsed) > 256:
+            _parsed.clear()
+        _parsed[live.key] = KpiSettings.model_validate(live.body)
+    return _parsed[live.key], live.version

@@ -1,4 +1,5 @@
-"""city adds nothing at run time: the city file is read on demand (``hotline.city.service``)."""
+"""city: the city file is read on demand (``hotline.city.service``); the live settings versions
+(``hotline.city.live``) are refreshed at the start of every session transaction."""
 
 from __future__ import annotations
 
@@ -6,4 +7,7 @@ from hotline.registry import Registry
 
 
 def install(r: Registry) -> None:
-    """Nothing to install."""
+    """The live settings' freshness check (one small query per transaction, ``hotline.city.live``)."""
+    from hotline.city import live
+
+    live.install_listener()

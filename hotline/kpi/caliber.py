@@ -34,22 +34,28 @@ class Caliber:
     exclusions: tuple[str, ...]
     min_orders: int
     basic_counts: bool
+    version: int = 0  # the KPI settings' version (hotline.city.live; 0: the city file's block)
 
 
-def of(cfg: KpiSettings) -> Caliber:
+def of(cfg: KpiSettings, version: int = 0) -> Caliber:
     rates = []
     for r in d.RATES:
         num = r.num + (r.num_if_basic if cfg.basic_counts_as_satisfied else ())
         rates.append((r.label, [d.COUNT_OF[k].label for k in num], d.COUNT_OF[r.den].label))
     return Caliber(formulas.composite_formula(cfg.weights.as_map()), rates, EXCLUSIONS,
-                   cfg.min_orders_for_ranking, cfg.basic_counts_as_satisfied)
+                   cfg.min_orders_for_ranking, cfg.basic_counts_as_satisfied, version)
 
 
-def lines(cfg: KpiSettings) -> list[str]:
-    """The caliber as Chinese lines, for the exports."""
-    c = of(cfg)
+def version_line(version: int) -> str:
+    """口径版本 vN: which version of the KPI settings a ranking was computed with."""
+    return f"口径版本 v{version}" + ("（城市文件）" if version == 0 else "")
+
+
+def lines(cfg: KpiSettings, version: int = 0) -> list[str]:
+    """The caliber as Chinese lines, for the exports (the settings' version first)."""
+    c = of(cfg, version)
     parts = " + ".join(f"{name} × {share:g}%" for name, share in ((n, round(s, 1)) for n, s in c.formula))
-    out = ["口径说明", f"综合得分 = {parts}（无数据的指标不计入，其余权重按比例折算）"]
+    out = ["口径说明", version_line(c.version), f"综合得分 = {parts}（无数据的指标不计入，其余权重按比例折算）"]
     out += [f"{label} = {' + '.join(num)} ÷ {den}" for label, num, den in c.rates]
     out.append("基本满意计为满意" if c.basic_counts else "基本满意不计为满意")
     out += [f"不计入：{x}" for x in c.exclusions]

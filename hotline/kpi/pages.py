@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hotline.city.kpi_settings import kpi_settings
+from hotline.city.kpi_settings import kpi_settings, kpi_settings_versioned
 from hotline.db import utcnow
 from hotline.errors import BadRequest, NotFound
 from hotline.kpi import caliber, definitions, drill, export, formulas, periods, queries, rankings, service
@@ -54,13 +54,13 @@ def rankings_page(request: Request, db: SessionDep, user: PageUser) -> Response:
     service.require(user, service.RANKING_ROLES)
     p, label, clean = _period(request, db)
     counts = queries.unit_counts(db, p, as_of=utcnow())
-    boards, units = rankings.boards(db, p, counts=counts)
-    cfg = kpi_settings()
+    cfg, version = kpi_settings_versioned()  # the ranking and its caliber from the same version
+    boards, units = rankings.boards(db, p, counts=counts, cfg=cfg)
     return render(request, "kpi_rankings.html", {
         "label": label, "f": clean, "qs": urlencode(clean), "cfg": cfg,
         "boards": [{"key": b.group, "label": b.label, "ranked": [rankings.row(r, units, b) for r in b.ranked],
                     "too_few": [rankings.row(r, units, b) for r in b.too_few]} for b in boards],
-        "caliber": caliber.of(cfg),
+        "caliber": caliber.of(cfg, version),
         "totals": rankings.centre_totals(db, p, counts=counts), **_period_ctx(db, clean),
     })
 
@@ -73,9 +73,10 @@ def export_ranking(request: Request, fmt: str, db: SessionDep, user: PageUser) -
     p, label, _ = _period(request)
     group = request.query_params.get("group") or ""
     groups = [group] if group in rankings.GROUPS else None
-    rows = service.ranking_rows(db, p, groups)
+    cfg, version = kpi_settings_versioned()
+    rows = service.ranking_rows(db, p, groups, cfg=cfg)
     name = f"kpi-ranking-{label.replace('~', '_')}.{fmt}"
-    notes = caliber.lines(kpi_settings())  # the formula and its exclusions travel with the file
+    notes = caliber.lines(cfg, version)  # the formula, its exclusions and the settings' version travel with the file
     if fmt == "csv":
         return Response(export.to_csv(rows, notes=notes), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.city.kpi_settings import kpi_settings
+from hotline.city.kpi_settings import KpiSettings, kpi_settings
 from hotline.city.schema import Role
 from hotline.db import utcnow
 from hotline.errors import Forbidden
@@ -68,8 +68,9 @@ def period_from(params: dict[str, str], *, db: Session | None = None) -> tuple[P
     return p, label, clean
 
 
-def ranking_rows(db: Session, period: Period, groups: list[str] | None = None) -> list[dict[str, Any]]:
-    boards, units = rankings.boards(db, period, groups=groups)
+def ranking_rows(db: Session, period: Period, groups: list[str] | None = None,
+                 cfg: KpiSettings | None = None) -> list[dict[str, Any]]:
+    boards, units = rankings.boards(db, period, groups=groups, cfg=cfg)
     rows = []
     for b in boards:
         for r in b.ranked + b.too_few:

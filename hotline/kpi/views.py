@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from hotline.city.kpi_settings import kpi_settings_versioned
 from hotline.kpi import rankings, service
 from hotline.org.deps import CurrentUser, SessionDep
 
@@ -27,7 +28,8 @@ def summary(request: Request, db: SessionDep, user: CurrentUser) -> dict[str, An
 def ranking(request: Request, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     service.require(user, service.RANKING_ROLES)
     p, label, _ = _period(request)
-    return {"period": label, "rows": service.ranking_rows(db, p)}
+    cfg, version = kpi_settings_versioned()
+    return {"period": label, "caliber_version": version, "rows": service.ranking_rows(db, p, cfg=cfg)}
 
 
 @router.get("/dashboard", summary="领导驾驶舱数据 · the dashboard's figures")

@@ -1,0 +1,1 @@
+"""settings: the city's live settings in the console, versioned (time limits, holidays, KPI weights)."""
