@@ -1,7 +1,7 @@
 """live settings versions (settings_versions: the sla and kpi blocks of a city, versioned)
 
 Revision ID: city_settings_versions
-Revises: citus_keys
+Revises: linkage_desks
 Create Date: 2026-12-02 16:09:01.900508
 """
 from alembic import op
