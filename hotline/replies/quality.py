@@ -291,6 +291,14 @@ def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
     not_ours = [m.group(0) for s in parsed.content for m in [_NOT_OURS.search(s)] if m]
     collected = [m.group(0) for s in parsed.content for m in [_COLLECTED.search(s)] if m]
     handling = [m.group(0) for s in parsed.content for m in [_HANDLING.search(s)] if m]
+    if no_info:  # "未留联系方式，无法核实" is said once, as the excuse it is, not again as pushing away
+        pushes = [p for p in pushes if not _NO_INFO.search(p)]
+    if no_info or handling or collected:
+        # a reply that says "no details", "being handled" or "noted" has nothing of its own to be off topic with
+        off_topic = False
+        f["off_topic"] = 0.0
+    f["pushes"] = float(min(len(pushes), 2))
+    f["pushes_unacted"] = float(bool(pushes) and not f["acted"])
     consultation = bool(_CONSULT.search(f"{subject}{message[:200]}"))
     f.update({"no_info": float(bool(no_info)), "not_ours": float(bool(not_ours)), "collected": float(bool(collected)),
               "handling": float(bool(handling) and not f["acted"]), "consultation": float(consultation),
@@ -360,7 +368,7 @@ def score(*, reply: str, message: str = "", subject: str = "") -> Score:
     if a.not_ours and not a.pushes and pushes_flag("not_ours"):
         reasons.append(Reason("not_ours", f"称不属本单位职责：“{_short(a.not_ours[0], 16)}”",
                               f"says it is not this office's responsibility: “{_short(a.not_ours[0], 16)}”"))
-    if a.collected and pushes_flag("collected"):
+    if a.collected and pushes_flag("collected") and not (a.vague and a.vague[0] == a.collected[0]):
         reasons.append(Reason("noted_only", f"仅称已记录或待日后考虑：“{_short(a.collected[0], 14)}”",
                               f"only says it is noted or will be considered later: “{_short(a.collected[0], 14)}”"))
     if a.handling and a.features["handling"] and pushes_flag("handling"):
