@@ -22,6 +22,7 @@ The rules, their judging counterpart and the measured precision/recall live in d
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -144,13 +145,19 @@ _GENERIC = set("""问题 反映 希望 领导 请求 咨询 投诉 我们 政府
 
 def _words(text: str) -> list[str]:
     """Content words: Chinese words of two or more characters, no codes (A7县), no generic hotline words."""
+    return list(_cut_words(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cut_words(text: str) -> tuple[str, ...]:
+    # cached: a demand is scored again at each hint, at reply and at review, and its parts are cut twice per score
     out = []
     for w in _jieba().cut(text):
         w = w.strip()
         if len(w) < 2 or w in _GENERIC or re.search(r"[A-Za-z0-9０-９]", w) or re.fullmatch(r"\W+", w):
             continue
         out.append(w)
-    return out
+    return tuple(out)
 
 
 @dataclass
