@@ -2,6 +2,8 @@
 
     python bench/replies_fit.py            # cross-validate on the tuning splits, fit, write the weights
     python bench/replies_fit.py --dry-run  # the same, write nothing
+    python bench/replies_fit.py --dry-run --json   # the cross-validation and the weights as JSON
+    python bench/replies_fit.py --dry-run --search # the grid over C and the class weight
 
 Two logistic regressions over ``hotline.replies.quality.analyse`` features: perfunctory vs not
 (the flag), then substantive vs partial among the rest.  The tuning splits are ``dev`` and ``dev2``
@@ -90,6 +92,7 @@ def main() -> None:
     ap.add_argument("--c", type=float, default=C)
     ap.add_argument("--pos-weight", type=float, default=CLASS_WEIGHT[1])
     ap.add_argument("--search", action="store_true", help="print the cross-validated grid over C and class weight")
+    ap.add_argument("--json", action="store_true", help="print the cross-validation and the weights as JSON")
     a = ap.parse_args()
     tune = [r for r in load() if r["split"] in TUNE]
     an = analyses_of(tune)
@@ -102,11 +105,20 @@ def main() -> None:
                       f"3-level acc {cv['levels_accuracy_mean']}")
     cw = {0: 1.0, 1: a.pos_weight}
     cv = cross_validate(tune, an, c=a.c, cw=cw)
-    print(f"tuning splits {'+'.join(TUNE)} (n={len(tune)}), grouped 5-fold x3: flag F1 {cv['flag_f1_mean']} "
-          f"{cv['flag_f1_each']}, 3-level accuracy {cv['levels_accuracy_mean']}")
+    if not a.json:
+        print(f"tuning splits {'+'.join(TUNE)} (n={len(tune)}), grouped 5-fold x3: flag F1 {cv['flag_f1_mean']} "
+              f"{cv['flag_f1_each']}, 3-level accuracy {cv['levels_accuracy_mean']}")
     w_flag, w_level = fit_both(an, labels, a.c, cw)
-    print("FLAG", w_flag)
-    print("SUBSTANTIVE_VS_PARTIAL", w_level)
+    if a.json:
+        import json
+
+        print(json.dumps({"n": len(tune), "splits": list(TUNE), "c": a.c, "pos_weight": a.pos_weight,
+                          "cv_flag_f1_mean": cv["flag_f1_mean"], "cv_flag_f1_each": cv["flag_f1_each"],
+                          "cv_levels_accuracy_mean": cv["levels_accuracy_mean"], "flag": w_flag,
+                          "substantive_vs_partial": w_level}, ensure_ascii=False))
+    else:
+        print("FLAG", w_flag)
+        print("SUBSTANTIVE_VS_PARTIAL", w_level)
     if a.dry_run:
         return
     OUT.write_text(
@@ -114,7 +126,7 @@ def main() -> None:
         'do not edit)."""\n\n'
         f"FLAG: dict[str, float] = {w_flag!r}\n"
         f"SUBSTANTIVE_VS_PARTIAL: dict[str, float] = {w_level!r}\n", encoding="utf-8")
-    print(f"wrote {OUT}")
+    print(f"wrote {OUT}", file=sys.stderr)
 
 
 if __name__ == "__main__":
