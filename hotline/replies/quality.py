@@ -22,13 +22,14 @@ The rules, their judging counterpart and the measured precision/recall live in d
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
 
 from hotline.search import _jieba
 
-VERSION = "rq-1"
+VERSION = "rq-2"
 
 SUBSTANTIVE, PARTIAL, PERFUNCTORY = 2, 1, 0
 LEVEL_ZH = {2: "答复实质", 1: "部分答复", 0: "敷衍答复"}
@@ -118,6 +119,23 @@ _VAGUE = re.compile(
     r"已(?:收集|记录|做好相应记录|如实上报|上报)|如实上报|会陆续|陆续完善|逐步(?:完善|解决|推进)|继续努力|需要一个过程|敬请(?:期待|关注)|请(?:您)?(?:谅解|理解)|望您理解|"
     r"(?:正在|在)(?:积极)?(?:研究|调研|协商|着手|筹备|推进|论证|审批)|有望|暂(?:无|未)(?:计划|规划|安排|回复)|待[^。，]{0,12}(?:后|时)(?:再|会|将)")
 
+# Signs added in rq-2 (second judging round, docs/replies.md rules 6–13)
+_NO_INFO = re.compile(
+    r"(?:无法|未能|不能|难以)(?:核实|核查|调查|查询|查证|联系|了解|予以|确认|进一步|从系统|作出|进行调查|开展)|"
+    r"(?:没有|未|未能)(?:留|提供|说明|指明|具体)[^。，]{0,10}(?:联系|姓名|身份|方式|信息|位置|路段|时间|名称|情况)|"
+    r"(?:信息|情况|描述|表述)[^。，]{0,4}(?:不具体|不详细|不明确|有限|不清)|请(?:您)?(?:提供|留下|补充)")
+_NOT_OURS = re.compile(r"不属于?(?:我|本)?[^。，]{0,8}(?:管辖|职责|职能|范围|权限)|不归[^。，]{0,6}管|不在[^。，]{0,8}(?:权限|职责|范围)")
+_COLLECTED = re.compile(r"已(?:收集|记录|登记在案|汇总)|待[^。，]{0,10}(?:下一轮|今后|以后|时机|条件成熟)|予以考虑|认真考虑|"
+                        r"(?:积极)?向上(?:级)?[^。，]{0,8}反映|纳入[^。，]{0,6}考虑")
+_HANDLING = re.compile(r"正在(?:协调|调查|核实|处理|办理|跟进)[^。，]{0,6}|(?:处理|办理|协调)(?:中|当中)|有(?:关|相关)?情况将(?:及时)?(?:反馈|回复|告知)")
+_CONSULT = re.compile(r"咨询|请问|能否|可否|是否|如何|怎么|怎样|哪些|什么|多少|吗[？?]")
+_PHONE = re.compile(r"(?:咨询|联系|服务|举报|投诉)?(?:电话|热线)|致电|拨打")
+_FORWARDED_VERB = re.compile(r"(?:已|已经|现已)(?:转交|移交|转至|转由|转到|交由|交办|转给|转)")
+_HAN_BIGRAM = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
+_GENERIC_BIGRAMS = set("""您好 你好 反映 问题 情况 相关 有关 部门 请求 希望 咨询 投诉 关于 我们 政府 领导 解决 处理 要求 一下 市民 居民
+建议 是否 能否 如何 什么 为什么 怎么 现在 目前 已经 没有 不能 进行 工作 感谢 谢谢 收悉 回复 答复 如下 网友""".split())
+
+
 _GENERIC = set("""问题 反映 希望 领导 请求 咨询 投诉 我们 政府 部门 相关 有关 情况 市民 居民 群众 老百姓 百姓 关于 建议 解决 要求 处理
 一下 能否 是否 为什么 怎么 如何 什么 可以 现在 目前 已经 一直 没有 不能 进行 工作 时间 今年 去年 问政 书记 市长 县长 局长 平台 留言
 尊敬 您好 你好 谢谢 感谢 本人 他们 你们 这个 那个 这些 一些 严重 影响 事情 情况 各位 以上 以下 如果 因为 所以 但是 而且 还是 就是
@@ -127,13 +145,19 @@ _GENERIC = set("""问题 反映 希望 领导 请求 咨询 投诉 我们 政府
 
 def _words(text: str) -> list[str]:
     """Content words: Chinese words of two or more characters, no codes (A7县), no generic hotline words."""
+    return list(_cut_words(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cut_words(text: str) -> tuple[str, ...]:
+    # cached: a demand is scored again at each hint, at reply and at review, and its parts are cut twice per score
     out = []
     for w in _jieba().cut(text):
         w = w.strip()
         if len(w) < 2 or w in _GENERIC or re.search(r"[A-Za-z0-9０-９]", w) or re.fullmatch(r"\W+", w):
             continue
         out.append(w)
-    return out
+    return tuple(out)
 
 
 @dataclass
@@ -180,7 +204,7 @@ def _parse(reply: str) -> _Parsed:
                 rest = rx.sub("", rest, count=1)
         plain = re.sub(r"[\W_]+", "", rest)
         is_fw = bool(_FORWARD.search(rest)) and (bool(_FORWARD_TAIL.search(rest)) or len(plain) < 40)
-        if is_fw and not _EVIDENCE["action_done"].search(rest.replace("已转", "")) and len(plain) < 80:
+        if is_fw and not _EVIDENCE["action_done"].search(_FORWARDED_VERB.sub("", rest)) and len(plain) < 80:
             forwarded = True
             boiler.append(s)
         elif (_DATE_ONLY.match(rest) or len(plain) <= 4 or (_CLOSING.match(rest) and len(plain) < 50)
@@ -212,7 +236,8 @@ def _short(text: str, n: int = 16) -> str:
 FEATURES = ("bias", "log_content", "log_length", "content_ratio", "short_content", "forwarded", "off_topic",
             "pushes", "vague", "evidence_kinds", "missing_parts", "ev_investigation", "ev_action_done",
             "ev_plan_dated", "ev_figures", "ev_finding", "ev_rule", "ev_answer", "short_reply", "short_content_60",
-            "acted", "pushes_unacted")
+            "acted", "pushes_unacted", "no_info", "not_ours", "collected", "handling", "consultation",
+            "subject_overlap", "log_sentences", "phone_referral", "answer_short")
 
 
 @dataclass
@@ -226,6 +251,10 @@ class _Analysis:
     off_topic: bool
     clen: int
     parts: int = 0
+    no_info: list[str] = field(default_factory=list)
+    not_ours: list[str] = field(default_factory=list)
+    collected: list[str] = field(default_factory=list)
+    handling: list[str] = field(default_factory=list)
 
 
 def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
@@ -234,7 +263,9 @@ def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
     parsed = _parse(reply)
     content = "".join(parsed.content)
     clen = len(re.sub(r"[\s\W]", "", content))
-    evidence = tuple(k for k, rx in _EVIDENCE.items() if rx.search(content))
+    # promises to consider later and forwarding verbs are not actions: take them out before looking for evidence
+    acting = _FORWARDED_VERB.sub("", _COLLECTED.sub("", _VAGUE.sub("", content)))
+    evidence = tuple(k for k, rx in _EVIDENCE.items() if rx.search(acting if k in ("action_done", "plan_dated") else content))
     pushes = [m.group(0) for s in parsed.content for m in [_PUSH.search(s)] if m]
     if _ASKS_WHERE.search(f"{subject}{message}"):
         pushes = []  # the citizen asked where to go: naming the office is the answer
@@ -242,8 +273,11 @@ def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
     demand_words = set(_words(f"{subject} {message}"))
     subject_words = set(_words(subject))
     content_words = set(_words(content))
+    subject_bigrams = {b for b in _HAN_BIGRAM.findall(subject or message[:40]) if b not in _GENERIC_BIGRAMS}
+    content_bigrams = set(_HAN_BIGRAM.findall(content))
+    overlap = len(subject_bigrams & content_bigrams) / len(subject_bigrams) if subject_bigrams else 0.0
     off_topic = (clen >= 20 and len(demand_words) >= 6 and not (demand_words & content_words)
-                 and not (subject_words & content_words))
+                 and not (subject_words & content_words) and overlap < 0.15)
     missing = []
     parts = _demand_parts(subject, message)
     for part in parts:
@@ -260,7 +294,26 @@ def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
         f[f"ev_{k}"] = float(k in evidence)
     f["acted"] = float(bool({"investigation", "action_done", "plan_dated"} & set(evidence)))
     f["pushes_unacted"] = float(bool(pushes) and not f["acted"])
-    return _Analysis(f, evidence, pushes, vague, missing, parsed.forwarded, off_topic, clen, len(parts))
+    no_info = [m.group(0) for s in parsed.content for m in [_NO_INFO.search(s)] if m]
+    not_ours = [m.group(0) for s in parsed.content for m in [_NOT_OURS.search(s)] if m]
+    collected = [m.group(0) for s in parsed.content for m in [_COLLECTED.search(s)] if m]
+    handling = [m.group(0) for s in parsed.content for m in [_HANDLING.search(s)] if m]
+    if no_info:  # "未留联系方式，无法核实" is said once, as the excuse it is, not again as pushing away
+        pushes = [p for p in pushes if not _NO_INFO.search(p)]
+    if no_info or handling or collected:
+        # a reply that says "no details", "being handled" or "noted" has nothing of its own to be off topic with
+        off_topic = False
+        f["off_topic"] = 0.0
+    f["pushes"] = float(min(len(pushes), 2))
+    f["pushes_unacted"] = float(bool(pushes) and not f["acted"])
+    consultation = bool(_CONSULT.search(f"{subject}{message[:200]}"))
+    f.update({"no_info": float(bool(no_info)), "not_ours": float(bool(not_ours)), "collected": float(bool(collected)),
+              "handling": float(bool(handling) and not f["acted"]), "consultation": float(consultation),
+              "subject_overlap": overlap, "log_sentences": math.log1p(len(parsed.content)),
+              "phone_referral": float(bool(_PHONE.search(content))),
+              "answer_short": float(consultation and "answer" in evidence and clen < 120)})
+    return _Analysis(f, evidence, pushes, vague, missing, parsed.forwarded, off_topic, clen, len(parts),
+                     no_info=no_info, not_ours=not_ours, collected=collected, handling=handling)
 
 
 def _reported_action(a: _Analysis) -> bool:
@@ -274,6 +327,19 @@ def _linear(weights: dict[str, float], f: dict[str, float]) -> float:
     return sum(weights.get(k, 0.0) * v for k, v in f.items())
 
 
+def decide(a: _Analysis, flag: dict[str, float], substantive_vs_partial: dict[str, float]) -> int:
+    """The level from ``analyse``'s facts: the rules below on top of two linear decisions (the weights are
+    fitted by bench/replies_fit.py; it calls this same function to cross-validate them)."""
+    if (a.clen < 12 and not _reported_action(a)) or a.off_topic:
+        return PERFUNCTORY
+    if _linear(flag, a.features) > 0 and not _reported_action(a):
+        return PERFUNCTORY
+    level = SUBSTANTIVE if _linear(substantive_vs_partial, a.features) > 0 else PARTIAL
+    if a.missing and 2 * len(a.missing) >= a.parts:  # half the parts of the demand left unanswered
+        level = PARTIAL
+    return level
+
+
 def score(*, reply: str, message: str = "", subject: str = "") -> Score:
     """Score one reply against its demand (subject = 诉求标题, message = 诉求内容).
 
@@ -285,14 +351,7 @@ def score(*, reply: str, message: str = "", subject: str = "") -> Score:
 
     a = analyse(reply=reply, message=message, subject=subject)
     reasons: list[Reason] = []
-    if (a.clen < 12 and not _reported_action(a)) or a.off_topic:
-        level = PERFUNCTORY
-    elif _linear(FLAG, a.features) > 0 and not _reported_action(a):
-        level = PERFUNCTORY
-    else:
-        level = SUBSTANTIVE if _linear(SUBSTANTIVE_VS_PARTIAL, a.features) > 0 else PARTIAL
-        if a.missing and 2 * len(a.missing) >= a.parts:  # half the parts of the demand left unanswered
-            level = PARTIAL
+    level = decide(a, FLAG, SUBSTANTIVE_VS_PARTIAL)
     if level == PERFUNCTORY and a.clen < 12:
         reasons.append(Reason("forward_only", "仅称已转交，未说明办理结果",
                               "only says the matter was forwarded; no result of handling") if a.forwarded else
@@ -308,6 +367,20 @@ def score(*, reply: str, message: str = "", subject: str = "") -> Score:
     if a.vague:
         reasons.append(Reason("vague", f"表态笼统：“{_short(a.vague[0], 14)}”，未说明具体措施或时限",
                               f"vague promise: “{_short(a.vague[0], 14)}”, no concrete step or time"))
+    def pushes_flag(feature: str) -> bool:  # shown only where the fitted decision counts the fact against the reply
+        return level < SUBSTANTIVE and FLAG.get(feature, 0.0) > 0
+    if a.no_info and pushes_flag("no_info"):
+        reasons.append(Reason("asks_details", f"以信息不全为由未作处理：“{_short(a.no_info[0], 16)}”",
+                              f"does not act for want of details: “{_short(a.no_info[0], 16)}”"))
+    if a.not_ours and not a.pushes and pushes_flag("not_ours"):
+        reasons.append(Reason("not_ours", f"称不属本单位职责：“{_short(a.not_ours[0], 16)}”",
+                              f"says it is not this office's responsibility: “{_short(a.not_ours[0], 16)}”"))
+    if a.collected and pushes_flag("collected") and not (a.vague and a.vague[0] == a.collected[0]):
+        reasons.append(Reason("noted_only", f"仅称已记录或待日后考虑：“{_short(a.collected[0], 14)}”",
+                              f"only says it is noted or will be considered later: “{_short(a.collected[0], 14)}”"))
+    if a.handling and a.features["handling"] and pushes_flag("handling"):
+        reasons.append(Reason("in_progress_only", f"仅称正在处理：“{_short(a.handling[0], 14)}”，未说明结果或时限",
+                              f"only says it is being handled: “{_short(a.handling[0], 14)}”, no result or time"))
     for part in a.missing[:3]:
         reasons.append(Reason("unanswered_part", f"未回应：{_short(part)}", f"not answered: {_short(part)}"))
     if level < SUBSTANTIVE and not ({"investigation", "action_done", "plan_dated"} & set(a.evidence)):

@@ -66,3 +66,52 @@ def test_score_dict_carries_version_and_bilingual_reasons() -> None:
 
 def test_a_ten_character_reply_reporting_the_repair_is_not_perfunctory() -> None:
     assert not score(reply="已更换路灯并恢复照明。", subject="路灯不亮", message="").flag
+
+
+# ---- rq-2: the signs added after the second round of judging (docs/replies.md, rules 6–13)
+
+BUS_SUBJECT = "希望优化小区门口公交线路"
+BUS_MESSAGE = "我们小区门口只有一路公交车，早高峰要等半小时，希望增加班次或者调整线路。"
+
+
+def test_a_no_details_excuse_is_perfunctory_and_said_once() -> None:
+    s = score(reply="网友您好！您的留言已收悉。由于您未留下联系方式，也未说明具体路段，我们无法进行调查，请提供具体位置后再与我们联系。",
+              subject=BUS_SUBJECT, message=BUS_MESSAGE)
+    assert s.flag
+    codes = [r.code for r in s.reasons]
+    assert "asks_details" in codes and "未留下联系方式" in s.reasons[codes.index("asks_details")].zh
+    assert "pushed_elsewhere" not in codes and "off_topic" not in codes  # the excuse, not three names for it
+
+
+def test_noted_for_later_is_perfunctory() -> None:
+    s = score(reply="网友您好！您的留言已收悉。您关于优化公交线路的建议，市交通运输局已收集，待下一轮公交线网优化调整时，将认真予以考虑。感谢您的支持！",
+              subject=BUS_SUBJECT, message=BUS_MESSAGE)
+    assert s.flag
+    assert "action_done" not in s.evidence  # 已收集 is not an action
+    assert any("已收集" in r.zh for r in s.reasons)
+
+
+def test_being_handled_only_is_perfunctory_with_its_reason() -> None:
+    s = score(reply="网友您好！您反映的问题正在协调处理当中，有关情况将及时反馈。", subject=BUS_SUBJECT, message=BUS_MESSAGE)
+    assert s.flag
+    assert [r.code for r in s.reasons][0] == "in_progress_only" and "正在协调处理" in s.reasons[0].zh
+    assert s.reasons[0].en.startswith("only says it is being handled")
+
+
+def test_a_forwarding_verb_is_not_an_action() -> None:
+    s = score(reply="您反映的问题已移交区教育局，稍后会对您提出的问题做出回复！", subject="咨询私立幼儿园收费标准",
+              message="请问区里对私立幼儿园收费有什么标准？")
+    assert s.flag and [r.code for r in s.reasons] == ["forward_only"]
+
+
+def test_not_our_job_is_named_and_never_substantive() -> None:
+    s = score(reply="网友您好！经了解，小区供水管网由市供水公司建设和维护，该事项不在本局职责范围之内，感谢您的关注。",
+              subject="小区水压太低", message="我们小区高层住户晚上经常没水，希望解决水压问题。")
+    assert s.quality < SUBSTANTIVE
+    assert any(r.code == "not_ours" and "不在本局职责范围" in r.zh for r in s.reasons)
+
+
+def test_a_checked_and_repaired_fault_stays_substantive() -> None:
+    s = score(reply="网友您好！经现场核实，该路段路灯线路老化，我局已于6月3日更换电缆，路灯已恢复照明。感谢您的监督。",
+              subject="小区门口路灯不亮", message="新华路小区门口的路灯坏了一个多月，晚上很黑，希望尽快修好。")
+    assert s.quality == SUBSTANTIVE and s.reasons == () and s.version == "rq-2"
