@@ -204,6 +204,8 @@ def test_the_pages_show_the_matters_the_systemic_problems_and_a_matter(db: Sessi
         detail = client.get(f"/hotspots/{m.id}", headers=leader).text
         assert all(f'href="/orders/{n}"' in detail for n in seeded["mixer"])
         assert 'id="c-hot-daily"' in detail and "形成" in detail
-        en = client.get(f"/hotspots/{m.id}", headers=leader | {"Accept-Language": "en"})
-        assert en.status_code == 200 and "History" in en.text
+        client.cookies.set("lang", "en")
+        en = client.get(f"/hotspots/{m.id}", headers=leader)
+        assert en.status_code == 200 and "History" in en.text and "Orders per day" in en.text
+        client.cookies.delete("lang")
         assert client.get("/hotspots", headers=_token(db, "operator1")).status_code == 403
