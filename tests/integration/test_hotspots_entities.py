@@ -209,3 +209,19 @@ def test_the_pages_show_the_matters_the_systemic_problems_and_a_matter(db: Sessi
         assert en.status_code == 200 and "History" in en.text and "Orders per day" in en.text
         client.cookies.delete("lang")
         assert client.get("/hotspots", headers=_token(db, "operator1")).status_code == 403
+
+
+def test_the_worker_regroups_each_city_at_most_hourly(committed: None) -> None:
+    """The re-grouping is a worker task (maintain phase), never a page request; a pass within the hour skips."""
+    from datetime import timedelta
+
+    from hotline import registry
+    from hotline.hotspots import refresh as refresh_mod
+
+    assert ("maintain", "hotspots") in {(p, n) for p, n, _fn, _pkg in registry.get().worker_tasks}
+    refresh_mod._last_run.clear()
+    now = utcnow()
+    first = refresh_mod.refresh_task(now=now)
+    assert first["orders"] == 0 and "skipped" not in first
+    assert refresh_mod.refresh_task(now=now + timedelta(minutes=5)) == {"skipped": "fresh"}
+    assert "skipped" not in refresh_mod.refresh_task(now=now + timedelta(hours=2))
