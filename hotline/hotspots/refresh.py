@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from hotline.callbacks.models import Evaluation
 from hotline.hotspots import grouping
 from hotline.hotspots.models import HotMatter, HotMatterEvent, HotMatterLink, HotMatterOrder
 from hotline.orders.enums import TRANSFER_SUPERSEDED, Status
@@ -52,6 +53,7 @@ class _Row:
     phone: str | None
     territory_id: int | None
     category_code: str | None
+    dissatisfied: bool = False
 
 
 @dataclass
@@ -82,7 +84,16 @@ def _rows(db: Session, now: datetime, window_days: int) -> list[_Row]:
                 Order.territory_unit_id, Order.category_code)
          .where(Order.created_at >= since, Order.created_at <= now, Order.status.not_in([s.value for s in EXCLUDED]))
          .order_by(Order.id.desc()).limit(LIMIT))
-    return [_Row(*r) for r in db.execute(q).all()]
+    rows = [_Row(*r) for r in db.execute(q).all()]
+
+    ids = [r.id for r in rows]
+    unhappy: set[int] = set()
+    for start in range(0, len(ids), 1000):  # the callback said 不满意: the heat index's dissatisfied share
+        unhappy.update(db.scalars(select(Evaluation.order_id).where(Evaluation.order_id.in_(ids[start:start + 1000]),
+                                                                     Evaluation.satisfaction == "dissatisfied")))
+    for r in rows:
+        r.dissatisfied = r.id in unhappy
+    return rows
 
 
 def place_groups(db: Session, rows: list[_Row], now: datetime, window_days: int) -> list[Finding]:
@@ -94,7 +105,8 @@ def place_groups(db: Session, rows: list[_Row], now: datetime, window_days: int)
         if link.order_a_id in ids and link.order_b_id in ids:
             (must if link.kind == "must" else cannot).append((str(link.order_a_id), str(link.order_b_id)))
     items = [grouping.Item(id=str(r.id), text=f"{r.title}\n{r.content}", time=r.created_at, title=r.title,
-                           caller=r.phone or None, territory=str(r.territory_id) if r.territory_id else None)
+                           caller=r.phone or None, territory=str(r.territory_id) if r.territory_id else None,
+                           dissatisfied=r.dissatisfied)
              for r in rows]
     out = []
     for g in grouping.group(items, window_days=window_days, now=now, must_link=must, cannot_link=cannot):
@@ -124,7 +136,7 @@ def systemic_problems(db: Session, rows: list[_Row], now: datetime, *, min_place
             by_key[(r.category_code, w)].append(r)
     candidates = []
     for (code, word), members in by_key.items():
-        per_place = Counter(m.territory_id for m in members)
+        per_place: Counter[int] = Counter(m.territory_id for m in members if m.territory_id is not None)
         if len(per_place) < min_places or max(per_place.values()) > max_share * len(members):
             continue
         candidates.append((len(per_place), len(members), code, word, members, per_place))
