@@ -1,8 +1,8 @@
 """The demo's live hot matters (issue #16): a cluster of callers about one matter, street lights out in
 several communities (a systemic problem), and one re-grouping so /hotspots has something to show.
 
-Why seeded on purpose: the random demands rarely repeat one place, so without these the demo's hot
-matters would depend on chance."""
+Why seeded on purpose: the random demands form groups by chance (their templates repeat), so without
+these the demo would not be sure to show a matter of several callers or one demand in many places."""
 
 from __future__ import annotations
 
@@ -49,10 +49,11 @@ def seed_hotspots(db: Session, city: CityFile, *, now: datetime, seed: int = 16)
     communities = list(db.scalars(select(Unit).where(Unit.type == "community").order_by(Unit.code)))
     rng.shuffle(communities)
     for k, u in enumerate(communities[:LAMP_PLACES] if lamp else []):
-        add(f"{u.name}路灯不亮", f"{u.name}{rng.choice(['主干道', '小区门口', '公交站旁', '河边步道'])}的路灯"
+        place = u.short_name or u.name  # as callers say it (桃源社区, not 新华街道桃源社区居民委员会)
+        add(f"{place}路灯不亮", f"{place}{rng.choice(['主干道', '小区门口', '公交站旁', '河边步道'])}的路灯"
             f"{rng.choice(['已经坏了好几天', '一到晚上就不亮', '闪了一周后彻底灭了'])}，晚上出行很不安全，请尽快修复路灯。",
             category_code=lamp, territory_code=u.code, citizen_name=f"市民{k}",
-            citizen_phone=f"1380731{k:04d}", address=f"{city.city.name}{u.name}")
+            citizen_phone=f"1380731{k:04d}", address=f"{city.city.name}{place}")
     db.flush()
     out = refresh(db, now=now)
     return {"hotspot_orders": made, "hot_matters": out["hot_matters"], "systemic_problems": out["systemic"]}

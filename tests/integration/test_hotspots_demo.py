@@ -9,6 +9,7 @@ from hotline.city.loader import load_city
 from hotline.db import utcnow
 from hotline.demo.hotspots import LAMP_PLACES, seed_hotspots
 from hotline.hotspots.models import HotMatter
+from hotline.hotspots.service import member_ids
 
 
 def test_the_demo_seeds_live_hot_matters_and_a_systemic_problem(db: Session) -> None:
@@ -18,4 +19,8 @@ def test_the_demo_seeds_live_hot_matters_and_a_systemic_problem(db: Session) -> 
     matters = db.scalars(select(HotMatter).where(HotMatter.kind == "place", HotMatter.active.is_(True))).all()
     assert sum(1 for m in matters if m.size >= 4) >= 2, [(m.name, m.size) for m in matters]
     lamps = db.scalars(select(HotMatter).where(HotMatter.kind == "systemic")).all()
-    assert any("路灯" in m.name and len(m.places) >= LAMP_PLACES for m in lamps), [(m.name, m.places) for m in lamps]
+    lamp = next((m for m in lamps if "路灯" in m.name and len(m.places) >= LAMP_PLACES), None)
+    assert lamp is not None, [(m.name, m.places) for m in lamps]
+    # the street lights are many places, not one hot place: no place matter holds half of them
+    members = member_ids(db, lamp.id)
+    assert all(len(member_ids(db, m.id) & members) < len(members) / 2 for m in matters)
