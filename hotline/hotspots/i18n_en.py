@@ -23,7 +23,7 @@ EN = {
     "合并与拆分会被记住：此后每次重新聚类都不会撤销这些更正。":
     "Merges and splits are remembered: no later re-grouping undoes them.",
     "处理说明": "Handling note", "标记为已处理": "Mark handled", "并入另一热点": "Merge another hot matter into this one",
-    "合并": "Merge", "将所选工单拆分出去": "Split the selected orders out", "已合并或失效": "Merged or dissolved",
+    "合并": "Merge", "最近一次重新聚类": "Last re-grouped", "将所选工单拆分出去": "Split the selected orders out", "已合并或失效": "Merged or dissolved",
     "查看合并后的热点": "Open the merged hot matter", "返回热点列表": "Back to the hot matters",
     # history
     "形成": "Formed", "新增工单": "Orders added", "移出工单": "Orders removed", "标记已处理": "Marked handled",

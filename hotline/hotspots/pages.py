@@ -30,7 +30,7 @@ def hotspots_page(request: Request, db: SessionDep, user: PageUser) -> Response:
     return render(request, "hotspots_list.html", {
         "matters": service.listing(db, user=user, kind="place"),
         "systemic": service.listing(db, user=user, kind="systemic"),
-        "can_edit": user.role in service.EDIT_ROLES})
+        "can_edit": user.role in service.EDIT_ROLES, "refreshed": service.last_refresh(db)})
 
 
 def _detail(request: Request, db: SessionDep, user: PageUser, matter_id: int, error: AppError | None = None,

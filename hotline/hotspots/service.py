@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.errors import Forbidden, NotFound
@@ -35,6 +35,11 @@ def listing(db: Session, *, user: User, kind: str = "place", limit: int = LISTED
     check_role(user, READ_ROLES)
     return list(db.scalars(select(HotMatter).where(HotMatter.kind == kind, HotMatter.active.is_(True))
                            .order_by(HotMatter.heat.desc(), HotMatter.id).limit(limit)))
+
+
+def last_refresh(db: Session) -> datetime | None:
+    """When the city's window was last re-grouped (the worker's task or ``hotline hotspots refresh``)."""
+    return db.scalar(select(func.max(HotMatter.refreshed_at)))
 
 
 def get(db: Session, *, user: User, matter_id: int) -> HotMatter:

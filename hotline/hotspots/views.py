@@ -67,9 +67,12 @@ def order_ids(db: SessionDep, numbers: list[str]) -> list[int]:
     if any(len(n) > 32 for n in numbers):
         raise BadRequest("hot_matter_split_orders", "工单编号过长", "an order number is too long", field="orders")
     wanted = {n.strip() for n in numbers if n.strip()}
+    if not wanted:
+        raise BadRequest("hot_matter_split_orders", "请选择要拆分出去的工单", "choose the orders to split out",
+                         field="orders")
     found = dict(db.execute(select(Order.number, Order.id).where(Order.number.in_(wanted))).all())
     missing = sorted(wanted - set(found))
-    if missing or not wanted:
+    if missing:
         raise BadRequest("hot_matter_split_orders", f"工单不存在：{'、'.join(missing[:5])}",
                          f"no such orders: {', '.join(missing[:5])}", field="orders")
     return sorted(found.values())

@@ -209,6 +209,14 @@ def test_the_pages_show_the_matters_the_systemic_problems_and_a_matter(db: Sessi
         assert en.status_code == 200 and "History" in en.text and "Orders per day" in en.text
         client.cookies.delete("lang")
         assert client.get("/hotspots", headers=_token(db, "operator1")).status_code == 403
+        assert "最近一次重新聚类" in page.text
+        # the page's forms: nothing chosen to split is a 422 with the reason on the page
+        r = client.post(f"/hotspots/{m.id}/split", data={}, headers=leader)
+        assert r.status_code == 422 and "请选择要拆分出去的工单" in r.text
+        r = client.post(f"/hotspots/{m.id}/handled", data={"note": "已协调城管夜间巡查"}, headers=leader,
+                        follow_redirects=False)
+        assert r.status_code in (302, 303)
+        assert "已协调城管夜间巡查" in client.get(f"/hotspots/{m.id}", headers=leader).text
 
 
 def test_the_worker_regroups_each_city_at_most_hourly(committed: None) -> None:
