@@ -31,7 +31,7 @@ from hotline.orders.models import Assignment, Order
 from hotline.org.models import Category, Unit
 
 WINDOW_DAYS = 30  # the sliding window re-grouped each time
-LIMIT = 5000  # newest orders of the window grouped (bounded work per pass)
+LIMIT = 2000  # newest orders of the window grouped: bounded work, the worker pass waits for it (docs/hotspots.md)
 #: not grouped: the sender's side of an accepted 转办 (orders.enums.TRANSFER_SUPERSEDED) and orders merged
 #: into another as duplicates (the parent stands for them)
 EXCLUDED = frozenset({*TRANSFER_SUPERSEDED, Status.merged})
