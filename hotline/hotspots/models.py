@@ -47,8 +47,10 @@ class HotMatter(CityOwned, Base):
     handled_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)  # a lost race is a 409
 
     __table_args__ = (Index("ix_hot_matters_active_heat", "active", "heat"),)
+    __mapper_args__ = {"version_id_col": version, "primary_key": [id]}  # the table's key is (city_id, id)
 
 
 class HotMatterOrder(CityOwned, Base):

@@ -313,7 +313,8 @@ def refresh_task(*, now: datetime) -> dict[str, Any]:
         try:
             out = refresh(db, now=now)
             db.commit()
-        except Exception:
+        except Exception:  # a leader's correction won the race (409) or worse: the next pass tries again
             db.rollback()
+            _last_run.pop(city, None)
             raise
     return out

@@ -39,6 +39,7 @@ def upgrade() -> None:
     sa.Column('handled_note', sa.Text(), nullable=True),
     sa.Column('created_at', hotline.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('refreshed_at', hotline.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('city_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['city_id', 'handled_by_id'], ['users.city_id', 'users.id'], name='fk_hot_matters_handled_by_id_users'),
     sa.ForeignKeyConstraint(['city_id', 'merged_into_id'], ['hot_matters.city_id', 'hot_matters.id'], name='fk_hot_matters_merged_into_id_hot_matters'),
