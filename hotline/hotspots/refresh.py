@@ -40,7 +40,7 @@ SYSTEMIC_MAX_SHARE = 0.5  # … none of which holds more than half of its orders
 SYSTEMIC_SHOWN = 10
 SYSTEM = "系统"
 _TOKEN = re.compile(r"^[\u4e00-\u9fff]{2,}$")
-_NOT_DEMAND = {"社区", "街道", "附近", "门口", "村委", "路段", "一直", "多次"}  # place words, not a demand
+_NOT_DEMAND = {"社区", "街道", "附近", "门口", "村委", "路段", "一直", "多次", "委员会", "居民", "村民", "居委会", "村委会"}  # place words, not a demand
 
 
 @dataclass
@@ -126,12 +126,19 @@ def systemic_problems(db: Session, rows: list[_Row], now: datetime, *, min_place
     from hotline.search import _jieba
 
     cats = {c.code: c.name for c in db.scalars(select(Category))}
-    unit_names = {u.id: u.name for u in db.scalars(select(Unit))}
+    units = list(db.scalars(select(Unit)))
+    unit_names = {u.id: u.name for u in units}
+    # the place's own names are not the demand (桃源社区 / 新华街道桃源社区居民委员会路灯不亮)
+    own_names = {u.id: sorted({n for n in (u.name, u.short_name) if n}, key=len, reverse=True) for u in units}
     by_key: dict[tuple[str, str], list[_Row]] = defaultdict(list)
     for r in rows:
         if not r.category_code or not r.territory_id:
             continue
-        words = {w for w in _jieba().lcut(r.title) if _TOKEN.match(w) and w not in grouping._NAME_STOP and w not in _NOT_DEMAND}
+        title = r.title
+        for n in own_names.get(r.territory_id, ()):
+            title = title.replace(n, " ")
+        words = {w for w in _jieba().lcut(title) if _TOKEN.match(w) and w not in grouping._NAME_STOP
+                 and w not in _NOT_DEMAND}
         for w in words:
             by_key[(r.category_code, w)].append(r)
     candidates = []
