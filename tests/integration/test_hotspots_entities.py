@@ -233,3 +233,20 @@ def test_the_worker_regroups_each_city_at_most_hourly(committed: None) -> None:
     assert first["orders"] == 0 and "skipped" not in first
     assert refresh_mod.refresh_task(now=now + timedelta(minutes=5)) == {"skipped": "fresh"}
     assert "skipped" not in refresh_mod.refresh_task(now=now + timedelta(hours=2))
+
+
+def test_a_systemic_problem_keeps_its_identity_and_state_by_its_key(db: Session, seeded: dict[str, Any]) -> None:
+    s = _matter_of(db, seeded["lamps"][0], kind="systemic")
+    assert s is not None and s.key and s.key.startswith("010101:")
+    with _client(db) as client:
+        r = client.post(f"/api/v1/hotspots/{s.id}/handled", json={"note": "全市路灯巡检合同已启动"},
+                        headers=_token(db, "leader"))
+        assert r.status_code == 200, r.text
+        split = client.post(f"/api/v1/hotspots/{s.id}/split", json={"orders": seeded["lamps"][:1]},
+                            headers=_token(db, "leader"))
+        assert split.status_code == 422 and "cannot be split" in split.text
+        more = _lamps(client, db, 7)[-1:]  # one more community; the six are there again too
+    _refresh(db)
+    again = _matter_of(db, seeded["lamps"][0], kind="systemic")
+    assert again is not None and again.id == s.id and again.state == "handled"
+    assert _matter_of(db, more[0], kind="systemic") is again
