@@ -366,6 +366,10 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
 
         # a suspected fake completion side by side, a unit's answer, on-site checks for the grid workers
         counts.update(seed_verification(db, now=utcnow()))
+        from hotline.demo.hotspots import seed_hotspots
+
+        # issue #16: a few callers about one matter, street lights out in several communities, one re-grouping
+        counts.update(seed_hotspots(db, city, now=utcnow()))
     if city.city.code == "qingyang":
         counts.update(seed_province(db, orders=max(orders * 2 // 5, 0)))
     return counts

@@ -125,3 +125,30 @@ def cluster(
     for g in groups[:top]:
         span = f"{g.first:%Y-%m-%d}–{g.last:%Y-%m-%d}" if g.first and g.last else ""
         typer.echo(f"{g.heat:6.1f}  {len(g.ids):4d}  {span:21s}  {g.name}")
+
+
+@hotspots_app.command("refresh")
+def refresh_cmd(
+    city: str | None = typer.Option(None, "--city", help="the city's code (default: every city)"),
+    window_days: int = typer.Option(30, "--window-days", min=1, max=3660, help="the sliding window re-grouped"),
+) -> None:
+    """Re-group each city's recent orders into its stored hot matters and systemic problems (the worker
+    does this hourly); identities, states and the leaders' corrections are kept."""
+    from hotline.city.service import cities
+    from hotline.city.tenancy import acting_as
+    from hotline.db import session_factory, utcnow
+    from hotline.hotspots.refresh import refresh
+
+    with session_factory()() as db:
+        every = [c for c in cities(db) if city is None or c.code == city]
+        if not every:
+            raise typer.BadParameter(f"没有该城市 / no such city: {city}", param_hint="--city")
+        ids = [(c.id, c.code, c.name) for c in every]
+    for _cid, code, name in ids:
+        with session_factory()() as db:
+            from hotline.city.tenancy import scope_by_code
+
+            with acting_as(scope_by_code(db, code)):
+                out = refresh(db, now=utcnow(), window_days=window_days)
+                db.commit()
+        typer.echo(f"{name}: {json.dumps(out, ensure_ascii=False)}")

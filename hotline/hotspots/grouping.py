@@ -125,14 +125,43 @@ def candidate_pairs(texts: Sequence[str], k: int = NEIGHBOURS, min_cosine: float
     return pairs
 
 
-def link(n: int, edges: dict[tuple[int, int], float], threshold: float, linkage: float) -> list[int]:
-    """Greedy average linkage over the sparse scored edges, strongest first: a label per item."""
+def link(n: int, edges: dict[tuple[int, int], float], threshold: float, linkage: float, *,
+         must: Iterable[tuple[int, int]] = (), cannot: Iterable[tuple[int, int]] = ()) -> list[int]:
+    """Greedy average linkage over the sparse scored edges, strongest first: a label per item.
+
+    A leader's corrections come first: ``must`` pairs are joined before any edge (unless that would
+    join a ``cannot`` pair), and no merge ever puts a ``cannot`` pair into one group."""
     label = list(range(n))
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     nbr: dict[int, dict[int, float]] = defaultdict(dict)
     for (i, j), s in edges.items():
         nbr[i][j] = s
         nbr[j][i] = s
+    apart: dict[int, set[int]] = defaultdict(set)
+    for i, j in cannot:
+        if i != j:
+            apart[i].add(j)
+            apart[j].add(i)
+
+    def allowed(ma: list[int], mb: list[int]) -> bool:
+        if not apart:
+            return True
+        other = set(mb)
+        return not any(apart[x] & other for x in ma if x in apart)
+
+    def join(a: int, b: int) -> None:
+        ma, mb = members[a], members[b]
+        if len(ma) < len(mb):
+            a, b, ma, mb = b, a, mb, ma
+        for y in mb:
+            label[y] = a
+        ma.extend(mb)
+        del members[b]
+
+    for i, j in must:
+        a, b = label[i], label[j]
+        if a != b and allowed(members[a], members[b]):
+            join(a, b)
     need = threshold * linkage
     for (i, j), s in sorted(edges.items(), key=lambda kv: (-kv[1], kv[0])):
         if s < threshold:
@@ -142,14 +171,9 @@ def link(n: int, edges: dict[tuple[int, int], float], threshold: float, linkage:
             continue
         ma, mb = members[a], members[b]
         total = sum(nbr[x].get(y, 0.0) for x in ma for y in mb)
-        if total / (len(ma) * len(mb)) < need:
+        if total / (len(ma) * len(mb)) < need or not allowed(ma, mb):
             continue
-        if len(ma) < len(mb):
-            a, b, ma, mb = b, a, mb, ma
-        for y in mb:
-            label[y] = a
-        ma.extend(mb)
-        del members[b]
+        join(a, b)
     return label
 
 
@@ -272,13 +296,20 @@ def prepare(items: Sequence[Item], scorer: Scorer | None = None) -> tuple[Scorer
 
 def group(items: Sequence[Item], *, scorer: Scorer | None = None, threshold: float = THRESHOLD,
           linkage: float = LINKAGE, window_days: int = WINDOW_DAYS, neighbours: int = NEIGHBOURS,
-          now: datetime | None = None) -> list[Group]:
-    """Group the demands; groups come hottest first, every id in exactly one group."""
+          now: datetime | None = None, must_link: Iterable[tuple[str, str]] = (),
+          cannot_link: Iterable[tuple[str, str]] = ()) -> list[Group]:
+    """Group the demands; groups come hottest first, every id in exactly one group.
+
+    ``must_link`` / ``cannot_link``: pairs of ids a person said are / are not the same matter (the
+    platform's corrections, ``hotline.hotspots.refresh``); pairs naming an id not given are ignored."""
     if not items:
         return []
     sc, prepared = prepare(items, scorer)
     edges = scored_edges(items, sc, prepared, window_days=window_days, neighbours=neighbours)
-    return describe(items, sc, prepared, link(len(items), edges, threshold, linkage), now)
+    pos = {it.id: k for k, it in enumerate(items)}
+    must = [(pos[a], pos[b]) for a, b in must_link if a in pos and b in pos]
+    cannot = [(pos[a], pos[b]) for a, b in cannot_link if a in pos and b in pos]
+    return describe(items, sc, prepared, link(len(items), edges, threshold, linkage, must=must, cannot=cannot), now)
 
 
 def pairwise(groups: Iterable[Group], pairs: Iterable[tuple[str, str, int]]) -> dict[str, float | int]:

@@ -6,4 +6,26 @@ EN = {
     "近30天各市工单中同一地点、同一诉求的聚集，按热度排序（算法与口径见 docs/hotspots.md）":
     "Orders of every city in the last 30 days about the same place and the same demand, grouped and ranked "
     "by heat (method and formula: docs/hotspots.md)",
+    # the city's hot matters and systemic problems (/hotspots, /hotspots/{id})
+    "热点与共性问题": "Hot matters and systemic problems", "共性问题": "Systemic problems",
+    "热点：近30天内同一地点（或对象）、同一诉求的多件工单，按热度排序。":
+    "Hot matters: several orders in the last 30 days about the same place (or object) and the same demand, "
+    "ranked by heat.",
+    "共性问题：同一类诉求（同一末级分类、同一诉求词）出现在至少5个属地，且没有一个属地占一半以上。热点是一处地方很多人反映；"
+    "共性问题是很多地方反映同一件事，往往需要一项全市性的整改，而不是逐件处置。":
+    "Systemic problems: the same kind of demand (the same leaf category and demand word) in at least 5 "
+    "territories, none of which holds more than half of it. A hot matter is many people about one place; a "
+    "systemic problem is many places with the same problem, which usually needs one city-wide fix rather "
+    "than order-by-order handling.",
+    "地点": "Place", "地点数": "Places", "增长": "Growth", "诉求人数": "Callers", "涉及单位": "Units involved",
+    "涉及地点": "Places involved", "未处理": "Open", "暂无共性问题": "No systemic problems",
+    "概况": "Summary", "每日工单量": "Orders per day", "历史": "History", "领导更正": "Corrections",
+    "合并与拆分会被记住：此后每次重新聚类都不会撤销这些更正。":
+    "Merges and splits are remembered: no later re-grouping undoes them.",
+    "处理说明": "Handling note", "标记为已处理": "Mark handled", "并入另一热点": "Merge another hot matter into this one",
+    "合并": "Merge", "最近一次重新聚类": "Last re-grouped", "将所选工单拆分出去": "Split the selected orders out", "已合并或失效": "Merged or dissolved",
+    "查看合并后的热点": "Open the merged hot matter", "返回热点列表": "Back to the hot matters",
+    # history
+    "形成": "Formed", "新增工单": "Orders added", "移出工单": "Orders removed", "标记已处理": "Marked handled",
+    "拆分": "Split", "解散": "Dissolved", "超出时间窗口": "Left the window",
 }

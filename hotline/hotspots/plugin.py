@@ -1,4 +1,5 @@
-"""hotspots: the grouping of demands about the same matter, its CLI, and the province's cross-city panel."""
+"""hotspots: the grouping of demands about the same matter, its CLI, the province's cross-city panel, and
+the city's hot matters and systemic problems as entities (pages, API, the worker's re-grouping)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from hotline.registry import Registry
 
 
 def install(r: Registry) -> None:
-    from hotline.hotspots import cli, province
+    from hotline.hotspots import cli, pages, province, refresh, views
 
     r.command("hotspots", cli.hotspots_app)
     r.extend("province.panels", province.panel)  # cross-city hot matters on /province
+    r.api(views.router)
+    r.pages(pages.router)
+    r.nav_item("热点", "/hotspots", roles={"leader", "supervisor"}, order=58)
+    r.worker_task("hotspots", refresh.refresh_task, phase="maintain")  # at most hourly per city
