@@ -31,6 +31,7 @@ ADMIN = ("admin",)
 READERS = ("admin", "province_admin")
 Code = Annotated[str, Form(max_length=flows.MAX_CODE)]
 Choice = Annotated[str, Query(max_length=16)]
+TargetQ = Annotated[str, Query(max_length=flows.MAX_CODE)]
 
 
 def _tree_page(request: Request, db: SessionDep, user: User, **extra: Any) -> Response:
@@ -133,14 +134,14 @@ def _preview(request: Request, db: SessionDep, user: User, code: str, kind: str,
 
 
 @router.get("/admin/units/{code}/merge")
-def merge_preview(request: Request, code: str, db: SessionDep, user: PageUser, target: Choice = "",
+def merge_preview(request: Request, code: str, db: SessionDep, user: PageUser, target: TargetQ = "",
                   orders: Choice = "move", users: Choice = "move", duties: Choice = "1") -> Response:
     cs.require_role(user, READERS)
     return _preview(request, db, user, code, "merge", target, orders, users, duties)
 
 
 @router.get("/admin/units/{code}/retire")
-def retire_preview(request: Request, code: str, db: SessionDep, user: PageUser, target: Choice = "",
+def retire_preview(request: Request, code: str, db: SessionDep, user: PageUser, target: TargetQ = "",
                    orders: Choice = "stay", users: Choice = "stay", duties: Choice = "") -> Response:
     cs.require_role(user, READERS)
     return _preview(request, db, user, code, "retire", target, orders, users, duties)
