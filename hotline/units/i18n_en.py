@@ -22,7 +22,7 @@ EN = {
         "Finished handling stays with this unit (its rankings history does not change)",
     "原单位撤销后不再出现在派单选择和智能派单建议中；单位编码保持不变。":
         "Once retired, the unit is no longer offered for dispatch or in routing suggestions; its code stays.",
-    "单位改名": "Unit renamed", "并入职责": "Duties merged in", "涉及工单": "Orders concerned", "确认合并": "Confirm the merge", "确认撤销": "Confirm retiring", "取消": "Cancel",
+    "现名": "now called", "单位改名": "Unit renamed", "并入职责": "Duties merged in", "涉及工单": "Orders concerned", "确认合并": "Confirm the merge", "确认撤销": "Confirm retiring", "取消": "Cancel",
     "单位树、联系电话与职责；新建、改名、移动、合并和撤销单位，先预览再确认":
         "The unit tree, contacts and duties; create, rename, move, merge and retire units, previewed before confirming",
 }

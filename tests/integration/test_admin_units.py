@@ -125,7 +125,8 @@ def test_a_rename_keeps_the_old_name_on_an_old_orders_page_timeline_and_export(d
 
         login(client, "dispatcher", db=db)
         page = client.get(f"/orders/{old}").text
-        assert re.search(r'主办单位</th><td>' + OLD_NAME, page), "the order's facts name the unit as it was called"
+        assert re.search(r'主办单位</th><td>' + OLD_NAME + r' <span class="small muted">（现名：' + NEW_NAME, page), \
+            "the order's facts name the unit as it was called, and what it is called now"
         assert re.search(r"<td>" + OLD_NAME + r"</td><td>主办</td>", page), "the assignment row too"
         page_new = client.get(f"/orders/{new}").text
         assert re.search(r'主办单位</th><td>' + NEW_NAME, page_new)
