@@ -207,6 +207,11 @@ def test_a_merge_moves_open_work_as_the_preview_said_and_leaves_history(db: Sess
         sug = client.post("/api/v1/routing/suggest", headers=disp, json={"title": "占道经营", "content": "小区门口每天晚上占道经营乱摆摊，城管不管"}).json()
         codes = [u["code"] for u in sug["units"]]
         assert "dept-chengguan" not in codes and "dept-zhujian" in codes
+        # its rankings history stays its own: this month it is still ranked with what it handled
+        rows = client.get("/api/v1/kpi/rankings", headers=as_user("leader")).json()["rows"]
+        cg = next(r for r in rows if r["unit_code"] == "dept-chengguan")
+        assert cg["unit_name"] == OLD_NAME and cg["dispatched"] == 2  # the finished order and the ended co-handling
+        assert "dept-renshe" in {r["unit_code"] for r in rows}  # active units are listed as before
         again = client.post("/api/v1/admin/units/dept-chengguan/merge", headers=admin, json={"target": "dept-zhujian"})
         assert again.status_code == 409 and again.json()["error"]["code"] == "unit_already_retired"
 
