@@ -49,6 +49,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "supervision",  # the deadline sweep, 催办/督办/督办回复, accountability, the supervisor board
     "duplicates",  # similarity index (observer), repeat calls at intake, merge
     "routing",  # routing suggestion at intake, auto-dispatch, the learning loop
+    "units",  # 管理 · 单位: the unit tree, rename (name history), move, merge and retire with a preview
     "callbacks",  # 回访 tasks after completion; blocks 归档 while a result waits
     "appeals",  # 申诉 and unreasonable-demand designations
     "pushdown",  # 下沉派单: a reason for sending department work to a township, reviewed and counted

@@ -33,6 +33,7 @@ SELECT create_distributed_table('routing_models', 'city_id', colocate_with => 'c
 SELECT create_distributed_table('text_postings', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('units', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('knowledge_entries', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('unit_names', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('users', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('accountability', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('api_tokens', 'city_id', colocate_with => 'categories');

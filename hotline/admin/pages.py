@@ -33,6 +33,7 @@ READERS = ("admin", "province_admin")
 #: the sub-pages of 管理 (a package adding an administration screen adds its row here)
 SECTIONS: list[tuple[str, str, str]] = [
     ("/admin/users", "人员", "新建、修改、停用和启用人员，重置密码，查看和结束登录会话，管理接口令牌"),
+    ("/admin/units", "单位", "单位树、联系电话与职责；新建、改名、移动、合并和撤销单位，先预览再确认"),
     ("/admin/audit", "审计日志", "按操作人、对象和时间查询每一次管理操作的修改前后，并导出"),
     ("/admin/settings/sla", "时限设置", "按诉求类型和分类设置签收、答复、办结时限（工作时间或自然时间），查看并决定对在办工单的影响"),
     ("/admin/settings/calendar", "节假日", "录入 chinese-calendar 尚不知道的年份的放假调休日期"),

@@ -21,6 +21,7 @@ from hotline.orders import payloads, service
 from hotline.orders.enums import ACTION_ZH, CHANNEL_ZH, EMERGENCY_ZH, STATUS_EN, STATUS_ZH, Status
 from hotline.orders.models import Order
 from hotline.org.models import Category, Unit
+from hotline.org.units import name_at
 from hotline.web.kit import is_htmx, require_role, t
 from hotline.web.templating import lang_of
 
@@ -216,7 +217,7 @@ def row(db: Session, order: Order, lang: str) -> dict[str, Any]:
         "number": order.number, "title": order.title, "kind": order.kind, "channel": order.channel,
         "urgency": order.urgency, "status": order.status, "status_label": labels[Status(order.status)],
         "category_path": service.category_path(db, order.category_code),
-        "lead_unit": order.lead_unit.name if order.lead_unit else None,
+        "lead_unit": name_at(db, order.lead_unit, order.dispatched_at or order.created_at),
         "created_at": order.created_at, "due_at": order.due_at, "version": order.version,
         "light": service.traffic_light(order), "replied_at": order.replied_at,
         "dispatched_at": order.dispatched_at,

@@ -26,6 +26,7 @@ from hotline.orders.enums import CHANNEL_ZH, STATUS_ZH, Channel, Status
 from hotline.orders.models import Order
 from hotline.orders.scoping import citizen_view
 from hotline.org.models import User
+from hotline.org.units import name_at
 from hotline.validation import printable
 
 MAX_ROWS = 20_000
@@ -58,7 +59,7 @@ def values_of(db: Session, o: Order, user: User) -> list[Any]:
         "kind": KIND_LABELS_ZH.get(Kind(o.kind), o.kind), "category": service.category_path(db, o.category_code) or "",
         "title": o.title, "content": o.content, "citizen_name": who["citizen_name"] or "",
         "citizen_phone": who["citizen_phone"] or "", "address": o.address or "",
-        "status": STATUS_ZH[Status(o.status)], "lead_unit": o.lead_unit.name if o.lead_unit else "",
+        "status": STATUS_ZH[Status(o.status)], "lead_unit": name_at(db, o.lead_unit, o.dispatched_at or o.created_at) or "",
         "due_at": o.due_at, "replied_at": o.replied_at, "completed_at": o.completed_at, "closed_at": o.closed_at,
     }
     return [values[k] for k, _ in COLUMNS]

@@ -97,7 +97,7 @@ INTAKE = Family("intake", (("merged", F.merged.is_true()),))
 
 # Assignments that ended before the unit could finish are not "due to complete" (merged ones are
 # out of every figure already, ASSIGNMENT.excluded, and listed as such in the drill-down).
-ENDED_EARLY = frozenset({"returned", "redispatched", "withdrawn"})
+ENDED_EARLY = frozenset({"returned", "redispatched", "withdrawn", "unit_merged"})  # unit_merged: hotline.units
 
 SOURCES: tuple[Source, ...] = (
     Source("dispatched", "派单（签收及时率、退单率分母）", "Dispatches (response and return rate base)",

@@ -40,8 +40,9 @@ class Board:
     basic_counts: bool = True
 
 
-def unit_tree(db: Session) -> tuple[dict[int, Unit], dict[int, list[int]]]:
-    units = {u.id: u for u in db.scalars(select(Unit).where(Unit.active.is_(True)))}
+def unit_tree(db: Session, *, include_retired: bool = False) -> tuple[dict[int, Unit], dict[int, list[int]]]:
+    q = select(Unit) if include_retired else select(Unit).where(Unit.active.is_(True))
+    units = {u.id: u for u in db.scalars(q)}
     children: dict[int, list[int]] = defaultdict(list)
     for u in units.values():
         if u.parent_id is not None:
@@ -59,7 +60,8 @@ def boards(db: Session, period: Period, *, as_of: datetime | None = None, groups
     cfg = cfg or kpi_settings()
     if counts is None:
         counts = queries.unit_counts(db, period, as_of=as_of or utcnow())
-    units, children = unit_tree(db)
+    # a merged or retired unit keeps its rankings history: it is ranked in the periods it has figures for
+    units, children = unit_tree(db, include_retired=True)
     received = pushdown_service.per_unit(db, period.start, period.end)
 
     def pushed(uid: int) -> int:
@@ -69,7 +71,7 @@ def boards(db: Session, period: Period, *, as_of: datetime | None = None, groups
     for key in groups or list(GROUPS):
         label, types = GROUPS[key]
         items = [(uid, formulas.roll_up(counts, children, uid)) for uid, u in units.items() if u.type in types]
-        items = [(uid, c) for uid, c in items if any(c.as_dict().values()) or units[uid].type in types]
+        items = [(uid, c) for uid, c in items if units[uid].active or any(c.as_dict().values())]
         ranked, few = formulas.rank(items, weights=weights_of(cfg), basic_counts=cfg.basic_counts_as_satisfied,
                                     min_orders=cfg.min_orders_for_ranking,
                                     summon_below=cfg.summon_below_satisfaction)

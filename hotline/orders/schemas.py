@@ -109,8 +109,9 @@ class ActionIn(BaseModel):
 
 class UnitRef(BaseModel):
     code: str
-    name: str
+    name: str = Field(description="the name valid at the time (a renamed unit keeps its old name on old orders)")
     type: str
+    current_name: str | None = Field(None, description="the unit's name today, when it differs from ``name``")
 
 
 class EventOut(BaseModel):

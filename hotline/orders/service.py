@@ -32,6 +32,8 @@ from hotline.orders.models import Assignment, Order, OrderRequest
 from hotline.orders.scoping import citizen_view, visible_filter
 from hotline.org.models import Category, Unit, User
 from hotline.org.scoping import is_centre, subtree_ids
+from hotline.org.units import NameBook
+from hotline.org.units import names as unit_names
 
 
 def get_order(db: Session, *, number: str, user: User) -> Order:
@@ -218,8 +220,14 @@ def unit_inbox(db: Session, *, user: User) -> dict[str, list[Order]]:
     }
 
 
-def _unit_ref(u: Unit | None) -> dict[str, str] | None:
-    return {"code": u.code, "name": u.name, "type": u.type} if u else None
+def _unit_ref(u: Unit | None, book: NameBook | None = None, at: datetime | None = None) -> dict[str, str] | None:
+    """A unit as the order shows it: by the name valid at ``at`` when a name book is given (a renamed
+    unit keeps its old name on old orders, ``org.units``), with ``current_name`` when that differs."""
+    if u is None:
+        return None
+    name = book.name(u, at) if book is not None else u.name
+    return {"code": u.code, "name": name or u.name, "type": u.type,
+            **({"current_name": u.name} if name != u.name else {})}
 
 
 def category_path(db: Session, code: str | None) -> str | None:
@@ -250,15 +258,18 @@ def actions_for(db: Session, order: Order, user: User) -> list[str]:
 def present(db: Session, order: Order, user: User, *, lang: str = "zh") -> dict[str, Any]:
     labels = STATUS_EN if lang == "en" else STATUS_ZH
     parent = db.get(Order, order.parent_id) if order.parent_id else None
+    book = unit_names(db)
+    dispatched = order.dispatched_at or order.created_at
     return {
         "number": order.number, "status": order.status, "status_label": labels[Status(order.status)],
         "channel": order.channel, "kind": order.kind, "category_code": order.category_code,
         "category_path": category_path(db, order.category_code), "title": order.title,
         "content": order.content, **citizen_view(user, order), "anonymous": order.anonymous,
         "confidential": order.confidential, "address": order.address, "latitude": order.latitude,
-        "longitude": order.longitude, "territory": _unit_ref(order.territory_unit), "urgency": order.urgency,
+        "longitude": order.longitude, "territory": _unit_ref(order.territory_unit, book, order.created_at), "urgency": order.urgency,
         "requester_type": order.requester_type, "enterprise_uscc": order.enterprise_uscc,
-        "lead_unit": _unit_ref(order.lead_unit), "co_units": [_unit_ref(u) for u in order.co_units()],
+        "lead_unit": _unit_ref(order.lead_unit, book, dispatched),
+        "co_units": [_unit_ref(a.unit, book, a.assigned_at) for a in order.assignments if a.active and a.role == "co"],
         "parent_number": parent.number if parent else None, "created_at": order.created_at,
         "first_dispatched_at": order.first_dispatched_at, "dispatched_at": order.dispatched_at,
         "signed_at": order.signed_at, "replied_at": order.replied_at, "completed_at": order.completed_at,
@@ -275,18 +286,19 @@ def present_detail(db: Session, order: Order, user: User, *, lang: str = "zh") -
     from hotline.orders.enums import ACTION_ZH
 
     out = present(db, order, user, lang=lang)
+    book = unit_names(db)  # each row names its unit as it was called then
     out["assignments"] = [{
-        "unit": _unit_ref(a.unit), "role": a.role, "active": a.active, "assigned_at": a.assigned_at,
+        "unit": _unit_ref(a.unit, book, a.assigned_at), "role": a.role, "active": a.active, "assigned_at": a.assigned_at,
         "signed_at": a.signed_at, "replied_at": a.replied_at, "end_reason": a.end_reason,
     } for a in order.assignments]
     out["events"] = [{
         "at": e.at, "actor": e.actor_label, "role": e.actor_role, "action": e.action,
         "action_label": ACTION_ZH[Action(e.action)] if lang != "en" else e.action.replace("_", " "),
         "from_status": e.from_status, "to_status": e.to_status,
-        "unit": e.unit.name if e.unit else None, "note": e.note, "data": e.data or {},
+        "unit": book.name(e.unit, e.at), "note": e.note, "data": e.data or {},
     } for e in order.events]
     out["replies"] = [{
-        "kind": r.kind, "unit": r.unit.name, "author": r.author.name if r.author else None,
+        "kind": r.kind, "unit": book.name(r.unit, r.created_at), "author": r.author.name if r.author else None,
         "content": r.content, "created_at": r.created_at,
     } for r in order.replies]
     out["attachments"] = [{
@@ -294,7 +306,7 @@ def present_detail(db: Session, order: Order, user: User, *, lang: str = "zh") -
         "created_at": a.created_at,
     } for a in order.attachments]
     out["requests"] = [{
-        "kind": r.kind, "unit": r.unit.name, "reason": r.reason, "extra_days": r.extra_days, "state": r.state,
+        "kind": r.kind, "unit": book.name(r.unit, r.requested_at), "reason": r.reason, "extra_days": r.extra_days, "state": r.state,
         "requested_at": r.requested_at, "decided_at": r.decided_at, "decision_note": r.decision_note,
     } for r in order.requests]
     return out

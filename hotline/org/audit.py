@@ -30,7 +30,9 @@ ACTION_ZH = {"user.create": "新建人员", "user.update": "修改人员", "user
              "user.enable": "重新启用", "user.password_reset": "重置密码", "user.password_change": "修改密码",
              "user.sessions_end": "结束会话", "user.totp_enable": "启用两步验证", "user.totp_disable": "解除两步验证",
              "token.create": "新建接口令牌", "token.revoke": "吊销令牌", "login": "登录", "login.failed": "登录失败",
-             "logout": "退出"}
+             "logout": "退出", "unit.create": "新建单位", "unit.update": "修改单位", "unit.rename": "单位改名",
+             "unit.move": "移动单位", "unit.merge": "合并单位", "unit.retire": "撤销单位",
+             "unit.duties_merged": "并入职责"}
 
 
 def record(db: Session, *, actor: User | None, action: str, entity: str, entity_id: str | int,

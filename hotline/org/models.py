@@ -132,3 +132,17 @@ class AuditLog(CityOwned, Base):
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class UnitName(CityOwned, Base):
+    """A name a unit had before a rename (机构改革): ``name`` from ``valid_from`` (None: since the
+    unit was set up) until ``valid_to``.  The current name is ``Unit.name``; history shows the name
+    valid at the time (``hotline.org.units.NameBook``)."""
+
+    __tablename__ = "unit_names"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    valid_to: Mapped[datetime] = mapped_column(UTCDateTime)

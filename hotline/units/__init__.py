@@ -1,0 +1,1 @@
+"""units: the unit tree in the administration console (create, rename, move, merge, retire)."""
