@@ -34,6 +34,7 @@ READERS = ("admin", "province_admin")
 SECTIONS: list[tuple[str, str, str]] = [
     ("/admin/users", "人员", "新建、修改、停用和启用人员，重置密码，查看和结束登录会话，管理接口令牌"),
     ("/admin/audit", "审计日志", "按操作人、对象和时间查询每一次管理操作的修改前后，并导出"),
+    ("/admin/catalogue", "派单目录与分类", "三级分类与派单目录条目（分类×属地→主办、协办、关键词），版本比较与回滚，表格导入导出"),
     ("/routing/catalogue", "派单目录", "单位职责与关键词"),
     ("/imports", "导入", "CSV/Excel 导入工单"),
     ("/webhooks", "Webhook", "Webhook订阅与投递记录"),
