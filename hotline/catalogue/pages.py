@@ -44,7 +44,8 @@ def _paths(snap: dict[str, Any]) -> dict[str, str]:
     cats = {c["code"]: c for c in snap["categories"]}
     out = {}
     for code in cats:
-        names, seen = [], code
+        names: list[str] = []
+        seen: Any = code
         while seen in cats and len(names) < 3:
             names.append(cats[seen]["name"])
             seen = cats[seen]["parent"]

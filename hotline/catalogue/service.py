@@ -314,7 +314,8 @@ def _mirror(db: Session, snap: dict[str, Any]) -> None:
     rows = {c.code: c for c in db.scalars(select(Category))}
 
     def path(code: str) -> tuple[str, int]:
-        names, seen = [], code
+        names: list[str] = []
+        seen: Any = code
         while seen is not None and seen in cats and len(names) < 3:
             names.append(cats[seen]["name"])
             seen = cats[seen]["parent"]

@@ -36,7 +36,8 @@ def _rows(db: Session, snap: dict[str, Any]) -> list[list[str]]:
     units = {u.code: u.name for u in db.scalars(select(Unit))}
 
     def path(code: str) -> str:
-        names, seen = [], code
+        names: list[str] = []
+        seen: Any = code
         while seen in cats and len(names) < 3:
             names.append(cats[seen]["name"])
             seen = cats[seen]["parent"]

@@ -336,12 +336,12 @@ def suggest(db: Session, *, text: str, address: str = "", city: CityFile | None 
         sure = round(min(1.0, best_cat + 0.2), 3)
         where = f"（{units[entry.territory].name}）" if entry.territory and entry.territory in units else ""
         cat_name = cat_index[entry.category].name if entry.category in cat_index else entry.category
-        reason = f"派单目录第{view.version}版：{cat_name}{where}"
+        why = f"派单目录第{view.version}版：{cat_name}{where}"
         lead_choice = next((c for c in ranked if c.code == entry.lead), None) or Choice(entry.lead, units[entry.lead].name, 0.0)
         lead_choice.confidence = max(lead_choice.confidence, sure)
-        lead_choice.reasons.insert(0, f"{reason} → 主办")
+        lead_choice.reasons.insert(0, f"{why} → 主办")
         ranked = [lead_choice, *[c for c in ranked if c.code not in (entry.lead, *entry.co_units)]][:3]
-        co_units = [Choice(code, units[code].name, sure, [f"{reason} → 协办"]) for code in entry.co_units if code in units]
+        co_units = [Choice(code, units[code].name, sure, [f"{why} → 协办"]) for code in entry.co_units if code in units]
         catalogue = {"version": view.version, "category": entry.category, "territory": entry.territory,
                      "lead": entry.lead, "co_units": list(entry.co_units)}
 

@@ -310,7 +310,7 @@ def _csrf(html: str) -> str:
 def test_the_pages_edit_import_and_show_versions(client: TestClient, db: Session) -> None:
     login(client, "admin", db=db)
     page = client.get("/admin/catalogue")
-    assert page.status_code == 200 and "第0版" in page.text and "尚无目录条目" in page.text
+    assert page.status_code == 200 and "版本 0" in page.text and "尚无目录条目" in page.text
     token = _csrf(page.text)
     r = client.post("/admin/catalogue/entries", data={
         "csrf_token": token, "category": LAMP, "territory": "", "lead": "dept-zhujian", "co_units": ["dept-chengguan"],
