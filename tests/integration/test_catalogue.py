@@ -157,6 +157,7 @@ def test_the_taxonomy_add_rename_move_retire(client: TestClient, as_user, db: Se
     # retire: not offered, not accepted for new orders, old orders keep it
     assert client.post(f"{API}/categories/{ROAD}/retire", headers=admin, json={"reason": "并入路灯照明"}).status_code == 200
     assert db.get(Category, ROAD).retired is True
+    assert ROAD not in [x["service_code"] for x in client.get("/open311/v2/services.json").json()]
     assert all(c["code"] != ROAD for c in _suggest(client, op, content="新华路路面破损，坑洼很多")["categories"])
     refused = client.post("/api/v1/orders", headers=op, json={**DEMAND, "category_code": ROAD})
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "category_retired"
