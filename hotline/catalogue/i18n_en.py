@@ -39,6 +39,6 @@ EN = {
     "派单目录版本": "Catalogue versions", "比较：从版本": "Compare: from version", "到版本": "to version",
     "比较": "Compare", "版本列表": "Versions", "变化": "Changes", "与上一版比较": "Compare with the previous one",
     "回滚原因": "Reason for rolling back", "回滚到此版": "Roll back to this version", "回滚": "Rollback",
-    "推荐协办单位": "Suggested co-units",
+    "推荐协办单位": "Suggested co-units", "请选择城市": "Choose a city",
     "尚无版本：当前为城市配置文件中的分类（第0版）": "No versions yet: the city file's categories (version 0) apply",
 }

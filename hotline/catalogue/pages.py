@@ -36,6 +36,15 @@ Base = Annotated[int | None, Form(ge=0, le=10_000_000)]
 Number = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
+def _pick_city(request: Request, db: SessionDep, path: str) -> Response | None:
+    """A provincial reader who has not named a city: the cities to choose from (None: go on)."""
+    from hotline.city.tenancy import current_scope
+
+    if not current_scope().all_cities or request.query_params.get("city"):
+        return None
+    return render(request, "admin_catalogue_city.html", {"cities": service.cities(db), "path": path})
+
+
 def _names(db: SessionDep) -> dict[str, str]:
     return {u.code: u.name for u in db.scalars(select(Unit))}
 
@@ -82,8 +91,15 @@ def _done(url: str, row: Any, zh: str, en: str) -> Response:
 
 @router.get("/admin/catalogue")
 def home(request: Request, db: SessionDep, user: PageUser, category: Annotated[str, Query(max_length=32)] = "",
-         territory: Annotated[str, Query(max_length=64)] = "") -> Response:
+         territory: Annotated[str, Query(max_length=64)] = "", city: Annotated[str, Query(max_length=64)] = "") -> Response:
     cs.require_role(user, READERS)
+    if (pick := _pick_city(request, db, "/admin/catalogue")) is not None:
+        return pick
+    with service.reading(db, city):
+        return _home_page(request, db, user, category, territory)
+
+
+def _home_page(request: Request, db: SessionDep, user: User, category: str, territory: str) -> Response:
     form: dict[str, Any] = {}
     if category:  # 编辑: the entry's values in the form
         _n, snap = service.current(db)
@@ -132,10 +148,11 @@ def remove_entry(request: Request, db: SessionDep, user: PageUser, category: Sho
 
 @router.get("/admin/catalogue/export")
 def export(db: SessionDep, user: PageUser, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "xlsx",
-           version: Annotated[int | None, Query(ge=0, le=10_000_000)] = None) -> Response:
+           version: Annotated[int | None, Query(ge=0, le=10_000_000)] = None, city: Annotated[str, Query(max_length=64)] = "") -> Response:
     cs.require_role(user, READERS)
-    number, snap = service.version(db, version) if version is not None else service.current(db)
-    content, media, name = spreadsheet.export(db, snap, number, format)
+    with service.reading(db, city):
+        number, snap = service.version(db, version) if version is not None else service.current(db)
+        content, media, name = spreadsheet.export(db, snap, number, format)
     return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -201,9 +218,12 @@ def _categories(request: Request, db: SessionDep, user: User, *, status_code: in
 
 @router.get("/admin/catalogue/categories")
 def categories(request: Request, db: SessionDep, user: PageUser,
-               edit: Annotated[str, Query(max_length=32)] = "") -> Response:
+               edit: Annotated[str, Query(max_length=32)] = "", city: Annotated[str, Query(max_length=64)] = "") -> Response:
     cs.require_role(user, READERS)
-    return _categories(request, db, user, edit=edit or None)
+    if (pick := _pick_city(request, db, "/admin/catalogue/categories")) is not None:
+        return pick
+    with service.reading(db, city):
+        return _categories(request, db, user, edit=edit or None)
 
 
 def _flag(value: str) -> bool:
@@ -272,19 +292,25 @@ def retire_or_restore(request: Request, code: str, what: str, db: SessionDep, us
 
 
 @router.get("/admin/catalogue/versions")
-def versions(request: Request, db: SessionDep, user: PageUser) -> Response:
+def versions(request: Request, db: SessionDep, user: PageUser, city: Annotated[str, Query(max_length=64)] = "") -> Response:
     cs.require_role(user, READERS)
-    return render(request, "admin_catalogue_versions.html", {
-        "rows": service.versions(db), "number": service.current_number(db), "can_edit": user.role == "admin"})
+    if (pick := _pick_city(request, db, "/admin/catalogue/versions")) is not None:
+        return pick
+    with service.reading(db, city):
+        return render(request, "admin_catalogue_versions.html", {
+            "rows": service.versions(db), "number": service.current_number(db), "can_edit": user.role == "admin"})
 
 
 @router.get("/admin/catalogue/diff")
 def compare(request: Request, db: SessionDep, user: PageUser, a: Annotated[int, Query(alias="from", ge=0, le=10_000_000)] = 0,
-            b: Annotated[int | None, Query(alias="to", ge=0, le=10_000_000)] = None) -> Response:
+            b: Annotated[int | None, Query(alias="to", ge=0, le=10_000_000)] = None, city: Annotated[str, Query(max_length=64)] = "") -> Response:
     cs.require_role(user, READERS)
-    na, sa = service.version(db, a)
-    nb, sb = service.version(db, b) if b is not None else service.current(db)
-    return _diff_page(request, db, a=na, b=nb, sa=sa, sb=sb, title="版本比较")
+    if (pick := _pick_city(request, db, "/admin/catalogue/versions")) is not None:
+        return pick
+    with service.reading(db, city):
+        na, sa = service.version(db, a)
+        nb, sb = service.version(db, b) if b is not None else service.current(db)
+        return _diff_page(request, db, a=na, b=nb, sa=sa, sb=sb, title="版本比较")
 
 
 @router.post("/admin/catalogue/rollback")

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -486,3 +488,32 @@ class _Views:
 
 
 view_for = _Views()
+
+
+# ---------------------------------------------------------------- the province reads one city at a time
+
+
+@contextmanager
+def reading(db: Session, city: str | None) -> Iterator[None]:
+    """A provincial reader (every city, read-only) reads one city's catalogue: ``city`` names it.
+    Anybody else reads their own city's (``city`` ignored)."""
+    from hotline.city.models import City
+    from hotline.city.tenancy import acting_as, current_scope
+
+    if not current_scope().all_cities:
+        yield
+        return
+    if not city:
+        raise BadRequest("city_required", "省级账号请指定城市（city=城市代码）", "a provincial reader names the city (city=code)",
+                         field="city")
+    row = db.scalar(select(City).where(City.code == city[:64], City.kind == "city"))
+    if row is None:
+        raise NotFound("city_not_found", f"未知城市：{city[:64]}", f"unknown city: {city[:64]}")
+    with acting_as(row):
+        yield
+
+
+def cities(db: Session) -> list[Any]:
+    from hotline.city.service import cities as all_cities
+
+    return all_cities(db)

@@ -95,27 +95,33 @@ def _saved(db: SessionDep, row: CatalogueVersion) -> dict[str, Any]:
 
 
 @router.get("", summary="派单目录 · the current catalogue (categories and entries)", dependencies=READ)
-def current(db: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    number, snap = service.current(db)
+def current(db: SessionDep, user: CurrentUser, city: Annotated[str | None, Query(max_length=64, description="a provincial reader names the city")] = None) -> dict[str, Any]:
+    with service.reading(db, city):
+        number, snap = service.current(db)
     return {"version": number, **snap}
 
 
 @router.get("/versions", summary="派单目录版本 · every version, newest first", dependencies=READ)
-def versions(db: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
-    return [present_version(v) for v in service.versions(db)]
+def versions(db: SessionDep, user: CurrentUser, city: Annotated[str | None, Query(max_length=64, description="a provincial reader names the city")] = None) -> list[dict[str, Any]]:
+    with service.reading(db, city):
+        return [present_version(v) for v in service.versions(db)]
 
 
 @router.get("/versions/{number}", summary="派单目录某一版 · one version's catalogue", dependencies=READ)
-def one_version(number: Annotated[int, Path(ge=0, le=10_000_000)], db: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    n, snap = service.version(db, number)
+def one_version(number: Annotated[int, Path(ge=0, le=10_000_000)], db: SessionDep, user: CurrentUser,
+                city: Annotated[str | None, Query(max_length=64, description="a provincial reader names the city")] = None) -> dict[str, Any]:
+    with service.reading(db, city):
+        n, snap = service.version(db, number)
     return {"version": n, **snap}
 
 
 @router.get("/diff", summary="比较两版 · entries and categories added, removed, changed", dependencies=READ)
 def compare(db: SessionDep, user: CurrentUser, a: Annotated[int, Query(alias="from", ge=0, le=10_000_000)],
-            b: Annotated[int | None, Query(alias="to", ge=0, le=10_000_000)] = None) -> dict[str, Any]:
-    _na, sa = service.version(db, a)
-    nb, sb = service.version(db, b) if b is not None else service.current(db)
+            b: Annotated[int | None, Query(alias="to", ge=0, le=10_000_000)] = None,
+            city: Annotated[str | None, Query(max_length=64, description="a provincial reader names the city")] = None) -> dict[str, Any]:
+    with service.reading(db, city):
+        _na, sa = service.version(db, a)
+        nb, sb = service.version(db, b) if b is not None else service.current(db)
     d = service.diff(sa, sb)
     return {"from": a, "to": nb, "summary": service.counts(d), **d}
 
@@ -180,9 +186,10 @@ def rollback(body: RollbackIn, db: SessionDep, user: CurrentUser) -> dict[str, A
 
 @router.get("/export", summary="导出目录 · the entries as CSV or xlsx", dependencies=READ)
 def export(db: SessionDep, user: CurrentUser, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "xlsx",
-           version: Annotated[int | None, Query(ge=0, le=10_000_000)] = None) -> Response:
-    number, snap = service.version(db, version) if version is not None else service.current(db)
-    content, media, name = spreadsheet.export(db, snap, number, format)
+           version: Annotated[int | None, Query(ge=0, le=10_000_000)] = None, city: Annotated[str | None, Query(max_length=64, description="a provincial reader names the city")] = None) -> Response:
+    with service.reading(db, city):
+        number, snap = service.version(db, version) if version is not None else service.current(db)
+        content, media, name = spreadsheet.export(db, snap, number, format)
     return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

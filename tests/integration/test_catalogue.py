@@ -279,8 +279,18 @@ def test_role_checks(client: TestClient, as_user, db: Session) -> None:  # type:
     for method, path, body in writes:
         r = client.request(method, API + path, headers=prov, json=body)
         assert r.status_code == 403 and r.json()["error"]["code"] == "province_read_only", path
-    for path in reads:
-        assert client.get(API + path, headers=prov).status_code == 200, path
+    _entry(client, as_user("admin"), category=LAMP, lead="dept-zhujian")
+    for path in reads:  # the province reads one city at a time, by its code
+        r = client.get(API + path, headers=prov)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "city_required", path
+        sep = "&" if "?" in path else "?"
+        assert client.get(f"{API}{path}{sep}city=qingyang", headers=prov).status_code == 200, path
+    assert client.get(f"{API}?city=qingyang", headers=prov).json()["version"] == 1
+    assert client.get(f"{API}?city=nowhere", headers=prov).status_code == 404
+    picker = client.get("/admin/catalogue", headers=prov)
+    assert picker.status_code == 200 and "请选择城市" in picker.text and "/admin/catalogue?city=qingyang" in picker.text
+    page = client.get("/admin/catalogue?city=qingyang", headers=prov)
+    assert page.status_code == 200 and "青阳市住房和城乡建设局" in page.text and "保存目录条目" not in page.text
 
 
 @pytest.mark.usefixtures("two_cities")
