@@ -361,3 +361,7 @@ def test_the_pages_edit_import_and_show_versions(client: TestClient, db: Session
     r = client.post("/admin/catalogue/rollback", data={"csrf_token": token, "to": "1", "reason": "撤回导入", "base": "3"})
     assert r.status_code == 200 and "已回滚到第1版" in r.text
     assert "/admin/catalogue" in client.get("/admin").text
+    client.cookies.set("lang", "en")
+    en = client.get("/admin/catalogue/versions").text
+    assert "Catalogue versions" in en and "Roll back to this version" in en and "派单目录版本" not in en
+    assert "Save a catalogue entry" in client.get("/admin/catalogue").text
