@@ -64,6 +64,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "open311",  # Open311 GeoReport v2
     "portal",  # the citizen portal
     "imports",  # CSV/Excel import and export
+    "catalogue",  # 派单目录 and the categories edited in the console, versioned; routing reads the current one
     "console",  # the order console: queues, intake, the order page, the assistant's endpoint
     "replies",  # reply quality: scored at 答复, guarded at 办结; suspected fake completions at 回访
     "verification",  # on-site checks (现场核查) by grid workers, their phone app, patrol reports

@@ -40,6 +40,7 @@ SELECT create_distributed_table('api_tokens', 'city_id', colocate_with => 'categ
 SELECT create_distributed_table('audit_log', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('call_events', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('call_records', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('catalogue_versions', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('hot_matters', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('knowledge_versions', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('linkage_desks', 'city_id', colocate_with => 'categories');

@@ -159,6 +159,7 @@ def _wipe_orders() -> None:
         c.execute(text("delete from text_postings where kind='order'"))  # no foreign key to orders
         c.execute(text("delete from login_sessions"))
         c.execute(text("delete from api_tokens"))
+        c.execute(text("delete from catalogue_versions"))  # a committed catalogue version would steer later routing
 
 
 @pytest.fixture

@@ -80,9 +80,10 @@ class Group:
     options: list[tuple[str, str]]
 
 
-def category_groups(db: Session, *, leaves_only: bool = True) -> list[Group]:
-    """Categories grouped by their top level; each option shows the whole path (城乡建设/市政设施/路灯)."""
-    cats = list(db.scalars(select(Category).order_by(Category.code)))
+def category_groups(db: Session, *, leaves_only: bool = True, retired: bool = False) -> list[Group]:
+    """Categories grouped by their top level; each option shows the whole path (城乡建设/市政设施/路灯).
+    Retired ones (派单目录) only with ``retired`` (a filter of old orders), never to choose for new work."""
+    cats = [c for c in db.scalars(select(Category).order_by(Category.code)) if retired or not c.retired]
     parent = {c.code: c.parent_code for c in cats}
 
     def top_of(code: str) -> str:

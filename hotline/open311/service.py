@@ -49,7 +49,9 @@ def parse_w3c(value: str, name: str) -> datetime:
 
 
 def leaf_categories(db: Session) -> list[Category]:
-    return list(db.scalars(select(Category).where(Category.level == 3).order_by(Category.code)))
+    """The services offered: leaf categories that are not retired (派单目录, ``Category.retired``)."""
+    return list(db.scalars(select(Category).where(Category.level == 3, Category.retired.is_(False))
+                           .order_by(Category.code)))
 
 
 def service_entry(cat: Category, tops: dict[str, str], index: dict[str, Any]) -> dict[str, Any]:

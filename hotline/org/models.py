@@ -44,7 +44,7 @@ class Unit(CityOwned, Base):
 
 
 class Category(CityOwned, Base):
-    """The three-level category taxonomy, synchronised from the city file."""
+    """The three-level category taxonomy: from the city file, then from the dispatch catalogue's versions."""
 
     __tablename__ = "categories"
 
@@ -58,6 +58,8 @@ class Category(CityOwned, Base):
     level: Mapped[int] = mapped_column(Integer)
     territorial: Mapped[bool] = mapped_column(Boolean, default=False)
     path: Mapped[str] = mapped_column(String(256), default="", doc="名称路径, e.g. 城乡建设/市政设施/路灯")
+    # 停用: not offered for new orders; old orders keep showing it (the dispatch catalogue, hotline.catalogue)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class User(CityOwned, Base):

@@ -104,3 +104,59 @@ def score_top_levels(city: CityFile, text: str) -> dict[str, Evidence]:
             ev.words.append(w)
             ev.score += 1.0
     return found
+
+
+# ---------------------------------------------------------------- the console-edited catalogue
+
+
+@dataclass(frozen=True)
+class Entry:
+    """派单目录条目: a category (any level) in a territory (a street/township code, None: everywhere)
+    → the lead unit, co-units and keywords (words that mean this category here)."""
+
+    category: str
+    territory: str | None
+    lead: str
+    co_units: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CatalogueView:
+    """The catalogue routing uses: a version number, the city file with the version's (unretired)
+    categories in place of the file's, and the entries.  Provided by the ``routing.catalogue``
+    extension point (the ``catalogue`` package); without a provider or a version, the city file."""
+
+    version: int
+    city: CityFile
+    entries: tuple[Entry, ...]
+    parents: dict[str, str | None]  # code → parent code, every unretired category
+
+    def ancestry(self, code: str) -> list[str]:
+        """The code and its ancestors, nearest first."""
+        out: list[str] = []
+        seen: str | None = code
+        while seen is not None and seen in self.parents and seen not in out:
+            out.append(seen)
+            seen = self.parents[seen]
+        return out
+
+    def top_of(self, code: str) -> str:
+        chain = self.ancestry(code)
+        return chain[-1] if chain else code[:2]
+
+    def applies(self, entry: Entry, territory: str | None) -> bool:
+        return entry.territory is None or entry.territory == territory
+
+    def match(self, category: str, territory: str | None) -> Entry | None:
+        """The entry that decides a category in a territory: the nearest category in the
+        ancestry first, and in the same category the territory's own entry before the general one."""
+        chain = self.ancestry(category)
+        best: tuple[int, int] | None = None
+        found: Entry | None = None
+        for e in self.entries:
+            if e.category in chain and self.applies(e, territory):
+                rank = (chain.index(e.category), 0 if e.territory else 1)
+                if best is None or rank < best:
+                    best, found = rank, e
+        return found

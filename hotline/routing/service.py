@@ -29,7 +29,14 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import CityFile
 from hotline.city.service import current_city
 from hotline.org.models import Unit
-from hotline.routing.catalogue import Evidence, leaves, score_leaves, score_top_levels, score_units
+from hotline.routing.catalogue import (
+    CatalogueView,
+    Evidence,
+    leaves,
+    score_leaves,
+    score_top_levels,
+    score_units,
+)
 from hotline.routing.models import RoutingModel
 from hotline.routing.places import index_for
 from hotline.routing.rules import read_flags
@@ -62,6 +69,8 @@ class Suggestion:
     model_version: str | None
     # the three most likely first-level categories with their probability (model and lexicon combined)
     top_levels: list[Choice] = field(default_factory=list)
+    # the catalogue entry's co-units (协办) when an entry of the dispatch catalogue decided the lead unit
+    co_units: list[Choice] = field(default_factory=list)
 
     @property
     def top_unit(self) -> Choice | None:
@@ -74,7 +83,7 @@ class Suggestion:
     def to_dict(self) -> dict[str, Any]:
         return {"categories": [asdict(c) for c in self.categories], "units": [asdict(u) for u in self.units],
                 "territory": self.territory, "flags": self.flags, "model_version": self.model_version,
-                "top_levels": [asdict(c) for c in self.top_levels]}
+                "top_levels": [asdict(c) for c in self.top_levels], "co_units": [asdict(c) for c in self.co_units]}
 
 
 class _Registry:
@@ -159,9 +168,32 @@ def _unit_keywords(db: Session) -> tuple[dict[str, list[str]], dict[str, _UnitIn
 
 def forget_catalogue() -> None:
     _CATALOGUES.clear()
+    for fn in _catalogue_providers():
+        getattr(fn, "forget", lambda: None)()
 
 
-def _top_level_probs(db: Session, city: CityFile, text: str
+def _catalogue_providers() -> list[Any]:
+    from hotline import registry
+
+    return registry.get().extensions_of("routing.catalogue")
+
+
+def catalogue_view(db: Session, city: CityFile) -> CatalogueView | None:
+    """The dispatch catalogue's current version for this city, or None (the city file decides).
+
+    The extension point ``routing.catalogue``: ``fn(db, city) -> CatalogueView | None`` (the
+    ``catalogue`` package).  The provider reads the current version number on every call (one
+    indexed row), so a new version is used at once, in every process; ``fn.forget()`` (if any)
+    drops what it keeps between calls.
+    """
+    for fn in _catalogue_providers():
+        view = fn(db, city)
+        if view is not None:
+            return view  # type: ignore[no-any-return]
+    return None
+
+
+def _top_level_probs(db: Session, city: CityFile, text: str, base: CityFile | None = None
                      ) -> tuple[dict[str, float], str | None, Any, dict[str, Evidence]]:
     """First-level category code → probability: the category model and the lexicon, combined.
 
@@ -174,6 +206,7 @@ def _top_level_probs(db: Session, city: CityFile, text: str
     messages, which then leads. Without a model only the lexicon speaks (uniform when it is silent).
     """
     tops = {c.name: c.code for c in city.categories} | {c.code: c.code for c in city.categories}
+    tops = {c.name: c.code for c in (base or city).categories if c.code in tops} | tops  # a renamed branch
     lex = score_top_levels(city, text)
     got = REGISTRY.get(db, "category")
     model_p = {c.code: 1.0 / len(city.categories) for c in city.categories}
@@ -197,12 +230,22 @@ def _top_level_probs(db: Session, city: CityFile, text: str
 def suggest(db: Session, *, text: str, address: str = "", city: CityFile | None = None,
             explain: bool = True) -> Suggestion:
     """Suggestions for one demand; ``explain=False`` skips the model's word-level reasons (intake hooks)."""
-    city = city or current_city()
+    base = city or current_city()
     text = text.strip()
-    places = index_for(city).territory(address, text)
-    flags = read_flags(city, text)
-    probs, version, model, lex = _top_level_probs(db, city, text)
+    places = index_for(base).territory(address, text)
+    flags = read_flags(base, text)
+    # the categories are the dispatch catalogue's current version when there is one (docs/routing.md)
+    view = catalogue_view(db, base)
+    city = view.city if view is not None else base
+    probs, version, model, lex = _top_level_probs(db, city, text, base)
     leaf_ev = score_leaves(city, text)
+    if view is not None:  # an entry's keywords count for its category where the entry applies
+        leaf_codes = {leaf.code for _top, leaf in leaves(city)}
+        for e in view.entries:
+            if e.category in leaf_codes and view.applies(e, places.street):
+                for word in e.keywords:
+                    if len(word) >= 2 and word in text:
+                        leaf_ev.setdefault(e.category, Evidence()).add(word)
 
     # ---- categories: the first-level distribution decides the branch, leaf keywords the leaf
     cat_index = city.category_index()
@@ -228,7 +271,7 @@ def suggest(db: Session, *, text: str, address: str = "", city: CityFile | None 
         # P(leaf) ≈ P(branch) × a share that grows with the leaf's keyword evidence within its branch
         score = p_top * (0.5 + 0.5 * ev.score / best_in_top[top.code])
         reasons = [f"关键词：{'、'.join(ev.words[:4])}", *branch_reasons(top.code)]
-        scored.append(Choice(leaf.code, _path(cat_index, city, leaf.code), round(score, 3), reasons))
+        scored.append(Choice(leaf.code, _path(cat_index, city, leaf.code, view), round(score, 3), reasons))
     # first-level categories fill in where no leaf keyword matched
     for code, p in probs.items():
         if code not in best_in_top and (version or code in lex):
@@ -241,7 +284,8 @@ def suggest(db: Session, *, text: str, address: str = "", city: CityFile | None 
     scored.sort(key=lambda c: -c.confidence)
     # the most likely branch comes first, with its best leaf when one matched
     best_top = max(probs, key=lambda c: probs[c]) if probs else None
-    lead = next((c for c in scored if c.code[:2] == best_top), None)
+    top_of = view.top_of if view is not None else (lambda code: code[:2])
+    lead = next((c for c in scored if top_of(c.code) == best_top), None)
     if lead is not None:
         scored.remove(lead)
         scored.insert(0, lead)
@@ -284,6 +328,22 @@ def suggest(db: Session, *, text: str, address: str = "", city: CityFile | None 
     for ch in ranked:
         # the share of evidence for this unit, scaled by how sure we are of the category
         ch.confidence = round(min(1.0, ch.confidence / total) * min(1.0, best_cat + 0.2), 3)
+    # a matching entry of the dispatch catalogue decides the lead unit and the co-units
+    entry = view.match(categories[0].code, places.street) if view is not None and categories else None
+    co_units: list[Choice] = []
+    catalogue: dict[str, Any] | None = None
+    if view is not None and entry is not None and entry.lead in units:
+        sure = round(min(1.0, best_cat + 0.2), 3)
+        where = f"（{units[entry.territory].name}）" if entry.territory and entry.territory in units else ""
+        cat_name = cat_index[entry.category].name if entry.category in cat_index else entry.category
+        why = f"派单目录第{view.version}版：{cat_name}{where}"
+        lead_choice = next((c for c in ranked if c.code == entry.lead), None) or Choice(entry.lead, units[entry.lead].name, 0.0)
+        lead_choice.confidence = max(lead_choice.confidence, sure)
+        lead_choice.reasons.insert(0, f"{why} → 主办")
+        ranked = [lead_choice, *[c for c in ranked if c.code not in (entry.lead, *entry.co_units)]][:3]
+        co_units = [Choice(code, units[code].name, sure, [f"{why} → 协办"]) for code in entry.co_units if code in units]
+        catalogue = {"version": view.version, "category": entry.category, "territory": entry.territory,
+                     "lead": entry.lead, "co_units": list(entry.co_units)}
 
     territory = {"community": places.community, "street": places.street, "district": places.district,
                  "matched": list(places.matched),
@@ -294,11 +354,15 @@ def suggest(db: Session, *, text: str, address: str = "", city: CityFile | None 
           "emergency_words": list(flags.emergency_words), "out_of_scope": flags.out_of_scope,
           "out_of_scope_words": list(flags.out_of_scope_words), "kind": flags.kind.value,
           "kind_words": list(flags.kind_words)}
+    if catalogue is not None:
+        fl["catalogue"] = catalogue  # kept in the routing decision with the rest (RoutingDecision.flags)
     versions = [v for v in (version, unit_model[0] if unit_model else None) if v]
-    return Suggestion(categories, ranked, territory, fl, "+".join(versions) or None, top_levels)
+    return Suggestion(categories, ranked, territory, fl, "+".join(versions) or None, top_levels, co_units)
 
 
-def _path(index: dict[str, Any], city: CityFile, code: str) -> str:
+def _path(index: dict[str, Any], city: CityFile, code: str, view: CatalogueView | None = None) -> str:
+    if view is not None:  # a moved category keeps its code: the parents say where it is now
+        return "/".join(index[c].name for c in reversed(view.ancestry(code)) if c in index)
     parts = []
     for n in (2, 4, 6):
         if len(code) >= n and code[:n] in index:

@@ -43,14 +43,16 @@ def _scratch_url(tmp_path: Any) -> str:
     return scratch_database_url(tmp_path, "keysmig")
 
 
-def _snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table's rows, every column, in a stable order."""
+def _snapshot(engine: Engine, like: dict[str, list[str]] | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's rows, every column, in a stable order; with ``like``, only those tables and columns
+    (a later revision's new tables and columns are not part of what citus_keys must keep)."""
     out: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as c:
         for table in inspect(c).get_table_names():
-            if table == "alembic_version":
+            if table == "alembic_version" or (like is not None and table not in like):
                 continue
-            cols = sorted(col["name"] for col in inspect(c).get_columns(table))
+            cols = sorted(col["name"] for col in inspect(c).get_columns(table)
+                          if like is None or col["name"] in like[table])
             rows = c.execute(text(f"select {', '.join(cols)} from {table}")).all()
             out[table] = sorted((tuple(r) for r in rows), key=repr)
     return out
@@ -108,6 +110,8 @@ def test_todays_database_upgrades_to_city_keys_without_loss(tmp_path: Any) -> No
     command.downgrade(alembic_config(url), TODAY)  # today's schema, keys by id alone, with the data
     engine = create_engine(url)
     before = _snapshot(engine)
+    with engine.connect() as c:
+        columns = {t: [col["name"] for col in inspect(c).get_columns(t)] for t in inspect(c).get_table_names()}
     old_fks = _foreign_keys(engine)
     assert old_fks[("order_events", "fk_order_events_order_id_orders")] == (["order_id"], "orders", ["id"])
     filled = [t for t, rows in before.items() if rows]
@@ -118,9 +122,9 @@ def test_todays_database_upgrades_to_city_keys_without_loss(tmp_path: Any) -> No
 
     upgrade(url, "citus_keys")  # this revision alone (later ones add tables of their own)
     engine = create_engine(url)
-    assert _snapshot(engine) == before  # nothing lost, nothing changed
+    assert _snapshot(engine, columns) == before  # nothing lost, nothing changed
     new_fks = _foreign_keys(engine)
-    assert set(new_fks) == set(old_fks)  # the same constraints, under the same names ...
+    assert {k for k in new_fks if k[0] in columns} == set(old_fks)  # the same constraints, under the same names ...
     for (table, name), (cols, parent, refs) in new_fks.items():  # ... composite between city tables
         if parent in REFERENCE_TABLES:
             assert refs == ["id"] and cols in (["city_id"], ["to_city_id"]), name  # 转办 names the receiving city

@@ -27,13 +27,18 @@ def unit_by_code(db: Session, code: str | None, *, field: str) -> Unit:
     return unit
 
 
-def check_category(db: Session, code: str | None, *, required: bool) -> None:
+def check_category(db: Session, code: str | None, *, required: bool, current: str | None = None) -> None:
+    """A known category; a retired one (派单目录, ``Category.retired``) only where it is the order's own already."""
     if not code:
         if required:
             raise BadRequest("category_required", "请选择诉求分类", "a category is required", field="category_code")
         return
-    if db.get(Category, code) is None:
+    cat = db.get(Category, code)
+    if cat is None:
         raise BadRequest("unknown_category", f"未知分类：{code}", f"unknown category: {code}",
+                         field="category_code")
+    if cat.retired and code != current:
+        raise BadRequest("category_retired", f"分类已停用：{cat.path or cat.name}", f"category retired: {code}",
                          field="category_code")
 
 

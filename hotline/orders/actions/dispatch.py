@@ -31,9 +31,9 @@ from hotline.org.scoping import is_centre, subtree_ids
 
 def h_dispatch(db: Session, order: Order, actor: Actor, p: dict[str, Any], now: datetime) -> Handled:
     if p.get("category_code"):
-        check_category(db, p["category_code"], required=True)
+        check_category(db, p["category_code"], required=True, current=order.category_code)
         order.category_code = p["category_code"]
-    check_category(db, order.category_code, required=True)
+    check_category(db, order.category_code, required=True, current=order.category_code)
     lead = unit_by_code(db, p.get("lead_unit"), field="lead_unit")
     co = [unit_by_code(db, c, field="co_units") for c in p.get("co_units") or []]
     if actor.user is not None and actor.user.role == Role.dispatcher and not is_centre(actor.user):
@@ -54,7 +54,7 @@ def h_to_subcentre(db: Session, order: Order, actor: Actor, p: dict[str, Any], n
         raise BadRequest("not_subcentre", "只能派至区级分中心", "the target must be a district sub-centre",
                          field="subcentre")
     if p.get("category_code"):
-        check_category(db, p["category_code"], required=True)
+        check_category(db, p["category_code"], required=True, current=order.category_code)
         order.category_code = p["category_code"]
     order.via_subcentre = True
     order.subcentre_unit_id = sub.id
@@ -96,7 +96,7 @@ def h_redispatch(db: Session, order: Order, actor: Actor, p: dict[str, Any], now
         raise BadRequest("same_unit", "改派单位不能与原主办单位相同", "redispatch to a different unit",
                          field="lead_unit")
     if p.get("category_code"):
-        check_category(db, p["category_code"], required=True)
+        check_category(db, p["category_code"], required=True, current=order.category_code)
         order.category_code = p["category_code"]
     co = [unit_by_code(db, c, field="co_units") for c in p.get("co_units") or []]
     pending = pending_request(db, order, "return")
