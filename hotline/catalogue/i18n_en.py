@@ -17,8 +17,7 @@ EN = {
     "保存目录条目": "Save a catalogue entry",
     "同一分类和属地已有条目时，保存即修改该条目。": "If the category and territory have an entry already, saving changes it.",
     "属地（可不选：全市）": "Territory (optional: whole city)",
-    "关键词（用顿号或逗号分隔）": "Keywords (separated by 、 or commas)", "修改原因": "Reason for the change",
-    "保存为新版本": "Save as a new version", "删除原因": "Reason for removing", "删除此条目": "Remove this entry",
+    "关键词（用顿号或逗号分隔）": "Keywords (separated by 、 or commas)", "删除原因": "Reason for removing", "删除此条目": "Remove this entry",
     "导入与导出": "Import and export", "导出": "Export",
     "导入的表格替换全部目录条目（分类不变）：先显示与当前版本的差异，确认后保存为一个新版本。列：分类编码、属地编码、主办单位编码、协办单位编码、关键词；名称列仅供阅读。":
         "An imported spreadsheet replaces all catalogue entries (the categories stay): the differences from the current "
@@ -31,14 +30,12 @@ EN = {
     "修改分类": "Edit category", "上级分类": "Parent category", "（一级分类）": "(first level)",
     "默认紧急": "Urgent by default", "属地管理": "Territorial (属地)", "停用或恢复的原因": "Reason for retiring or restoring",
     "恢复分类": "Restore category", "停用分类（连同下级）": "Retire category (with its children)",
-    "三级分类": "Three-level categories", "编码": "Code", "标记": "Flags", "新增分类": "New category",
+    "三级分类": "Three-level categories", "标记": "Flags", "新增分类": "New category",
     "默认单位": "Default units",
     "导入后": "after the import", "条目": "Entries", "两版没有差异": "The two versions do not differ",
     "确认导入": "Confirm the import", "文件与当前版本相同，无需导入。": "The file equals the current version; nothing to import.",
     "确认导入为新版本": "Import as a new version", "导入预览": "Import preview", "版本比较": "Compare versions",
-    "派单目录版本": "Catalogue versions", "比较：从版本": "Compare: from version", "到版本": "to version",
-    "比较": "Compare", "版本列表": "Versions", "变化": "Changes", "与上一版比较": "Compare with the previous one",
-    "回滚原因": "Reason for rolling back", "回滚到此版": "Roll back to this version", "回滚": "Rollback",
+    "派单目录版本": "Catalogue versions", "比较：从版本": "Compare: from version", "到版本": "to version", "版本列表": "Versions", "变化": "Changes", "与上一版比较": "Compare with the previous one", "回滚到此版": "Roll back to this version",
     "推荐协办单位": "Suggested co-units", "请选择城市": "Choose a city",
     "尚无版本：当前为城市配置文件中的分类（第0版）": "No versions yet: the city file's categories (version 0) apply",
 }
