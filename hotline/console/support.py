@@ -163,6 +163,8 @@ def option_tags(groups: list[Group], selected: Any) -> Markup:
     multiple = selected is not None and not isinstance(selected, str) and _iterable(selected)
     parts = []
     for g in groups:
+        if not isinstance(g, Group):  # a template's own groups (a mapping or an object with label and options)
+            g = Group(*((g["label"], g["options"]) if isinstance(g, dict) else (g.label, g.options)))
         if selected is not None and any(code == selected or (multiple and code in selected) for code, _ in g.options):
             parts.append(_group_tags(g, selected, multiple))
         else:
