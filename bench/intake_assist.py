@@ -53,7 +53,10 @@ def _server(tree: Path, env: dict[str, str], cwd: Path) -> tuple[subprocess.Pope
 
 def _client(base: str) -> tuple[httpx.Client, str]:
     c = httpx.Client(base_url=base, timeout=30)
-    c.post("/login", data={"username": "operator1", "password": "demo12345", "next": "/"})
+    login = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+    r = c.post("/login", data={"username": "operator1", "password": "demo12345", "next": "/",
+                               "csrf_token": login.group(1) if login else ""})
+    assert r.status_code in (200, 303), f"login refused: HTTP {r.status_code}"
     page = c.get("/orders/new").text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
     return c, csrf.group(1) if csrf else ""
@@ -68,6 +71,7 @@ def _summary(lat: list[float]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--drafts", type=int, default=200)
+    ap.add_argument("--orders", type=int, default=300, help="demo orders to seed")
     ap.add_argument("--baseline-tree", type=Path,
                     help="another checkout, served beside this one on a copy of the same seeded demo; the drafts "
                          "are posted to both in turn, so both meet the same load")
@@ -81,7 +85,7 @@ def main() -> None:
            "HOTLINE_ENV": "development"}
     t0 = time.perf_counter()
     first = next(iter(trees.values()))  # the demo is seeded by the baseline's code when there is one
-    subprocess.run([sys.executable, "-m", "hotline.cli", "seed", "--orders", "300"],
+    subprocess.run([sys.executable, "-m", "hotline.cli", "seed", "--orders", str(args.orders)],
                    env={**env, "PYTHONPATH": str(first)}, cwd=tmp, check=True, stdout=subprocess.DEVNULL)
     seeded_s = time.perf_counter() - t0
     servers = {}
@@ -123,7 +127,7 @@ def main() -> None:
                 t = time.perf_counter()
                 r = c.post("/orders/new/suggest", data={**d, "csrf_token": token}, headers={"HX-Request": "true"})
                 lat[name].append((time.perf_counter() - t) * 1000)
-                assert r.status_code == 200, r.text[:200]
+                assert r.status_code == 200, f"{name}: HTTP {r.status_code} {r.text[:200]}"
                 sections[name] += r.text.count('<section class="assist')
                 texts.append(re.sub(r'name="csrf_token" value="[^"]+"', "", r.text))
             same += len(set(texts)) == 1
