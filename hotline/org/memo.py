@@ -39,9 +39,9 @@ def category_rows(db: Session) -> list[Any]:
     for the category of every list row and for every category picker of a page."""
     from sqlalchemy import select
 
-    return memo(db, ("category_rows",), lambda: db.execute(
+    return memo(db, ("category_rows",), lambda: list(db.execute(
         select(Category.code, Category.name, Category.parent_code, Category.level, Category.path)
-        .order_by(Category.code)).all())
+        .order_by(Category.code)).all()))
 
 
 def forget(db: Session) -> None:
