@@ -6,11 +6,12 @@ English catalogue (``hotline.i18n.en``) holds their translations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from fastapi import Request
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,8 @@ from hotline.i18n import action_label, status_label
 from hotline.orders import payloads, service
 from hotline.orders.enums import ACTION_ZH, CHANNEL_ZH, EMERGENCY_ZH, STATUS_EN, STATUS_ZH, Status
 from hotline.orders.models import Order
-from hotline.org.models import Category, Unit
+from hotline.org.memo import category_rows, memo
+from hotline.org.models import Unit
 from hotline.org.units import name_at
 from hotline.web.kit import is_htmx, require_role, t
 from hotline.web.templating import lang_of
@@ -78,17 +80,24 @@ def fields_for(action: str) -> tuple[str, ...]:
 class Group:
     label: str
     options: list[tuple[str, str]]
+    plain: str | None = field(default=None, repr=False, compare=False)  # its tags with nothing selected
 
 
 def category_groups(db: Session, *, leaves_only: bool = True, retired: bool = False) -> list[Group]:
     """Categories grouped by their top level; each option shows the whole path (城乡建设/市政设施/路灯).
-    Retired ones (派单目录) only with ``retired`` (a filter of old orders), never to choose for new work."""
-    cats = [c for c in db.scalars(select(Category).order_by(Category.code)) if retired or not c.retired]
+    Retired ones (派单目录) only with ``retired`` (a filter of old orders), never to choose for new work.
+
+    Read once per transaction (``hotline.org.memo``): a page shows the same picker in several forms."""
+    return memo(db, ("category_groups", leaves_only, retired), lambda: _category_groups(db, leaves_only, retired))
+
+
+def _category_groups(db: Session, leaves_only: bool, retired: bool) -> list[Group]:
+    cats = [c for c in category_rows(db) if retired or not c.retired]
     parent = {c.code: c.parent_code for c in cats}
 
     def top_of(code: str) -> str:
         while parent.get(code):
-            code = parent[code]  # type: ignore[assignment]
+            code = parent[code]
         return code
 
     groups: dict[str, Group] = {c.code: Group(c.name, []) for c in cats if c.level == 1}
@@ -102,8 +111,12 @@ def category_groups(db: Session, *, leaves_only: bool = True, retired: bool = Fa
 
 
 def unit_groups(db: Session, types: tuple[str, ...] = HANDLING_TYPES) -> list[Group]:
-    units = list(db.scalars(select(Unit).where(Unit.active.is_(True), Unit.type.in_(types))
-                            .order_by(Unit.type, Unit.code)))
+    return memo(db, ("unit_groups", types), lambda: _unit_groups(db, types))
+
+
+def _unit_groups(db: Session, types: tuple[str, ...]) -> list[Group]:
+    units = db.execute(select(Unit.code, Unit.name, Unit.type).where(Unit.active.is_(True), Unit.type.in_(types))
+                       .order_by(Unit.type, Unit.code)).all()
     out = []
     for ty in types:
         opts = [(u.code, u.name) for u in units if u.type == ty]
@@ -114,8 +127,13 @@ def unit_groups(db: Session, types: tuple[str, ...] = HANDLING_TYPES) -> list[Gr
 
 def territory_groups(db: Session) -> list[Group]:
     """Streets/townships and their communities, grouped by district."""
-    units = list(db.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)))
-    by_parent: dict[int | None, list[Unit]] = {}
+    return memo(db, ("territory_groups",), lambda: _territory_groups(db))
+
+
+def _territory_groups(db: Session) -> list[Group]:
+    units = db.execute(select(Unit.id, Unit.code, Unit.name, Unit.short_name, Unit.type, Unit.parent_id)
+                       .where(Unit.active.is_(True)).order_by(Unit.code)).all()
+    by_parent: dict[int | None, list[Any]] = {}
     for u in units:
         by_parent.setdefault(u.parent_id, []).append(u)
     out = []
@@ -134,8 +152,44 @@ def territory_groups(db: Session) -> list[Group]:
 
 
 def subcentres(db: Session) -> list[tuple[str, str]]:
-    return [(u.code, u.name) for u in db.scalars(select(Unit).where(Unit.type == "district",
-                                                                   Unit.active.is_(True)).order_by(Unit.code))]
+    return memo(db, ("subcentres",), lambda: [
+        (u.code, u.name) for u in db.execute(select(Unit.code, Unit.name).where(
+            Unit.type == "district", Unit.active.is_(True)).order_by(Unit.code))])
+
+
+def option_tags(groups: list[Group], selected: Any) -> Markup:
+    """The ``<optgroup>``/``<option>`` tags of a picker (``partials/macros.html`` ``options``).
+
+    A picker of ~100 units or ~190 categories appears in several forms of one page: each group's tags
+    without a selection are built once and reused; only a group holding the selected code is built anew."""
+    multiple = selected is not None and not isinstance(selected, str) and _iterable(selected)
+    parts = []
+    for g in groups:
+        if not isinstance(g, Group):  # a template's own groups (a mapping or an object with label and options)
+            g = Group(*((g["label"], g["options"]) if isinstance(g, dict) else (g.label, g.options)))
+        if selected is not None and any(code == selected or (multiple and code in selected) for code, _ in g.options):
+            parts.append(_group_tags(g, selected, multiple))
+        else:
+            if g.plain is None:
+                g.plain = _group_tags(g, None, False)
+            parts.append(g.plain)
+    return Markup("".join(parts))
+
+
+def _iterable(value: Any) -> bool:
+    try:
+        iter(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _group_tags(g: Group, selected: Any, multiple: bool) -> str:
+    opts = "".join(
+        f'<option value="{escape(code)}" '
+        f'{"selected" if selected is not None and (code == selected or (multiple and code in selected)) else ""}'
+        f'>{escape(name)}</option>' for code, name in g.options)
+    return f'<optgroup label="{escape(g.label)}">{opts}</optgroup>'
 
 
 def inform_channels() -> list[str]:
@@ -239,6 +293,7 @@ JINJA_GLOBALS: dict[str, Any] = {
     "note_required": NOTE_REQUIRED, "remaining": remaining, "age": age,
     "emergency_labels": {s.value: v for s, v in EMERGENCY_ZH.items()},
     "action_label": action_label, "status_label": status_label,  # the order's words in the page's language
+    "option_tags": option_tags,
 }
 
 # Every label above that a template passes through ``_()``; the catalogue test checks them.

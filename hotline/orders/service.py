@@ -30,7 +30,7 @@ from hotline.orders.enums import (
 )
 from hotline.orders.models import Assignment, Order, OrderRequest
 from hotline.orders.scoping import citizen_view, visible_filter
-from hotline.org.models import Category, Unit, User
+from hotline.org.models import Unit, User
 from hotline.org.scoping import is_centre, subtree_ids
 from hotline.org.units import NameBook
 from hotline.org.units import names as unit_names
@@ -189,7 +189,7 @@ def dispatcher_queue(db: Session, *, user: User) -> dict[str, list[Order]]:
 
     def q(*conds: Any) -> list[Order]:
         return list(db.scalars(select(Order).where(vis, *conds).order_by(Order.created_at)
-                               .options(selectinload(Order.assignments)).limit(200)))
+                               .options(*ROW_LOADS).execution_options(populate_existing=True).limit(200)))
 
     return {
         "new": q(Order.status.in_(new_status)),
@@ -210,7 +210,8 @@ def unit_inbox(db: Session, *, user: User) -> dict[str, list[Order]]:
                 Order.status.in_(statuses),
                 exists().where(Assignment.order_id == Order.id, Assignment.unit_id.in_(units),
                                Assignment.active.is_(True), Assignment.role == role))
-            .order_by(Order.due_at.is_(None), Order.due_at).options(selectinload(Order.assignments)).limit(300)))
+            .order_by(Order.due_at.is_(None), Order.due_at).options(*ROW_LOADS)
+            .execution_options(populate_existing=True).limit(300)))
 
     return {
         "to_sign": q("lead", AWAITING_SIGN),
@@ -230,11 +231,17 @@ def _unit_ref(u: Unit | None, book: NameBook | None = None, at: datetime | None 
             **({"current_name": u.name} if name != u.name else {})}
 
 
+def category_paths(db: Session) -> dict[str, str]:
+    """Every category's path by code, read once per transaction (a list names the category of each row)."""
+    from hotline.org.memo import category_rows, memo
+
+    return memo(db, ("category_paths",), lambda: {c.code: c.path for c in category_rows(db)})
+
+
 def category_path(db: Session, code: str | None) -> str | None:
     if not code:
         return None
-    cat = db.get(Category, code)
-    return cat.path if cat else code
+    return category_paths(db).get(code, code)
 
 
 def actions_for(db: Session, order: Order, user: User) -> list[str]:
@@ -313,5 +320,16 @@ def present_detail(db: Session, order: Order, user: User, *, lang: str = "zh") -
 
 
 def pending_requests(db: Session, order: Order) -> list[OrderRequest]:
+    """The order's pending 退单/延期 requests; from ``order.requests`` when the list loaded them with the order."""
+    from sqlalchemy import inspect
+
+    if "requests" not in inspect(order).unloaded:
+        return [r for r in order.requests if r.state == "pending"]
     return list(db.scalars(select(OrderRequest).where(OrderRequest.order_id == order.id,
                                                       OrderRequest.state == "pending")))
+
+
+# What a queue or inbox row shows besides the order: its assignments and its requests (``pending_requests``),
+# loaded for all the rows in one query each instead of one per row.  The queue and inbox queries also
+# ``populate_existing``, so an order this session loaded before gets its requests as they are now.
+ROW_LOADS = (selectinload(Order.assignments), selectinload(Order.requests))

@@ -200,6 +200,7 @@ class TextClassifier:
         self._temperature = temperature
         self.labels = [str(c) for c in clf.classes_]
         self.version = version
+        self._explained: tuple[str, Any] | None = None  # the last text ``explain`` featurized, and its row
 
     # ------------------------------------------------------------------ training
     @classmethod
@@ -330,7 +331,13 @@ class TextClassifier:
         """
         if label not in self.labels:
             raise ValueError(f"未知类别 / unknown label: {label}")
-        x = self._featurizer.transform([text])
+        # one suggestion explains several branches of the same text: featurize it once
+        last = self._explained
+        if last is not None and last[0] == text:
+            x = last[1]
+        else:
+            x = self._featurizer.transform([text])
+            self._explained = (text, x)
         w = self._clf.coef_[self.labels.index(label)]
         contrib = x.data * w[x.indices]
         names = self._featurizer.names()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from hotline.search import _STOP, _jieba
 
@@ -24,7 +25,15 @@ STOP = frozenset(_STOP | _MORE_STOP)
 
 
 def words(text: str) -> list[str]:
-    """Index words, in order, repeats kept (term frequency matters for BM25)."""
+    """Index words, in order, repeats kept (term frequency matters for BM25).
+
+    The last texts' words are kept (``_words``): while an operator types, the intake assistant's
+    helpers (duplicates, knowledge) segment the same draft several times per keystroke."""
+    return list(_words(text or ""))
+
+
+@lru_cache(maxsize=256)
+def _words(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for w in _jieba().cut_for_search(text or ""):
         w = w.strip().lower()
@@ -35,7 +44,7 @@ def words(text: str) -> list[str]:
         if len(w) > 32:
             w = w[:32]
         out.append(w)
-    return out
+    return tuple(out)
 
 
 def term_counts(text: str) -> Counter[str]:
