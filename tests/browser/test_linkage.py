@@ -143,7 +143,11 @@ def test_hand_off_acknowledged_by_110_and_a_110_demand_in_the_queue(live_server:
                 break
     assert not desk.errors, desk.errors
     assert deadline_ok
+    # the panel loads by HTMX after the page, so it may be newer than the timeline rendered with the
+    # page (a render between the desk's ack and its status): the desk has answered now, read both afresh
+    op.reload()
     panel = op.locator("#linkage-panel")
+    expect(panel).to_contain_text("已出警")
     expect(panel).to_contain_text("JJ20261202-0588")
     expect(panel).to_contain_text("接警员刘洋")
     expect(panel).to_contain_text("已指令新华派出所出警")
