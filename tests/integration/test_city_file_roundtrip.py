@@ -26,6 +26,7 @@ from hotline.org.cities import add_city
 from hotline.org.models import AuditLog, Unit
 from tests.conftest import login
 from tests.integration.test_cities import _client, _token, two_cities  # noqa: F401
+from tests.integration.test_cli import demo_checkout, hotline_cmd  # noqa: F401
 
 API = "/api/v1/admin/city-file"
 LAMP, ROAD = "010101", "010102"
@@ -259,3 +260,23 @@ def test_only_an_admin_of_the_city_exports_and_imports(db: Session, two_cities: 
         assert err["code"] == "city_file_other_city"
         login(client, "dispatcher", db=db)
         assert client.get("/admin/city-file").status_code == 403
+
+
+def test_the_cli_writes_the_live_configuration_as_a_city_file(demo_checkout: Path, tmp_path: Path) -> None:  # noqa: F811
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{demo_checkout / 'var' / 'demo.sqlite3'}")
+    with engine.begin() as c:  # a rename made in the console, as the database holds it
+        c.execute(text("update units set name='青阳市住房和城乡建设局（CLI）' where code='dept-zhujian'"))
+    engine.dispose()
+    out = tmp_path / "qingyang.yaml"
+    r = hotline_cmd(demo_checkout, "city", "export", "--city", "qingyang", "-o", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    written = out.read_text(encoding="utf-8")
+    assert written.startswith("# 青阳市（qingyang）的城市文件") and "by cli" in written
+    cf = load_city(out)
+    assert next(u for u in cf.units if u.code == "dept-zhujian").name == "青阳市住房和城乡建设局（CLI）"
+    r = hotline_cmd(demo_checkout, "city", "export")  # the home city, to stdout
+    assert r.returncode == 0 and service.strip_header(r.stdout) == service.strip_header(written), r.stderr
+    r = hotline_cmd(demo_checkout, "city", "export", "--city", "nosuch")
+    assert r.returncode == 2 and "no such city" in r.stderr
