@@ -220,6 +220,10 @@ def test_bad_files_and_unsafe_changes_are_refused_with_where_and_why(db: Session
         assert err["code"] == "city_file_invalid" and err["details"]["field"] == "units[3].code"
         assert "units[3].code" in err["message"] and "units[3].code" in err["message_en"]
         assert _preview(client, admin, "units: [\n", status=422)["error"]["code"] == "city_file_yaml"
+        token = login(client, "admin", db=db)
+        page = client.post("/admin/city-file/preview", data={"csrf_token": token},
+                           files={"file": ("bad.yaml", service.dump(bad).encode())})
+        assert page.status_code == 422 and "城市配置文件有误：units[3].code" in page.text  # the page says where
         other = copy.deepcopy(body)
         other["city"]["code"] = "xihe"
         assert _preview(client, admin, service.dump(other), status=422)["error"]["code"] == "city_file_other_city"
