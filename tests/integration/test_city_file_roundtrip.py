@@ -284,3 +284,35 @@ def test_the_cli_writes_the_live_configuration_as_a_city_file(demo_checkout: Pat
     assert r.returncode == 0 and service.strip_header(r.stdout) == service.strip_header(written), r.stderr
     r = hotline_cmd(demo_checkout, "city", "export", "--city", "nosuch")
     assert r.returncode == 2 and "no such city" in r.stderr
+
+
+def test_the_export_sets_up_a_fresh_database_that_exports_it_again(db: Session, tmp_path: Path) -> None:
+    """The file stays the way to set up a new city: a fresh deployment whose city file is the export
+    (a new database, ``HOTLINE_CITY_FILE`` = the export) exports the same file again."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.integration.test_cli import ROOT
+
+    with _client(db) as client:
+        admin = _token(db, "admin")
+        _edit_live(client, admin)
+        text = _export(client, admin)
+    path = tmp_path / "qingyang.yaml"
+    path.write_text(text, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env.update(PYTHONPATH=str(ROOT), HOTLINE_ENV="test", HOTLINE_PASSWORD_HASH_FAST="true",
+               HOTLINE_DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}", HOTLINE_CITY_FILE=str(path))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "hotline.cli", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+
+    r = run("city", "add", str(path), "--no-users")
+    assert r.returncode == 0 and "city qingyang" in r.stdout, r.stdout + r.stderr
+    r = run("city", "export", "-o", str(tmp_path / "again.yaml"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    again = (tmp_path / "again.yaml").read_text(encoding="utf-8")
+    assert "catalogue version 0, sla settings version 0, kpi settings version 0" in again
+    assert service.strip_header(again) == service.strip_header(text)
