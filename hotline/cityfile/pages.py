@@ -52,7 +52,7 @@ def preview(request: Request, db: SessionDep, user: PageUser, file: Annotated[Up
     cs.require_role(user, ADMIN)
     try:
         content = read_upload(file)
-        p = service.preview(db, service.parse(content))
+        p = service.trial(db, service.preview(db, service.parse(content)), actor=user)
     except AppError as exc:
         db.rollback()
         return _home(request, db, user, status_code=exc.status_code, error=exc)

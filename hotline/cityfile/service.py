@@ -37,7 +37,7 @@ from hotline.city.schema import CityFile
 from hotline.city.service import city_tz, current_city
 from hotline.city.tenancy import current_scope
 from hotline.db import utcnow
-from hotline.errors import BadRequest, Conflict, TooLarge
+from hotline.errors import AppError, BadRequest, Conflict, TooLarge
 from hotline.org.audit import record
 from hotline.org.models import AuditLog, Unit, User
 from hotline.settings import flows as settings
@@ -449,6 +449,38 @@ def _depth(code: str, parents: dict[str, str | None]) -> int:
     return n
 
 
+def _moves(db: Session, actor: User, moves: list[dict[str, Any]]) -> None:
+    """The moves in an order that never passes through a cycle (a street lifted out before its old district
+    goes below it); a set of moves that ends in a cycle is refused by ``do_move_unit`` (422 ``unit_cycle``)."""
+    left = list(moves)
+    while left:
+        for m in left:
+            unit = units_flows.get_unit(db, m["code"])
+            target = units_flows.get_unit(db, m["after"]) if m["after"] else None
+            if target is None or not units_flows._is_under(db, target, unit):
+                break
+        else:
+            m = left[0]  # every remaining move closes a cycle now: let the flow say so
+        units_flows.do_move_unit(db, actor=actor, unit=units_flows.get_unit(db, m["code"]), parent_code=m["after"])
+        db.flush()
+        left.remove(m)
+
+
+def trial(db: Session, p: Preview, *, actor: User) -> Preview:
+    """Carry the import out in a savepoint and roll it back: what the flows would refuse on confirm (a
+    territory that is not a street, a code the unit flows do not accept …) is shown in the preview."""
+    if p.refused or p.empty:
+        return p
+    sp = db.begin_nested()
+    try:
+        apply(db, p.file, actor=actor, base=p.base, reason="preview")
+    except AppError as exc:
+        p.refused.append(Refusal(exc.code, exc.zh, exc.en))
+    finally:
+        sp.rollback()
+    return p
+
+
 def apply(db: Session, cf: CityFile, *, actor: User, base: str, reason: str | None) -> dict[str, Any]:
     """Carry out the import of ``cf`` in the caller's transaction (the caller commits, then forgets
     routing's caches).  409 when the live state is no longer the one the preview (``base``) was made from."""
@@ -476,8 +508,7 @@ def apply(db: Session, cf: CityFile, *, actor: User, base: str, reason: str | No
     db.flush()
     added = {u["code"] for u in p.units["added"]}
     # 2. moves, renames and the other fields (the new units' keywords and categories too)
-    for m in p.units["moved"]:
-        units_flows.do_move_unit(db, actor=actor, unit=units_flows.get_unit(db, m["code"]), parent_code=m["after"])
+    _moves(db, actor, p.units["moved"])
     changed = {c["code"] for c in p.units["changed"]} | {r["code"] for r in p.units["renamed"]} | added
     for code in sorted(changed):
         d = file_units[code]

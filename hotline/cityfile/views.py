@@ -51,7 +51,7 @@ def export(db: SessionDep, user: CurrentUser) -> Response:
              dependencies=ADMIN)
 def preview(db: SessionDep, user: CurrentUser, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     p = service.preview(db, service.parse(read_upload(file)))
-    return p.as_json()
+    return service.trial(db, p, actor=user).as_json()
 
 
 @router.post("/city-file/apply", summary="确认导入 · carry an import out in one transaction (admin)",

@@ -245,6 +245,14 @@ def test_bad_files_and_unsafe_changes_are_refused_with_where_and_why(db: Session
         assert "unit_has_work" in codes and "unit_type_changed" in codes and "file_only_section" in codes
         r = _apply(client, admin, service.dump(unsafe), p["base"])
         assert r.status_code == 422 and r.json()["error"]["code"] == "city_file_refused"
+
+        # what only the flows know (a territory must be a street or township) is found by the preview's trial run
+        odd = copy.deepcopy(body)
+        odd["catalogue"] = [{"category": LAMP, "territory": "dept-jiaotong", "lead": "dept-zhujian"}]
+        p = _preview(client, admin, service.dump(odd))
+        assert [r["code"] for r in p["refused"]] == ["catalogue_territory_invalid"], p["refused"]
+        assert "属地须为在用的街道或乡镇" in p["refused"][0]["zh"] and "street or township" in p["refused"][0]["en"]
+        assert db.scalar(select(CatalogueVersion.id)) is None  # the trial left nothing behind
         db.expire_all()
         assert db.scalar(select(Unit.active).where(Unit.code == "dept-jiaotong")) is True
 
