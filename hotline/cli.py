@@ -210,15 +210,20 @@ def city_export(city: Annotated[str | None, typer.Option("--city", help="The cit
     from hotline.city.tenancy import acting_as, home_code, scope_by_code
     from hotline.cityfile.service import export
     from hotline.db import session_scope
+    from hotline.errors import AppError
 
     registry.install()
     with session_scope() as db:
         scope = scope_by_code(db, city or home_code())
-        if scope is None:
+        if scope is None:  # a city (never the province's own row)
             typer.echo(f"没有该城市 / no such city: {city}", err=True)
             raise typer.Exit(2)
-        with acting_as(scope):
-            text, _name = export(db, actor="cli")
+        try:
+            with acting_as(scope):
+                text, _name = export(db, actor="cli")
+        except AppError as exc:
+            typer.echo(f"{exc.zh} / {exc.en}", err=True)
+            raise typer.Exit(2) from exc
     if output is None:
         typer.echo(text, nl=False)
     else:
