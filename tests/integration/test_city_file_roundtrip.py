@@ -325,3 +325,39 @@ def test_the_export_sets_up_a_fresh_database_that_exports_it_again(db: Session, 
     again = (tmp_path / "again.yaml").read_text(encoding="utf-8")
     assert "catalogue version 0, sla settings version 0, kpi settings version 0" in again
     assert service.strip_header(again) == service.strip_header(text)
+
+
+def _without_unit(body: dict[str, Any], code: str) -> dict[str, Any]:
+    out = copy.deepcopy(body)
+    out["units"] = [u for u in out["units"] if u["code"] != code]
+    stack = list(out["categories"])
+    while stack:
+        c = stack.pop()
+        c["units"] = [x for x in c.get("units", []) if x != code]
+        stack.extend(c.get("children", []))
+    out["catalogue"] = [e for e in out["catalogue"] if code not in (e["lead"], e.get("territory"), *e.get("co_units", []))]
+    return out
+
+
+def test_with_demo_orders_a_unit_with_orders_is_never_deleted(db: Session) -> None:
+    from hotline.city.service import current_city
+    from hotline.demo.seed import seed_orders
+    from hotline.orders.enums import OPEN
+    from hotline.orders.models import Assignment, Order
+
+    seed_orders(db, current_city(), n=30, seed=7)
+    db.flush()
+    busy = db.scalar(select(Unit.code).join(Assignment, Assignment.unit_id == Unit.id).join(Order)
+                     .where(Assignment.active.is_(True), Order.status.in_(OPEN), Unit.type == "department").limit(1))
+    assert busy is not None
+    with _client(db) as client:
+        admin = _token(db, "admin")
+        text = _export(client, admin)
+        assert _preview(client, admin, text)["empty"] is True  # orders do not make the live state differ
+        body = yaml.safe_load(service.strip_header(text))
+        p = _preview(client, admin, service.dump(_without_unit(body, busy)))
+        refusal = next(r for r in p["refused"] if r["code"] == "unit_has_work")
+        assert busy in refusal["en"] and "open order" in refusal["en"] and "在办工单" in refusal["zh"]
+        assert p["units"]["retired"][0]["code"] == busy
+        db.expire_all()
+        assert db.scalar(select(Unit.active).where(Unit.code == busy)) is True
