@@ -124,6 +124,8 @@ def _edited(text: str) -> tuple[str, dict[str, Any]]:
     new = copy.deepcopy(body)
     units = {u["code"]: u for u in new["units"]}
     units["dept-shengtai"]["name"] = "青阳市生态环境局（改）"
+    units["dept-shengtai"]["keywords"] = [*units["dept-shengtai"].get("keywords", []), "秸秆焚烧"]
+    units["dept-shengtai"]["phone"] = "0591-8880000"
     units["c-xinhua-xinyuan"]["parent"] = "s-dongcheng-renmin"  # moved
     new["units"] = [u for u in new["units"] if u["code"] != "c-xinhua-old"]  # retired (no people, no orders)
     new["units"].append({"code": "c-renmin-xinzhuang", "name": "人民街道新庄社区居民委员会", "type": "community",
@@ -173,7 +175,9 @@ def test_an_edited_file_is_previewed_by_section_applied_in_one_go_and_exports_as
         token = login(client, "admin", db=db)
         page = client.post("/admin/city-file/preview", data={"csrf_token": token},
                            files={"file": ("q.yaml", edited.encode())}).text
+        assert [(c["code"], sorted(c["fields"])) for c in u["changed"]] == [("dept-shengtai", ["keywords", "phone"])]
         for part in ("人民街道新庄社区居民委员会", "旧社区", "青阳市生态环境局（改）", "路灯照明", "2031-10-09",
+                     "keywords +秸秆焚烧 −—", "→ 0591-8880000",
                      "weights.satisfaction", 'id="cf-confirm"'):
             assert part in page, part
 
