@@ -105,6 +105,10 @@ def test_export_reflects_the_live_configuration_and_loads_as_a_new_city_unchange
         page = client.post("/admin/city-file/preview", data={"csrf_token": token},
                            files={"file": ("q.yaml", text.encode())}).text
         assert "没有修改：文件与现行配置相同" in page and "cf-confirm" not in page
+        client.cookies.set("lang", "en")
+        home = client.get("/admin/city-file").text
+        assert "Download the city file" in home and "Import a city file" in home and "Dispatch catalogue Version 1" in home
+        client.cookies.delete("lang")
 
     # loaded as a new city, then exported again: identical but for the header (and the city's code/name)
     copy_text = service.strip_header(text).replace("code: qingyang\n  name: 青阳市\n", "code: qycopy\n  name: 青阳副本\n", 1)
