@@ -201,6 +201,36 @@ def city_check(path: Annotated[Path | None, typer.Argument(help="City YAML; the 
                f"roads {len(city.roads)}, users {len(city.users)}")
 
 
+@city_app.command("export")
+def city_export(city: Annotated[str | None, typer.Option("--city", help="The city's code (default: the home city)")] = None,
+                output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here (default: stdout)")] = None,
+                ) -> None:
+    """Write the live configuration of a city (units, catalogue, settings versions) as a city file."""
+    from hotline import registry
+    from hotline.city.tenancy import acting_as, home_code, scope_by_code
+    from hotline.cityfile.service import export
+    from hotline.db import session_scope
+    from hotline.errors import AppError
+
+    registry.install()
+    with session_scope() as db:
+        scope = scope_by_code(db, city or home_code())
+        if scope is None:  # a city (never the province's own row)
+            typer.echo(f"没有该城市 / no such city: {city}", err=True)
+            raise typer.Exit(2)
+        try:
+            with acting_as(scope):
+                text, _name = export(db, actor="cli")
+        except AppError as exc:
+            typer.echo(f"{exc.zh} / {exc.en}", err=True)
+            raise typer.Exit(2) from exc
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
 @app.command()
 def seed(orders: Annotated[int, typer.Option(help="Demo orders to create in an empty database")] = 300) -> None:
     """Load the city file into the database (units, categories, users) and demo orders."""

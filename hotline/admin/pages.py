@@ -42,6 +42,7 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("/routing/catalogue", "派单目录", "单位职责与关键词"),
     ("/imports", "导入", "CSV/Excel 导入工单"),
     ("/webhooks", "Webhook", "Webhook订阅与投递记录"),
+    ("/admin/city-file", "城市文件", "把现行配置导出为城市文件；上传城市文件，按部分预览差异后确认导入"),
 ]
 
 

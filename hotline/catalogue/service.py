@@ -66,8 +66,11 @@ def _flatten(city: CityFile) -> list[dict[str, Any]]:
 
 
 def base_snapshot(city: CityFile | None = None) -> dict[str, Any]:
-    """Version 0: the city file's categories, no entries."""
-    return {"categories": _flatten(city or current_city()), "entries": []}
+    """Version 0: the city file's categories and its ``catalogue:`` entries (none in a hand-written file)."""
+    cf = city or current_city()
+    entries = [{"category": e.category, "territory": e.territory or None, "lead": e.lead,
+                "co_units": list(e.co_units), "keywords": list(e.keywords)} for e in cf.catalogue]
+    return {"categories": _flatten(cf), "entries": sorted(entries, key=entry_key)}
 
 
 def latest(db: Session) -> CatalogueVersion | None:
@@ -465,21 +468,24 @@ class _Views:
 
         row = db.execute(select(CatalogueVersion.id, CatalogueVersion.number)
                          .order_by(CatalogueVersion.number.desc()).limit(1)).first()
-        if row is None:
+        if row is None and not city.catalogue:
             return None
-        key = (current_scope().id, row.number)
+        key = (current_scope().id, row.number if row is not None else 0)
         kept = self.kept.get(key)
         if kept is not None and kept.city is city:
             return kept.view
-        snap = db.scalar(select(CatalogueVersion.snapshot).where(CatalogueVersion.id == row.id)) or {}
+        if row is None:  # a city made from an exported file: version 0 has the file's entries
+            snap = base_snapshot(city)
+        else:
+            snap = db.scalar(select(CatalogueVersion.snapshot).where(CatalogueVersion.id == row.id)) or {}
         tops, parents = _tree(snap.get("categories", []))
         entries = tuple(Entry(e["category"], e.get("territory"), e["lead"], tuple(e.get("co_units") or ()),
                               tuple(e.get("keywords") or ())) for e in snap.get("entries", []) if e["category"] in parents)
-        view = CatalogueView(row.number, city.model_copy(update={"categories": tops}), entries, parents)
+        view = CatalogueView(key[1], city.model_copy(update={"categories": tops}), entries, parents)
         with self.lock:
             for k in [k for k in self.kept if k[0] == key[0]]:
                 del self.kept[k]
-            self.kept[key] = _Kept(row.number, city, view)
+            self.kept[key] = _Kept(key[1], city, view)
         return view
 
     def forget(self) -> None:

@@ -124,6 +124,19 @@ class CategoryDef(_Strict):
     urgent: bool = Field(False, description="Matters of this category are urgent by default")
 
 
+class CatalogueEntryDef(_Strict):
+    """One entry of the dispatch catalogue (派单目录): category × territory → lead unit, co-units, keywords.
+
+    Written by ``hotline city export`` (the console edits them, ``hotline.catalogue``); a hand-written
+    city file usually has none and routes by the categories' ``units`` and the units' keywords."""
+
+    category: str = Field(description="Category code")
+    territory: str | None = Field(None, description="Code of a street/township; none: the whole city")
+    lead: str = Field(description="Code of the lead unit (主办)")
+    co_units: list[str] = Field(default_factory=list, description="Codes of the co-handling units (协办)")
+    keywords: list[str] = Field(default_factory=list)
+
+
 class UserDef(_Strict):
     username: str
     name: str
@@ -156,6 +169,8 @@ class CityFile(_Strict):
         default_factory=dict, description="Duplicate and repeat-demand rules; see docs/duplicates.md")
     telephony: dict[str, Any] = Field(
         default_factory=dict, description="Missed-call callbacks (漏话回拨): limit, attempts; see docs/channels.md")
+    catalogue: list[CatalogueEntryDef] = Field(
+        default_factory=list, description="Dispatch catalogue entries (派单目录), as the console keeps them")
     users: list[UserDef] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -179,6 +194,12 @@ class CityFile(_Strict):
             for code in cat.units:
                 if code not in known:
                     raise ValueError(f"category {cat.code}: unknown unit {code}")
+        for i, e in enumerate(self.catalogue):
+            if e.category not in cats:
+                raise ValueError(f"catalogue[{i}]: unknown category {e.category}")
+            for code in [e.lead, *e.co_units, *([e.territory] if e.territory else [])]:
+                if code not in known:
+                    raise ValueError(f"catalogue[{i}]: unknown unit {code}")
         types = {u.code: u.type for u in self.units}
         for usr in self.users:
             if usr.unit not in known:

@@ -32,7 +32,7 @@ ACTION_ZH = {"user.create": "新建人员", "user.update": "修改人员", "user
              "token.create": "新建接口令牌", "token.revoke": "吊销令牌", "login": "登录", "login.failed": "登录失败",
              "logout": "退出", "unit.create": "新建单位", "unit.update": "修改单位", "unit.rename": "单位改名",
              "unit.move": "移动单位", "unit.merge": "合并单位", "unit.retire": "撤销单位",
-             "unit.duties_merged": "并入职责"}
+             "unit.duties_merged": "并入职责", "cityfile.import": "导入城市文件"}
 
 
 def record(db: Session, *, actor: User | None, action: str, entity: str, entity_id: str | int,
