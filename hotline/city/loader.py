@@ -43,9 +43,17 @@ def load_city(path: str | Path | None = None) -> CityFile:
     p = Path(path) if path else DEMO_CITY
     data = _read(p)
     try:
-        return CityFile.model_validate(data)
+        city = CityFile.model_validate(data)
     except ValueError as exc:
         raise CityFileError(f"{p}: {exc}") from exc
+    if city.boundaries:  # the map's GeoJSON must match the territories (hotline.city.boundaries)
+        from hotline.city.boundaries import BoundaryError, boundaries_of
+
+        try:
+            boundaries_of(p, city)
+        except BoundaryError as exc:
+            raise CityFileError(f"{p}: boundaries: {exc}") from exc
+    return city
 
 
 @lru_cache(maxsize=64)

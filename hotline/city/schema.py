@@ -157,6 +157,8 @@ class CityFile(_Strict):
     telephony: dict[str, Any] = Field(
         default_factory=dict, description="Missed-call callbacks (漏话回拨): limit, attempts; see docs/channels.md")
     users: list[UserDef] = Field(default_factory=list)
+    boundaries: str | None = Field(
+        None, description="GeoJSON FeatureCollection of the territories, relative to the city file; see docs/city-file.md")
 
     @model_validator(mode="after")
     def _references_resolve(self) -> CityFile:
