@@ -82,8 +82,9 @@ def partition(units: list[dict], box: tuple[float, float, float, float], seed: i
             offs = [0.0] * STEPS if j in (0, n) else _wiggle(rng, STEPS, (y1 - y0) / n * 0.2)
             edges.append((base, offs))
 
-        def edge(j: int, _l: list[float] = left, _r: list[float] = right) -> list[list[float]]:
-            base, offs = edges[j]
+        def edge(j: int, _l: list[float] = left, _r: list[float] = right,
+                 _e: list[tuple[float, list[float]]] = edges) -> list[list[float]]:
+            base, offs = _e[j]
             xl, xr = x_at(_l, base), x_at(_r, base)
             return [[xl + (xr - xl) * k / (STEPS - 1), base + offs[k]] for k in range(STEPS)]
 

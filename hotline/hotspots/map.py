@@ -47,6 +47,7 @@ MAX_HOT = 100  # hot matters drawn as points (the hottest)
 REGION_ORDERS = 50  # a clicked region's latest orders listed
 STREET_TYPES = ("street", "township")
 
+_STATUS_ZH: dict[str, str] = {s.value: zh for s, zh in STATUS_ZH.items()}
 Level = Literal["district", "street"]
 Measure = Literal["orders", "heat"]
 
@@ -129,7 +130,7 @@ def map_data(db: Session, *, user: User, level: str = "district", days: int = 30
                 .join(Order, Order.id == HotMatterOrder.order_id)
                 .where(HotMatterOrder.hot_matter_id.in_([m.id for m in matters]))):
             members[mid].append((tid, lat, lon))
-    heat: Counter[int] = Counter()
+    heat: dict[int, float] = defaultdict(float)
     matters_in: dict[int, list[HotMatter]] = defaultdict(list)
     hot_points: list[dict[str, Any]] = []
     for m in matters:
@@ -185,7 +186,7 @@ def region_detail(db: Session, *, units: dict[int, Unit], level: str, code: str,
     tz = city_tz()
     return {"code": target.code, "name": target.name, "orders_total": total,
             "orders": [{"number": o.number, "title": o.title, "status": o.status,
-                        "status_zh": STATUS_ZH.get(o.status, o.status),
+                        "status_zh": _STATUS_ZH.get(o.status, o.status),
                         "created_at": o.created_at.astimezone(tz).isoformat()} for o in orders],
             "hot_matters": [{"id": m.id, "name": m.name, "heat": round(m.heat, 1), "size": m.size}
                             for m in matters.get(target.id, [])]}

@@ -4,8 +4,8 @@ a clicked region's orders, the city's GeoJSON with its ETag, the page's table, r
 
 from __future__ import annotations
 
-from datetime import timedelta
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
