@@ -31,6 +31,8 @@ def _read(path: Path) -> dict[str, Any]:
         raise CityFileError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise CityFileError(f"{path}: the top level must be a mapping")
+    if isinstance(data.get("boundaries"), str):  # relative to the file that names it, as includes are
+        data["boundaries"] = str((path.parent / data["boundaries"]).resolve())
     merged: dict[str, Any] = {}
     for inc in data.pop("include", []) or []:
         merged.update(_read(path.parent / inc))
