@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.test_security_csp import _watch
 from tests.browser.test_walkthrough import _login
 
 pytestmark = pytest.mark.browser
@@ -61,6 +62,7 @@ def test_a_leader_opens_the_map_and_clicks_a_district(live_server: str, browser:
     page = _login(browser, live_server, "leader")
     requests: list[str] = []
     page.context.on("request", lambda r: requests.append(r.url))
+    problems = _watch(page)  # CSP violations and script errors (tests/browser/test_security_csp.py)
 
     page.get_by_role("navigation").get_by_role("link", name="热点", exact=True).click()
     page.get_by_role("link", name="热点地图").click()
@@ -119,3 +121,5 @@ def test_a_leader_opens_the_map_and_clicks_a_district(live_server: str, browser:
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(live_server))
     assert requests and all(u.startswith(origin + "/") for u in requests), [u for u in requests if not u.startswith(origin)]
     assert any(u.endswith("/api/v1/hotspots/map/boundaries") for u in requests)
+    problems += [f"csp: {v}" for v in page.evaluate("window.__csp || []")]
+    assert problems == []
