@@ -31,6 +31,8 @@ def _read(path: Path) -> dict[str, Any]:
         raise CityFileError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise CityFileError(f"{path}: the top level must be a mapping")
+    if isinstance(data.get("boundaries"), str):  # relative to the file that names it, as includes are
+        data["boundaries"] = str((path.parent / data["boundaries"]).resolve())
     merged: dict[str, Any] = {}
     for inc in data.pop("include", []) or []:
         merged.update(_read(path.parent / inc))
@@ -43,9 +45,17 @@ def load_city(path: str | Path | None = None) -> CityFile:
     p = Path(path) if path else DEMO_CITY
     data = _read(p)
     try:
-        return CityFile.model_validate(data)
+        city = CityFile.model_validate(data)
     except ValueError as exc:
         raise CityFileError(f"{p}: {exc}") from exc
+    if city.boundaries:  # the map's GeoJSON must match the territories (hotline.city.boundaries)
+        from hotline.city.boundaries import BoundaryError, boundaries_of
+
+        try:
+            boundaries_of(p, city)
+        except BoundaryError as exc:
+            raise CityFileError(f"{p}: boundaries: {exc}") from exc
+    return city
 
 
 @lru_cache(maxsize=64)

@@ -172,6 +172,8 @@ class CityFile(_Strict):
     catalogue: list[CatalogueEntryDef] = Field(
         default_factory=list, description="Dispatch catalogue entries (派单目录), as the console keeps them")
     users: list[UserDef] = Field(default_factory=list)
+    boundaries: str | None = Field(
+        None, description="GeoJSON FeatureCollection of the territories, relative to the city file; see docs/city-file.md")
 
     @model_validator(mode="after")
     def _references_resolve(self) -> CityFile:

@@ -274,6 +274,9 @@ def seed_province(db: Session, *, orders: int = 120, seed: int = 2345) -> dict[s
         if (db.scalar(select(func.count(Order.id))) or 0) == 0 and orders > 0:
             counts["county_orders"] = seed_orders(db, load_city(COUNTY_FILE), n=orders, seed=seed)
             counts["transfers"] = seed_transfers(db, county)
+        from hotline.demo.map import seed_coordinates
+
+        counts["county_coordinates"] = seed_coordinates(db, COUNTY_FILE, load_city(COUNTY_FILE))  # the map
     return counts
 
 
@@ -370,6 +373,11 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
 
         # issue #16: a few callers about one matter, street lights out in several communities, one re-grouping
         counts.update(seed_hotspots(db, city, now=utcnow()))
+        from hotline.city.loader import DEMO_CITY
+        from hotline.demo.map import seed_coordinates
+
+        # issue #16 item 5: positions inside the territories' polygons, for the hotspot map
+        counts["coordinates"] = seed_coordinates(db, DEMO_CITY, city)
     if city.city.code == "qingyang":
         counts.update(seed_province(db, orders=max(orders * 2 // 5, 0)))
     return counts

@@ -28,4 +28,15 @@ EN = {
     # history
     "形成": "Formed", "新增工单": "Orders added", "移出工单": "Orders removed", "标记已处理": "Marked handled",
     "拆分": "Split", "解散": "Dissolved", "超出时间窗口": "Left the window",
+    # the hotspot map (/hotspots/map)
+    "热点地图": "Hotspot map", "地图": "Map", "地图选项": "Map options", "周期": "Period", "近%d天": "Last %d days",
+    "层级": "Level", "街道（乡镇）": "Streets (townships)", "指标": "Measure", "查看": "Show",
+    "各属地数据": "Figures by territory", "右侧表格列出相同数据": "the table beside it lists the same figures",
+    "地图上的工单点": "Order points on the map", "工单点超过上限，已均匀抽样": "more orders than the limit: sampled evenly",
+    "显示最近": "showing the latest",
+    "本市城市文件未配置边界文件（boundaries）": "The city file names no boundary file (boundaries)",
+    "颜色越深，所选指标越高；圆点是有坐标的工单（按诉求大类着色），大圆点是热点。点击区域查看其工单和热点。":
+    "The darker the region, the higher the chosen measure; dots are orders with coordinates (coloured by top-level "
+    "category), big dots are hot matters. Click a region to see its orders and hot matters.",
+    "该层级下没有这个属地": "no such territory at this level",
 }

@@ -8,10 +8,13 @@ from hotline.registry import Registry
 
 def install(r: Registry) -> None:
     from hotline.hotspots import cli, pages, province, refresh, views
+    from hotline.hotspots import map as hot_map
 
     r.command("hotspots", cli.hotspots_app)
     r.extend("province.panels", province.panel)  # cross-city hot matters on /province
+    r.api(hot_map.router)  # before views: /api/v1/hotspots/map is not a {matter_id}
     r.api(views.router)
+    r.pages(hot_map.pages)  # before pages: /hotspots/map likewise
     r.pages(pages.router)
     r.nav_item("热点", "/hotspots", roles={"leader", "supervisor"}, order=58)
     r.worker_task("hotspots", refresh.refresh_task, phase="maintain")  # at most hourly per city
