@@ -72,6 +72,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "hotspots",  # hot matters: demands about the same matter grouped (pure grouping + CLI)
     "worklists",  # saved views of the order lists (with counts) and bulk work on selected orders
     "phrases",  # 常用语: a unit's and the centre's reply templates; the reply form's tools
+    "reports",  # 月度分析报告: the monthly report (HTML, stored PDF), subscriptions, the worker's monthly run
     "demo",  # the demo city's seeding (never imported by production code)
 )
 
