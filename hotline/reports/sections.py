@@ -185,10 +185,13 @@ def systemic(ctx: Ctx) -> Section:
 
 def unit_rankings(ctx: Ctx) -> Section:
     boards, units = rankings.boards(ctx.db, ctx.period, counts=ctx.counts(), cfg=ctx.cfg)
-    tables, data, chart_items = [], {}, []
+    tables, data, chart_items, empty = [], {}, [], []
     for b in boards:
         rows = [rankings.row(r, units, b) for r in b.ranked]
         data[b.group] = rows
+        if not rows:
+            empty.append(b.label)
+            continue
         tables.append(Table(f"{b.label}（前{TOP}名）", ["名次", "单位", "综合得分", "签收及时率", "解决率", "满意率", "派单数"],
                             [[str(r["rank"]), r["unit_name"] + (f"（{SUMMONED}）" if r["summoned"] else ""),
                               "—" if r["composite"] is None else f"{r['composite']:.2f}",
@@ -202,7 +205,8 @@ def unit_rankings(ctx: Ctx) -> Section:
         "rankings", "单位考核排名",
         lines=[caliber.version_line(ctx.version),
                f"派单数少于{ctx.cfg.min_orders_for_ranking}件的单位不参与排名",
-               f"{SUMMONED}：{'、'.join(summoned) if summoned else '无'}"],
+               f"{SUMMONED}：{'、'.join(summoned) if summoned else '无'}",
+               *(f"{label}：本月无参与排名的单位" for label in empty)],
         chart=bars("职能部门综合得分", chart_items, max_value=100.0),
         tables=tables, data=data)
 
