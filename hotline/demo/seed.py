@@ -370,6 +370,10 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
 
         # issue #16: a few callers about one matter, street lights out in several communities, one re-grouping
         counts.update(seed_hotspots(db, city, now=utcnow()))
+        from hotline.demo.reports import seed_reports
+
+        # issue #16 item 6: the leader subscribed; last month's report made and sent, as on the 1st
+        counts.update(seed_reports(db, now=utcnow()))
     if city.city.code == "qingyang":
         counts.update(seed_province(db, orders=max(orders * 2 // 5, 0)))
     return counts
