@@ -22,6 +22,7 @@ from hotline.city.kpi_settings import kpi_settings_versioned
 from hotline.db import utcnow
 from hotline.errors import AppError, BadRequest, Forbidden
 from hotline.kpi import periods
+from hotline.orders.models import Order
 from hotline.org import audit
 from hotline.org.models import User
 from hotline.outbox.models import OutboxMessage
@@ -265,8 +266,12 @@ def monthly_task(*, now: datetime) -> dict[str, Any]:
             return {"skipped": "done", "month": month}
         if row is None and chromium() is None:
             return {"skipped": "no chromium", "month": month}
+        y, m = (int(x) for x in month.split("-"))
+        p = context(db, y, m, now=now).period
+        if row is None and db.scalar(select(Order.id).where(Order.created_at >= p.start, Order.created_at < p.end)
+                                     .limit(1)) is None:
+            return {"skipped": "no orders", "month": month}  # a city that began this month: nothing to report
         try:
-            y, m = (int(x) for x in month.split("-"))
             row = generate(db, y, m, label_="worker", now=now)
             n = send(db, row)
             db.commit()

@@ -19,6 +19,8 @@ from hotline import db as dbmod
 from hotline.db import utcnow
 from hotline.hotspots.refresh import refresh
 from hotline.kpi import periods
+from hotline.orders.actor import Actor
+from hotline.orders.flows import do_create_order
 from hotline.org.models import User
 from hotline.outbox import senders
 from hotline.outbox.inbox import Notification
@@ -164,10 +166,15 @@ def test_the_worker_sends_last_month_once_to_subscribers(committed: None, monkey
     old = senders.get_sender("email")
     senders.register_sender("email", senders.SmtpSender(senders.SmtpSettings(host="smtp.example")))
     try:
+        now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 on the 1st in the city
+        assert service.monthly_task(now=now) == {"skipped": "no orders", "month": "2026-11"}
         with dbmod.session_scope() as s:
             leader = s.scalar(select(User).where(User.username == "leader"))
             service.set_subscription(s, leader, on=True, email="leader@example.gov.cn")
-        now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 on the 1st in the city
+            op = Actor.of(s.scalar(select(User).where(User.username == "operator1")))
+            do_create_order(s, actor=op, now=datetime(2026, 11, 20, 2, 0, tzinfo=UTC), data={
+                "kind": "complaint", "title": "路灯不亮", "content": "青阳路口路灯坏了好几天，晚上一片漆黑。",
+                "citizen_name": "市民甲", "citizen_phone": "13966001234", "address": "青阳市青阳路1号", "channel": "phone"})
         first = service.monthly_task(now=now)
         assert first == {"month": "2026-11", "sent": 2}
         assert service.monthly_task(now=now)["skipped"] == "done"
