@@ -30,6 +30,7 @@ from hotline.reports import service
 from hotline.reports.models import MonthlyReport
 from tests.conftest import login
 from tests.integration.helpers import create
+from tests.integration.test_cities import two_cities  # noqa: F401
 from tests.integration.test_kpi import scenario
 
 needs_chromium = pytest.mark.skipif(service.chromium() is None, reason="no Chromium to print with")
@@ -214,3 +215,19 @@ def test_subscribing_on_the_report_page(client, db: Session) -> None:  # type: i
     r = client.post("/reports/subscription", data={"on": "0", "month": "2026-11", "csrf_token": csrf},
                     follow_redirects=False)
     assert "订阅月度报告" in client.get("/reports/monthly?month=2026-11").text
+
+
+def test_another_citys_leader_never_gets_this_citys_report(db: Session, two_cities: Any, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from tests.integration.test_cities import _client, _token
+
+    monkeypatch.setenv("HOTLINE_CHROMIUM", "")  # nothing can be printed: only a stored file can be served
+    pdf = b"%PDF-1.7 qingyang october"
+    db.add(MonthlyReport(month="2026-10", file=pdf, size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(), sent=True))
+    db.flush()
+    with _client(db) as client:
+        mine = client.get("/reports/monthly.pdf?month=2026-10", headers=_token(db, "leader"))
+        assert mine.status_code == 200 and mine.content == pdf
+        xh = _token(db, "xh_leader")
+        assert client.get("/reports/monthly.pdf?month=2026-10", headers=xh).status_code == 503
+        page = client.get("/reports/monthly?month=2026-10", headers=xh)
+        assert page.status_code == 200 and "青阳市12345" not in page.text and "已存档PDF" not in page.text
