@@ -7,8 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
 
 from hotline.db import commit_or_conflict, utcnow
+from hotline.errors import Conflict
 from hotline.org.deps import SessionDep
 from hotline.reports import service
 from hotline.web.flash import redirect_with_flash
@@ -37,8 +39,14 @@ def monthly_pdf(db: SessionDep, user: PageUser, month: str = "") -> Response:
     now = utcnow()
     ctx = service.context(db, y, m, now=now)
     if ctx.period.end <= now:
-        row = service.generate(db, y, m, actor=user, now=now)
-        commit_or_conflict(db)
+        try:
+            row = service.generate(db, y, m, actor=user, now=now)
+            commit_or_conflict(db)
+        except (IntegrityError, Conflict):  # another request or the worker stored it first: serve theirs
+            db.rollback()
+            row = service.stored(db, ctx.month)  # type: ignore[assignment]
+            if row is None:
+                raise
         pdf = row.file
     else:
         pdf = service.to_pdf(service.print_html(service.build(db, y, m, now=now)))

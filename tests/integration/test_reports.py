@@ -231,3 +231,20 @@ def test_another_citys_leader_never_gets_this_citys_report(db: Session, two_citi
         assert client.get("/reports/monthly.pdf?month=2026-10", headers=xh).status_code == 503
         page = client.get("/reports/monthly?month=2026-10", headers=xh)
         assert page.status_code == 200 and "青阳市12345" not in page.text and "已存档PDF" not in page.text
+
+
+def test_a_lost_race_to_store_the_pdf_serves_the_winners_file(client, as_user, db: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import IntegrityError
+
+    pdf = b"%PDF-1.7 stored by the worker a moment earlier"
+    db.add(MonthlyReport(month="2026-09", file=pdf, size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest()))
+    db.commit()
+
+    def lost(*a: Any, **k: Any) -> Any:
+        raise IntegrityError("insert into monthly_reports", {}, Exception("uq_monthly_reports_city_month"))
+
+    monkeypatch.setattr(service, "generate", lost)
+    r = client.get("/reports/monthly.pdf?month=2026-09", headers=as_user("leader"))
+    assert r.status_code == 200 and r.content == pdf
+    r = client.get("/reports/monthly.pdf?month=2026-08", headers=as_user("leader"))  # lost, and nothing stored: 409
+    assert r.status_code == 409
