@@ -45,11 +45,15 @@ class Table:
     rows: list[list[str]]
 
 
+#: a line of a section: Chinese, or (Chinese, English) for the console's English switch
+Line = str | tuple[str, str]
+
+
 @dataclass
 class Section:
     key: str
     title: str
-    lines: list[str] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
     chart: Markup = field(default_factory=lambda: Markup(""))
     tables: list[Table] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)  # the raw figures (API, tests)
@@ -88,12 +92,18 @@ def _by(db: Session, p: Period, col: Any) -> list[tuple[str | None, int]]:
     return [(k, int(n)) for k, n in db.execute(q)]
 
 
-def _change(now: int, before: int | None) -> str:
+def _change(now: int, before: int | None, *, en: bool = False) -> str:
     if before is None:
-        return "—（无历史数据）"
+        return "— (no history)" if en else "—（无历史数据）"
     if before == 0:
         return "—"
     return f"{(now - before) / before * 100:+.1f}%"
+
+
+def _compare(zh: str, en: str, n: int, before: int | None) -> tuple[str, str]:
+    shown = "—" if before is None else str(before)
+    return (f"{zh}：{_change(n, before)}（{'上月' if zh == '环比' else '去年同月'}{shown}件）",
+            f"{en}: {_change(n, before, en=True)} ({'last month' if zh == '环比' else 'a year earlier'}: {shown})")
 
 
 def _has_history(db: Session, p: Period) -> bool:
@@ -119,8 +129,8 @@ def overview(ctx: Ctx) -> Section:
 
     return Section(
         "overview", "总体情况",
-        lines=[f"本月受理量：{n}件", f"环比：{_change(n, prev)}（上月{prev if prev is not None else '—'}件）",
-               f"同比：{_change(n, ago)}（去年同月{ago if ago is not None else '—'}件）"],
+        lines=[(f"本月受理量：{n}件", f"Orders received this month: {n}"),
+               _compare("环比", "Month on month", n, prev), _compare("同比", "Year on year", n, ago)],
         chart=bars("按分类的受理量", [(name, float(k), str(k)) for name, k in by_cat]),
         tables=[Table("按分类", ["分类", "工单数", "占比"], [[a, str(k), share(k)] for a, k in by_cat]),
                 Table("按渠道", ["渠道", "工单数", "占比"], [[a, str(k), share(k)] for a, k in by_channel]),
@@ -162,8 +172,10 @@ def hot_matters(ctx: Ctx) -> Section:
     ms = _matters(ctx.db, ctx.period, "place")
     return Section(
         "hot_matters", "热点问题",
-        lines=["热点：同一地点（或对象）、同一诉求的多件工单，按热度排序（与“热点”页面相同）。"]
-        + ([] if ms else ["本月无热点"]),
+        lines=[*[("热点：同一地点（或对象）、同一诉求的多件工单，按热度排序（与“热点”页面相同）。",
+                "Hot matters: several orders about the same place (or object) and the same demand, ranked by heat "
+                "(as on the Hot matters page).")],
+               *([] if ms else [("本月无热点", "No hot matters this month")])],
         chart=bars("热点工单数", [(m.name, float(m.size), str(m.size)) for m in ms]),
         tables=[Table("热点", ["热点", "地点", "工单数", "诉求人数", "热度", "状态"],
                       [[m.name, m.place or "", str(m.size), str(m.volume), f"{m.heat:.1f}",
@@ -175,7 +187,9 @@ def systemic(ctx: Ctx) -> Section:
     ms = _matters(ctx.db, ctx.period, "systemic")
     return Section(
         "systemic", "共性问题",
-        lines=["共性问题：同一类诉求出现在至少5个属地，且没有一个属地占一半以上。"] + ([] if ms else ["本月无共性问题"]),
+        lines=[*[("共性问题：同一类诉求出现在至少5个属地，且没有一个属地占一半以上。",
+                "Systemic problems: the same kind of demand in at least 5 territories, none holding more than half.")],
+               *([] if ms else [("本月无共性问题", "No systemic problems this month")])],
         chart=bars("共性问题工单数", [(m.name, float(m.size), str(m.size)) for m in ms]),
         tables=[Table("共性问题", ["共性问题", "地点数", "工单数", "状态"],
                       [[m.name, str(len(m.places or [])), str(m.size), "已处理" if m.state == "handled" else "未处理"]
@@ -204,9 +218,11 @@ def unit_rankings(ctx: Ctx) -> Section:
     return Section(
         "rankings", "单位考核排名",
         lines=[caliber.version_line(ctx.version),
-               f"派单数少于{ctx.cfg.min_orders_for_ranking}件的单位不参与排名",
-               f"{SUMMONED}：{'、'.join(summoned) if summoned else '无'}",
-               *(f"{label}：本月无参与排名的单位" for label in empty)],
+               (f"派单数少于{ctx.cfg.min_orders_for_ranking}件的单位不参与排名",
+                f"Units with fewer than {ctx.cfg.min_orders_for_ranking} dispatches are not ranked"),
+               (f"{SUMMONED}：{'、'.join(summoned) if summoned else '无'}",
+                f"Below the summons line for satisfaction: {', '.join(summoned) if summoned else 'none'}"),
+               *((f"{label}：本月无参与排名的单位", f"{label}: no unit ranked this month") for label in empty)],
         chart=bars("职能部门综合得分", chart_items, max_value=100.0),
         tables=tables, data=data)
 

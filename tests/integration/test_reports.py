@@ -95,6 +95,11 @@ def test_the_figures_equal_kpi_and_hotspots(client, as_user, db: Session) -> Non
     assert f"本月受理量：{kpi['received']}件" in html
     assert f"{kpi['satisfaction'] * 100:.2f}%" in html if kpi["satisfaction"] is not None else True
     assert hot[0]["name"] in html and "<svg class=\"chart\"" in html
+    client.cookies.set("lang", "en")
+    en = client.get(f"/reports/monthly?month={month}", headers=leader).text
+    client.cookies.delete("lang")
+    assert f"Orders received this month: {kpi['received']}" in en and "Overview" in en and "The three rates" in en
+    assert "本月受理量" not in en
 
 
 def test_roles_and_bad_months(client, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
