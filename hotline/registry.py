@@ -73,6 +73,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "worklists",  # saved views of the order lists (with counts) and bulk work on selected orders
     "phrases",  # 常用语: a unit's and the centre's reply templates; the reply form's tools
     "cityfile",  # 管理 · 城市文件: the live configuration exported as a city file, imported back with a diff preview
+    "reports",  # 月度分析报告: the monthly report (HTML, stored PDF), subscriptions, the worker's monthly run
     "demo",  # the demo city's seeding (never imported by production code)
 )
 

@@ -28,6 +28,7 @@ ALTER TABLE users ADD CONSTRAINT uq_users_city_username UNIQUE (city_id, usernam
 
 SELECT create_distributed_table('categories', 'city_id');
 SELECT create_distributed_table('idempotency_keys', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('monthly_reports', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('order_number_counters', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('routing_models', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('text_postings', 'city_id', colocate_with => 'categories');
@@ -48,6 +49,7 @@ SELECT create_distributed_table('login_sessions', 'city_id', colocate_with => 'c
 SELECT create_distributed_table('missed_calls', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('orders', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('reply_templates', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('report_subscriptions', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('saved_views', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('settings_versions', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('webhook_subscriptions', 'city_id', colocate_with => 'categories');

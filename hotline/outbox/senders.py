@@ -190,6 +190,14 @@ class SmtpSender:
     def __init__(self, settings: SmtpSettings) -> None:
         self.s = settings
 
+    def prepare(self, db: Session, msg: OutboxMessage) -> dict[str, Any]:
+        """Files to attach, from the packages that extend ``outbox.attachments`` (``fn(db, msg)`` →
+        [(filename, mime type, bytes)]); read in the claiming transaction."""
+        from hotline import registry
+
+        files = [f for fn in registry.get().extensions_of("outbox.attachments") for f in fn(db, msg)]
+        return {"attachments": files} if files else {}
+
     def send(self, msg: Outgoing) -> None:
         to = msg.recipient.strip()
         if "@" not in to:
@@ -198,6 +206,9 @@ class SmtpSender:
         em["From"], em["To"], em["Subject"] = self.s.from_, to, subject(msg)
         em["Message-ID"] = f"<{msg.uid}@hotline12345>"  # the same on a resend: mail systems can drop it
         em.set_content(body_text(msg) or subject(msg))
+        for name, mime, data in msg.context.get("attachments", ()):  # read by prepare() (e.g. the monthly report)
+            main, _, sub = mime.partition("/")
+            em.add_attachment(data, maintype=main, subtype=sub, filename=name)
         assert self.s.host
         with smtplib.SMTP(self.s.host, self.s.port, timeout=self.s.timeout) as smtp:
             if self.s.starttls:

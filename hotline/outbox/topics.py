@@ -138,6 +138,9 @@ _DECLARED: list[Topic] = [
     _T("transfer.overdue", "转办接收超期", "Transfer not accepted in time", "inbox",
        "the dispatchers of both cities", ("number", "title", "due", "to_number"),
        body=(("due", "接收时限"), ("to_number", "新工单"))),
+    _T("report.monthly", "月度分析报告", "Monthly analysis report", "inbox",
+       "subscribed leaders (inbox; e-mail with the PDF when SMTP is configured)", ("title", "month", "url"),
+       body=(("month", "统计月份"), ("url", "查看报告"))),
     # ---- to subscribed systems: one family, the order action in the topic (webhook.order.dispatch …)
     _T("webhook.order.*", "Webhook事件", "Webhook event", "webhook", "webhook subscribers", ("subscription_id", "body")),
 ]
