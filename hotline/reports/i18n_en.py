@@ -8,7 +8,7 @@ EN = {
     "取消订阅": "Unsubscribe", "邮箱（可选）": "E-mail (optional)", "订阅月度报告": "Subscribe to the monthly report",
     "总体情况": "Overview", "三率情况": "The three rates", "热点问题": "Hot matters of the month",
     "单位考核排名": "Units' rankings", "按分类": "By category", "按渠道": "By channel", "按诉求类型": "By kind",
-    "占比": "Share", "全市三率": "The city's three rates", "指标": "Measure", "本月": "This month",
+    "占比": "Share", "全市三率": "The city's three rates", "本月": "This month",
     "分子": "Numerator", "分母": "Denominator", "上月": "Last month",
     "按分类的受理量": "Orders received by category", "三率": "The three rates (chart)",
     "热点工单数": "Orders per hot matter", "共性问题工单数": "Orders per systemic problem",
