@@ -122,8 +122,8 @@ class Counts:
 
 
 def _tally(out: dict[Any, Counts], sources: Iterable[d.Source], records: Iterable[Any], period: Period,
-           as_of: datetime) -> None:
-    env = {"as_of": as_of}
+           as_of: datetime, rules: frozenset[str] | None = None) -> None:
+    env = {"as_of": as_of, "rules": rules}
     rows = list(records)
     for src in sources:
         for rec in rows:
@@ -135,12 +135,14 @@ def _tally(out: dict[Any, Counts], sources: Iterable[d.Source], records: Iterabl
 
 
 def count_units(period: Period, *, as_of: datetime, assignments: Iterable[AssignmentRec] = (),
-                returns: Iterable[ReturnRec] = (), evaluations: Iterable[EvaluationRec] = ()) -> dict[int, Counts]:
-    """Per unit: every count of ``definitions.SOURCES`` (docs/kpi.md §2), evaluated on plain records."""
+                returns: Iterable[ReturnRec] = (), evaluations: Iterable[EvaluationRec] = (),
+                rules: frozenset[str] | None = None) -> dict[int, Counts]:
+    """Per unit: every count of ``definitions.SOURCES`` (docs/kpi.md §2), evaluated on plain records
+    (``rules``: the exclusion rules that are on, ``definitions.RULE_KEYS``; None: all of them)."""
     out: dict[int, Counts] = defaultdict(Counts)
     by_family = {d.ASSIGNMENT.key: assignments, d.RETURN.key: returns, d.EVALUATION.key: evaluations}
     for key, records in by_family.items():
-        _tally(out, [s for s in d.SOURCES if s.family.key == key], records, period, as_of)
+        _tally(out, [s for s in d.SOURCES if s.family.key == key], records, period, as_of, rules)
     return {k: v for k, v in out.items() if any(v.as_dict().values())}
 
 

@@ -126,9 +126,14 @@ _HINTS: dict[str, Callable[[Session, Period], list[Any] | None]] = {"dispatched"
                                                                      "due": _hint_due}
 
 
-def env_of(db: Session, as_of: datetime) -> dict[str, Any]:
-    """What a compiled definition may need: the moment of computation, and the SQL dialect."""
-    return {"as_of": as_of, "dialect": db.get_bind().dialect.name}
+def env_of(db: Session, as_of: datetime, rules: frozenset[str] | None = None) -> dict[str, Any]:
+    """What a compiled definition may need: the moment of computation, the SQL dialect, and the
+    exclusion rules that are on (None: those of the KPI settings in force)."""
+    if rules is None:
+        from hotline.city.kpi_settings import kpi_settings
+
+        rules = kpi_settings().exclusions.enabled()
+    return {"as_of": as_of, "dialect": db.get_bind().dialect.name, "rules": rules}
 
 
 def source_where(src: d.Source, fr: Frame, p: Period, env: dict[str, Any], *, counted: bool = True) -> list[Any]:
@@ -143,14 +148,17 @@ def _aggregates(src: d.Source, fr: Frame, env: dict[str, Any]) -> list[Any]:
     return [func.count() if c.when is d.ALWAYS else _n(c.when.sql(fr.cols, env)) for c in src.counts]
 
 
-def unit_counts(db: Session, period: Period, *, as_of: datetime) -> dict[int, Counts]:
-    """Counts per unit (not rolled up): every source of ``definitions.SOURCES``, one query each."""
+def unit_counts(db: Session, period: Period, *, as_of: datetime,
+                rules: frozenset[str] | None = None) -> dict[int, Counts]:
+    """Counts per unit (not rolled up): every source of ``definitions.SOURCES``, one query each
+    (``rules``: the exclusion rules that are on; None: the KPI settings in force)."""
     out: dict[int, Counts] = defaultdict(Counts)
+    env = env_of(db, as_of, rules)
     for src in d.SOURCES:
         hint = _HINTS.get(src.key, lambda db, p: [])(db, period)
         if hint is None:
             continue
-        fr, env = frame_of(src), env_of(db, as_of)
+        fr = frame_of(src)
         q = fr.tables(select(fr.cols["unit_id"], *_aggregates(src, fr, env))).where(
             *source_where(src, fr, period, env), *hint).group_by(fr.cols["unit_id"])
         for uid, *ns in db.execute(q):
