@@ -233,9 +233,16 @@ def daily_volume(db: Session, period: Period) -> list[tuple[str, int]]:
 
 
 def category_mix(db: Session, period: Period) -> list[tuple[str | None, int]]:
-    top = func.substr(Order.category_code, 1, 2).label("top")
-    q = select(top, func.count()).where(_in(Order.created_at, period)).group_by(top).order_by(func.count().desc())
-    return [(t, int(n)) for t, n in db.execute(q)]
+    """Orders per first-level category, by the live category tree (``routing.service.branches``: a
+    category moved in the catalogue counts under its new branch); one GROUP BY per category code."""
+    from hotline.routing.service import branches
+
+    top_of = branches(db)
+    q = select(Order.category_code, func.count()).where(_in(Order.created_at, period)).group_by(Order.category_code)
+    out: dict[str | None, int] = defaultdict(int)
+    for code, n in db.execute(q):
+        out[None if code is None else top_of.get(code, code[:2])] += int(n)
+    return sorted(out.items(), key=lambda kv: (-kv[1], kv[0] or ""))
 
 
 def territory_counts(db: Session, period: Period) -> dict[int | None, int]:

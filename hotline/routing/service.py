@@ -220,6 +220,21 @@ def branch_of(db: Session, code: str) -> str:
     return code[:2]
 
 
+def branches(db: Session) -> dict[str, str]:
+    """Every category in force (any level) → its first-level category, from the live tree: for readers
+    that group many orders by branch at once (one catalogue read, not one per order)."""
+    out: dict[str, str] = {}
+    base = current_city()
+    view = catalogue_view(db, base)
+    for top in (view.city if view is not None else base).categories:
+        stack = [top]
+        while stack:
+            c = stack.pop()
+            out[c.code] = top.code
+            stack.extend(c.children)
+    return out
+
+
 def is_leaf(db: Session, code: str) -> bool:
     """A category without children in the tree in force (only a leaf is dispatched automatically)."""
     cat = live_categories(db).get(code)

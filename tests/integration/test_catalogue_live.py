@@ -97,3 +97,27 @@ def test_auto_dispatch_reads_the_branch_from_the_live_tree(client: TestClient, a
     sent = do_submit_demand(db, form=form, photos=[]).number
     body = client.get(f"/api/v1/orders/{sent}", headers=h).json()
     assert body["status"] == "dispatched"
+
+
+def test_a_moved_category_counts_under_its_new_branch(client: TestClient, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
+    """The dashboard's category mix, Open311's service groups and the category model's training labels
+    follow the live tree: 路灯 moved under 交通运输 counts there (its code still starts with 01)."""
+    from datetime import timedelta
+
+    from hotline.db import utcnow
+    from hotline.kpi import queries
+    from hotline.kpi.formulas import Period
+    from hotline.org.models import Category
+    from tests.integration.helpers import create
+
+    create(client, as_user("operator1"), title="路灯不亮", content="新华路的路灯坏了", category_code=LAMP)
+    period = Period(utcnow() - timedelta(days=1), utcnow() + timedelta(days=1))
+    assert dict(queries.category_mix(db, period)).get("01", 0) >= 1
+    r = client.patch(f"{API}/categories/{LAMP}", headers=as_user("admin"), json={"parent": "0301", "reason": "路灯归交通条线"})
+    assert r.status_code == 200, r.text
+    mix = dict(queries.category_mix(db, period))
+    assert mix.get("03", 0) >= 1 and mix.get("01", 0) == 0
+    traffic = db.get(Category, "03")
+    assert traffic is not None
+    lamp = next(s for s in client.get("/open311/v2/services.json").json() if s["service_code"] == LAMP)
+    assert lamp["group"] == traffic.name
