@@ -218,18 +218,20 @@ def composite_formula(weights: Mapping[str, float]) -> list[tuple[str, float]]:
             if total and weights.get(k, 0) > 0]
 
 
-def first_contact(period: Period, intakes: Iterable[IntakeRec]) -> tuple[int, int]:
+def first_contact(period: Period, intakes: Iterable[IntakeRec],
+                  rules: frozenset[str] | None = None) -> tuple[int, int]:
     """首呼解决率 numerator and denominator (``definitions.CENTRE_RATES``) on plain intake records."""
     rate = d.RATE_OF["first_contact"]
-    src, env = d.SOURCE_OF[rate.den], {"as_of": period.end}
+    src, env = d.SOURCE_OF[rate.den], {"as_of": period.end, "rules": rules}
     rows = [i for i in intakes if d.holds(src, i, period.start, period.end, env)]
     num = sum(1 for i in rows for k in rate.num if d.COUNT_OF[k].when.test(i, env))
     return num, sum(1 for i in rows if d.COUNT_OF[rate.den].when.test(i, env))
 
 
-def centre_counts(period: Period, intakes: Iterable[IntakeRec]) -> dict[str, int]:
+def centre_counts(period: Period, intakes: Iterable[IntakeRec],
+                  rules: frozenset[str] | None = None) -> dict[str, int]:
     """Every count of the centre's intake source (受理量, 首呼解决数, 涉企诉求受理量) on plain records."""
-    src, env = d.SOURCE_OF["received"], {"as_of": period.end}
+    src, env = d.SOURCE_OF["received"], {"as_of": period.end, "rules": rules}
     rows = [i for i in intakes if d.holds(src, i, period.start, period.end, env)]
     return {c.key: sum(1 for i in rows if c.when.test(i, env)) for c in src.counts}
 

@@ -168,21 +168,21 @@ def unit_counts(db: Session, period: Period, *, as_of: datetime,
     return {k: v for k, v in out.items() if any(v.as_dict().values())}
 
 
-def first_contact(db: Session, period: Period) -> tuple[int, int]:
+def first_contact(db: Session, period: Period, rules: frozenset[str] | None = None) -> tuple[int, int]:
     """首呼解决率 numerator and denominator (``definitions.CENTRE_RATES``) for the whole centre."""
     rate = d.RATE_OF["first_contact"]
     src = d.SOURCE_OF[rate.den]
-    fr, env = frame_of(src), env_of(db, period.end)
+    fr, env = frame_of(src), env_of(db, period.end, rules)
     row = dict(zip((c.key for c in src.counts), db.execute(fr.tables(select(*_aggregates(src, fr, env))).where(
         *source_where(src, fr, period, env))).one(), strict=True))
     return sum(int(row[k]) for k in rate.num), int(row[rate.den])
 
 
-def centre_counts(db: Session, period: Period) -> dict[str, int]:
+def centre_counts(db: Session, period: Period, rules: frozenset[str] | None = None) -> dict[str, int]:
     """Every count of the centre's intake source (``definitions.CENTRE_SOURCES``: received, first contact,
     enterprise demands) for the whole centre."""
     src = d.SOURCE_OF["received"]
-    fr, env = frame_of(src), env_of(db, period.end)
+    fr, env = frame_of(src), env_of(db, period.end, rules)
     row = db.execute(fr.tables(select(*_aggregates(src, fr, env))).where(*source_where(src, fr, period, env))).one()
     return {c.key: int(n or 0) for c, n in zip(src.counts, row, strict=True)}
 

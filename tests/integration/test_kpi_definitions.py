@@ -125,6 +125,20 @@ def test_first_contact_pure_equals_sql(client, as_user, db: Session) -> None:  #
                            o.requester_type == "enterprise") for o in db.scalars(select(Order))]
     assert queries.first_contact(db, period) == f.first_contact(period, intakes)
     assert queries.first_contact(db, period)[1] >= 5
+    # with 并单不计入 switched off the merged orders count too, on both sides (one order marked merged
+    # by hand: the scenario merges none)
+    one = db.scalar(select(Order).where(Order.status != "merged").order_by(Order.id))
+    assert one is not None
+    one.status = "merged"
+    db.flush()
+    intakes = [f.IntakeRec(o.created_at, bool(o.first_contact_resolved), o.status == "merged",
+                           o.requester_type == "enterprise") for o in db.scalars(select(Order))]
+    no_merge = frozenset(d.RULE_KEYS) - {"merged"}
+    assert queries.first_contact(db, period, no_merge) == f.first_contact(period, intakes, no_merge)
+    assert queries.centre_counts(db, period, no_merge) == f.centre_counts(period, intakes, no_merge)
+    merged = sum(1 for i in intakes if i.merged and i.created_at in period)
+    assert merged == 1
+    assert queries.first_contact(db, period, no_merge)[1] == queries.first_contact(db, period)[1] + merged
 
 
 def test_excluded_rows_are_listed_and_not_counted(client, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
