@@ -107,7 +107,8 @@ def test_switching_a_rule_off_in_the_settings_changes_the_ranking(client, as_use
     assert (log.data["before"]["exclusions"]["appeal"], log.data["after"]["exclusions"]["appeal"]) == (True, False)
     assert log.data["after"]["exclusions"]["designation"] is True
     after = client.get(f"/api/v1/kpi/rankings?{qs}", headers=leader).json()
-    assert after["caliber_version"] == 1
+    assert after["caliber_version"] == 1 and after["exclusion_rules"]["appeal"] is False
+    assert before["exclusion_rules"] == dict.fromkeys(d.RULE_KEYS, True)
     kpi = client.get(f"/kpi?{qs}", headers=leader).text
     assert "口径版本 v1" in kpi and "排除规则已关闭，计入：申诉已采纳的评价：不计入" in kpi
     assert "不计入：申诉已采纳的评价" not in kpi.replace("计入：申诉已采纳的评价：不计入", "")
