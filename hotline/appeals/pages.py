@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from hotline.appeals import flows, service
 from hotline.appeals.views import read_files
@@ -100,7 +101,7 @@ def catalogue_changes_page(request: Request, db: SessionDep, user: PageUser, sta
     rows = []
     for r in service.catalogue_changes(db, state=state or None):
         row = service.present(r, user)
-        row["catalogue_units"] = catalogue_units(r.category_code)
+        row["catalogue_units"] = catalogue_units(db, r.category_code)
         rows.append(row)
     return render(request, "appeals_catalogue_changes.html", {
         "rows": rows, "state": state, "states": service.CHANGE_ZH, "editable": user.role == "admin"})
@@ -116,14 +117,9 @@ def catalogue_change_mark(request_id: DbId, db: SessionDep, user: PageUser,
     return redirect_with_flash("/catalogue-changes", "已更新目录调整状态", "Catalogue change updated")
 
 
-def catalogue_units(category_code: str | None) -> list[str]:
-    """The unit codes the city file's catalogue names for a category now."""
-    from hotline.city.service import current_city
+def catalogue_units(db: Session, category_code: str | None) -> list[str]:
+    """The unit codes the catalogue in force (its current version, else the city file) names for a category now."""
+    from hotline.routing.service import live_categories
 
-    stack = list(current_city().categories)
-    while stack:
-        c = stack.pop()
-        if c.code == category_code:
-            return list(c.units)
-        stack.extend(c.children)
-    return []
+    cat = live_categories(db).get(category_code or "")
+    return list(cat.units) if cat is not None else []

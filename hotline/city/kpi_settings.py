@@ -50,6 +50,19 @@ class CallbackSettings(_Strict):
     close_unreachable: bool = Field(True, description="Archive the order when the citizen cannot be reached")
 
 
+class ExclusionRules(_Strict):
+    """Which exclusions apply (``hotline.kpi.definitions.EXCLUSION_RULES``, same keys): on, the records
+    are listed in the drill-down, marked, and left out of every figure; off, they count."""
+
+    designation: bool = Field(True, description="经认定的不合理诉求 not counted")
+    merged: bool = Field(True, description="merged duplicate orders not counted")
+    appeal: bool = Field(True, description="evaluations overturned on appeal not counted")
+    objection: bool = Field(True, description="sustained dispatch objections: not counted for the objecting unit")
+
+    def enabled(self) -> frozenset[str]:
+        return frozenset(k for k, v in self.model_dump().items() if v)
+
+
 class KpiSettings(_Strict):
     weights: Weights = Field(default_factory=Weights)
     basic_counts_as_satisfied: bool = Field(True, description="基本满意 counts as satisfied")
@@ -59,6 +72,7 @@ class KpiSettings(_Strict):
     objection_decide_days: int = Field(3, ge=1, le=30,
                                        description="派单异议: the centre decides within this many working days")
     callback: CallbackSettings = Field(default_factory=CallbackSettings)
+    exclusions: ExclusionRules = Field(default_factory=ExclusionRules)
 
 
 def kpi_settings() -> KpiSettings:

@@ -16,13 +16,9 @@ from hotline.city.kpi_settings import KpiSettings
 from hotline.kpi import definitions as d
 from hotline.kpi import formulas
 
-#: What no figure counts (definitions.*.excluded), said once for readers (Chinese; English in i18n_en).
-EXCLUSIONS: tuple[str, ...] = (
-    "经认定的不合理诉求：该工单的派单、退单、评价均不计入",
-    "已并单的重复工单：不计入",
-    "申诉已采纳的评价：不计入",
-    "派单异议成立：该工单不计入提出异议单位的派单、退单和评价",
-)
+#: What no figure counts while its rule is on (definitions.EXCLUSION_RULES; English in i18n_en).
+EXCLUSIONS: tuple[str, ...] = tuple(text for _, _, text in d.EXCLUSION_RULES)
+RULE_OFF = "排除规则已关闭，计入："
 CONFIDENCE = "每项比率旁为样本量n（分母）与Wilson 95%置信区间：样本越少区间越宽，相邻名次的差别未必真实"
 PUSHDOWN = "下沉派单：派单目录明确由职能部门承办、却派给该街道乡镇（含其社区）的工单数及其占派单数的比例"
 
@@ -31,10 +27,11 @@ PUSHDOWN = "下沉派单：派单目录明确由职能部门承办、却派给�
 class Caliber:
     formula: list[tuple[str, float]]  # (rate label, share of 100)
     rates: list[tuple[str, list[str], str]]  # (rate label, numerator count labels, denominator count label)
-    exclusions: tuple[str, ...]
+    exclusions: tuple[str, ...]  # the rules that are on: what no figure counts
     min_orders: int
     basic_counts: bool
     version: int = 0  # the KPI settings' version (hotline.city.live; 0: the city file's block)
+    counted: tuple[str, ...] = ()  # the rules switched off in that version: these records count
 
 
 def of(cfg: KpiSettings, version: int = 0) -> Caliber:
@@ -42,8 +39,10 @@ def of(cfg: KpiSettings, version: int = 0) -> Caliber:
     for r in d.RATES:
         num = r.num + (r.num_if_basic if cfg.basic_counts_as_satisfied else ())
         rates.append((r.label, [d.COUNT_OF[k].label for k in num], d.COUNT_OF[r.den].label))
-    return Caliber(formulas.composite_formula(cfg.weights.as_map()), rates, EXCLUSIONS,
-                   cfg.min_orders_for_ranking, cfg.basic_counts_as_satisfied, version)
+    on = cfg.exclusions.enabled()
+    return Caliber(formulas.composite_formula(cfg.weights.as_map()), rates,
+                   tuple(t for k, _, t in d.EXCLUSION_RULES if k in on), cfg.min_orders_for_ranking,
+                   cfg.basic_counts_as_satisfied, version, tuple(t for k, _, t in d.EXCLUSION_RULES if k not in on))
 
 
 def version_line(version: int) -> str:
@@ -59,6 +58,7 @@ def lines(cfg: KpiSettings, version: int = 0) -> list[str]:
     out += [f"{label} = {' + '.join(num)} ÷ {den}" for label, num, den in c.rates]
     out.append("基本满意计为满意" if c.basic_counts else "基本满意不计为满意")
     out += [f"不计入：{x}" for x in c.exclusions]
+    out += [f"{RULE_OFF}{x}" for x in c.counted]
     out.append(f"派单数少于{c.min_orders}件的单位不参与排名，单列（城市设置 kpi.min_orders_for_ranking）")
     out += [CONFIDENCE, PUSHDOWN]
     return out

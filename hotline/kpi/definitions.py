@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hotline.kpi.expr import ALWAYS, AS_OF, Expr, F
+from hotline.kpi.expr import ALWAYS, AS_OF, Expr, F, Rule
 
 # ---------------------------------------------------------------- families, sources, counts, rates
 
@@ -38,9 +38,14 @@ class Family:
     key: str
     excluded: tuple[tuple[str, Expr], ...]  # (reason shown in the drill-down, when) — first match names it
 
+    def rules(self) -> tuple[tuple[str, Expr], ...]:
+        """Each exclusion guarded by its rule's switch (the reason is the rule's key, EXCLUSION_RULES):
+        a rule switched off in the KPI settings excludes nothing."""
+        return tuple((reason, Rule(reason) & e) for reason, e in self.excluded)
+
     def exclusion(self) -> Expr:
         out: Expr | None = None
-        for _, e in self.excluded:
+        for _, e in self.rules():
             out = e if out is None else out | e
         return out if out is not None else ~ALWAYS
 
@@ -91,9 +96,19 @@ ASSIGNMENT = Family("assignment", (("designation", F.designated.is_true()), ("me
                                    ("objection", F.objected.is_true())))
 RETURN = Family("return", (("designation", F.designated.is_true()), ("objection", F.objected.is_true())))
 EVALUATION = Family("evaluation", (("appeal", F.excluded_reason == "appeal"),
-                                   ("designation", F.excluded_reason.is_not_none()),
+                                   ("designation", F.excluded_reason == "designation"),
                                    ("objection", F.objected.is_true())))
 INTAKE = Family("intake", (("merged", F.merged.is_true()),))
+
+#: The exclusion rules, each a switch of the KPI settings (``kpi.exclusions``, hotline.city.kpi_settings):
+#: key (a reason of the families above), Chinese label, what it leaves out when on.
+EXCLUSION_RULES: tuple[tuple[str, str, str], ...] = (
+    ("designation", "不合理诉求不计入", "经认定的不合理诉求：该工单的派单、退单、评价均不计入"),
+    ("merged", "并单不计入", "已并单的重复工单：不计入"),
+    ("appeal", "申诉采纳的评价不计入", "申诉已采纳的评价：不计入"),
+    ("objection", "派单异议成立不计入", "派单异议成立：该工单不计入提出异议单位的派单、退单和评价"),
+)
+RULE_KEYS: tuple[str, ...] = tuple(k for k, _, _ in EXCLUSION_RULES)
 
 # Assignments that ended before the unit could finish are not "due to complete" (merged ones are
 # out of every figure already, ASSIGNMENT.excluded, and listed as such in the drill-down).
@@ -183,6 +198,10 @@ def check() -> None:
                 raise ValueError(f"rate {r.key}: unknown count {k}")
         if r.drill not in {s.key for s in SOURCES + CENTRE_SOURCES}:
             raise ValueError(f"rate {r.key}: unknown drill-down {r.drill}")
+    for fam in (ASSIGNMENT, RETURN, EVALUATION, INTAKE):
+        for reason, _ in fam.excluded:
+            if reason not in RULE_KEYS:
+                raise ValueError(f"family {fam.key}: exclusion {reason} has no rule (EXCLUSION_RULES)")
 
 
 check()

@@ -31,14 +31,15 @@ def _flag(cond: Any) -> Any:
 
 
 def records(db: Session, *, unit_ids: list[int], measure: str, period: Period, as_of: datetime,
-            limit: int = 500) -> list[dict[str, Any]]:
+            limit: int = 500, rules: frozenset[str] | None = None) -> list[dict[str, Any]]:
     """The rows of source ``measure``: number, title, time, ``ok`` (its first predicate, e.g. signed in
-    time), ``counts`` (count → passes), ``excluded`` (the reason, or None) and a detail."""
+    time), ``counts`` (count → passes), ``excluded`` (the reason, or None) and a detail.  Only the
+    exclusion rules that are on (``rules``; None: the KPI settings in force) mark a row excluded."""
     src = next(s for s in d.SOURCES if s.key == measure)
     fr = queries.frame_of(src)
-    env = queries.env_of(db, as_of)
+    env = queries.env_of(db, as_of, rules)
     dated = fr.cols[src.dated_by]
-    reasons = [(r, _flag(e.sql(fr.cols, env))) for r, e in src.family.excluded]
+    reasons = [(r, _flag(e.sql(fr.cols, env))) for r, e in src.family.rules()]
     flags = [_flag(c.when.sql(fr.cols, env)) for c in src.counts]
     q = (fr.tables(select(Order.number, Order.title, dated, fr.detail, *(f for _, f in reasons), *flags))
          .join(Order, Order.id == fr.order_id)

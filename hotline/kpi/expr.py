@@ -247,3 +247,28 @@ class _Always(Expr):
 
 
 ALWAYS: Expr = _Always()
+
+
+class Rule(Expr):
+    """An exclusion rule's switch (``kpi.exclusions`` of the KPI settings in force): true when the rule
+    is on.  ``env["rules"]`` holds the rules that are on; without it every rule is on (the defaults).
+    In SQL it is a constant, so a rule that is off drops its condition from the query."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def on(self, env: Mapping[str, Any]) -> bool:
+        rules = env.get("rules")
+        return rules is None or self.name in rules
+
+    def test(self, rec: Any, env: Mapping[str, Any]) -> bool:
+        return self.on(env)
+
+    def sql(self, cols: Mapping[str, Any], env: Mapping[str, Any]) -> Any:
+        from sqlalchemy import false, true
+
+        return true() if self.on(env) else false()
+
+    def fields(self) -> set[str]:
+        return set()
+

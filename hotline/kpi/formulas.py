@@ -122,8 +122,8 @@ class Counts:
 
 
 def _tally(out: dict[Any, Counts], sources: Iterable[d.Source], records: Iterable[Any], period: Period,
-           as_of: datetime) -> None:
-    env = {"as_of": as_of}
+           as_of: datetime, rules: frozenset[str] | None = None) -> None:
+    env = {"as_of": as_of, "rules": rules}
     rows = list(records)
     for src in sources:
         for rec in rows:
@@ -135,12 +135,14 @@ def _tally(out: dict[Any, Counts], sources: Iterable[d.Source], records: Iterabl
 
 
 def count_units(period: Period, *, as_of: datetime, assignments: Iterable[AssignmentRec] = (),
-                returns: Iterable[ReturnRec] = (), evaluations: Iterable[EvaluationRec] = ()) -> dict[int, Counts]:
-    """Per unit: every count of ``definitions.SOURCES`` (docs/kpi.md §2), evaluated on plain records."""
+                returns: Iterable[ReturnRec] = (), evaluations: Iterable[EvaluationRec] = (),
+                rules: frozenset[str] | None = None) -> dict[int, Counts]:
+    """Per unit: every count of ``definitions.SOURCES`` (docs/kpi.md §2), evaluated on plain records
+    (``rules``: the exclusion rules that are on, ``definitions.RULE_KEYS``; None: all of them)."""
     out: dict[int, Counts] = defaultdict(Counts)
     by_family = {d.ASSIGNMENT.key: assignments, d.RETURN.key: returns, d.EVALUATION.key: evaluations}
     for key, records in by_family.items():
-        _tally(out, [s for s in d.SOURCES if s.family.key == key], records, period, as_of)
+        _tally(out, [s for s in d.SOURCES if s.family.key == key], records, period, as_of, rules)
     return {k: v for k, v in out.items() if any(v.as_dict().values())}
 
 
@@ -216,18 +218,20 @@ def composite_formula(weights: Mapping[str, float]) -> list[tuple[str, float]]:
             if total and weights.get(k, 0) > 0]
 
 
-def first_contact(period: Period, intakes: Iterable[IntakeRec]) -> tuple[int, int]:
+def first_contact(period: Period, intakes: Iterable[IntakeRec],
+                  rules: frozenset[str] | None = None) -> tuple[int, int]:
     """首呼解决率 numerator and denominator (``definitions.CENTRE_RATES``) on plain intake records."""
     rate = d.RATE_OF["first_contact"]
-    src, env = d.SOURCE_OF[rate.den], {"as_of": period.end}
+    src, env = d.SOURCE_OF[rate.den], {"as_of": period.end, "rules": rules}
     rows = [i for i in intakes if d.holds(src, i, period.start, period.end, env)]
     num = sum(1 for i in rows for k in rate.num if d.COUNT_OF[k].when.test(i, env))
     return num, sum(1 for i in rows if d.COUNT_OF[rate.den].when.test(i, env))
 
 
-def centre_counts(period: Period, intakes: Iterable[IntakeRec]) -> dict[str, int]:
+def centre_counts(period: Period, intakes: Iterable[IntakeRec],
+                  rules: frozenset[str] | None = None) -> dict[str, int]:
     """Every count of the centre's intake source (受理量, 首呼解决数, 涉企诉求受理量) on plain records."""
-    src, env = d.SOURCE_OF["received"], {"as_of": period.end}
+    src, env = d.SOURCE_OF["received"], {"as_of": period.end, "rules": rules}
     rows = [i for i in intakes if d.holds(src, i, period.start, period.end, env)]
     return {c.key: sum(1 for i in rows if c.when.test(i, env)) for c in src.counts}
 

@@ -44,4 +44,9 @@ EN = {
         "Push-downs: orders the dispatch catalogue gives a functional department but that were dispatched to this "
         "street or township (or its communities), and their share of its dispatches",
     "派单异议成立，不计入本单位": "Excluded: dispatch objection sustained",
+    # the exclusion rules (definitions.EXCLUSION_RULES; switched in the KPI settings)
+    "排除规则已关闭，计入：": "Exclusion rule switched off, counted: ",
+    "不合理诉求不计入": "Leave out designated unreasonable demands", "并单不计入": "Leave out merged duplicates",
+    "申诉采纳的评价不计入": "Leave out evaluations overturned on appeal",
+    "派单异议成立不计入": "Leave out sustained dispatch objections",
 }

@@ -53,8 +53,8 @@ def _local_dates(p: Any) -> tuple[str, str]:
 def rankings_page(request: Request, db: SessionDep, user: PageUser) -> Response:
     service.require(user, service.RANKING_ROLES)
     p, label, clean = _period(request, db)
-    counts = queries.unit_counts(db, p, as_of=utcnow())
-    cfg, version = kpi_settings_versioned()  # the ranking and its caliber from the same version
+    cfg, version = kpi_settings_versioned()  # the ranking, its counts and its caliber from the same version
+    counts = queries.unit_counts(db, p, as_of=utcnow(), rules=cfg.exclusions.enabled())
     boards, units = rankings.boards(db, p, counts=counts, cfg=cfg)
     return render(request, "kpi_rankings.html", {
         "label": label, "f": clean, "qs": urlencode(clean), "cfg": cfg,

@@ -126,9 +126,14 @@ _HINTS: dict[str, Callable[[Session, Period], list[Any] | None]] = {"dispatched"
                                                                      "due": _hint_due}
 
 
-def env_of(db: Session, as_of: datetime) -> dict[str, Any]:
-    """What a compiled definition may need: the moment of computation, and the SQL dialect."""
-    return {"as_of": as_of, "dialect": db.get_bind().dialect.name}
+def env_of(db: Session, as_of: datetime, rules: frozenset[str] | None = None) -> dict[str, Any]:
+    """What a compiled definition may need: the moment of computation, the SQL dialect, and the
+    exclusion rules that are on (None: those of the KPI settings in force)."""
+    if rules is None:
+        from hotline.city.kpi_settings import kpi_settings
+
+        rules = kpi_settings().exclusions.enabled()
+    return {"as_of": as_of, "dialect": db.get_bind().dialect.name, "rules": rules}
 
 
 def source_where(src: d.Source, fr: Frame, p: Period, env: dict[str, Any], *, counted: bool = True) -> list[Any]:
@@ -143,14 +148,17 @@ def _aggregates(src: d.Source, fr: Frame, env: dict[str, Any]) -> list[Any]:
     return [func.count() if c.when is d.ALWAYS else _n(c.when.sql(fr.cols, env)) for c in src.counts]
 
 
-def unit_counts(db: Session, period: Period, *, as_of: datetime) -> dict[int, Counts]:
-    """Counts per unit (not rolled up): every source of ``definitions.SOURCES``, one query each."""
+def unit_counts(db: Session, period: Period, *, as_of: datetime,
+                rules: frozenset[str] | None = None) -> dict[int, Counts]:
+    """Counts per unit (not rolled up): every source of ``definitions.SOURCES``, one query each
+    (``rules``: the exclusion rules that are on; None: the KPI settings in force)."""
     out: dict[int, Counts] = defaultdict(Counts)
+    env = env_of(db, as_of, rules)
     for src in d.SOURCES:
         hint = _HINTS.get(src.key, lambda db, p: [])(db, period)
         if hint is None:
             continue
-        fr, env = frame_of(src), env_of(db, as_of)
+        fr = frame_of(src)
         q = fr.tables(select(fr.cols["unit_id"], *_aggregates(src, fr, env))).where(
             *source_where(src, fr, period, env), *hint).group_by(fr.cols["unit_id"])
         for uid, *ns in db.execute(q):
@@ -160,21 +168,21 @@ def unit_counts(db: Session, period: Period, *, as_of: datetime) -> dict[int, Co
     return {k: v for k, v in out.items() if any(v.as_dict().values())}
 
 
-def first_contact(db: Session, period: Period) -> tuple[int, int]:
+def first_contact(db: Session, period: Period, rules: frozenset[str] | None = None) -> tuple[int, int]:
     """首呼解决率 numerator and denominator (``definitions.CENTRE_RATES``) for the whole centre."""
     rate = d.RATE_OF["first_contact"]
     src = d.SOURCE_OF[rate.den]
-    fr, env = frame_of(src), env_of(db, period.end)
+    fr, env = frame_of(src), env_of(db, period.end, rules)
     row = dict(zip((c.key for c in src.counts), db.execute(fr.tables(select(*_aggregates(src, fr, env))).where(
         *source_where(src, fr, period, env))).one(), strict=True))
     return sum(int(row[k]) for k in rate.num), int(row[rate.den])
 
 
-def centre_counts(db: Session, period: Period) -> dict[str, int]:
+def centre_counts(db: Session, period: Period, rules: frozenset[str] | None = None) -> dict[str, int]:
     """Every count of the centre's intake source (``definitions.CENTRE_SOURCES``: received, first contact,
     enterprise demands) for the whole centre."""
     src = d.SOURCE_OF["received"]
-    fr, env = frame_of(src), env_of(db, period.end)
+    fr, env = frame_of(src), env_of(db, period.end, rules)
     row = db.execute(fr.tables(select(*_aggregates(src, fr, env))).where(*source_where(src, fr, period, env))).one()
     return {c.key: int(n or 0) for c, n in zip(src.counts, row, strict=True)}
 
@@ -225,9 +233,16 @@ def daily_volume(db: Session, period: Period) -> list[tuple[str, int]]:
 
 
 def category_mix(db: Session, period: Period) -> list[tuple[str | None, int]]:
-    top = func.substr(Order.category_code, 1, 2).label("top")
-    q = select(top, func.count()).where(_in(Order.created_at, period)).group_by(top).order_by(func.count().desc())
-    return [(t, int(n)) for t, n in db.execute(q)]
+    """Orders per first-level category, by the live category tree (``routing.service.branches``: a
+    category moved in the catalogue counts under its new branch); one GROUP BY per category code."""
+    from hotline.routing.service import branches
+
+    top_of = branches(db)
+    q = select(Order.category_code, func.count()).where(_in(Order.created_at, period)).group_by(Order.category_code)
+    out: dict[str | None, int] = defaultdict(int)
+    for code, n in db.execute(q):
+        out[None if code is None else top_of.get(code, code[:2])] += int(n)
+    return sorted(out.items(), key=lambda kv: (-kv[1], kv[0] or ""))
 
 
 def territory_counts(db: Session, period: Period) -> dict[int | None, int]:

@@ -58,8 +58,8 @@ def boards(db: Session, period: Period, *, as_of: datetime | None = None, groups
            cfg: KpiSettings | None = None, counts: dict[int, Counts] | None = None
            ) -> tuple[list[Board], dict[int, Unit]]:
     cfg = cfg or kpi_settings()
-    if counts is None:
-        counts = queries.unit_counts(db, period, as_of=as_of or utcnow())
+    if counts is None:  # with the exclusion rules of the same settings as the weights
+        counts = queries.unit_counts(db, period, as_of=as_of or utcnow(), rules=cfg.exclusions.enabled())
     # a merged or retired unit keeps its rankings history: it is ranked in the periods it has figures for
     units, children = unit_tree(db, include_retired=True)
     received = pushdown_service.per_unit(db, period.start, period.end)

@@ -29,7 +29,8 @@ def ranking(request: Request, db: SessionDep, user: CurrentUser) -> dict[str, An
     service.require(user, service.RANKING_ROLES)
     p, label, _ = _period(request)
     cfg, version = kpi_settings_versioned()
-    return {"period": label, "caliber_version": version, "rows": service.ranking_rows(db, p, cfg=cfg)}
+    return {"period": label, "caliber_version": version, "exclusion_rules": cfg.exclusions.model_dump(),
+            "rows": service.ranking_rows(db, p, cfg=cfg)}
 
 
 @router.get("/dashboard", summary="领导驾驶舱数据 · the dashboard's figures")

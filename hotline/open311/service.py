@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from hotline.city.service import city_tz, current_city
+from hotline.city.service import city_tz
 from hotline.open311.formats import Open311Error
 from hotline.orders.enums import STATUS_EN, STATUS_ZH, TERMINAL, Status
 from hotline.orders.models import Order
@@ -54,17 +54,22 @@ def leaf_categories(db: Session) -> list[Category]:
                            .order_by(Category.code)))
 
 
-def service_entry(cat: Category, tops: dict[str, str], index: dict[str, Any]) -> dict[str, Any]:
+def service_entry(cat: Category, tops: dict[str, str], index: dict[str, Any],
+                  branch: dict[str, str] | None = None) -> dict[str, Any]:
+    """One service; ``index`` and ``branch`` are the categories in force (``routing.service``)."""
     cdef = index.get(cat.code)
     keywords = ", ".join(cdef.keywords) if cdef is not None else ""
+    top = (branch or {}).get(cat.code, cat.code[:2])
     return {"service_code": cat.code, "service_name": cat.name, "description": cat.path or cat.name,
-            "metadata": False, "type": "realtime", "keywords": keywords, "group": tops.get(cat.code[:2], "")}
+            "metadata": False, "type": "realtime", "keywords": keywords, "group": tops.get(top, "")}
 
 
 def services(db: Session) -> list[dict[str, Any]]:
+    from hotline.routing.service import branches, live_categories
+
     tops = {c.code: c.name for c in db.scalars(select(Category).where(Category.level == 1))}
-    index = current_city().category_index()
-    return [service_entry(c, tops, index) for c in leaf_categories(db)]
+    index, branch = live_categories(db), branches(db)
+    return [service_entry(c, tops, index, branch) for c in leaf_categories(db)]
 
 
 def find_service(db: Session, code: str) -> Category:

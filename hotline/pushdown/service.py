@@ -9,10 +9,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from hotline.city.schema import CategoryDef
-from hotline.city.service import current_city
 from hotline.errors import NotFound
 from hotline.org.models import Unit, User
 from hotline.pushdown.models import Pushdown
+from hotline.routing.service import live_categories
 
 GRASSROOTS = frozenset({"street", "township", "community"})  # 街道、乡镇 and the communities below them
 DEPARTMENTS = frozenset({"department", "enterprise"})  # 职能部门、公共企事业单位
@@ -20,22 +20,15 @@ STATE_ZH = {"pending": "待审核", "accepted": "理由成立", "rejected": "理
 BOARD_DAYS = 30  # the supervisor board counts the last 30 days
 
 
-def _leaf(code: str | None) -> CategoryDef | None:
-    if not code:
-        return None
-    stack = list(current_city().categories)
-    while stack:
-        c = stack.pop()
-        if c.code == code:
-            return c
-        stack.extend(c.children)
-    return None
+def _leaf(db: Session, code: str | None) -> CategoryDef | None:
+    """The category in force (the dispatch catalogue's current version, else the city file's)."""
+    return live_categories(db).get(code) if code else None
 
 
 def catalogue_departments(db: Session, category_code: str | None) -> list[Unit]:
     """The functional departments (or public enterprises) the catalogue names for a category;
     none for a 属地 (territorial) category, which belongs to the township by the catalogue itself."""
-    leaf = _leaf(category_code)
+    leaf = _leaf(db, category_code)
     if leaf is None or leaf.territorial or not leaf.units:
         return []
     return list(db.scalars(select(Unit).where(Unit.code.in_(leaf.units), Unit.type.in_(DEPARTMENTS))

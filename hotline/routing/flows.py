@@ -27,7 +27,7 @@ from hotline.orders.flows import do_action
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import Unit, User
 from hotline.routing.models import RoutingDecision
-from hotline.routing.service import suggest
+from hotline.routing.service import branch_of, is_leaf, suggest
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,11 @@ def record_suggestion(db: Session, order: Order, actor: Actor, event: OrderEvent
     # the unit's confidence is a share of the unit evidence, high whenever one unit owns the matched
     # keywords; the branch probability is the calibrated one (docs/routing.md, "Calibration").
     branch = s.top_levels[0] if s.top_levels else None
-    sure = (top_u is not None and top_c is not None and len(top_c.code) == 6
+    # the branch and the leaf are the live category tree's (hotline.catalogue), not the code's shape:
+    # a category moved to another branch is dispatched by its new branch
+    sure = (top_u is not None and top_c is not None and is_leaf(db, top_c.code)
             and top_u.confidence >= threshold
-            and branch is not None and branch.code == top_c.code[:2] and branch.confidence >= threshold)
+            and branch is not None and branch.code == branch_of(db, top_c.code) and branch.confidence >= threshold)
     if sure and not s.flags.get("emergency") and not s.flags.get("out_of_scope"):
         assert top_u is not None and top_c is not None
         dec.auto_dispatched = True
@@ -78,8 +80,8 @@ def record_choice(db: Session, order: Order, actor: Actor, event: OrderEvent, no
     dec.chosen_category = order.category_code
     dec.unit_correct = dec.top_unit == dec.chosen_unit if dec.top_unit else None
     if dec.top_category and order.category_code:
-        dec.category_correct = order.category_code.startswith(dec.top_category[:2]) and (
-            len(dec.top_category) < 6 or order.category_code == dec.top_category)
+        dec.category_correct = branch_of(db, order.category_code) == branch_of(db, dec.top_category) and (
+            not is_leaf(db, dec.top_category) or order.category_code == dec.top_category)
     dec.outcome = "held"
     dec.triage = False
 

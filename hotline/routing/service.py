@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.city.schema import CityFile
+from hotline.city.schema import CategoryDef, CityFile
 from hotline.city.service import current_city
 from hotline.org.models import Unit
 from hotline.routing.catalogue import (
@@ -191,6 +191,54 @@ def catalogue_view(db: Session, city: CityFile) -> CatalogueView | None:
         if view is not None:
             return view  # type: ignore[no-any-return]
     return None
+
+
+def live_categories(db: Session) -> dict[str, CategoryDef]:
+    """Every category of the acting city in force, by code: the dispatch catalogue's current version
+    (unretired; renamed, moved and added ones as it has them), else the city file's.  What any reader
+    of "the categories" should use instead of ``current_city().categories``."""
+    base = current_city()
+    view = catalogue_view(db, base)
+    return (view.city if view is not None else base).category_index()
+
+
+def branch_of(db: Session, code: str) -> str:
+    """The first-level category (branch) a category is in, by the live tree's parents (a category
+    moved to another branch in the catalogue is in its new branch); without a version, the city
+    file's tree; a code in neither: its first two characters (the demo numbering)."""
+    base = current_city()
+    view = catalogue_view(db, base)
+    if view is not None:
+        return view.top_of(code)
+    for top in base.categories:
+        stack = [top]
+        while stack:
+            c = stack.pop()
+            if c.code == code:
+                return top.code
+            stack.extend(c.children)
+    return code[:2]
+
+
+def branches(db: Session) -> dict[str, str]:
+    """Every category in force (any level) → its first-level category, from the live tree: for readers
+    that group many orders by branch at once (one catalogue read, not one per order)."""
+    out: dict[str, str] = {}
+    base = current_city()
+    view = catalogue_view(db, base)
+    for top in (view.city if view is not None else base).categories:
+        stack = [top]
+        while stack:
+            c = stack.pop()
+            out[c.code] = top.code
+            stack.extend(c.children)
+    return out
+
+
+def is_leaf(db: Session, code: str) -> bool:
+    """A category without children in the tree in force (only a leaf is dispatched automatically)."""
+    cat = live_categories(db).get(code)
+    return cat is not None and not cat.children
 
 
 def _top_level_probs(db: Session, city: CityFile, text: str, base: CityFile | None = None

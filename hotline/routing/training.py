@@ -55,13 +55,16 @@ def register(db: Session, *, purpose: str, texts: list[str], labels: list[str], 
 
 def training_set_from_db(db: Session, *, purpose: str) -> tuple[list[str], list[str]]:
     """Finished orders with their final category (top-level name) or handling unit (code)."""
+    from hotline.routing.service import branches
+
     tops = {c.code: c.name for c in db.scalars(select(Category).where(Category.level == 1))}
+    top_of = branches(db)  # the live tree: a category moved in the catalogue trains its new branch
     rows = db.execute(select(Order.title, Order.content, Order.category_code, Unit.code)
                       .join(Unit, Unit.id == Order.lead_unit_id)
                       .where(Order.status.in_(FINISHED), Order.category_code.is_not(None)))
     texts, labels = [], []
     for title, content, cat, unit in rows:
-        label = tops.get((cat or "")[:2]) if purpose == "category" else unit
+        label = tops.get(top_of.get(cat or "", (cat or "")[:2])) if purpose == "category" else unit
         if label:
             texts.append(f"{title}\n{content}")
             labels.append(label)

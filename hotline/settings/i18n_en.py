@@ -53,4 +53,8 @@ EN = {
     "回滚原因": "Reason for the rollback", "回滚到此版本": "Roll back to this version",
     "回滚到城市文件（第0版）的原因": "Reason for rolling back to the city file (version 0)",
     "尚无保存的版本，现行设置来自城市文件": "No version saved yet; the settings in force come from the city file",
+    # the exclusion rules on the KPI settings screen (hotline.kpi.definitions.EXCLUSION_RULES)
+    "排除规则": "Exclusion rules",
+    "开启：这类记录在明细中列出并标明原因，不计入任何指标；关闭：照常计入。":
+        "On: such records are listed in the drill-down with the reason and count in no figure; off: they count.",
 }

@@ -7,14 +7,17 @@ Every write calls a flow of ``hotline.settings.flows`` and commits once, then re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
+from hotline.city.kpi_settings import KpiSettings
 from hotline.city.schema import KIND_LABELS_ZH, Kind
 from hotline.db import commit_or_conflict, utcnow
 from hotline.errors import AppError, BadRequest
+from hotline.kpi.definitions import EXCLUSION_RULES, RULE_KEYS
 from hotline.org.deps import SessionDep
 from hotline.settings import flows
 from hotline.sla import service as sla
@@ -119,16 +122,9 @@ def sla_page(request: Request, db: SessionDep, user: PageUser) -> Response:
 @router.post("/admin/settings/sla")
 def sla_save(request: Request, db: SessionDep, user: PageUser, form: FormData) -> Response:
     cs.require_role(user, ADMIN)
-    try:
-        _, body = flows.current(db, "sla")
-        row = flows.do_save(db, actor=user, block="sla", body=policies_from_form(body, form),
-                            reason=form.get("reason"))
-        commit_or_conflict(db)
-    except AppError as exc:
-        db.rollback()
-        return _sla_page(request, db, error=exc, status_code=exc.status_code)
-    return redirect_with_flash("/admin/settings/sla#effect", f"已保存时限设置第{row.version}版，适用于新工单",
-                               f"Time limits version {row.version} saved; they apply to new orders")
+    return _save_block(request, db, user, "sla", lambda body: policies_from_form(body, form), form.get("reason"),
+                       _sla_page, "/admin/settings/sla#effect", ("已保存时限设置第{v}版，适用于新工单",
+                                                                 "Time limits version {v} saved; they apply to new orders"))
 
 
 @router.post("/admin/settings/sla/recompute")
@@ -186,10 +182,28 @@ def calendar_save(request: Request, db: SessionDep, user: PageUser, year: Annota
                                f"Holidays of {year} saved (time limits version {row.version}); deadlines use them at once")
 
 
+def _save_block(request: Request, db: SessionDep, user: Any, block: str,
+                edit: Callable[[dict[str, Any]], dict[str, Any]], reason: str | None,
+                page: Callable[..., Response], back: str, flash: tuple[str, str]) -> Response:
+    """Save-with-reason of a whole block (time limits, KPI): the body in force → ``edit`` → a new version
+    (``flows.do_save``: validated, with its audit row), one commit, 303 with a flash; a refused save
+    shows the page again with the reason."""
+    try:
+        _, body = flows.current(db, block)
+        row = flows.do_save(db, actor=user, block=block, body=edit(body), reason=reason)
+        commit_or_conflict(db)
+    except AppError as exc:
+        db.rollback()
+        return page(request, db, error=exc, status_code=exc.status_code)
+    return redirect_with_flash(back, flash[0].format(v=row.version), flash[1].format(v=row.version))
+
+
 def _kpi_page(request: Request, db: SessionDep, **extra: Any) -> Response:
     status_code = int(extra.pop("status_code", 200))
     n, body = flows.current(db, "kpi")
-    return render(request, "settings_kpi.html", {"version": n, "body": body, "weights": WEIGHTS, **extra},
+    rules = KpiSettings.model_validate(body).exclusions.enabled()
+    return render(request, "settings_kpi.html", {"version": n, "body": body, "weights": WEIGHTS,
+                                                 "rules": EXCLUSION_RULES, "rules_on": rules, **extra},
                   status_code=status_code)
 
 
@@ -202,19 +216,18 @@ def kpi_page(request: Request, db: SessionDep, user: PageUser) -> Response:
 @router.post("/admin/settings/kpi")
 def kpi_save(request: Request, db: SessionDep, user: PageUser, form: FormData) -> Response:
     cs.require_role(user, ADMIN)
-    try:
-        _, body = flows.current(db, "kpi")
-        new = {**body, "weights": {k: _float(form, f"w_{k}") for k, _ in WEIGHTS},
-               "basic_counts_as_satisfied": bool(form.get("basic_counts_as_satisfied")),
-               "min_orders_for_ranking": _int(form, "min_orders_for_ranking"),
-               "summon_below_satisfaction": _float(form, "summon_below_satisfaction_pct") / 100}
-        row = flows.do_save(db, actor=user, block="kpi", body=new, reason=form.get("reason"))
-        commit_or_conflict(db)
-    except AppError as exc:
-        db.rollback()
-        return _kpi_page(request, db, error=exc, status_code=exc.status_code)
-    return redirect_with_flash("/admin/settings/kpi", f"已保存KPI设置第{row.version}版，排名即按此口径计算",
-                               f"KPI settings version {row.version} saved; rankings use them at once")
+
+    def edited(body: dict[str, Any]) -> dict[str, Any]:
+        return {**body, "weights": {k: _float(form, f"w_{k}") for k, _ in WEIGHTS},
+                "basic_counts_as_satisfied": bool(form.get("basic_counts_as_satisfied")),
+                "min_orders_for_ranking": _int(form, "min_orders_for_ranking"),
+                "summon_below_satisfaction": _float(form, "summon_below_satisfaction_pct") / 100,
+                # the switches are checkboxes: read only when the form showed them (``rules_shown``)
+                "exclusions": ({k: bool(form.get(f"x_{k}")) for k in RULE_KEYS} if form.get("rules_shown")
+                               else body.get("exclusions", {}))}
+
+    return _save_block(request, db, user, "kpi", edited, form.get("reason"), _kpi_page, "/admin/settings/kpi",
+                       ("已保存KPI设置第{v}版，排名即按此口径计算", "KPI settings version {v} saved; rankings use them at once"))
 
 
 @router.get("/admin/settings/{block}/versions")

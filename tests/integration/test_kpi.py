@@ -61,8 +61,8 @@ def scenario(client, as_user, db) -> dict[str, str]:  # type: ignore[no-untyped-
     return {"o1": o1, "o2": o2, "o3": o3, "o4": o4, "o5": o5}
 
 
-def pure_counts(db: Session, period: f.Period, as_of) -> dict[int, f.Counts]:  # type: ignore[no-untyped-def]
-    """Read the rows plainly and hand them to the pure formulas."""
+def pure_counts(db: Session, period: f.Period, as_of, rules=None) -> dict[int, f.Counts]:  # type: ignore[no-untyped-def]
+    """Read the rows plainly and hand them to the pure formulas (``rules``: the exclusion rules on)."""
     desig = set(db.scalars(select(UnitRequest.order_id).where(UnitRequest.kind == "designation",
                                                               UnitRequest.state == "accepted")))
     objected = set(db.execute(select(UnitRequest.order_id, UnitRequest.unit_id).where(
@@ -82,7 +82,7 @@ def pure_counts(db: Session, period: f.Period, as_of) -> dict[int, f.Counts]:  #
     evals = [f.EvaluationRec(e.unit_id, e.at, e.solved, e.satisfaction, e.excluded_reason,
                              (e.order_id, e.unit_id) in objected)
              for e in db.scalars(select(Evaluation).where(Evaluation.unit_id.is_not(None)))]
-    return f.count_units(period, as_of=as_of, assignments=assignments, returns=returns, evaluations=evals)
+    return f.count_units(period, as_of=as_of, assignments=assignments, returns=returns, evaluations=evals, rules=rules)
 
 
 def test_sql_equals_pure_formulas_and_hand_count(client, as_user, db) -> None:  # type: ignore[no-untyped-def]

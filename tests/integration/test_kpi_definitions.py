@@ -19,14 +19,15 @@ from hotline.org.models import Unit
 from tests.integration.test_kpi import _period, pure_counts, scenario
 
 
-def _agree(db: Session, period: f.Period, as_of: datetime) -> dict[int, f.Counts]:
-    """pure == SQL == drill-down rows, for every count of every unit; returns the counts."""
-    pure = pure_counts(db, period, as_of)
-    sql = queries.unit_counts(db, period, as_of=as_of)
+def _agree(db: Session, period: f.Period, as_of: datetime, rules: frozenset[str] | None = None) -> dict[int, f.Counts]:
+    """pure == SQL == drill-down rows, for every count of every unit; returns the counts
+    (``rules``: the exclusion rules that are on; None: the settings in force, all on by default)."""
+    pure = pure_counts(db, period, as_of, rules)
+    sql = queries.unit_counts(db, period, as_of=as_of, rules=rules)
     assert sql == pure
     for uid, counts in sql.items():
         for src in d.SOURCES:
-            rows = drill.records(db, unit_ids=[uid], measure=src.key, period=period, as_of=as_of)
+            rows = drill.records(db, unit_ids=[uid], measure=src.key, period=period, as_of=as_of, rules=rules)
             counted = [r for r in rows if r["excluded"] is None]
             for cnt in src.counts:
                 assert sum(r["counts"][cnt.key] for r in counted) == getattr(counts, cnt.key), (uid, src.key, cnt.key)
@@ -59,6 +60,65 @@ def test_pure_sql_and_drill_down_agree_for_every_count(client, as_user, db: Sess
     assert all(v > 0 for k, v in total.as_dict().items() if k not in ("dissatisfied",)), total
 
 
+@pytest.mark.parametrize("off", [*d.RULE_KEYS, "all"])
+def test_pure_sql_and_drill_down_agree_under_a_non_default_rule_set(client, as_user, db: Session, off: str) -> None:  # type: ignore[no-untyped-def]
+    """With an exclusion rule switched off, the three readings still agree, and the records it used to
+    leave out now count (designation: o4's dispatches; appeal: o2's evaluation)."""
+    orders = scenario(client, as_user, db)
+    period, as_of = _period(), utcnow() + timedelta(days=61)
+    rules = frozenset() if off == "all" else frozenset(d.RULE_KEYS) - {off}
+    default = _agree(db, period, as_of)
+    changed = _agree(db, period, as_of, rules)
+    cg = db.scalar(select(Unit.id).where(Unit.code == "dept-chengguan"))
+    if off in ("designation", "all"):
+        assert changed[cg].dispatched > default[cg].dispatched
+        rows = drill.records(db, unit_ids=[cg], measure="dispatched", period=period, as_of=as_of, rules=rules)
+        assert [r["excluded"] for r in rows if r["number"] == orders["o4"]] == [None]
+    if off in ("appeal", "all"):
+        assert changed[cg].evaluated == default[cg].evaluated + 1
+        rows = drill.records(db, unit_ids=[cg], measure="evaluated", period=period, as_of=as_of, rules=rules)
+        assert [r["excluded"] for r in rows if r["number"] == orders["o2"]] == [None]
+    if off in ("merged", "objection"):  # what the scenario holds of these is checked equal on all three
+        assert sum(changed.values(), f.Counts()).dispatched >= sum(default.values(), f.Counts()).dispatched
+
+
+def test_switching_a_rule_off_in_the_settings_changes_the_ranking(client, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
+    """The admin's form turns 申诉采纳的评价不计入 off: a version with an audit row (before/after), and /kpi,
+    its csv and the API compute with it and name it (口径版本 v1, the rule printed as switched off)."""
+    from hotline.org.models import AuditLog
+
+    scenario(client, as_user, db)
+    today = utcnow().date()
+    qs = f"kind=custom&from={(today - timedelta(days=1)).isoformat()}&to={(today + timedelta(days=60)).isoformat()}"
+    leader, admin = as_user("leader"), as_user("admin")
+    before = client.get(f"/api/v1/kpi/rankings?{qs}", headers=leader).json()
+    assert before["caliber_version"] == 0
+    page = client.get("/admin/settings/kpi", headers=admin).text
+    assert 'data-rule="appeal"' in page and "申诉采纳的评价不计入" in page
+    form = {"w_response": "20", "w_on_time": "20", "w_resolution": "30", "w_satisfaction": "30",
+            "min_orders_for_ranking": "20", "summon_below_satisfaction_pct": "90", "basic_counts_as_satisfied": "1",
+            "rules_shown": "1", "x_designation": "1", "x_merged": "1", "x_objection": "1"}
+    assert client.post("/admin/settings/kpi", headers=admin, data=form).status_code == 422  # no reason
+    r = client.post("/admin/settings/kpi", headers=admin, data={**form, "reason": "申诉评价纳入考核"},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    log = db.scalar(select(AuditLog).where(AuditLog.action == "settings.kpi").order_by(AuditLog.id.desc()))
+    assert log is not None and log.data["reason"] == "申诉评价纳入考核"
+    assert (log.data["before"]["exclusions"]["appeal"], log.data["after"]["exclusions"]["appeal"]) == (True, False)
+    assert log.data["after"]["exclusions"]["designation"] is True
+    after = client.get(f"/api/v1/kpi/rankings?{qs}", headers=leader).json()
+    assert after["caliber_version"] == 1 and after["exclusion_rules"]["appeal"] is False
+    assert before["exclusion_rules"] == dict.fromkeys(d.RULE_KEYS, True)
+    kpi = client.get(f"/kpi?{qs}", headers=leader).text
+    assert "口径版本 v1" in kpi and "排除规则已关闭，计入：申诉已采纳的评价：不计入" in kpi
+    assert "不计入：申诉已采纳的评价" not in kpi.replace("计入：申诉已采纳的评价：不计入", "")
+    csv = client.get(f"/kpi/export.csv?{qs}", headers=leader).content.decode("utf-8-sig")
+    assert "口径版本 v1" in csv and "排除规则已关闭，计入：申诉已采纳的评价：不计入" in csv
+    cg = [next(x for x in doc["rows"] if x["unit_code"] == "dept-chengguan") for doc in (before, after)]
+    assert cg[1]["evaluated"] == cg[0]["evaluated"] + 1  # the appealed (dissatisfied) evaluation now counts
+    assert (cg[0]["satisfaction"], round(cg[1]["satisfaction"], 3)) == (1.0, 0.667)
+
+
 def test_first_contact_pure_equals_sql(client, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
     scenario(client, as_user, db)
     period = _period()
@@ -66,6 +126,20 @@ def test_first_contact_pure_equals_sql(client, as_user, db: Session) -> None:  #
                            o.requester_type == "enterprise") for o in db.scalars(select(Order))]
     assert queries.first_contact(db, period) == f.first_contact(period, intakes)
     assert queries.first_contact(db, period)[1] >= 5
+    # with 并单不计入 switched off the merged orders count too, on both sides (one order marked merged
+    # by hand: the scenario merges none)
+    one = db.scalar(select(Order).where(Order.status != "merged").order_by(Order.id))
+    assert one is not None
+    one.status = "merged"
+    db.flush()
+    intakes = [f.IntakeRec(o.created_at, bool(o.first_contact_resolved), o.status == "merged",
+                           o.requester_type == "enterprise") for o in db.scalars(select(Order))]
+    no_merge = frozenset(d.RULE_KEYS) - {"merged"}
+    assert queries.first_contact(db, period, no_merge) == f.first_contact(period, intakes, no_merge)
+    assert queries.centre_counts(db, period, no_merge) == f.centre_counts(period, intakes, no_merge)
+    merged = sum(1 for i in intakes if i.merged and i.created_at in period)
+    assert merged == 1
+    assert queries.first_contact(db, period, no_merge)[1] == queries.first_contact(db, period)[1] + merged
 
 
 def test_excluded_rows_are_listed_and_not_counted(client, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
