@@ -14,4 +14,4 @@ def install(r: Registry) -> None:
     r.api(views.router)
     r.pages(pages.router)
     r.nav_item("热点", "/hotspots", roles={"leader", "supervisor"}, order=58)
-    r.worker_task("hotspots", refresh.refresh_task, phase="maintain")  # at most hourly per city
+    r.worker_task("hotspots", refresh.refresh_task, phase="background")  # its own lane; at most hourly per city
