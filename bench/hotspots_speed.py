@@ -1,0 +1,195 @@
+"""Hot matters' speed (issue #16 item 7): the re-grouping of many orders, and the /hotspots page's reads.
+
+    PYTHONPATH=. python bench/hotspots_speed.py [--n 60000] [--baseline-n 3000] [--baseline-tree DIR]
+                                               [--matters 50000] [--pg URL] [--json]
+
+- **regroup**: ``grouping.group`` (the code path of ``hotline hotspots cluster`` and of the re-grouping's
+  place groups) on ``--n`` synthetic-but-realistic orders (texts from the demo generator, 30 s apart:
+  one busy day and more), *cold* (every text segmented) and *warm* (segmentation cached, as an hourly
+  pass of the worker sees a window it mostly segmented before), beside a plain TF-IDF threshold
+  grouping (character cosine ≥ 0.5, connected components) on the same orders;
+- **old vs new** on ``--baseline-n`` orders: the same grouping from ``--baseline-tree`` (a checkout of
+  the old code, e.g. /work/main) against this tree, and whether their groups are identical;
+- **page**: the /hotspots page's queries (``service.listing`` for both kinds + ``last_refresh``) p50/p95
+  over ``--matters`` stored hot matters (bulk inserted) on SQLite and, with ``--pg``, PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+def _texts(n: int, seed: int = 7) -> list[tuple[str, str, str | None, str | None]]:
+    from hotline.city.service import current_city
+    from hotline.demo.texts import generate_demands, generate_duplicate_cluster
+
+    city = current_city()
+    base = generate_demands(city, n, seed=seed)
+    out = [(d.title, d.content, d.phone, d.territory_code) for d in base]
+    # callers about one matter: one demand in ten gets 1–6 rewordings (the hot matters to find)
+    extra = []
+    for k, d in enumerate(base[: n // 10]):
+        extra += [(x.title, x.content, x.phone, x.territory_code)
+                  for x in generate_duplicate_cluster(city, d, 1 + k % 6, seed=seed + k)]
+    mixed = out[: n - min(len(extra), n // 3)] + extra[: n // 3]
+    return mixed[:n]
+
+
+def _items(n: int):  # type: ignore[no-untyped-def]
+    from hotline.hotspots import grouping
+
+    return [grouping.Item(id=str(k), text=f"{t}\n{c}", title=t, caller=p, territory=terr,
+                          time=NOW - timedelta(seconds=30 * k)) for k, (t, c, p, terr) in enumerate(_texts(n))]
+
+
+def regroup(n: int) -> dict[str, float | int]:
+    import numpy as np
+
+    from hotline.hotspots import grouping
+
+    items = _items(n)
+    grouping._FEATURES.clear()
+    t = time.perf_counter()
+    groups = grouping.group(items, window_days=30, now=NOW)
+    cold = time.perf_counter() - t
+    t = time.perf_counter()
+    again = grouping.group(items, window_days=30, now=NOW)
+    warm = time.perf_counter() - t
+    assert [g.ids for g in again] == [g.ids for g in groups]
+    t = time.perf_counter()  # the baseline: plain character TF-IDF cosine ≥ 0.5, connected components
+    i, j, c = grouping._candidates([it.text for it in items], grouping.NEIGHBOURS, 0.5)
+    parent = np.arange(n)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = int(parent[x])
+        return x
+
+    for a, b in zip(i.tolist(), j.tolist(), strict=True):
+        parent[find(a)] = find(b)
+    base_groups = len({find(x) for x in range(n)})
+    base = time.perf_counter() - t
+    return {"orders": n, "cold_s": round(cold, 1), "warm_s": round(warm, 1), "groups": len(groups),
+            "groups_of_2_plus": sum(len(g.ids) > 1 for g in groups), "largest": max(len(g.ids) for g in groups),
+            "baseline_tfidf_components_s": round(base, 1), "baseline_groups": base_groups}
+
+
+_TREE_SCRIPT = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+sys.path.insert(1, sys.argv[2])
+from bench_items import items
+from hotline.hotspots import grouping
+assert grouping.__file__.startswith(sys.argv[1]), grouping.__file__
+its = items(int(sys.argv[3]))
+t = time.perf_counter()
+gs = grouping.group(its, window_days=30, now=__import__('bench_items').NOW)
+print(json.dumps({"s": round(time.perf_counter() - t, 2), "groups": sorted(sorted(g.ids) for g in gs)}))
+"""
+
+
+def old_vs_new(n: int, tree: Path) -> dict[str, object]:
+    """The same orders grouped by the old tree and by this one, each in a fresh process (cold)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "bench_items.py").write_text(
+            "import sys\nfrom bench.hotspots_speed import NOW, _items as items\n", encoding="utf-8")
+        out = {}
+        for name, where in (("old", tree), ("new", ROOT)):
+            env = {**os.environ, "PYTHONPATH": f"{where}:{ROOT}"}
+            script = Path(tmp, "run.py")
+            script.write_text(_TREE_SCRIPT, encoding="utf-8")
+            r = subprocess.run([sys.executable, str(script), str(where), tmp, str(n)], capture_output=True, text=True,
+                               env=env, check=True, cwd=tmp)
+            out[name] = json.loads(r.stdout.strip().splitlines()[-1])
+    return {"orders": n, "old_s": out["old"]["s"], "new_s": out["new"]["s"],
+            "identical_groups": out["old"]["groups"] == out["new"]["groups"]}
+
+
+def page(url: str, matters: int) -> dict[str, object]:
+    """The /hotspots page's queries over ``matters`` stored hot matters (most inactive, as years leave)."""
+    from sqlalchemy import create_engine, insert, text
+    from sqlalchemy.orm import Session
+
+    from hotline import registry
+
+    registry.install()
+    from hotline.city.tenancy import acting_as
+    from hotline.db import Base
+    from hotline.hotspots import service
+    from hotline.hotspots.models import HotMatter
+    from hotline.org.models import User
+
+    engine = create_engine(url)
+    if url.startswith("postgresql"):
+        with engine.begin() as c:
+            c.execute(text("drop table if exists hot_matters cascade"))
+    Base.metadata.create_all(engine, tables=[HotMatter.__table__])
+    rows = [{"city_id": 1 + k % 2, "id": k + 1, "kind": "systemic" if k % 50 == 0 else "place",
+             "name": f"热点{k}", "places": [], "units": [], "size": 2 + k % 40, "volume": 2 + k % 30,
+             "heat": (k * 7919) % 1000 / 10, "growth": 0.0, "active": k % 10 == 0, "state": "open",
+             "created_at": NOW, "refreshed_at": NOW - timedelta(minutes=k % 600), "version": 1}
+            for k in range(matters)]
+    with engine.begin() as c:
+        for s in range(0, len(rows), 10_000):
+            c.execute(insert(HotMatter.__table__), rows[s:s + 10_000])
+        if url.startswith("postgresql"):
+            c.execute(text("analyze hot_matters"))
+    leader = User(id=1, role="leader", username="bench", name="bench")
+    from hotline.org.models import City
+
+    times = []
+    with Session(engine) as db, acting_as(City(id=1, code="bench", name="bench")):
+        for _ in range(60):
+            t = time.perf_counter()
+            service.listing(db, user=leader, kind="place")
+            service.listing(db, user=leader, kind="systemic")
+            service.last_refresh(db)
+            times.append((time.perf_counter() - t) * 1000)
+            db.expunge_all()
+    times.sort()
+    return {"db": engine.dialect.name, "hot_matters": matters, "p50_ms": round(statistics.median(times), 2),
+            "p95_ms": round(times[int(0.95 * len(times)) - 1], 2)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=60_000)
+    ap.add_argument("--baseline-n", type=int, default=3000)
+    ap.add_argument("--baseline-tree", type=Path, default=None)
+    ap.add_argument("--matters", type=int, default=50_000)
+    ap.add_argument("--pg", default=None, help="a scratch PostgreSQL database URL (its hot_matters is dropped)")
+    ap.add_argument("--skip", default="", help="comma list of: regroup, old, page")
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    skip = set(a.skip.split(","))
+    out: dict[str, object] = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
+                              "load_average": os.getloadavg(), "cpus": os.cpu_count()}
+    if a.baseline_tree and "old" not in skip:
+        out["old_vs_new"] = old_vs_new(a.baseline_n, a.baseline_tree)
+    if "regroup" not in skip:
+        out["regroup"] = regroup(a.n)
+    if "page" not in skip:
+        with tempfile.TemporaryDirectory() as tmp:
+            out["page_sqlite"] = page(f"sqlite:///{tmp}/bench.db", a.matters)
+        if a.pg:
+            out["page_postgresql"] = page(a.pg, a.matters)
+    out["load_average_after"] = os.getloadavg()
+    print(json.dumps(out, ensure_ascii=False, indent=None if a.json else 2))
+
+
+if __name__ == "__main__":
+    main()
