@@ -92,8 +92,8 @@ _TREE_SCRIPT = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 sys.path.insert(1, sys.argv[2])
+from hotline.hotspots import grouping  # the tree's own, before the bench module puts this tree on the path
 from bench_items import items
-from hotline.hotspots import grouping
 assert grouping.__file__.startswith(sys.argv[1]), grouping.__file__
 its = items(int(sys.argv[3]))
 t = time.perf_counter()
@@ -106,10 +106,13 @@ def old_vs_new(n: int, tree: Path) -> dict[str, object]:
     """The same orders grouped by the old tree and by this one, each in a fresh process (cold)."""
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "bench_items.py").write_text(
-            "import sys\nfrom bench.hotspots_speed import NOW, _items as items\n", encoding="utf-8")
+            "import importlib.util\n"
+            f"spec = importlib.util.spec_from_file_location('hs_speed', {str(Path(__file__).resolve())!r})\n"
+            "mod = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(mod)\n"
+            "NOW, items = mod.NOW, mod._items\n", encoding="utf-8")
         out = {}
         for name, where in (("old", tree), ("new", ROOT)):
-            env = {**os.environ, "PYTHONPATH": f"{where}:{ROOT}"}
+            env = {**os.environ, "PYTHONPATH": str(where)}
             script = Path(tmp, "run.py")
             script.write_text(_TREE_SCRIPT, encoding="utf-8")
             r = subprocess.run([sys.executable, str(script), str(where), tmp, str(n)], capture_output=True, text=True,
