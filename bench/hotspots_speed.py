@@ -168,6 +168,74 @@ def page(url: str, matters: int) -> dict[str, object]:
             "p95_ms": round(times[int(0.95 * len(times)) - 1], 2)}
 
 
+def intake(url: str, n: int = 80) -> dict[str, object]:
+    """Intake with and without the join hook, interleaved in one run, on the demo's city (its 300 orders
+    and their re-grouping: the matters a new call may join); each order one transaction, commit included."""
+    import os as _os
+
+    _os.environ["HOTLINE_DATABASE_URL"] = url
+    _os.environ.setdefault("HOTLINE_PASSWORD_HASH_FAST", "true")
+    from sqlalchemy import select
+
+    from hotline import db as dbmod
+    from hotline import registry
+    from hotline.city.service import current_city
+    from hotline.demo.seed import seed_demo
+    from hotline.demo.texts import generate_demands, generate_duplicate_cluster
+    from hotline.hotspots import intake as hook
+    from hotline.hotspots.models import HotMatter, HotMatterOrder
+    from hotline.orders.actor import Actor
+    from hotline.orders.flows import do_create_order
+    from hotline.orders.models import Order
+    from hotline.org.cities import sync_city
+    from hotline.org.models import User
+
+    from hotline.migrate import upgrade
+
+    reg = registry.install()
+    engine = dbmod.configure(url)
+    upgrade(url)  # the schema and the home city's row, as ``hotline db upgrade``
+    city = current_city()
+    with dbmod.session_scope() as s:
+        sync_city(s, city)
+    with dbmod.session_scope() as s:
+        seed_demo(s, city, orders=300)
+    with dbmod.session_scope() as s:  # new calls: rewordings of stored matters' orders, and other demands
+        members = s.execute(select(Order.title, Order.content, Order.category_code).join(
+            HotMatterOrder, HotMatterOrder.order_id == Order.id).join(HotMatter, HotMatter.id == HotMatterOrder.hot_matter_id)
+            .where(HotMatter.kind == "place", HotMatter.active.is_(True))).all()
+        op = Actor.of(s.scalar(select(User).where(User.role == "operator").order_by(User.id).limit(1)))
+    demands = [{"title": d.title, "content": d.content, "category_code": d.category_code}
+               for d in generate_demands(city, n // 2, seed=99)]
+    bases = generate_demands(city, 40, seed=5)
+    for k in range(n - len(demands)):
+        t, c, code = members[k % len(members)] if members and k % 2 == 0 else (bases[k % 40].title, bases[k % 40].content,
+                                                                                 bases[k % 40].category_code)
+        demands.append({"title": t[:-1] + "。" if k % 3 else t, "content": c + "希望尽快处理。", "category_code": code})
+    del generate_duplicate_cluster
+    spec = next(h for h in reg.hooks if h.fn is hook.join_on_create)
+    times: dict[str, list[float]] = {"with_hook": [], "without_hook": []}
+    joined = 0
+    for k, d in enumerate(demands * 2):
+        on = k % 2 == 0
+        if not on:
+            reg.hooks.remove(spec)
+        try:
+            t = time.perf_counter()
+            with dbmod.session_scope() as s:
+                o = do_create_order(s, actor=op, now=dbmod.utcnow(), data={"kind": "complaint", **d,
+                                                                           "citizen_phone": f"1391234{k:04d}"})
+                s.flush()
+                joined += on and s.scalar(select(HotMatterOrder.hot_matter_id).where(HotMatterOrder.order_id == o.id)) is not None
+            times["with_hook" if on else "without_hook"].append((time.perf_counter() - t) * 1000)
+        finally:
+            if not on:
+                reg.hooks.append(spec)
+    p50 = {k: round(statistics.median(v), 2) for k, v in times.items()}
+    return {"db": engine.dialect.name, "orders_each": len(times["with_hook"]), "p50_ms": p50,
+            "added_p50_ms": round(p50["with_hook"] - p50["without_hook"], 2), "joined_at_intake": int(joined)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=60_000)
@@ -175,7 +243,7 @@ def main() -> None:
     ap.add_argument("--baseline-tree", type=Path, default=None)
     ap.add_argument("--matters", type=int, default=50_000)
     ap.add_argument("--pg", default=None, help="a scratch PostgreSQL database URL (its hot_matters is dropped)")
-    ap.add_argument("--skip", default="", help="comma list of: regroup, old, page")
+    ap.add_argument("--skip", default="", help="comma list of: regroup, old, page, intake")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     skip = set(a.skip.split(","))
@@ -190,6 +258,9 @@ def main() -> None:
             out["page_sqlite"] = page(f"sqlite:///{tmp}/bench.db", a.matters)
         if a.pg:
             out["page_postgresql"] = page(a.pg, a.matters)
+    if "intake" not in skip:
+        with tempfile.TemporaryDirectory() as tmp:
+            out["intake_sqlite"] = intake(f"sqlite:///{tmp}/intake.db")
     out["load_average_after"] = os.getloadavg()
     print(json.dumps(out, ensure_ascii=False, indent=None if a.json else 2))
 
