@@ -122,17 +122,11 @@ def old_vs_new(n: int, tree: Path) -> dict[str, object]:
             "identical_groups": out["old"]["groups"] == out["new"]["groups"]}
 
 
-def page(url: str, matters: int) -> dict[str, object]:
-    """The /hotspots page's queries over ``matters`` stored hot matters of two cities (most inactive, as
-    years of re-groupings leave them), read as a leader of one city."""
-    from sqlalchemy import create_engine, insert, select, text
+def _fresh(url: str) -> None:
+    """Drop and create a PostgreSQL scratch database (SQLite: a new file each run)."""
+    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from hotline import db as dbmod
-    from hotline import registry
-    from hotline.migrate import upgrade
-
-    registry.install()
     if url.startswith("postgresql"):
         u = make_url(url)
         admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -140,6 +134,19 @@ def page(url: str, matters: int) -> dict[str, object]:
             c.execute(text(f'drop database if exists "{u.database}" with (force)'))
             c.execute(text(f'create database "{u.database}"'))
         admin.dispose()
+
+
+def page(url: str, matters: int) -> dict[str, object]:
+    """The /hotspots page's queries over ``matters`` stored hot matters of two cities (most inactive, as
+    years of re-groupings leave them), read as a leader of one city."""
+    from sqlalchemy import insert, select, text
+
+    from hotline import db as dbmod
+    from hotline import registry
+    from hotline.migrate import upgrade
+
+    registry.install()
+    _fresh(url)
     engine = dbmod.configure(url)
     upgrade(url)
     from hotline.city.models import City
@@ -195,15 +202,15 @@ def intake(url: str, n: int = 80) -> dict[str, object]:
     from hotline.demo.texts import generate_demands, generate_duplicate_cluster
     from hotline.hotspots import intake as hook
     from hotline.hotspots.models import HotMatter, HotMatterOrder
+    from hotline.migrate import upgrade
     from hotline.orders.actor import Actor
     from hotline.orders.flows import do_create_order
     from hotline.orders.models import Order
     from hotline.org.cities import sync_city
     from hotline.org.models import User
 
-    from hotline.migrate import upgrade
-
     reg = registry.install()
+    _fresh(url)
     engine = dbmod.configure(url)
     upgrade(url)  # the schema and the home city's row, as ``hotline db upgrade``
     city = current_city()
@@ -272,6 +279,8 @@ def main() -> None:
     if "intake" not in skip:
         with tempfile.TemporaryDirectory() as tmp:
             out["intake_sqlite"] = intake(f"sqlite:///{tmp}/intake.db")
+        if a.pg:
+            out["intake_postgresql"] = intake(a.pg)
     out["load_average_after"] = os.getloadavg()
     print(json.dumps(out, ensure_ascii=False, indent=None if a.json else 2))
 
