@@ -132,3 +132,15 @@ def test_a_correction_racing_a_regrouping_is_never_lost(live_client: TestClient,
             assert kinds == ["handled"]
             assert m.state == "handled" and m.handled_note == "已责令搅拌站夜间停工"
             assert {_matter_of(s, n) for n in mixer} == {mid}
+
+
+def test_the_regrouping_runs_in_the_background_lane_not_in_a_delivery_pass(committed: None) -> None:
+    from hotline.outbox.worker import run_background, run_pass
+
+    refresh_mod._last_run.clear()
+    now = utcnow()
+    run_pass(now=now, sweep_enabled=False)  # sweep → maintain → deliver: no re-grouping in it
+    assert refresh_mod._last_run == {}
+    out = run_background(now=now)
+    assert out["hotspots"] == {"orders": 0, "hot_matters": 0, "systemic": 0, "place": {}, "systemic_changes": {}}
+    assert list(refresh_mod._last_run.values()) == [now]
