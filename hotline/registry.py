@@ -180,7 +180,7 @@ class Registry:
         self.sweep_steps.append((fn, self.package))
 
     def worker_task(self, name: str, fn: Callable[..., Any], *, phase: str) -> None:
-        """A task of each worker pass; phases run sweep → maintain → deliver."""
+        """A task of each worker pass; phases run sweep → maintain → deliver (``background``: its own lane)."""
         if phase not in WORKER_PHASES:
             raise ValueError(f"unknown worker phase {phase!r}")
         self.worker_tasks.append((phase, name, fn, self.package))
@@ -207,7 +207,9 @@ class Registry:
         self.commands.append((name, app, self.package))
 
 
-WORKER_PHASES = ("sweep", "maintain", "deliver")
+#: ``background`` tasks (hours of work, e.g. the hot matters' re-grouping) run in the worker's own
+#: background lane (a thread beside the passes, docs/worker.md): they never delay a pass's deliveries
+WORKER_PHASES = ("sweep", "maintain", "deliver", "background")
 
 _REGISTRY: Registry | None = None
 

@@ -24,11 +24,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from hotline.duplicates.similarity import (
+    MODEL,
+    SPECIFIC,
+    W_CATEGORY,
     Doc,
+    Features,
     Prepared,
     Scorer,
+    _places_overlap,
     districts,
     features,
 )
@@ -81,9 +87,25 @@ class Group:
                 "last": self.last.isoformat() if self.last else None}
 
 
+#: text → its segmentation (jieba words, bigrams, places): a re-grouping segments only the orders that are
+#: new since the last pass in this process (segmenting is most of a cold pass; docs/hotspots.md "Speed")
+_FEATURES: dict[str, Features] = {}
+FEATURE_CACHE = 250_000  # texts kept (about 2 KB each); the oldest half is dropped when full
+
+
+def _features(text: str) -> Features:
+    f = _FEATURES.get(text)
+    if f is None:
+        if len(_FEATURES) >= FEATURE_CACHE:
+            for key in list(_FEATURES)[:FEATURE_CACHE // 2]:
+                del _FEATURES[key]
+        f = _FEATURES[text] = features(Doc(text))
+    return f
+
+
 def _prepare_all(items: Sequence[Item], scorer: Scorer | None) -> tuple[Scorer, list[Prepared]]:
     """Segment every text once: the IDF (unless a scorer is given) and the vectors come from one pass."""
-    feats = [features(Doc(it.text)) for it in items]
+    feats = [_features(it.text) for it in items]
     if scorer is None:
         df: Counter[str] = Counter()
         for f in feats:
@@ -105,24 +127,40 @@ def _prepare_all(items: Sequence[Item], scorer: Scorer | None) -> tuple[Scorer, 
 def candidate_pairs(texts: Sequence[str], k: int = NEIGHBOURS, min_cosine: float = MIN_COSINE,
                     block: int = 2000) -> dict[tuple[int, int], float]:
     """Each text's ``k`` nearest others by character 1–2-gram TF-IDF cosine (sparse, blockwise), with it."""
+    i, j, c = _candidates(texts, k, min_cosine, block)
+    return {(int(a), int(b)): float(v) for a, b, v in zip(i, j, c, strict=True)}
+
+
+def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 2000) -> tuple[Any, Any, Any]:
+    """``candidate_pairs`` as arrays (i < j, cosine), vectorised per block: the top ``k`` of a whole block
+    at once (the same ``argpartition`` per row), blocks sized so a dense block stays near 240 MB."""
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    if len(texts) < 2:
-        return {}
+    n = len(texts)
+    if n < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     x = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
     xt = x.T.tocsc()
-    pairs: dict[tuple[int, int], float] = {}
-    for start in range(0, x.shape[0], block):
+    block = max(64, min(block, 30_000_000 // n))
+    kk = min(k, n - 1)
+    keys: list[Any] = []
+    vals: list[Any] = []
+    for start in range(0, n, block):
         sims = (x[start:start + block] @ xt).toarray()
-        for r in range(sims.shape[0]):
-            i = start + r
-            sims[r, i] = 0.0
-            top = np.argpartition(-sims[r], min(k, len(texts) - 1) - 1)[:k]
-            for j in top:
-                if sims[r, j] >= min_cosine:
-                    pairs[(min(i, int(j)), max(i, int(j)))] = float(sims[r, j])
-    return pairs
+        rows = np.arange(sims.shape[0])
+        sims[rows, rows + start] = 0.0
+        top = np.argpartition(-sims, kk - 1, axis=1)[:, :k]
+        sv = np.take_along_axis(sims, top, axis=1)
+        ok = sv >= min_cosine
+        a = np.broadcast_to((rows + start)[:, None], top.shape)[ok]
+        b = top[ok]
+        keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
+        vals.append(sv[ok])
+    key = np.concatenate(keys)
+    val = np.concatenate(vals)
+    key, first = np.unique(key, return_index=True)
+    return key // n, key % n, val[first]
 
 
 def link(n: int, edges: dict[tuple[int, int], float], threshold: float, linkage: float, *,
@@ -249,15 +287,107 @@ def scored_edges(items: Sequence[Item], scorer: Scorer, prepared: Sequence[Prepa
                  window_days: int = WINDOW_DAYS, neighbours: int = NEIGHBOURS) -> dict[tuple[int, int], float]:
     """A score for every candidate pair inside the time window: the pair model (place, objects, conflicts)
     blended with the plain character cosine, which catches rewordings of one collective matter whose
-    places the extractor missed (the blend beat either alone on the dev pairs)."""
-    edges: dict[tuple[int, int], float] = {}
-    for (i, j), cosine in candidate_pairs([it.text for it in items], k=neighbours).items():
-        ti, tj = items[i].time, items[j].time
-        if ti and tj and abs((ti - tj).total_seconds()) > window_days * 86400:
-            continue
-        pair = scorer.compare(prepared[i], prepared[j], reasons=False).score
-        edges[(i, j)] = (1 - W_COSINE) * pair + W_COSINE * min(1.0, cosine / COSINE_FULL)
-    return edges
+    places the extractor missed (the blend beat either alone on the dev pairs).
+
+    The pair model is ``Scorer.compare`` computed for all pairs at once (``pair_scores``)."""
+    import numpy as np
+
+    i, j, cosine = _candidates([it.text for it in items], neighbours, MIN_COSINE)
+    stamps = np.array([it.time.timestamp() if it.time else np.nan for it in items])
+    gap = np.abs(stamps[i] - stamps[j]) if len(i) else np.zeros(0)
+    keep = ~(gap > window_days * 86400)  # a pair without a time is kept (nan compares false)
+    i, j, cosine = i[keep], j[keep], cosine[keep]
+    pair = pair_scores(scorer, prepared, i, j)
+    edge = (1 - W_COSINE) * pair + W_COSINE * np.minimum(1.0, cosine / COSINE_FULL)
+    return {(int(a), int(b)): float(e) for a, b, e in zip(i, j, edge, strict=True)}
+
+
+def pair_scores(scorer: Scorer, prepared: Sequence[Prepared], i: Any, j: Any, chunk: int = 200_000) -> Any:
+    """``scorer.compare(prepared[i], prepared[j]).score`` for many pairs at once (numpy / scipy).
+
+    The text cosine and the named-objects signal are sparse products of the prepared vectors; the
+    places (a few per demand) stay sets, visited only for pairs where both sides name a specific one."""
+    import numpy as np
+    from scipy import sparse
+
+    n = len(prepared)
+    if len(i) == 0:
+        return np.zeros(0)
+    vocab: dict[str, int] = {}
+    indptr, cols, data = [0], [], []
+    for p in prepared:
+        for key, w in p.vec.items():
+            cols.append(vocab.setdefault(key, len(vocab)))
+            data.append(w)
+        indptr.append(len(cols))
+    shape = (n, max(1, len(vocab)))
+    x = sparse.csr_matrix((np.array(data, dtype=float), np.array(cols, dtype=np.int64), np.array(indptr)), shape=shape)
+    is_word = np.zeros(shape[1], dtype=bool)
+    col_idf = np.zeros(shape[1])
+    for key, c in vocab.items():
+        if key.startswith("w:"):
+            is_word[c] = True
+            col_idf[c] = scorer.weight(key)
+    bw = x.copy()
+    bw.data = is_word[bw.indices].astype(float)
+    bw.eliminate_zeros()
+    widf = bw.copy()
+    widf.data = col_idf[widf.indices]
+    norms = np.array([p.norm for p in prepared], dtype=float)
+    spec_of: dict[str, float] = {}
+    spec = []
+    for p in prepared:
+        s = frozenset(q for q in p.places if spec_of.setdefault(q, scorer.specificity(q)) >= SPECIFIC)
+        spec.append(s)
+    has_spec = np.array([bool(s) for s in spec])
+    terr_code: dict[str, int] = {}
+    terr = np.array([terr_code.setdefault(p.territory, len(terr_code)) if p.territory else -1 for p in prepared])
+    has_cat = any(p.category for p in prepared)
+    out = np.empty(len(i))
+    for lo in range(0, len(i), chunk):
+        a, b = i[lo:lo + chunk], j[lo:lo + chunk]
+        dot = np.asarray(x[a].multiply(x[b]).sum(axis=1)).ravel()
+        den = norms[a] * norms[b]
+        text = np.where(den > 0, np.minimum(1.0, dot / np.where(den > 0, den, 1.0)), 0.0)
+        common = widf[a].multiply(bw[b]).tocsr()
+        objects = _top3_sum(common) / (3 * scorer.unknown)
+        shared_spec = np.zeros(len(a))
+        conflict = np.zeros(len(a))
+        for k in np.nonzero(has_spec[a] & has_spec[b])[0]:
+            sa, sb = spec[a[k]], spec[b[k]]
+            shared = _places_overlap(sa, sb)
+            if shared:
+                shared_spec[k] = max(spec_of[q] for q in shared)
+            else:
+                conflict[k] = 1.0
+        ta, tb = terr[a], terr[b]
+        district = np.where((ta >= 0) & (tb >= 0), (ta != tb).astype(float), 0.0)
+        for k in np.nonzero((ta < 0) | (tb < 0))[0]:
+            da, db = prepared[a[k]].districts, prepared[b[k]].districts
+            district[k] = float(bool(da and db and not da & db))
+        z = (MODEL["bias"] + MODEL["text"] * text + MODEL["place"] * shared_spec * np.minimum(1.0, text / 0.25)
+             + MODEL["place_conflict"] * conflict + MODEL["district_conflict"] * district + MODEL["objects"] * objects)
+        score = 1 / (1 + np.exp(-z))
+        if has_cat:
+            for k in range(len(a)):
+                ca, cb = prepared[a[k]].category, prepared[b[k]].category
+                if ca and cb:
+                    cat = 1.0 if ca == cb else 0.5 if ca[:4] == cb[:4] else 0.0
+                    score[k] = (1 - W_CATEGORY) * score[k] + W_CATEGORY * cat
+        out[lo:lo + chunk] = np.round(score, 4)
+    return out
+
+
+def _top3_sum(m: Any) -> Any:
+    """The sum of each row's three largest values of a CSR matrix (the pair model's named objects)."""
+    import numpy as np
+
+    counts = np.diff(m.indptr)
+    row = np.repeat(np.arange(m.shape[0]), counts)
+    order = np.lexsort((-m.data, row))
+    rank = np.arange(len(order)) - m.indptr[row[order]]
+    keep = order[rank < 3]
+    return np.bincount(row[keep], weights=m.data[keep], minlength=m.shape[0])
 
 
 def describe(items: Sequence[Item], scorer: Scorer, prepared: Sequence[Prepared], label: Sequence[int],

@@ -7,8 +7,9 @@ from hotline.registry import Registry
 
 
 def install(r: Registry) -> None:
-    from hotline.hotspots import cli, pages, province, refresh, views
+    from hotline.hotspots import cli, intake, pages, province, refresh, views
     from hotline.hotspots import map as hot_map
+    from hotline.orders.enums import Action
 
     r.command("hotspots", cli.hotspots_app)
     r.extend("province.panels", province.panel)  # cross-city hot matters on /province
@@ -17,4 +18,5 @@ def install(r: Registry) -> None:
     r.pages(hot_map.pages)  # before pages: /hotspots/map likewise
     r.pages(pages.router)
     r.nav_item("热点", "/hotspots", roles={"leader", "supervisor"}, order=58)
-    r.worker_task("hotspots", refresh.refresh_task, phase="maintain")  # at most hourly per city
+    r.on_action(intake.join_on_create, Action.create)  # a new order joins its open hot matter at once
+    r.worker_task("hotspots", refresh.refresh_task, phase="background")  # its own lane; at most hourly per city

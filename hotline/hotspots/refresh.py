@@ -209,9 +209,9 @@ def _set_members(db: Session, m: HotMatter, old: set[int], new: set[int]) -> Non
 
 
 def _store(db: Session, kind: str, findings: list[Finding], window: set[int], numbers: dict[int, str],
-           now: datetime) -> dict[str, int]:
+           now: datetime, snapshot: tuple[dict[int, HotMatter], dict[int, set[int]]] | None = None) -> dict[str, int]:
     stats = Counter[str]()
-    matters, members = _members(db, kind)
+    matters, members = snapshot if snapshot is not None else _members(db, kind)
     unit_names = {u.id: u.name for u in db.scalars(select(Unit))}
     units = _units(db, {i for f in findings for i in f.ids})
     match: dict[int, int] = {}  # finding index → matter id
@@ -284,15 +284,21 @@ def _store(db: Session, kind: str, findings: list[Finding], window: set[int], nu
 
 
 def refresh(db: Session, *, now: datetime, window_days: int = WINDOW_DAYS) -> dict[str, Any]:
-    """Re-group the acting city's window and store the result (the caller commits)."""
+    """Re-group the acting city's window and store the result (the caller commits).
+
+    The stored matters (with their versions) are read *first*, before the corrections and the window:
+    a leader's correction committed while this pass groups bumps a matter's version, so this pass's
+    write of that matter fails (``StaleDataError``, rolled back whole) instead of storing a grouping
+    made without the correction; the next pass honours it (tests/integration/test_hotspots_race.py)."""
+    snapshot = {kind: _members(db, kind) for kind in ("place", "systemic")}
     rows = _rows(db, now, window_days)
     window = {r.id for r in rows}
     numbers = {r.id: r.number for r in rows}
     places = place_groups(db, rows, now, window_days)
     systemic = systemic_problems(db, rows, now)
     out: dict[str, Any] = {"orders": len(rows), "hot_matters": len(places), "systemic": len(systemic)}
-    out["place"] = _store(db, "place", places, window, numbers, now)
-    out["systemic_changes"] = _store(db, "systemic", systemic, window, numbers, now)
+    out["place"] = _store(db, "place", places, window, numbers, now, snapshot["place"])
+    out["systemic_changes"] = _store(db, "systemic", systemic, window, numbers, now, snapshot["systemic"])
     return out
 
 

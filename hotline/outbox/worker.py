@@ -47,7 +47,7 @@ def run_pass(*, now: datetime | None = None, sweep_enabled: bool = True, batch_s
     now = now or utcnow()
     results: dict[str, object] = {}
     for phase, name, task, _pkg in registry.install().worker_tasks:
-        if phase == "sweep" and not sweep_enabled:
+        if phase == "sweep" and not sweep_enabled or phase == "background":
             continue
         if phase == "deliver":
             results[name] = task(now=now, batch_size=batch_size, lease=lease)
@@ -57,6 +57,24 @@ def run_pass(*, now: datetime | None = None, sweep_enabled: bool = True, batch_s
     delivery = results.get("deliver")
     assert isinstance(delivery, DeliveryStats), "the outbox's deliver task is installed"
     return PassResult(results.get("sweep"), delivery)
+
+
+def run_background(*, now: datetime | None = None) -> dict[str, object]:
+    """The background lane's pass: the tasks of phase ``background`` (slow, e.g. the hot matters'
+    re-grouping), run by ``Worker`` in a thread of their own so the delivery passes never wait for them."""
+    from hotline import registry
+
+    now = now or utcnow()
+    results: dict[str, object] = {}
+    for phase, name, task, _pkg in registry.install().worker_tasks:
+        if phase == "background":
+            try:
+                results[name] = task(now=now)
+            except Exception:  # noqa: BLE001  (one city's failed re-grouping must not stop the others' tasks)
+                log.exception("background task %s failed", name)
+                results[name] = "failed"
+            log.info("%s: %s", name, results[name])
+    return results
 
 
 class Worker:
@@ -80,19 +98,42 @@ class Worker:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
 
-    def run(self, *, once: bool = False) -> None:
+    def _background(self) -> None:
+        from hotline.city.tenancy import for_each_city
+
         while not self.stopping.is_set():
             try:
-                from hotline.city.tenancy import for_each_city
-
-                now = self.clock()  # one pass per city, each acting as its city (its calendar, its rows)
-                for_each_city(lambda t=now: run_pass(now=t, sweep_enabled=self.sweep_enabled, lease=self.lease))
-            except Exception:  # noqa: BLE001  (a bad pass is logged; the loop goes on)
-                log.exception("worker pass failed")
-                if once:
-                    raise
-            self.passes += 1
-            if once:
-                break
+                now = self.clock()
+                for_each_city(lambda t=now: run_background(now=t))
+            except Exception:  # noqa: BLE001
+                log.exception("background pass failed")
             self.stopping.wait(self.interval)
+
+    def run(self, *, once: bool = False) -> None:
+        if once:  # one pass, then the background lane's pass after it (cron, tests)
+            self._pass(once=True)
+            from hotline.city.tenancy import for_each_city
+
+            now = self.clock()
+            for_each_city(lambda t=now: run_background(now=t))
+            log.info("worker stopped after %s passes", self.passes)
+            return
+        lane = threading.Thread(target=self._background, name="hotline-worker-background", daemon=True)
+        lane.start()
+        while not self.stopping.is_set():
+            self._pass(once=False)
+            self.stopping.wait(self.interval)
+        lane.join(timeout=5)
         log.info("worker stopped after %s passes", self.passes)
+
+    def _pass(self, *, once: bool) -> None:
+        try:
+            from hotline.city.tenancy import for_each_city
+
+            now = self.clock()  # one pass per city, each acting as its city (its calendar, its rows)
+            for_each_city(lambda t=now: run_pass(now=t, sweep_enabled=self.sweep_enabled, lease=self.lease))
+        except Exception:  # noqa: BLE001  (a bad pass is logged; the loop goes on)
+            log.exception("worker pass failed")
+            if once:
+                raise
+        self.passes += 1

@@ -24,3 +24,16 @@ def test_the_demo_seeds_live_hot_matters_and_a_systemic_problem(db: Session) -> 
     # the street lights are many places, not one hot place: no place matter holds half of them
     members = member_ids(db, lamp.id)
     assert all(len(member_ids(db, m.id) & members) < len(members) / 2 for m in matters)
+
+
+def test_the_demos_late_caller_joins_a_hot_matter_at_intake(db: Session) -> None:
+    from hotline.hotspots.models import HotMatterEvent
+
+    counts = seed_hotspots(db, load_city(None), now=utcnow())
+    db.flush()
+    assert counts["late_calls"] == 1
+    joins = [e for e in db.scalars(select(HotMatterEvent).where(HotMatterEvent.kind == "grew"))
+             if e.data.get("at_intake")]
+    assert len(joins) == 1 and joins[0].actor_label == "系统"
+    m = db.get(HotMatter, joins[0].hot_matter_id)
+    assert m is not None and m.active and m.size == len(member_ids(db, m.id))

@@ -220,13 +220,13 @@ def test_the_pages_show_the_matters_the_systemic_problems_and_a_matter(db: Sessi
 
 
 def test_the_worker_regroups_each_city_at_most_hourly(committed: None) -> None:
-    """The re-grouping is a worker task (maintain phase), never a page request; a pass within the hour skips."""
+    """The re-grouping is a worker task (background lane, never in a delivery pass), never a page request; a pass within the hour skips."""
     from datetime import timedelta
 
     from hotline import registry
     from hotline.hotspots import refresh as refresh_mod
 
-    assert ("maintain", "hotspots") in {(p, n) for p, n, _fn, _pkg in registry.get().worker_tasks}
+    assert ("background", "hotspots") in {(p, n) for p, n, _fn, _pkg in registry.get().worker_tasks}
     refresh_mod._last_run.clear()
     now = utcnow()
     first = refresh_mod.refresh_task(now=now)

@@ -1,0 +1,45 @@
+"""The vectorised grouping (issue #16 item 7) gives the same numbers as the per-pair code it replaced."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from hotline.city.service import current_city
+from hotline.demo.texts import generate_demands
+from hotline.hotspots import grouping
+
+
+def _items(n: int) -> list[grouping.Item]:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    return [grouping.Item(id=str(k), text=f"{d.title}\n{d.content}", title=d.title, time=now - timedelta(hours=k),
+                          territory=d.territory_code if k % 3 else None)  # some without a territory: districts
+            for k, d in enumerate(generate_demands(current_city(), n, seed=3))]
+
+
+def test_pair_scores_equal_the_pair_model_pair_by_pair() -> None:
+    items = _items(300)
+    sc, prep = grouping.prepare(items)
+    i, j, _c = grouping._candidates([it.text for it in items], 30, 0.1)
+    assert len(i) > 1000
+    fast = grouping.pair_scores(sc, prep, i, j, chunk=997)  # several chunks
+    slow = np.array([sc.compare(prep[a], prep[b], reasons=False).score for a, b in zip(i, j, strict=True)])
+    assert np.array_equal(fast, slow)
+
+
+def test_candidates_are_each_rows_nearest_like_the_row_by_row_search() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [it.text for it in _items(250)]
+    got = grouping.candidate_pairs(texts, k=10, block=64)
+    x = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
+    sims = (x @ x.T).toarray()
+    want: dict[tuple[int, int], float] = {}
+    for r in range(len(texts)):
+        sims[r, r] = 0.0
+        for c in np.argpartition(-sims[r], 9)[:10]:
+            if sims[r, c] >= grouping.MIN_COSINE:
+                want[(min(r, int(c)), max(r, int(c)))] = float(sims[r, c])
+    assert got.keys() == want.keys()
+    assert all(abs(got[k] - want[k]) < 1e-9 for k in want)
