@@ -13,4 +13,4 @@ def install(r: Registry) -> None:
     r.command("reports", cli.reports_app)
     r.nav_item("月度报告", "/reports/monthly", roles=set(service.READ_ROLES), order=59)
     r.extend("outbox.attachments", service.attachments)  # the PDF with the report's e-mail
-    r.worker_task("monthly_report", service.monthly_task, phase="maintain")
+    r.worker_task("monthly_report", service.monthly_task, phase="background")  # Chromium prints for seconds: never in the deliveries' path
