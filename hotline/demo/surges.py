@@ -93,7 +93,7 @@ def _base_for(city: CityFile, inj: Injected, pool: list[Any]) -> Any:
 
 def random_injections(city: CityFile, *, first: date, last: date, count: int, seed: int,
                       is_workday: Callable[[date], bool] | None = None) -> list[Injected]:
-    """``count`` surges at random days, leaves and communities: 2 days each, 3–9 extra orders a day."""
+    """``count`` surges at random days, leaves and communities: 2 days each, 2–6 extra orders a day."""
     from hotline.demo.texts import leaf_codes_with_templates
 
     rng = random.Random(seed * 7919)
@@ -105,7 +105,7 @@ def random_injections(city: CityFile, *, first: date, last: date, count: int, se
         d = first + timedelta(days=rng.randrange(span - 1))
         cat, terr = rng.choice(leaves), rng.choice(communities)
         for j in range(2):
-            out.append(Injected(d + timedelta(days=j), rng.randint(3, 9), cat, terr, k))
+            out.append(Injected(d + timedelta(days=j), rng.randint(2, 6), cat, terr, k))
     return out
 
 
