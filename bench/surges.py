@@ -106,7 +106,7 @@ def run_seed(city: Any, h: Hierarchy, seed: int, days: int, injections: int) -> 
             fitted_month = (d.year, d.month)
         assert shape is not None
         near = [r for x in range(model.BASE_DAYS + model.GUARD_DAYS + 1) for r in by_day.get(d - timedelta(days=x), [])]
-        for (cat, terr), series in assign(near, d, h).items():
+        for series in assign(near, d, h).values():
             ids = series.get(d, [])
             if len(ids) < model.MIN_COUNT:
                 continue

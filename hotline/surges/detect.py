@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from hotline.hotspots.models import HotMatter, HotMatterOrder
 from hotline.hotspots.refresh import EXCLUDED
-from hotline.org.models import AuditLog, Category, Unit
 from hotline.orders.models import Order
+from hotline.org.models import AuditLog, Category, Unit
 from hotline.outbox.models import OutboxMessage
 from hotline.surges import model
 from hotline.surges.models import SurgeAlert
