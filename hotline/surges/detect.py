@@ -101,8 +101,8 @@ def detect(db: Session, *, day: date, now: datetime, tz: Any, cal: Any) -> dict[
     if found:
         from hotline.surges.series import assign
 
-        for k, v in assign(recs, day, h).items():
-            by_series[k] = Counter({d: len(ids) for d, ids in v.items()})
+        for k, per_day in assign(recs, day, h).items():
+            by_series[k] = Counter({d: len(ids) for d, ids in per_day.items()})
     for f in found:
         counts = dict(by_series[(f.category, f.territory)])
         where = unit_names.get(f.territory, "全市") if f.territory != CITY else "全市"
@@ -117,21 +117,21 @@ def detect(db: Session, *, day: date, now: datetime, tz: Any, cal: Any) -> dict[
                          "chart": _chart(counts, day, shape, keys)})
     findings.extend(_hot_matters(db, recs, day, shape, keys))
     made = updated = 0
-    for f in findings:
-        a = db.scalar(select(SurgeAlert).where(SurgeAlert.series_key == f["key"], SurgeAlert.day == day))
-        v: model.Verdict = f["v"]
+    for row in findings:
+        a = db.scalar(select(SurgeAlert).where(SurgeAlert.series_key == row["key"], SurgeAlert.day == day))
+        verdict: model.Verdict = row["v"]
         if a is None:
-            a = SurgeAlert(kind=f["kind"], series_key=f["key"], name=f["name"], category_code=f["category"],
-                           territory_unit_id=f["territory"], hot_matter_id=f["hot"], day=day, state="open",
+            a = SurgeAlert(kind=row["kind"], series_key=row["key"], name=row["name"], category_code=row["category"],
+                           territory_unit_id=row["territory"], hot_matter_id=row["hot"], day=day, state="open",
                            created_at=now)
             db.add(a)
             made += 1
-        elif (a.observed, a.order_ids) == (v.observed, f["ids"]):
+        elif (a.observed, a.order_ids) == (verdict.observed, row["ids"]):
             continue
         else:
             updated += 1
-        a.observed, a.expected, a.score, a.p_value = v.observed, v.expected, v.score, v.p_value
-        a.order_ids, a.series, a.updated_at = f["ids"], f["chart"], now
+        a.observed, a.expected, a.score, a.p_value = verdict.observed, verdict.expected, verdict.score, verdict.p_value
+        a.order_ids, a.series, a.updated_at = row["ids"], row["chart"], now
         db.flush()
         if a.created_at == now:
             _announce(db, a, now)

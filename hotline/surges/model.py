@@ -105,8 +105,8 @@ def fit_shape(totals: dict[date, int], keys: dict[date, str], *, rounds: int = 8
     shape = Shape()
     if len(days) < 14 or sum(totals.values()) == 0:
         return shape
-    kinds_seen = defaultdict(int)
-    months_seen = defaultdict(int)
+    kinds_seen: dict[str, int] = defaultdict(int)
+    months_seen: dict[int, int] = defaultdict(int)
     for d in days:
         kinds_seen[keys[d]] += 1
         months_seen[d.month] += 1
