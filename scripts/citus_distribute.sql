@@ -52,6 +52,7 @@ SELECT create_distributed_table('reply_templates', 'city_id', colocate_with => '
 SELECT create_distributed_table('report_subscriptions', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('saved_views', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('settings_versions', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('surge_alerts', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('webhook_subscriptions', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('accountability_orders', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('assignments', 'city_id', colocate_with => 'categories');

@@ -373,6 +373,13 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
 
         # issue #16: a few callers about one matter, street lights out in several communities, one re-grouping
         counts.update(seed_hotspots(db, city, now=utcnow()))
+        from hotline.demo.surges import seed_history, seed_surge
+
+        # issue #16 item 3: a year of archived history with a weekly, seasonal and holiday shape, and a
+        # burst of 停水 in one street over the last two days, detected as a live surge alert
+        counts["history_orders"] = seed_history(db, city, now=utcnow())
+        counts.update(seed_surge(db, city, now=utcnow()))
+
         from hotline.city.loader import DEMO_CITY
         from hotline.demo.map import seed_coordinates
 

@@ -109,9 +109,14 @@ def dashboard_page(request: Request, db: SessionDep, user: PageUser) -> Response
     service.require(user, service.DASHBOARD_ROLES)
     p, label, clean = _period(request, db)
     date_from, date_to = _local_dates(p)
+    # later packages add panels (``kpi.dashboard_panels``: fn(db, user, now) -> {template, ctx})
+    from hotline import registry
+
+    panels = [fn(db, user, utcnow()) for fn in registry.get().extensions_of("kpi.dashboard_panels")]
     return render(request, "kpi_dashboard.html", {
         "label": label, "f": clean, "data": service.dashboard(db, p), "date_from": date_from, "date_to": date_to,
-        **_period_ctx(db, clean)})
+        **_period_ctx(db, clean), **{k: v for x in panels for k, v in x["ctx"].items()},
+        "panels": [x["template"] for x in panels]})
 
 
 @router.get("/public/performance")
