@@ -13,6 +13,7 @@ EN = {
     "按分类的受理量": "Orders received by category", "三率": "The three rates (chart)",
     "热点工单数": "Orders per hot matter", "共性问题工单数": "Orders per systemic problem",
     "职能部门综合得分": "Departments' composite scores",
+    "突增情况": "Surges", "突增预警": "Surge alerts", "突增：实际工单数": "Surges: orders on the day", "序列": "Series",
     "职能部门和公共企事业单位（前10名）": "Departments and public enterprises (top 10)",
     "街道和乡镇（前10名）": "Streets and townships (top 10)", "区县（前10名）": "Districts (top 10)",
 }

@@ -3,9 +3,8 @@
 Why a list of builders: sections that other packages own join by adding a builder, not by editing
 the template.  ``SECTIONS`` are this package's; a package installed later adds its own with
 ``r.extend("reports.sections", fn)``, and ``from_summary`` turns a ``month_summary(db, start, end) ->
-list[dict]`` (the shape hotline/surges and hotline/governance provide) into a section.  Those two
-sections (surges 突增, 每月一题) are not on this branch: the report leaves them out rather than show
-an empty placeholder.
+list[dict]`` (the shape hotline/surges and hotline/governance provide) into a section.  The surges
+section (突增情况) reads ``hotline.surges.service.month_summary``.
 
 Every figure comes from the code the /kpi and /hotspots pages use (``kpi.queries``, ``kpi.rankings``,
 the stored ``HotMatter`` rows), so the report and the pages agree for the same month
@@ -24,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.city.kpi_settings import KpiSettings
+from hotline.city.service import city_tz
 from hotline.city.schema import KIND_LABELS_ZH
 from hotline.hotspots.models import HotMatter
 from hotline.kpi import caliber, definitions, queries, rankings
@@ -32,6 +32,7 @@ from hotline.orders.enums import CHANNEL_ZH
 from hotline.orders.models import Order
 from hotline.org.models import Category
 from hotline.reports.charts import bars
+from hotline.surges import service as surge_service
 from hotline.web.templating import fmt_pct
 
 TOP = 10  # hot matters, systemic problems and units listed per table
@@ -227,7 +228,28 @@ def unit_rankings(ctx: Ctx) -> Section:
         tables=tables, data=data)
 
 
-SECTIONS: tuple[Callable[[Ctx], Section], ...] = (overview, rates, hot_matters, systemic, unit_rankings)
+def surges(ctx: Ctx) -> Section:
+    """突增情况: the month's surge alerts (hotline/surges), each day a series rose beyond its expected level."""
+    tz = city_tz()
+    start, end = ctx.period.start.astimezone(tz).date(), ctx.period.end.astimezone(tz).date()
+    rows = surge_service.month_summary(ctx.db, start, end)
+    top = sorted(rows, key=lambda r: -float(r["score"] or 0))[:TOP]
+    return Section(
+        "surges", "突增情况",
+        lines=[("突增：某类诉求（类别 × 属地）或某个热点一天的工单数远高于按星期、月份和节假日推算的预期。",
+                "Surges: a kind of demand (category × territory) or a hot matter with far more orders in a day than "
+                "its expected level from weekday, month and holidays."),
+               *([(f"本月突增预警 {len(rows)} 条", f"{len(rows)} surge alerts this month")] if rows
+                 else [("本月无突增预警", "No surge alerts this month")])],
+        chart=bars("突增：实际工单数", [(f"{r['day']} {r['name']}", float(r["observed"]), str(r["observed"]))
+                                     for r in top]),
+        tables=[Table("突增预警", ["日期", "序列", "实际", "预期", "状态"],
+                      [[str(r["day"]), str(r["name"]), str(r["observed"]), f"{float(r['expected']):.1f}",
+                        str(r["state_zh"])] for r in rows])] if rows else [],
+        data={"alerts": rows})
+
+
+SECTIONS: tuple[Callable[[Ctx], Section], ...] = (overview, rates, hot_matters, systemic, surges, unit_rankings)
 
 
 def from_summary(key: str, title: str, summary: Callable[[Session, datetime, datetime], list[dict[str, Any]]],

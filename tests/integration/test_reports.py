@@ -21,6 +21,7 @@ from hotline.hotspots.refresh import refresh
 from hotline.kpi import periods
 from hotline.orders.actor import Actor
 from hotline.orders.flows import do_create_order
+from hotline.orders.models import Order
 from hotline.org.models import User
 from hotline.outbox import senders
 from hotline.outbox.inbox import Notification
@@ -67,7 +68,7 @@ def test_the_figures_equal_kpi_and_hotspots(client, as_user, db: Session) -> Non
     leader = as_user("leader")
     report = service.build(db, y, m)
     s = {x.key: x for x in report.sections}
-    assert [x.key for x in report.sections] == ["overview", "rates", "hot_matters", "systemic", "rankings"]
+    assert [x.key for x in report.sections] == ["overview", "rates", "hot_matters", "systemic", "surges", "rankings"]
 
     kpi = client.get(f"/api/v1/kpi/summary?kind=month&value={month}", headers=leader).json()
     assert s["overview"].data["received"] == kpi["received"] > 0
@@ -90,7 +91,7 @@ def test_the_figures_equal_kpi_and_hotspots(client, as_user, db: Session) -> Non
     assert page.status_code == 200
     html = page.text
     assert f"{month} 月度分析报告" in html and f"口径版本 v{report.version}" in html
-    for title in ("总体情况", "三率情况", "热点问题", "共性问题", "单位考核排名"):
+    for title in ("总体情况", "三率情况", "热点问题", "共性问题", "突增情况", "单位考核排名"):
         assert title in html
     assert f"本月受理量：{kpi['received']}件" in html
     assert f"{kpi['satisfaction'] * 100:.2f}%" in html if kpi["satisfaction"] is not None else True
@@ -148,7 +149,7 @@ def test_the_pdf_page_by_page(client, as_user, db: Session) -> None:  # type: ig
         body = text.replace(f"第 {i} 页 / 共 {n} 页", "").replace(f"青阳市12345 {month} 月度分析报告", "")
         assert len(body.strip()) > 10, f"page {i} is blank"
     starts = []
-    for k, title in enumerate(("总体情况", "三率情况", "热点问题", "共性问题", "单位考核排名"), start=1):
+    for k, title in enumerate(("总体情况", "三率情况", "热点问题", "共性问题", "突增情况", "单位考核排名"), start=1):
         at = [i for i, t in enumerate(pages) if re.search(rf"{k}\.\s*{title}", t)]
         assert at, f"{title} is on no page"
         starts.append(at[0])
@@ -255,3 +256,26 @@ def test_a_lost_race_to_store_the_pdf_serves_the_winners_file(client, as_user, d
     assert r.status_code == 200 and r.content == pdf
     r = client.get("/reports/monthly.pdf?month=2026-08", headers=as_user("leader"))  # lost, and nothing stored: 409
     assert r.status_code == 409
+
+
+def test_the_months_surge_alerts_are_in_the_report(client, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
+    """The 突增情况 section lists the month's alerts (hotline/surges), by the city's local day: an alert
+    of the month is listed with its series, observed and expected counts; one of another month is not."""
+    from datetime import date
+
+    from hotline.surges.models import SurgeAlert
+
+    scenario(client, as_user, db)
+    y, m, month = _this_month()
+    city = db.scalar(select(Order.city_id).limit(1))
+    for day, name in ((date(y, m, 1), "城乡建设 · 东城区文昌街道"), (date(y - 1, m, 1), "去年的突增")):
+        db.add(SurgeAlert(city_id=city, series_key=f"cat:x@{name}", name=name, day=day, observed=15, expected=2.5,
+                          score=9.0, p_value=1e-9, order_ids=[], series=[]))
+    db.flush()
+    section = {x.key: x for x in service.build(db, y, m).sections}["surges"]
+    assert [a["name"] for a in section.data["alerts"]] == ["城乡建设 · 东城区文昌街道"]
+    assert section.tables[0].head == ["日期", "序列", "实际", "预期", "状态"]
+    assert section.tables[0].rows == [[f"{y}-{m:02d}-01", "城乡建设 · 东城区文昌街道", "15", "2.5", "待处理"]]
+    page = client.get(f"/reports/monthly?month={month}", headers=as_user("leader"))
+    assert page.status_code == 200 and "突增情况" in page.text and "城乡建设 · 东城区文昌街道" in page.text
+    assert "去年的突增" not in page.text
