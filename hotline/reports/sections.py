@@ -23,8 +23,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.city.kpi_settings import KpiSettings
-from hotline.city.service import city_tz
 from hotline.city.schema import KIND_LABELS_ZH
+from hotline.city.service import city_tz
 from hotline.hotspots.models import HotMatter
 from hotline.kpi import caliber, definitions, queries, rankings
 from hotline.kpi.formulas import Counts, Period
