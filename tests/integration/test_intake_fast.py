@@ -122,3 +122,42 @@ def test_a_new_order_is_indexed_without_deletes(db: Session) -> None:
 
     user = db.scalar(select(User).where(User.username == "operator1"))
     assert order.number in [o.number for o, _ in search_orders(db, user=user, q="占道经营")]
+
+
+def test_each_text_is_segmented_once_per_intake(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text index and the duplicate index (words and place names) share one jieba cut per field."""
+    import jieba
+
+    from hotline import search
+    from hotline.textindex import segment
+
+    jieba.initialize()
+    for cached in (getattr(search, "_cut_line", None), segment._words):
+        if cached is not None:
+            cached.cache_clear()
+    real = jieba.Tokenizer.cut
+    cuts: list[str] = []
+
+    def counting(self: Any, sentence: str, *a: Any, **kw: Any) -> Any:
+        cuts.append(sentence)
+        return real(self, sentence, *a, **kw)
+
+    monkeypatch.setattr(jieba.Tokenizer, "cut", counting)
+    data = {**_demand(9), "title": "路灯不亮三天了", "content": "东城区新华路北段路灯坏了三天，晚上很黑，老人摔倒过。",
+            "address": "青阳市东城区新华路88号"}
+    do_intake(db, actor=_operator(db), data=data)
+    db.flush()
+    jieba_cuts = [c for c in cuts if c.strip()]
+    assert sorted(jieba_cuts) == sorted({c for c in jieba_cuts})  # no text cut twice
+    assert set(jieba_cuts) <= {data["title"], data["content"], data["address"]}  # by the field, shared
+
+
+def test_shared_cut_gives_jiebas_words() -> None:
+    import jieba
+
+    from hotline.search import cut, cut_for_search
+
+    for t in [DEMAND["title"] + "\n" + DEMAND["content"] + "\n" + DEMAND["address"],
+              "中华人民共和国国务院办公厅\nHPV疫苗 预约 13912345678", "", "\n\n路灯杆坏了"]:
+        assert [w for w in cut(t) if w.strip()] == [w for w in jieba.lcut(t) if w.strip()]
+        assert [w for w in cut_for_search(t) if w.strip()] == [w for w in jieba.cut_for_search(t) if w.strip()]
