@@ -161,3 +161,32 @@ def test_shared_cut_gives_jiebas_words() -> None:
               "中华人民共和国国务院办公厅\nHPV疫苗 预约 13912345678", "", "\n\n路灯杆坏了"]:
         assert [w for w in cut(t) if w.strip()] == [w for w in jieba.lcut(t) if w.strip()]
         assert [w for w in cut_for_search(t) if w.strip()] == [w for w in jieba.cut_for_search(t) if w.strip()]
+
+
+def test_the_intake_response_is_built_from_what_the_request_holds(client: Any, as_user: Any) -> None:
+    """POST /orders answers with the order as GET shows it, without reading its rows back."""
+    headers = as_user("operator1")
+    with _statements() as seen:
+        r = client.post("/api/v1/orders", json={**_demand(11), "note": "市民来电，情绪激动"}, headers=headers)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    read_back = [s for s in seen if s.lstrip().lower().startswith("select") and any(
+        f"from {t} " in s.lower() + " " for t in ("order_events", "replies", "attachments", "order_requests"))]
+    assert read_back == []
+    assert [(e["action"], e["note"], e["actor"]) for e in made["events"]] == [("create", "市民来电，情绪激动", made["events"][0]["actor"])]
+    assert made["events"][0]["actor"] and made["replies"] == [] and made["attachments"] == [] and made["requests"] == []
+    shown = client.get(f"/api/v1/orders/{made['number']}", headers=headers).json()
+    assert made == shown  # the same order, field by field (timeline included)
+
+
+def test_an_intake_with_dispatch_answers_with_its_whole_timeline(client: Any, as_user: Any) -> None:
+    headers = as_user("operator1")
+    cats = client.get("/api/v1/categories", headers=headers).json()
+    cat = next(c["code"] for c in cats if c["level"] == 3)
+    r = client.post("/api/v1/orders", json={**_demand(12), "category_code": cat, "lead_unit": "dept-chengguan"},
+                    headers=headers)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert [e["action"] for e in made["events"]][:2] == ["create", "dispatch"]
+    assert made["lead_unit"]["code"] == "dept-chengguan" and made["status"] != "received"
+    assert made == client.get(f"/api/v1/orders/{made['number']}", headers=headers).json()
