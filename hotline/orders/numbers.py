@@ -6,7 +6,7 @@ city file (青阳市 QY, 西河县 XH) and its own counter row per day (the coun
 
 Intake without waiting (issue #15): on PostgreSQL the counter row is bumped in **its own short
 transaction** on a separate pooled connection — one ``INSERT … ON CONFLICT DO UPDATE … RETURNING``
-in autocommit — so the row lock lasts one statement, not the whole intake with all its hooks.
+committed at once — so the row lock lasts one statement, not the whole intake with all its hooks.
 Concurrent intakes no longer queue on the counter row.  The price is **gaps**: a number taken by
 an intake that then fails (a 409, a refused category, a crash) is not given back, so a day's
 sequence may skip numbers.  Numbers stay unique and increasing within a city and day; they are
@@ -24,7 +24,7 @@ from datetime import date, datetime
 
 from sqlalchemy import insert, text, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from hotline.orders.models import OrderNumberCounter
@@ -56,11 +56,20 @@ def own_transaction(db: Session) -> Engine | None:
     return None
 
 
-def _bump_apart(engine: Engine, day: date) -> int:
+def _bump_apart(engine: Engine, day: date) -> int | None:
+    """The next number from its own one-statement transaction; None when that would wait.
+
+    It waits only when the city's row is not yet committed (a city created in the caller's own
+    transaction: the demo, a city file's first import): then the counter is taken inside the
+    caller's transaction instead, since waiting for it would wait for ourselves."""
     from hotline.city.tenancy import current_city_id
 
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return int(conn.execute(_BUMP, {"city": current_city_id(), "day": day}).scalar_one())
+    try:
+        with engine.connect() as conn, conn.begin():
+            conn.execute(text("set local lock_timeout = '1s'"))
+            return int(conn.execute(_BUMP, {"city": current_city_id(), "day": day}).scalar_one())
+    except (OperationalError, IntegrityError):
+        return None
 
 
 def _bump_inside(db: Session, day: date) -> int:
@@ -85,5 +94,7 @@ def _bump_inside(db: Session, day: date) -> int:
 def next_order_number(db: Session, at: datetime) -> str:
     day = local_day(at)
     engine = own_transaction(db)
-    seq = _bump_apart(engine, day) if engine is not None else _bump_inside(db, day)
+    seq = _bump_apart(engine, day) if engine is not None else None
+    if seq is None:
+        seq = _bump_inside(db, day)
     return f"{_prefix()}{day:%Y%m%d}{seq:05d}"
