@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from hotline.orders.models import OrderNumberCounter
 
+_INSIDE = "hotline.numbers_inside"  # db.info: the transaction whose city row is its own (see _bump_apart)
 _BUMP = text(
     "insert into order_number_counters (city_id, day, last) values (:city, :day, 1) "
     "on conflict (city_id, day) do update set last = order_number_counters.last + 1 "
@@ -66,7 +67,7 @@ def _bump_apart(engine: Engine, day: date) -> int | None:
 
     try:
         with engine.connect() as conn, conn.begin():
-            conn.execute(text("set local lock_timeout = '1s'"))
+            conn.execute(text("set local lock_timeout = '500ms'"))
             return int(conn.execute(_BUMP, {"city": current_city_id(), "day": day}).scalar_one())
     except (OperationalError, IntegrityError):
         return None
@@ -94,7 +95,11 @@ def _bump_inside(db: Session, day: date) -> int:
 def next_order_number(db: Session, at: datetime) -> str:
     day = local_day(at)
     engine = own_transaction(db)
-    seq = _bump_apart(engine, day) if engine is not None else None
+    seq = None
+    if engine is not None and db.info.get(_INSIDE) is not db.get_transaction():
+        seq = _bump_apart(engine, day)
+        if seq is None:  # would wait for this very transaction: inside it, for the rest of it
+            db.info[_INSIDE] = db.get_transaction()
     if seq is None:
         seq = _bump_inside(db, day)
     return f"{_prefix()}{day:%Y%m%d}{seq:05d}"

@@ -190,3 +190,30 @@ def test_an_intake_with_dispatch_answers_with_its_whole_timeline(client: Any, as
     assert [e["action"] for e in made["events"]][:2] == ["create", "dispatch"]
     assert made["lead_unit"]["code"] == "dept-chengguan" and made["status"] != "received"
     assert made == client.get(f"/api/v1/orders/{made['number']}", headers=headers).json()
+
+
+@pg_only
+def test_a_transaction_that_holds_its_city_row_takes_numbers_inside_without_hanging(committed: None) -> None:
+    """The demo and a city's first import create the city and its orders in one transaction: the number's
+    own connection would wait for that very transaction. It gives way once, then numbers come from inside."""
+    import time
+    from datetime import UTC, datetime
+
+    from hotline.city.tenancy import current_city_id
+    from hotline.orders.numbers import next_order_number
+
+    s = dbmod.session_factory()()
+    try:
+        s.execute(text("select id from cities where id = :c for update"), {"c": current_city_id()})  # as an INSERT would
+        at = datetime(2031, 3, 4, 4, tzinfo=UTC)  # a day with no counter row yet: its first number INSERTs one
+        t0 = time.monotonic()
+        got = [next_order_number(s, at) for _ in range(3)]
+        took = time.monotonic() - t0
+        assert [n[-13:] for n in got] == ["2031030400001", "2031030400002", "2031030400003"]
+        assert 0.4 < took < 2.5  # one wait of 0.5 s, not one per number
+        from hotline.orders import numbers
+
+        assert s.info.get(numbers._INSIDE) is s.get_transaction()  # taken inside, for the rest of it
+    finally:
+        s.rollback()
+        s.close()
