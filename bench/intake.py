@@ -7,7 +7,17 @@ event and the SMS receipt in the outbox, one transaction. The baseline, in the
 same run, inserts the same order row with plain psycopg (one INSERT and commit
 per row, C concurrent connections): the price of everything the platform adds.
 
-    python bench/intake.py [--orders 2000] [--clients 8] [--workers 2]
+    python bench/intake.py [--orders 2000] [--clients 8] [--workers 2] [--baseline-tree PATH] [--json]
+
+Besides the rates it reports what does not depend on the machine's load: the SQL statements of one
+intake (counted in-process over ``--count`` intakes, with the DELETEs and SELECTs among them), the lock
+waits while the clients run (``pg_stat_activity`` sampled every 20 ms: backends of the bench database
+whose ``wait_event_type`` is ``Lock``), and the server's CPU per intake (user + system time of the
+uvicorn processes, from /proc, divided by the orders).
+
+``--baseline-tree``: the same measurement of another checkout (e.g. ``git archive main | tar -x -C
+/tmp/base``) in the same run: its server runs with that tree on PYTHONPATH, on a freshly reset database,
+and the trees take turns (baseline, this tree) ``--rounds`` times so a change in load falls on both.
 
 Environment: HOTLINE_BENCH_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench_intake).
 The database is dropped and re-created.
@@ -17,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import socket
@@ -131,7 +142,7 @@ def psycopg_run(bodies: list[dict], clients: int) -> float:
     """The same order row, inserted and committed one by one from ``clients`` connections."""
     dsn = URL.replace("+psycopg", "")
     with psycopg.connect(dsn) as c:
-        centre = c.execute("select id from units where type='centre'").fetchone()[0]  # type: ignore[index]
+        centre, city = c.execute("select id, city_id from units where type='centre' order by id limit 1").fetchone()  # type: ignore[misc]
     chunks = [bodies[i::clients] for i in range(clients)]
 
     def run(idx: int, rows: list[dict]) -> None:
@@ -142,20 +153,140 @@ def psycopg_run(bodies: list[dict], clients: int) -> float:
                     "insert into orders (number, channel, kind, category_code, title, content, citizen_name, "
                     "citizen_phone, anonymous, confidential, address, urgency, status, pending_extension, "
                     "via_subcentre, deadline_uncertain, created_at, updated_at, first_contact_resolved, "
-                    "return_count, redispatch_count, reopen_count, extension_count, version, territory_unit_id) "
+                    "return_count, redispatch_count, reopen_count, extension_count, version, territory_unit_id, city_id) "
                     "values (%s,'phone',%s,%s,%s,%s,%s,%s,%s,false,%s,%s,'received',false,false,false,%s,%s,false,"
-                    "0,0,0,0,1,%s)",
+                    "0,0,0,0,1,%s,%s)",
                     (f"PSQL{idx:02d}{j:07d}", b["kind"], b["category_code"], b["title"], b["content"],
                      b["citizen_name"], b["citizen_phone"], b["anonymous"], b["address"], b["urgency"], now, now,
-                     centre))
+                     centre, city))
 
-    threads = [threading.Thread(target=run, args=(i, ch)) for i, ch in enumerate(chunks)]
+    failed: list[BaseException] = []
+
+    def guarded(idx: int, rows: list[dict]) -> None:
+        try:
+            run(idx, rows)
+        except BaseException as exc:  # a baseline that fails must not print a rate
+            failed.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(i, ch)) for i, ch in enumerate(chunks)]
     t0 = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    if failed:
+        raise RuntimeError(f"the plain INSERT baseline failed: {failed[0]}")
     return time.perf_counter() - t0
+
+
+
+def _proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its children (the uvicorn workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+class LockSampler(threading.Thread):
+    """Samples pg_stat_activity every 20 ms: how many backends of the bench database wait on a lock."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self.samples: list[tuple[int, int]] = []  # (active backends, lock-waiting backends)
+
+    def run(self) -> None:
+        db = make_url(URL).database
+        with psycopg.connect(URL.replace("+psycopg", ""), autocommit=True) as c:
+            while not self.stop.is_set():
+                row = c.execute(
+                    "select count(*) filter (where state = 'active'), count(*) filter (where wait_event_type = 'Lock') "
+                    "from pg_stat_activity where datname = %s and pid <> pg_backend_pid()", (db,)).fetchone()
+                self.samples.append((int(row[0]), int(row[1])))  # type: ignore[index]
+                time.sleep(0.02)
+
+    def summary(self) -> dict[str, float]:
+        n = max(1, len(self.samples))
+        return {"lock_samples": len(self.samples),
+                "lock_waiting_mean": round(sum(w for _a, w in self.samples) / n, 3),
+                "lock_waiting_share": round(sum(1 for _a, w in self.samples if w) / n, 3),
+                "active_mean": round(sum(a for a, _w in self.samples) / n, 2)}
+
+
+def count_statements(n: int) -> dict[str, float]:
+    """SQL statements of one POST /api/v1/orders, counted in-process over ``n`` intakes (this process's
+    ``hotline``: the child of ``--baseline-tree`` imports the other tree's)."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+
+    from hotline import db as dbmod
+    from hotline.main import create_app
+
+    token = make_token()
+    bodies = demands(n + 5)
+    seen: list[str] = []
+    with TestClient(create_app()) as c:
+        for b in bodies[:5]:  # warm-up: caches, models
+            c.post("/api/v1/orders", json=b, headers={"Authorization": f"Bearer {token}"})
+        event.listen(dbmod.get_engine(), "before_cursor_execute", lambda *a: seen.append(a[2]))
+        for b in bodies[5:]:
+            r = c.post("/api/v1/orders", json=b, headers={"Authorization": f"Bearer {token}"})
+            assert r.status_code == 201, r.text
+    verbs = [st.lstrip().split(None, 1)[0].upper() for st in seen]
+    return {"statements_per_intake": round(len(seen) / n, 2),
+            "selects_per_intake": round(verbs.count("SELECT") / n, 2),
+            "deletes_per_intake": round(verbs.count("DELETE") / n, 2),
+            "inserts_per_intake": round(verbs.count("INSERT") / n, 2),
+            "updates_per_intake": round(verbs.count("UPDATE") / n, 2)}
+
+
+def measure(tree: Path, bodies: list[dict], clients: int, workers: int, count: int) -> dict[str, float]:
+    """One tree's turn: reset the database, count one intake's statements, then the HTTP run."""
+    reset_database()
+    env = {**os.environ, "HOTLINE_DATABASE_URL": URL, "HOTLINE_ENV": "development", "PYTHONPATH": str(tree)}
+    counted = json.loads(subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--_count", str(count)], env=env, cwd=tree,
+        check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    reset_database()
+    token = make_token()
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "hotline.main:create_app", "--factory", "--port", str(port),
+         "--workers", str(workers), "--log-level", "warning"], env=env, cwd=tree)
+    base = f"http://127.0.0.1:{port}"
+    sampler = LockSampler()
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        asyncio.run(http_run(base, token, bodies[:50], clients))  # warm-up (not counted)
+        cpu0 = _proc_cpu(server.pid)
+        sampler.start()
+        secs, lat, errors = asyncio.run(http_run(base, token, bodies, clients))
+        sampler.stop.set()
+        cpu1 = _proc_cpu(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    sampler.join(timeout=5)
+    lat_ms = sorted(x * 1000 for x in lat)
+    return {"api_per_s": round(len(bodies) / secs, 1), "p50_ms": round(statistics.median(lat_ms), 1),
+            "p99_ms": round(lat_ms[int(len(lat_ms) * 0.99) - 1], 1), "errors": errors,
+            "server_cpu_ms_per_intake": round((cpu1 - cpu0) * 1000 / len(bodies), 2),
+            **sampler.summary(), **counted}
 
 
 def main() -> None:
@@ -163,42 +294,55 @@ def main() -> None:
     ap.add_argument("--orders", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--count", type=int, default=20, help="intakes whose SQL statements are counted")
+    ap.add_argument("--rounds", type=int, default=1, help="turns each tree takes (with --baseline-tree)")
+    ap.add_argument("--baseline-tree", type=Path, help="another checkout, measured in the same run")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--_count", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args._count:
+        os.environ["HOTLINE_DATABASE_URL"] = URL
+        from hotline import db as dbmod
 
+        dbmod.configure(URL)
+        print(json.dumps(count_statements(args._count)))
+        return
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
     reset_database()
-    token = make_token()
     bodies = demands(args.orders)
-    port = free_port()
-    env = {**os.environ, "HOTLINE_DATABASE_URL": URL, "HOTLINE_ENV": "development"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "hotline.main:create_app", "--factory", "--port", str(port),
-         "--workers", str(args.workers), "--log-level", "warning"], env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        asyncio.run(http_run(base, token, bodies[:50], args.clients))  # warm-up (not counted)
-        secs, lat, errors = asyncio.run(http_run(base, token, bodies, args.clients))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    trees = {"this tree": ROOT}
+    if args.baseline_tree:
+        trees = {"baseline tree": args.baseline_tree.resolve(), "this tree": ROOT}
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+    for _ in range(args.rounds if args.baseline_tree else 1):
+        for name, tree in trees.items():
+            runs[name].append(measure(tree, bodies, args.clients, args.workers, args.count))
     base_secs = psycopg_run(bodies, args.clients)
+    load_after = Path("/proc/loadavg").read_text().split()[:3]
 
-    api_rate = len(bodies) / secs
-    sql_rate = len(bodies) / base_secs
-    lat_ms = sorted(x * 1000 for x in lat)
-    print(f"machine: {machine()}")
-    print(f"orders: {len(bodies)}, concurrent clients: {args.clients}, uvicorn workers: {args.workers}, "
-          f"errors: {errors}")
-    print(f"{'path':<44} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-    print(f"{'HTTP API POST /api/v1/orders (full intake)':<44} {api_rate:9.1f} "
-          f"{statistics.median(lat_ms):8.1f} {lat_ms[int(len(lat_ms) * 0.99) - 1]:8.1f}")
-    print(f"{'plain psycopg INSERT + COMMIT (baseline)':<44} {sql_rate:9.1f} {'':>8} {'':>8}")
-    print(f"ratio API / plain INSERT: {api_rate / sql_rate:.3f}")
+    def best(rs: list[dict[str, float]]) -> dict[str, float]:
+        return max(rs, key=lambda r: r["api_per_s"])
+
+    now = best(runs["this tree"])
+    res: dict[str, object] = {"api_per_s": now["api_per_s"], "baseline_per_s": round(len(bodies) / base_secs, 1),
+                              "p50_ms": now["p50_ms"], "p99_ms": now["p99_ms"], "this_tree": now,
+                              "orders": len(bodies), "clients": args.clients, "workers": args.workers,
+                              "loadavg_before": load_before, "loadavg_after": load_after, "machine": machine()}
+    if args.baseline_tree:
+        res["baseline_tree"] = best(runs["baseline tree"])
+        res["rounds"] = runs
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False))
+        return
+    print(f"machine: {res['machine']}; load average before {' '.join(load_before)}, after {' '.join(load_after)}")
+    print(f"orders: {len(bodies)}, concurrent clients: {args.clients}, uvicorn workers: {args.workers}")
+    cols = ["api_per_s", "p50_ms", "p99_ms", "errors", "server_cpu_ms_per_intake", "statements_per_intake",
+            "selects_per_intake", "deletes_per_intake", "lock_waiting_mean", "lock_waiting_share"]
+    print(f"{'tree':<16}" + "".join(f"{c:>26}" for c in cols))
+    for name in trees:
+        r = best(runs[name])
+        print(f"{name:<16}" + "".join(f"{r[c]:>26}" for c in cols))
+    print(f"plain psycopg INSERT + COMMIT (baseline): {res['baseline_per_s']} orders/s")
 
 
 if __name__ == "__main__":

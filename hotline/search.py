@@ -35,3 +35,41 @@ def terms(q: str) -> list[str]:
         words = [w for w in _jieba().cut(chunk) if w.strip() and w not in _STOP and not re.fullmatch(r"\W+", w)]
         out.extend(words or [chunk])
     return list(dict.fromkeys(out))
+
+
+def cut(text: str) -> tuple[str, ...]:
+    """``jieba.lcut(text)`` (precise mode, HMM on), each line segmented once while it is cached.
+
+    Segment once (issue #15): the intake hooks read the same title, content and address in
+    different combinations (the text index: all three; the duplicate index: title and content,
+    and its place names) — by the line, each field is cut once per request and shared.
+    jieba cuts at every newline anyway (it is not a word character), so cutting line by line
+    and joining with ``"\\n"`` gives the same tokens as cutting the whole text."""
+    lines = (text or "").split("\n")
+    if len(lines) == 1:
+        return _cut_line(lines[0])
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if i:
+            out.append("\n")
+        out.extend(_cut_line(line))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1024)
+def _cut_line(line: str) -> tuple[str, ...]:
+    return tuple(_jieba().lcut(line))
+
+
+def cut_for_search(text: str) -> list[str]:
+    """``jieba.cut_for_search(text)`` computed from :func:`cut`'s cached words (the same algorithm:
+    each long word's dictionary 2- and 3-grams before the word), so it costs no second segmentation."""
+    freq = _jieba().dt.FREQ
+    out: list[str] = []
+    for w in cut(text):
+        if len(w) > 2:
+            out.extend(g for i in range(len(w) - 1) if freq.get(g := w[i:i + 2]))
+        if len(w) > 3:
+            out.extend(g for i in range(len(w) - 2) if freq.get(g := w[i:i + 3]))
+        out.append(w)
+    return out

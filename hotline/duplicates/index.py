@@ -134,7 +134,7 @@ def remove(db: Session, order_id: int) -> None:
 def keep_index(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     if event.action == Action.create.value:
         if order.status in OPEN_VALUES:  # a repeat call may already have been merged at intake
-            add(db, order)
+            add(db, order, clear=False)  # a new order has no postings: nothing to delete first
     elif order.status not in OPEN_VALUES:
         if event.from_status in OPEN_VALUES:
             remove(db, order.id)

@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from hotline.search import _jieba
+from hotline.search import cut
 from hotline.textindex.segment import bigrams, words
 
 PLACE_SUFFIXES = ("小区", "花园", "新城", "大道", "社区", "公寓", "广场", "市场", "中学", "小学", "医院",
@@ -85,7 +85,7 @@ def extract_places(text: str, gazetteer: Iterable[str] = ()) -> frozenset[str]:
     """Specific place names in the text: gazetteer names, and words ending in a place suffix."""
     known = {name for name in gazetteer if len(name) >= 2 and name in text}
     found: set[str] = set()
-    toks = [t for t in _jieba().lcut(text or "") if t.strip()]
+    toks = [t for t in cut(text or "") if t.strip()]  # the request's shared segmentation
     for i, t in enumerate(toks):
         if len(t) >= 3 and t.endswith(PLACE_SUFFIXES) and t not in _GENERIC:
             found.add(t)

@@ -6,12 +6,15 @@ and every order shown goes through ``present`` so that masking cannot be either.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, event, exists, func, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.city.schema import Role
 from hotline.db import utcnow
@@ -28,7 +31,7 @@ from hotline.orders.enums import (
     Action,
     Status,
 )
-from hotline.orders.models import Assignment, Order, OrderRequest
+from hotline.orders.models import Assignment, Attachment, Order, OrderEvent, OrderRequest, Reply
 from hotline.orders.scoping import citizen_view, visible_filter
 from hotline.org.models import Unit, User
 from hotline.org.scoping import is_centre, subtree_ids
@@ -319,10 +322,48 @@ def present_detail(db: Session, order: Order, user: User, *, lang: str = "zh") -
     return out
 
 
+_NEW_ROWS = "hotline.new_order_rows"  # db.info key: the order side rows this request wrote
+
+
+@contextmanager
+def holding_new_rows(db: Session) -> Iterator[None]:
+    """Keep the order side rows (events, replies, attachments, requests) that become persistent in
+    ``db`` while the block runs, so that ``present_new`` can show a new order without reading them
+    back (issue #15: the response from what the request holds)."""
+    rows: list[Any] = []
+
+    def keep(_s: Session, obj: Any) -> None:
+        if isinstance(obj, _SIDE_CLASSES):
+            rows.append(obj)
+
+    db.info[_NEW_ROWS] = rows
+    event.listen(db, "pending_to_persistent", keep)
+    try:
+        yield
+    finally:
+        event.remove(db, "pending_to_persistent", keep)
+
+
+def present_new(db: Session, order: Order, user: User, *, lang: str = "zh") -> dict[str, Any]:
+    """``present_detail`` of an order created in this request (inside ``holding_new_rows``).
+
+    A new order's timeline, replies, attachments and requests can only be the rows this request
+    wrote: they are taken from what the session kept instead of four SELECTs.  Outside
+    ``holding_new_rows`` (nothing kept) this is ``present_detail``."""
+    db.flush()
+    rows = db.info.pop(_NEW_ROWS, None)
+    if rows is not None:
+        unloaded = inspect(order).unloaded
+        for rel, cls in _SIDE_RELATIONS:
+            if rel in unloaded:
+                mine = [r for r in rows if isinstance(r, cls) and r.order_id == order.id
+                        and r.city_id == order.city_id and r in db]
+                set_committed_value(order, rel, sorted(mine, key=lambda r: r.id))
+    return present_detail(db, order, user, lang=lang)
+
+
 def pending_requests(db: Session, order: Order) -> list[OrderRequest]:
     """The order's pending 退单/延期 requests; from ``order.requests`` when the list loaded them with the order."""
-    from sqlalchemy import inspect
-
     if "requests" not in inspect(order).unloaded:
         return [r for r in order.requests if r.state == "pending"]
     return list(db.scalars(select(OrderRequest).where(OrderRequest.order_id == order.id,
@@ -333,3 +374,8 @@ def pending_requests(db: Session, order: Order) -> list[OrderRequest]:
 # loaded for all the rows in one query each instead of one per row.  The queue and inbox queries also
 # ``populate_existing``, so an order this session loaded before gets its requests as they are now.
 ROW_LOADS = (selectinload(Order.assignments), selectinload(Order.requests))
+
+
+_SIDE_RELATIONS: tuple[tuple[str, type], ...] = (
+    ("events", OrderEvent), ("replies", Reply), ("attachments", Attachment), ("requests", OrderRequest))
+_SIDE_CLASSES = tuple(cls for _rel, cls in _SIDE_RELATIONS)

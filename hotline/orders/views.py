@@ -58,8 +58,9 @@ def create_order(body: OrderCreate, db: SessionDep, user: CurrentUser, request: 
     if (dup := _duplicate_external_id(db, data)) is not None:
         raise dup
     try:
-        order = do_intake(db, actor=Actor.of(user), data=data)
-        detail = OrderDetailOut.model_validate(service.present_detail(db, order, user, lang=_lang(request)))
+        with service.holding_new_rows(db):  # the response from what the request holds (issue #15)
+            order = do_intake(db, actor=Actor.of(user), data=data)
+        detail = OrderDetailOut.model_validate(service.present_new(db, order, user, lang=_lang(request)))
     except IntegrityError as exc:  # another request took the external id between our check and the insert
         db.rollback()
         raise _duplicate_external_id(db, data) or integrity_conflict(exc) from exc

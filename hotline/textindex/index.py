@@ -34,9 +34,13 @@ def posting_rows(kind: str, doc_id: int, text: str) -> list[dict[str, Any]]:
     return [{"kind": kind, "token": t, "doc_id": doc_id, "tf": n, "dl": dl} for t, n in counts.items()]
 
 
-def index_doc(db: Session, *, kind: str, doc_id: int, text: str) -> None:
-    """(Re)index one document inside the caller's transaction."""
-    remove_doc(db, kind=kind, doc_id=doc_id)
+def index_doc(db: Session, *, kind: str, doc_id: int, text: str, new: bool = False) -> None:
+    """(Re)index one document inside the caller's transaction.
+
+    ``new``: the document was created in this transaction and has no postings yet, so there is
+    nothing to delete first (a new order: one INSERT, no DELETE on the request path)."""
+    if not new:
+        remove_doc(db, kind=kind, doc_id=doc_id)
     rows = posting_rows(kind, doc_id, text)
     if rows:
         db.execute(insert(TextPosting), rows)

@@ -27,7 +27,7 @@ def order_text(order: Order) -> str:
 
 
 def index_new_order(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
-    index.index_doc(db, kind=KIND, doc_id=order.id, text=order_text(order))
+    index.index_doc(db, kind=KIND, doc_id=order.id, text=order_text(order), new=True)  # no postings yet
 
 
 def search_orders(db: Session, *, user: User, q: str, limit: int = 20) -> list[tuple[Order, float]]:

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from hotline.search import _STOP, _jieba
+from hotline.search import _STOP, cut_for_search
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _PUNCT = re.compile(r"^[\W_]+$")
@@ -35,7 +35,7 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=256)
 def _words(text: str) -> tuple[str, ...]:
     out: list[str] = []
-    for w in _jieba().cut_for_search(text or ""):
+    for w in cut_for_search(text or ""):  # the request's shared segmentation
         w = w.strip().lower()
         if not w or w in STOP or _PUNCT.match(w):
             continue
