@@ -70,6 +70,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "verification",  # on-site checks (现场核查) by grid workers, their phone app, patrol reports
     "enterprise",  # 涉企诉求: the enterprise desk's queue and figures
     "hotspots",  # hot matters: demands about the same matter grouped (pure grouping + CLI)
+    "governance",  # 每月一题 projects from hot matters, 未诉先办 proactive tasks from seasonal history
     "worklists",  # saved views of the order lists (with counts) and bulk work on selected orders
     "phrases",  # 常用语: a unit's and the centre's reply templates; the reply form's tools
     "demo",  # the demo city's seeding (never imported by production code)
