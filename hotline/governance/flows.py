@@ -123,7 +123,8 @@ def do_link(db: Session, *, user: User, project: GovernanceProject, order: Order
     """Link an order to the project (or take one out): the centre's leaders and supervisors, or the owner unit."""
     _may_write(user, project)
     kind = "link" if link else "unlink"
-    row = db.get(GovernanceProjectOrder, (project.city_id, project.id, order.id))
+    row = db.scalar(select(GovernanceProjectOrder).where(GovernanceProjectOrder.project_id == project.id,
+                                                         GovernanceProjectOrder.order_id == order.id))
     if row is None:
         db.add(GovernanceProjectOrder(project_id=project.id, order_id=order.id, kind=kind, by_id=user.id, at=now))
     else:
@@ -165,9 +166,9 @@ def do_predict(db: Session, *, now: datetime, lead_days: int = predict.LEAD_DAYS
     counts, leads = service.history_counts(db, until=now)
     local = now.astimezone(city_tz())
     found = predict.seasons(counts, before_year=local.year + 1)
-    names = dict(db.execute(select(Category.code, Category.name)))
-    units = dict(db.execute(select(Unit.id, Unit.short_name)))
-    full = dict(db.execute(select(Unit.id, Unit.name)))
+    names = {c: n for c, n in db.execute(select(Category.code, Category.name))}
+    units = {i: n for i, n in db.execute(select(Unit.id, Unit.short_name))}
+    full = {i: n for i, n in db.execute(select(Unit.id, Unit.name))}
     made, due = [], []
     for s in found:
         year = local.year if s.month >= local.month else local.year + 1

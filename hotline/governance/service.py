@@ -126,7 +126,7 @@ def volume(db: Session, p: GovernanceProject, *, now: datetime, weeks: int = WEE
 
 
 def present(db: Session, p: GovernanceProject, *, now: datetime, full: bool = False) -> dict[str, Any]:
-    owner = db.get(Unit, (p.city_id, p.owner_unit_id)) if p.owner_unit_id else None
+    owner = db.scalar(select(Unit).where(Unit.id == p.owner_unit_id))
     v = volume(db, p, now=now)
     out: dict[str, Any] = {
         "id": p.id, "month": p.month, "title": p.title, "goal": p.goal, "owner_unit": owner.name if owner else None,
@@ -187,7 +187,7 @@ def season_of(t: ProactiveTask, now: datetime) -> str:
 
 
 def present_task(db: Session, t: ProactiveTask, *, now: datetime) -> dict[str, Any]:
-    unit = db.get(Unit, (t.city_id, t.unit_id))
+    unit = db.scalar(select(Unit).where(Unit.id == t.unit_id))
     return {"id": t.id, "title": t.title, "category_code": t.category_code, "unit": unit.name if unit else None,
             "window_start": t.window_start.isoformat(), "window_end": t.window_end.isoformat(),
             "predicted": t.predicted, "years": t.years, "actual": task_actual(db, t, now=now),
