@@ -370,6 +370,10 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
 
         # issue #16: a few callers about one matter, street lights out in several communities, one re-grouping
         counts.update(seed_hotspots(db, city, now=utcnow()))
+        from hotline.demo.governance import seed_governance
+
+        # issue #16 item 4: three years of archived history with seasons, 未诉先办 tasks, one 每月一题 project
+        counts.update(seed_governance(db, city, now=utcnow()))
     if city.city.code == "qingyang":
         counts.update(seed_province(db, orders=max(orders * 2 // 5, 0)))
     return counts
