@@ -116,7 +116,7 @@ def volume(db: Session, p: GovernanceProject, *, now: datetime, weeks: int = WEE
     per_week = Counter(int((t - lo) // timedelta(weeks=1)) for t in db.scalars(q))
     tz = city_tz()
     n_after = max(0, -(-int((hi - start).total_seconds()) // (7 * 86400)))
-    series = [{"week": (lo + timedelta(weeks=k)).astimezone(tz).date().isoformat(), "orders": per_week.get(k, 0),
+    series: list[dict[str, Any]] = [{"week": (lo + timedelta(weeks=k)).astimezone(tz).date().isoformat(), "orders": per_week.get(k, 0),
                "after": k >= weeks} for k in range(weeks + n_after)]
     before = sum(x["orders"] for x in series if not x["after"])
     after = sum(x["orders"] for x in series if x["after"])
@@ -215,7 +215,7 @@ def history_counts(db: Session, *, until: datetime) -> tuple[predict.Counts, dic
     rows = db.execute(select(Order.category_code, Order.territory_unit_id, Order.lead_unit_id, Order.created_at)
                       .where(Order.created_at < until, Order.category_code.is_not(None)))
     for cat, terr, lead, at in rows:
-        key = (cat, district_of(units, terr))
+        key: predict.Key = (str(cat), district_of(units, terr))
         local = at.astimezone(tz)
         predict.add(counts, key, local.year, local.month)
         if lead is not None:
