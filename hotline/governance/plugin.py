@@ -6,7 +6,9 @@ from hotline.registry import Registry
 
 
 def install(r: Registry) -> None:
-    from hotline.governance import cli
+    from hotline.governance import cli, views
+
+    r.api(views.router)
 
     r.command("governance", cli.governance_app)
     r.worker_task("governance", cli.predict_task, phase="maintain")  # at most daily per city

@@ -112,3 +112,23 @@ def test_a_season_in_two_years_becomes_a_task_ahead_of_the_window(db: Session) -
     assert t.state == "done"
     with pytest.raises(NotFound):
         service.get_task(db, user=_user(db, "water_handler"), task_id=t.id)
+
+
+def test_the_api_shows_the_owner_unit_its_project_and_refuses_a_stale_note(client, db: Session, as_user) -> None:  # type: ignore[no-untyped-def]
+    cg = db.scalar(select(Unit).where(Unit.code == "dept-chengguan"))
+    m = _matter(db, [_order(db, NOW - timedelta(days=3), lead=cg)])
+    from hotline.db import utcnow
+
+    p = flows.do_create_project(db, user=_user(db, "leader"), now=utcnow(), title="", goal="汛期前完成管网清淤",
+                                owner_unit_id=None, deadline=utcnow() + timedelta(days=30), hot_matter=m)
+    db.flush()
+    r = client.post(f"/api/v1/governance/projects/{p.id}/notes", headers=as_user("cg_handler"),
+                    json={"text": "已清淤雨水管300米", "version": p.version})
+    assert r.status_code == 200, r.text
+    assert r.json()["notes"][0]["text"] == "已清淤雨水管300米" and r.json()["title"] == "桃源社区积水内涝"
+    stale = client.post(f"/api/v1/governance/projects/{p.id}/notes", headers=as_user("cg_handler"),
+                        json={"text": "第二条", "version": 1})
+    assert stale.status_code == 409 and "刷新" in stale.text
+    assert client.get(f"/api/v1/governance/projects/{p.id}", headers=as_user("water_handler")).status_code == 404
+    listed = client.get("/api/v1/governance/projects", headers=as_user("water_handler")).json()["projects"]
+    assert listed == []
