@@ -71,6 +71,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "enterprise",  # 涉企诉求: the enterprise desk's queue and figures
     "hotspots",  # hot matters: demands about the same matter grouped (pure grouping + CLI)
     "surges",  # 突发/激增: a category × territory or a hot matter above its expected level; alerts, panels
+    "governance",  # 每月一题 projects from hot matters, 未诉先办 proactive tasks from seasonal history
     "worklists",  # saved views of the order lists (with counts) and bulk work on selected orders
     "phrases",  # 常用语: a unit's and the centre's reply templates; the reply form's tools
     "cityfile",  # 管理 · 城市文件: the live configuration exported as a city file, imported back with a diff preview

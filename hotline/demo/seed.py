@@ -386,10 +386,16 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
         # issue #16 item 5: positions inside the territories' polygons, for the hotspot map
         counts["coordinates"] = seed_coordinates(db, DEMO_CITY, city)
 
+        from hotline.demo.governance import seed_governance
+
+        # issue #16 item 4: three years of archived history with seasons, 未诉先办 tasks, one 每月一题 project
+        counts.update(seed_governance(db, city, now=utcnow()))
+
         from hotline.demo.reports import seed_reports
 
         # issue #16 item 6: the leader subscribed; last month's report made and sent, as on the 1st
         counts.update(seed_reports(db, now=utcnow()))
+
     if city.city.code == "qingyang":
         counts.update(seed_province(db, orders=max(orders * 2 // 5, 0)))
     return counts
