@@ -49,6 +49,8 @@ def test_a_category_given_a_child_is_not_prefilled_nor_offered(client: TestClien
     offered = [c["code"] for c in after["categories"]]
     from hotline.routing.service import is_leaf
     assert top not in offered or not any(is_leaf(db, c) for c in offered)  # (no leaf suggested: all shown)
+    # the stored suggestion still names it first: it is not pre-filled (the length test pre-filled it)
+    assert "category_code" not in _prefill(db, order, after, ["dispatch"]).get("dispatch", {})
     lead, _, html = _page(client, order.number)
     assert lead[0] == "dispatch"
     assert _selected(html, "f-dispatch-category_code") != [top]  # a branch is never pre-filled
