@@ -103,7 +103,8 @@ def test_pure_sql_and_drill_down_agree_under_a_non_default_rule_set(client, as_u
         rows = drill.records(db, unit_ids=[cg], measure="evaluated", period=period, as_of=as_of, rules=rules)
         assert [r["excluded"] for r in rows if r["number"] == orders["o2"]] == [None]
     if off in ("extension", "all"):  # the extended order is late against its first deadline
-        assert changed[cg].on_time == default[cg].on_time - 1 and changed[cg].due == default[cg].due
+        assert changed[cg].on_time == default[cg].on_time - 1  # (o4, counted with "all", was never replied)
+        assert off == "all" or changed[cg].due == default[cg].due
         rows = drill.records(db, unit_ids=[cg], measure="due", period=period, as_of=as_of, rules=rules)
         assert [r["counts"]["on_time"] for r in rows if r["number"] == ext] == [False]
     else:
