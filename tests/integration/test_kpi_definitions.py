@@ -128,7 +128,7 @@ def test_switching_a_rule_off_in_the_settings_changes_the_ranking(client, as_use
     assert 'data-rule="appeal"' in page and "申诉采纳的评价不计入" in page
     form = {"w_response": "20", "w_on_time": "20", "w_resolution": "30", "w_satisfaction": "30",
             "min_orders_for_ranking": "20", "summon_below_satisfaction_pct": "90", "basic_counts_as_satisfied": "1",
-            "rules_shown": "1", "x_designation": "1", "x_merged": "1", "x_objection": "1"}
+            "rules_shown": "1", "x_designation": "1", "x_merged": "1", "x_objection": "1", "x_extension": "1"}
     assert client.post("/admin/settings/kpi", headers=admin, data=form).status_code == 422  # no reason
     r = client.post("/admin/settings/kpi", headers=admin, data={**form, "reason": "申诉评价纳入考核"},
                     follow_redirects=False)
@@ -136,7 +136,7 @@ def test_switching_a_rule_off_in_the_settings_changes_the_ranking(client, as_use
     log = db.scalar(select(AuditLog).where(AuditLog.action == "settings.kpi").order_by(AuditLog.id.desc()))
     assert log is not None and log.data["reason"] == "申诉评价纳入考核"
     assert (log.data["before"]["exclusions"]["appeal"], log.data["after"]["exclusions"]["appeal"]) == (True, False)
-    assert log.data["after"]["exclusions"]["designation"] is True
+    assert log.data["after"]["exclusions"]["designation"] is True and log.data["after"]["exclusions"]["extension"]
     after = client.get(f"/api/v1/kpi/rankings?{qs}", headers=leader).json()
     assert after["caliber_version"] == 1 and after["exclusion_rules"]["appeal"] is False
     assert before["exclusion_rules"] == dict.fromkeys(d.RULE_KEYS, True)
