@@ -237,3 +237,30 @@ def test_an_approved_extension_is_on_time_with_the_rule_on_and_late_with_it_off(
     assert "按期办结以首次办理期限判断（批准的延期仍计超时）" in kpi and "按期办结以批准延期后的期限判断" not in kpi
     csv = client.get(f"/kpi/export.csv?{qs}", headers=leader).content.decode("utf-8-sig")
     assert "口径版本 v1" in csv and "按期办结以首次办理期限判断（批准的延期仍计超时）" in csv
+
+
+def test_a_suspension_moves_the_first_deadline_too(client, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
+    """Suspended time is not the unit's: a resume moves the first deadline by as much as the one in force,
+    so switching 批准延期不计超时 off never makes a suspension late; the extension stays the difference."""
+    n = dispatched(client, as_user, "dept-chengguan")
+    cg, sup = as_user("cg_handler"), as_user("supervisor")
+    ok(client, cg, n, "sign")
+    ok(client, cg, n, "request_extension", reason="需要协调多个部门现场会商", extra_days=3)
+    ok(client, sup, n, "approve_extension", note="同意")
+    ok(client, sup, n, "suspend", reason="历史遗留产权问题，待政策明确")
+    order = db.scalar(select(Order).where(Order.number == n))
+    assert order is not None and order.suspended_at is not None
+    order.suspended_at = order.suspended_at - timedelta(days=2)  # suspended two days ago
+    db.commit()
+    a = db.scalar(select(Assignment).where(Assignment.order_id == order.id, Assignment.role == "lead"))
+    assert a is not None
+    lim = db.get(AssignmentLimit, a.id)
+    assert lim is not None and lim.due_at is not None and lim.first_due_at is not None
+    extension, due_before = lim.due_at - lim.first_due_at, lim.due_at
+    assert extension > timedelta(days=1)
+    ok(client, sup, n, "resume")
+    db.expire_all()
+    lim = db.get(AssignmentLimit, a.id)
+    assert lim is not None and lim.due_at is not None and lim.first_due_at is not None
+    assert lim.due_at > due_before  # the pause moved the deadline in force
+    assert lim.due_at - lim.first_due_at == extension  # and the first one by as much
