@@ -64,8 +64,10 @@ LOAD = [
     FROM orders WHERE lead_unit_id IS NOT NULL
     """,
     """
-    INSERT INTO kpi_assignment_limits (assignment_id, order_id, unit_id, assigned_at, sign_due_at, due_at)
-    SELECT id, order_id, unit_id, assigned_at, assigned_at + interval '24 hour', assigned_at + interval '5 day'
+    INSERT INTO kpi_assignment_limits (assignment_id, order_id, unit_id, assigned_at, sign_due_at, due_at,
+                                       first_due_at)
+    SELECT id, order_id, unit_id, assigned_at, assigned_at + interval '24 hour', assigned_at + interval '5 day',
+           assigned_at + interval '5 day'
     FROM assignments
     """,
     """

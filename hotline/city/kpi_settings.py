@@ -58,6 +58,8 @@ class ExclusionRules(_Strict):
     merged: bool = Field(True, description="merged duplicate orders not counted")
     appeal: bool = Field(True, description="evaluations overturned on appeal not counted")
     objection: bool = Field(True, description="sustained dispatch objections: not counted for the objecting unit")
+    extension: bool = Field(True, description="批准延期不计超时: on time is judged against the extended deadline; "
+                                              "off: against the first one")
 
     def enabled(self) -> frozenset[str]:
         return frozenset(k for k, v in self.model_dump().items() if v)

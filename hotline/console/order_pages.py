@@ -126,14 +126,18 @@ def orders_list(request: Request, db: SessionDep, user: PageUser,
 # ---------------------------------------------------------------- detail
 
 
-def _prefill(order: Order, suggestion: dict[str, Any] | None, lead: list[str]) -> dict[str, dict[str, str]]:
-    """派单 leads a new order pre-filled with routing's first choices (the dispatcher may change them)."""
+def _prefill(db: Session, order: Order, suggestion: dict[str, Any] | None, lead: list[str]
+             ) -> dict[str, dict[str, str]]:
+    """派单 leads a new order pre-filled with routing's first choices (the dispatcher may change them);
+    a category only when it is a leaf of the catalogue in force (routing.service.is_leaf)."""
+    from hotline.routing.service import is_leaf
+
     if not suggestion or "dispatch" not in lead:
         return {}
     fill = {}
     if suggestion["units"]:
         fill["lead_unit"] = suggestion["units"][0]["code"]
-    if not order.category_code and suggestion["categories"] and len(suggestion["categories"][0]["code"]) == 6:
+    if not order.category_code and suggestion["categories"] and is_leaf(db, suggestion["categories"][0]["code"]):
         fill["category_code"] = suggestion["categories"][0]["code"]
     return {"dispatch": fill} if fill else {}
 
@@ -147,7 +151,7 @@ def detail_ctx(db: SessionDep, order: Order, user: User, lang: str) -> dict[str,
     if user.role != "leader" and any(a in cs.ROUTING_ACTIONS for a in actions):
         suggestion = ctx["suggestion"] = cs.stored_suggestion(db, order)
     lead, more = next_step.split(order.status, actions, flags=(suggestion or {}).get("flags"), kind=order.kind)
-    ctx.update(lead_actions=lead, more_actions=more, prefill=_prefill(order, suggestion, lead))
+    ctx.update(lead_actions=lead, more_actions=more, prefill=_prefill(db, order, suggestion, lead))
     if "lead_unit" in needs or "add_co_unit" in actions:
         ctx["unit_groups"] = cs.unit_groups(db)
     if "remove_co_unit" in actions:

@@ -211,6 +211,7 @@ def stored_suggestion(db: Session, order: Order) -> dict[str, Any] | None:
     record, not a fresh guess, so the dispatcher sees what the operator saw.
     """
     from hotline.routing.flows import decision_for
+    from hotline.routing.service import is_leaf
 
     dec = decision_for(db, order)
     if dec is None or not (dec.units or dec.categories):
@@ -222,7 +223,8 @@ def stored_suggestion(db: Session, order: Order) -> dict[str, Any] | None:
                 for r in rows[:SUGGESTION_SHOWN] if r.get("code")]
 
     units, cats = choices(dec.units or []), choices(dec.categories or [])
-    return {"units": units, "categories": [c for c in cats if len(c["code"]) == 6] or cats,
+    # a leaf of the catalogue in force (hotline.catalogue edits it): codes of any length, moved categories
+    return {"units": units, "categories": [c for c in cats if is_leaf(db, c["code"])] or cats,
             "territory": (dec.territory or {}).get("names") or {}, "flags": dec.flags or {},
             "model_version": dec.model_version, "at": dec.suggested_at, "chosen_unit": dec.chosen_unit,
             "auto_dispatched": dec.auto_dispatched}

@@ -226,6 +226,15 @@ def seed_orders(db: Session, city: CityFile, *, n: int, seed: int = 12345, now: 
                 act(h, Action.request_extension, reason="需协调多个部门现场会商，申请延期", extra_days=rng.randint(2, 5))
                 if scenario == "extended":
                     act(a["dispatcher"], Action.approve_extension, note="同意延期")
+            # every other extended order is replied within its extension but after its first deadline:
+            # on time while 批准延期不计超时 is on (the default), late with it off (docs/kpi.md §1)
+            late_for_first = order_due is not None and order_due + timedelta(hours=3)
+            if (scenario != "extended" or i % 2 == 0 or not late_for_first or order.due_at is None or order.co_units()
+                    or not (clock.t < late_for_first < min(order.due_at, now - timedelta(minutes=30)))):
+                continue
+            clock.t = late_for_first
+            act(h, Action.reply, content=_reply_text(d, rng))
+            act(a["dispatcher"], Action.complete, note="答复内容完整，同意办结")
             continue
         missing = []
         for co_unit in order.co_units():  # the lead's reply waits for the co-units' opinions

@@ -17,9 +17,12 @@ from hotline.kpi import definitions as d
 from hotline.kpi import formulas
 
 #: What no figure counts while its rule is on (definitions.EXCLUSION_RULES; English in i18n_en).
-EXCLUSIONS: tuple[str, ...] = tuple(text for _, _, text in d.EXCLUSION_RULES)
+EXCLUSIONS: tuple[str, ...] = tuple(text for k, _, text in d.EXCLUSION_RULES if k != "extension")
 RULE_OFF = "排除规则已关闭，计入："
 CONFIDENCE = "每项比率旁为样本量n（分母）与Wilson 95%置信区间：样本越少区间越宽，相邻名次的差别未必真实"
+#: The deadline 按期办结 is judged against (the rule extension, 批准延期不计超时, on / off).
+DEADLINE_EXTENDED = "按期办结以批准延期后的期限判断（批准延期不计超时）"
+DEADLINE_FIRST = "按期办结以首次办理期限判断（批准的延期仍计超时）"
 PUSHDOWN = "下沉派单：派单目录明确由职能部门承办、却派给该街道乡镇（含其社区）的工单数及其占派单数的比例"
 
 
@@ -32,6 +35,7 @@ class Caliber:
     basic_counts: bool
     version: int = 0  # the KPI settings' version (hotline.city.live; 0: the city file's block)
     counted: tuple[str, ...] = ()  # the rules switched off in that version: these records count
+    deadline: str = DEADLINE_EXTENDED  # the deadline the on-time rate judges against (rule extension)
 
 
 def of(cfg: KpiSettings, version: int = 0) -> Caliber:
@@ -40,9 +44,11 @@ def of(cfg: KpiSettings, version: int = 0) -> Caliber:
         num = r.num + (r.num_if_basic if cfg.basic_counts_as_satisfied else ())
         rates.append((r.label, [d.COUNT_OF[k].label for k in num], d.COUNT_OF[r.den].label))
     on = cfg.exclusions.enabled()
+    records = [(k, t) for k, _, t in d.EXCLUSION_RULES if k != "extension"]  # extension: a deadline, no records
     return Caliber(formulas.composite_formula(cfg.weights.as_map()), rates,
-                   tuple(t for k, _, t in d.EXCLUSION_RULES if k in on), cfg.min_orders_for_ranking,
-                   cfg.basic_counts_as_satisfied, version, tuple(t for k, _, t in d.EXCLUSION_RULES if k not in on))
+                   tuple(t for k, t in records if k in on), cfg.min_orders_for_ranking,
+                   cfg.basic_counts_as_satisfied, version, tuple(t for k, t in records if k not in on),
+                   DEADLINE_EXTENDED if "extension" in on else DEADLINE_FIRST)
 
 
 def version_line(version: int) -> str:
@@ -59,6 +65,7 @@ def lines(cfg: KpiSettings, version: int = 0) -> list[str]:
     out.append("基本满意计为满意" if c.basic_counts else "基本满意不计为满意")
     out += [f"不计入：{x}" for x in c.exclusions]
     out += [f"{RULE_OFF}{x}" for x in c.counted]
+    out.append(c.deadline)
     out.append(f"派单数少于{c.min_orders}件的单位不参与排名，单列（城市设置 kpi.min_orders_for_ranking）")
     out += [CONFIDENCE, PUSHDOWN]
     return out

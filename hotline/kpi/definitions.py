@@ -107,12 +107,22 @@ EXCLUSION_RULES: tuple[tuple[str, str, str], ...] = (
     ("merged", "并单不计入", "已并单的重复工单：不计入"),
     ("appeal", "申诉采纳的评价不计入", "申诉已采纳的评价：不计入"),
     ("objection", "派单异议成立不计入", "派单异议成立：该工单不计入提出异议单位的派单、退单和评价"),
+    # not an exclusion of records but of the time an approved extension added: off, an extended assignment
+    # is judged on its first deadline (kpi_assignment_limits.first_due_at); see ON_TIME below
+    ("extension", "批准延期不计超时", "批准的延期：按延期后的期限判断是否按期办结"),
 )
 RULE_KEYS: tuple[str, ...] = tuple(k for k, _, _ in EXCLUSION_RULES)
 
 # Assignments that ended before the unit could finish are not "due to complete" (merged ones are
 # out of every figure already, ASSIGNMENT.excluded, and listed as such in the drill-down).
 ENDED_EARLY = frozenset({"returned", "redispatched", "withdrawn", "unit_merged"})  # unit_merged: hotline.units
+
+# 按期办结 against the deadline in force: the extended one while 批准延期不计超时 is on, else the first one.
+# An assignment stays dated by its extended deadline (due_at) either way; with the rule off, an unreplied
+# one is due as soon as its first deadline has passed.
+EXTENDED = Rule("extension")
+ON_TIME = (EXTENDED & (F.replied_at <= F.due_at)) | (~EXTENDED & (F.replied_at <= F.first_due_at))
+PAST_DUE = (F.due_at < AS_OF) | (~EXTENDED & (F.first_due_at < AS_OF))
 
 SOURCES: tuple[Source, ...] = (
     Source("dispatched", "派单（签收及时率、退单率分母）", "Dispatches (response and return rate base)",
@@ -124,8 +134,8 @@ SOURCES: tuple[Source, ...] = (
            )),
     Source("due", "应办结（按期办结率分母）", "Due to complete (on-time base)", ASSIGNMENT, "due_at", (
         Count("due", "应办结数", "Due to complete"),
-        Count("on_time", "按期办结数", "Completed on time", F.replied_at <= F.due_at),
-    ), where=F.end_reason.not_in(ENDED_EARLY) & ((F.due_at < AS_OF) | F.replied_at.is_not_none())),
+        Count("on_time", "按期办结数", "Completed on time", ON_TIME),
+    ), where=F.end_reason.not_in(ENDED_EARLY) & (PAST_DUE | F.replied_at.is_not_none())),
     Source("returns", "退单", "Returns", RETURN, "at", (Count("returns", "退单数", "Returns"),)),
     Source("replied", "答复（重办率分母）", "Replies (reopen rate base)", ASSIGNMENT, "replied_at", (
         Count("replied", "答复数", "Replies"),)),
@@ -198,6 +208,8 @@ def check() -> None:
                 raise ValueError(f"rate {r.key}: unknown count {k}")
         if r.drill not in {s.key for s in SOURCES + CENTRE_SOURCES}:
             raise ValueError(f"rate {r.key}: unknown drill-down {r.drill}")
+    if "extension" not in RULE_KEYS:
+        raise ValueError("the rule extension (ON_TIME) is not in EXCLUSION_RULES")
     for fam in (ASSIGNMENT, RETURN, EVALUATION, INTAKE):
         for reason, _ in fam.excluded:
             if reason not in RULE_KEYS:

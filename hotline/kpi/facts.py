@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hotline.kpi.models import AssignmentLimit
 from hotline.orders.actor import Actor
+from hotline.orders.enums import Action
 from hotline.orders.models import Order, OrderEvent
 
 
@@ -29,10 +30,19 @@ def record_limits(db: Session, order: Order, actor: Actor, event: OrderEvent, no
                               assigned_at=lead.assigned_at)
         db.add(row)
     row.sign_due_at, row.due_at = order.sign_due_at, order.due_at
+    if row.first_due_at is None:  # the assignment's first deadline (a co-unit's dispatch keeps it)
+        row.first_due_at = order.due_at
 
 
 def move_due(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
+    """An approved extension moves ``due_at`` only; a resume moves the first deadline by as much
+    (the time suspended is not the unit's, extension or not)."""
     lead = _lead(order)
     row = db.get(AssignmentLimit, lead.id) if lead is not None else None
-    if row is not None:
-        row.due_at = order.due_at
+    if row is None:
+        return
+    if event.action == Action.resume.value and None not in (row.due_at, row.first_due_at, order.due_at):
+        row.first_due_at = row.first_due_at + (order.due_at - row.due_at)  # type: ignore[operator]
+    elif row.first_due_at is None:
+        row.first_due_at = row.due_at
+    row.due_at = order.due_at

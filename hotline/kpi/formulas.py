@@ -46,12 +46,17 @@ class AssignmentRec:
     assigned_at: datetime
     sign_due_at: datetime | None = None
     signed_at: datetime | None = None
-    due_at: datetime | None = None
+    due_at: datetime | None = None  # the deadline in force (approved extensions included)
     replied_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: str | None = None
     designated: bool = False  # the order was designated unreasonable (accepted); see definitions.ASSIGNMENT
     objected: bool = False  # this unit's 派单异议 on the order was sustained
+    first_due_at: datetime | None = None  # the first deadline, before extensions (None: ``due_at``)
+
+    def __post_init__(self) -> None:
+        if self.first_due_at is None:
+            object.__setattr__(self, "first_due_at", self.due_at)
 
 
 @dataclass(frozen=True)

@@ -49,4 +49,11 @@ EN = {
     "不合理诉求不计入": "Leave out designated unreasonable demands", "并单不计入": "Leave out merged duplicates",
     "申诉采纳的评价不计入": "Leave out evaluations overturned on appeal",
     "派单异议成立不计入": "Leave out sustained dispatch objections",
+    # the rule extension: the deadline the on-time rate judges against
+    "批准延期不计超时": "Approved extensions count from the extended deadline",
+    "批准的延期：按延期后的期限判断是否按期办结": "Approved extensions: on time is judged against the extended deadline",
+    "按期办结以批准延期后的期限判断（批准延期不计超时）":
+        "On-time completion is judged against the deadline as extended (approved extensions are not late)",
+    "按期办结以首次办理期限判断（批准的延期仍计超时）":
+        "On-time completion is judged against the first deadline (approved extensions still count as late)",
 }

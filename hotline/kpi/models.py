@@ -30,6 +30,9 @@ class AssignmentLimit(CityOwned, Base):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the first completion deadline, before any approved extension (a suspension moves it too: it is no
+    # extension); the on-time rate judges against it when 批准延期不计超时 is off (definitions.EXCLUSION_RULES)
+    first_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Covering on PostgreSQL (INCLUDE): the period's rows are read from the index alone.
     __table_args__ = (

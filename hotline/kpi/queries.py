@@ -60,7 +60,7 @@ class Frame:
     detail: Any
 
 
-_LIMIT_FIELDS = {"sign_due_at", "due_at"}
+_LIMIT_FIELDS = {"sign_due_at", "due_at", "first_due_at"}
 
 
 def _frame(family: d.Family, fields: set[str]) -> Frame:
@@ -69,7 +69,7 @@ def _frame(family: d.Family, fields: set[str]) -> Frame:
             # (assigned_at, unit_id and order_id are equal on both rows: facts.record_limits copies them;
             # reading them from the limit row lets PostgreSQL read its covering index)
             cols: dict[str, Any] = {"unit_id": L.unit_id, "assigned_at": L.assigned_at, "sign_due_at": L.sign_due_at,
-                    "due_at": L.due_at, "order_id": L.order_id}
+                    "due_at": L.due_at, "first_due_at": L.first_due_at, "order_id": L.order_id}
             tables: Callable[[Any], Any] = lambda q: q.select_from(L).join(A, A.id == L.assignment_id)  # noqa: E731
         else:
             cols = {"unit_id": A.unit_id, "assigned_at": A.assigned_at, "order_id": A.order_id}

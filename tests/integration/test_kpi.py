@@ -74,6 +74,7 @@ def pure_counts(db: Session, period: f.Period, as_of, rules=None) -> dict[int, f
         assignments.append(f.AssignmentRec(
             a.unit_id, lim.assigned_at if lim else a.assigned_at, sign_due_at=lim.sign_due_at if lim else None,
             signed_at=a.signed_at, due_at=lim.due_at if lim else None, replied_at=a.replied_at,
+            first_due_at=lim.first_due_at if lim else None,
             ended_at=a.ended_at, end_reason=a.end_reason, designated=a.order_id in desig,
             objected=(a.order_id, a.unit_id) in objected))
     returns = [f.ReturnRec(r.unit_id, r.decided_at, r.order_id in desig, (r.order_id, r.unit_id) in objected)

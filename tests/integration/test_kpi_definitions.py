@@ -14,9 +14,32 @@ from hotline.db import utcnow
 from hotline.kpi import definitions as d
 from hotline.kpi import drill, queries
 from hotline.kpi import formulas as f
+from hotline.kpi.models import AssignmentLimit
 from hotline.orders.models import Assignment, Order
 from hotline.org.models import Unit
+from tests.integration.helpers import dispatched, ok
 from tests.integration.test_kpi import _period, pure_counts, scenario
+
+
+def extended(client, as_user, db: Session) -> str:  # type: ignore[no-untyped-def]
+    """An order of 城管 given an approved extension (3 days) through the real flows, replied after its
+    first deadline and before the extended one (the reply's time set by hand: the test cannot wait days)."""
+    n = dispatched(client, as_user, "dept-chengguan")
+    cg, sup = as_user("cg_handler"), as_user("supervisor")
+    ok(client, cg, n, "sign")
+    ok(client, cg, n, "request_extension", reason="需要协调多个部门现场会商", extra_days=3)
+    ok(client, sup, n, "approve_extension", note="同意")
+    ok(client, cg, n, "reply", content="已协调住建、城管现场会商，问题已处理。")
+    order = db.scalar(select(Order).where(Order.number == n))
+    assert order is not None
+    a = db.scalar(select(Assignment).where(Assignment.order_id == order.id, Assignment.role == "lead"))
+    lim = db.get(AssignmentLimit, a.id) if a is not None else None
+    assert a is not None and lim is not None and lim.first_due_at is not None and lim.due_at is not None
+    assert lim.due_at > lim.first_due_at  # the hook kept the first deadline and moved the one in force
+    a.replied_at = lim.first_due_at + timedelta(hours=2)
+    assert a.replied_at < lim.due_at
+    db.flush()
+    return n
 
 
 def _agree(db: Session, period: f.Period, as_of: datetime, rules: frozenset[str] | None = None) -> dict[int, f.Counts]:
@@ -65,6 +88,7 @@ def test_pure_sql_and_drill_down_agree_under_a_non_default_rule_set(client, as_u
     """With an exclusion rule switched off, the three readings still agree, and the records it used to
     leave out now count (designation: o4's dispatches; appeal: o2's evaluation)."""
     orders = scenario(client, as_user, db)
+    ext = extended(client, as_user, db)
     period, as_of = _period(), utcnow() + timedelta(days=61)
     rules = frozenset() if off == "all" else frozenset(d.RULE_KEYS) - {off}
     default = _agree(db, period, as_of)
@@ -78,6 +102,13 @@ def test_pure_sql_and_drill_down_agree_under_a_non_default_rule_set(client, as_u
         assert changed[cg].evaluated == default[cg].evaluated + 1
         rows = drill.records(db, unit_ids=[cg], measure="evaluated", period=period, as_of=as_of, rules=rules)
         assert [r["excluded"] for r in rows if r["number"] == orders["o2"]] == [None]
+    if off in ("extension", "all"):  # the extended order is late against its first deadline
+        assert changed[cg].on_time == default[cg].on_time - 1  # (o4, counted with "all", was never replied)
+        assert off == "all" or changed[cg].due == default[cg].due
+        rows = drill.records(db, unit_ids=[cg], measure="due", period=period, as_of=as_of, rules=rules)
+        assert [r["counts"]["on_time"] for r in rows if r["number"] == ext] == [False]
+    else:
+        assert changed[cg].on_time == default[cg].on_time
     if off in ("merged", "objection"):  # what the scenario holds of these is checked equal on all three
         assert sum(changed.values(), f.Counts()).dispatched >= sum(default.values(), f.Counts()).dispatched
 
@@ -97,7 +128,7 @@ def test_switching_a_rule_off_in_the_settings_changes_the_ranking(client, as_use
     assert 'data-rule="appeal"' in page and "申诉采纳的评价不计入" in page
     form = {"w_response": "20", "w_on_time": "20", "w_resolution": "30", "w_satisfaction": "30",
             "min_orders_for_ranking": "20", "summon_below_satisfaction_pct": "90", "basic_counts_as_satisfied": "1",
-            "rules_shown": "1", "x_designation": "1", "x_merged": "1", "x_objection": "1"}
+            "rules_shown": "1", "x_designation": "1", "x_merged": "1", "x_objection": "1", "x_extension": "1"}
     assert client.post("/admin/settings/kpi", headers=admin, data=form).status_code == 422  # no reason
     r = client.post("/admin/settings/kpi", headers=admin, data={**form, "reason": "申诉评价纳入考核"},
                     follow_redirects=False)
@@ -105,7 +136,7 @@ def test_switching_a_rule_off_in_the_settings_changes_the_ranking(client, as_use
     log = db.scalar(select(AuditLog).where(AuditLog.action == "settings.kpi").order_by(AuditLog.id.desc()))
     assert log is not None and log.data["reason"] == "申诉评价纳入考核"
     assert (log.data["before"]["exclusions"]["appeal"], log.data["after"]["exclusions"]["appeal"]) == (True, False)
-    assert log.data["after"]["exclusions"]["designation"] is True
+    assert log.data["after"]["exclusions"]["designation"] is True and log.data["after"]["exclusions"]["extension"]
     after = client.get(f"/api/v1/kpi/rankings?{qs}", headers=leader).json()
     assert after["caliber_version"] == 1 and after["exclusion_rules"]["appeal"] is False
     assert before["exclusion_rules"] == dict.fromkeys(d.RULE_KEYS, True)
@@ -168,3 +199,68 @@ def test_every_rate_is_on_the_rankings_page_and_in_the_export(client, as_user, d
     assert rate.label in header
     dash = client.get(f"/dashboard?{qs}").text
     assert (f'data-rate="{rate.key}"' in dash) == rate.on_dashboard
+
+
+def test_an_approved_extension_is_on_time_with_the_rule_on_and_late_with_it_off(client, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
+    """批准延期不计超时: on (the default), the extended order replied within its extension is on time;
+    off, it is late against its first deadline — on /kpi's drill-down, the rankings API and the caliber."""
+    n = extended(client, as_user, db)
+    db.commit()
+    period, as_of = _period(), utcnow() + timedelta(days=61)
+    cg = db.scalar(select(Unit.id).where(Unit.code == "dept-chengguan"))
+    on = _agree(db, period, as_of)[cg]
+    off = _agree(db, period, as_of, frozenset(d.RULE_KEYS) - {"extension"})[cg]
+    assert (on.due, on.on_time) == (1, 1) and (off.due, off.on_time) == (1, 0)
+    assert (f.rates(on).on_time, f.rates(off).on_time) == (1.0, 0.0)
+    rows = drill.records(db, unit_ids=[cg], measure="due", period=period, as_of=as_of)
+    assert [(r["number"], r["ok"]) for r in rows] == [(n, True)]
+
+    # the admin switches it off on the KPI settings screen: the ranking and its caliber follow
+    today = utcnow().date()
+    qs = f"kind=custom&from={(today - timedelta(days=1)).isoformat()}&to={(today + timedelta(days=60)).isoformat()}"
+    leader, admin = as_user("leader"), as_user("admin")
+    page = client.get("/admin/settings/kpi", headers=admin).text
+    assert 'data-rule="extension"' in page and "批准延期不计超时" in page
+    kpi = client.get(f"/kpi?{qs}", headers=leader).text
+    assert "按期办结以批准延期后的期限判断（批准延期不计超时）" in kpi
+    form = {"w_response": "20", "w_on_time": "20", "w_resolution": "30", "w_satisfaction": "30",
+            "min_orders_for_ranking": "0", "summon_below_satisfaction_pct": "90", "basic_counts_as_satisfied": "1",
+            "rules_shown": "1", "x_designation": "1", "x_merged": "1", "x_appeal": "1", "x_objection": "1",
+            "reason": "延期工单按首次期限考核"}
+    r = client.post("/admin/settings/kpi", headers=admin, data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    doc = client.get(f"/api/v1/kpi/rankings?{qs}", headers=leader).json()
+    assert doc["exclusion_rules"]["extension"] is False
+    row = next(x for x in doc["rows"] if x["unit_code"] == "dept-chengguan")
+    assert row["on_time"] == 0.0
+    kpi = client.get(f"/kpi?{qs}", headers=leader).text
+    assert "按期办结以首次办理期限判断（批准的延期仍计超时）" in kpi and "按期办结以批准延期后的期限判断" not in kpi
+    csv = client.get(f"/kpi/export.csv?{qs}", headers=leader).content.decode("utf-8-sig")
+    assert "口径版本 v1" in csv and "按期办结以首次办理期限判断（批准的延期仍计超时）" in csv
+
+
+def test_a_suspension_moves_the_first_deadline_too(client, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
+    """Suspended time is not the unit's: a resume moves the first deadline by as much as the one in force,
+    so switching 批准延期不计超时 off never makes a suspension late; the extension stays the difference."""
+    n = dispatched(client, as_user, "dept-chengguan")
+    cg, sup = as_user("cg_handler"), as_user("supervisor")
+    ok(client, cg, n, "sign")
+    ok(client, cg, n, "request_extension", reason="需要协调多个部门现场会商", extra_days=3)
+    ok(client, sup, n, "approve_extension", note="同意")
+    ok(client, sup, n, "suspend", reason="历史遗留产权问题，待政策明确")
+    order = db.scalar(select(Order).where(Order.number == n))
+    assert order is not None and order.suspended_at is not None
+    order.suspended_at = order.suspended_at - timedelta(days=2)  # suspended two days ago
+    db.commit()
+    a = db.scalar(select(Assignment).where(Assignment.order_id == order.id, Assignment.role == "lead"))
+    assert a is not None
+    lim = db.get(AssignmentLimit, a.id)
+    assert lim is not None and lim.due_at is not None and lim.first_due_at is not None
+    extension, due_before = lim.due_at - lim.first_due_at, lim.due_at
+    assert extension > timedelta(days=1)
+    ok(client, sup, n, "resume")
+    db.expire_all()
+    lim = db.get(AssignmentLimit, a.id)
+    assert lim is not None and lim.due_at is not None and lim.first_due_at is not None
+    assert lim.due_at > due_before  # the pause moved the deadline in force
+    assert lim.due_at - lim.first_due_at == extension  # and the first one by as much
