@@ -13,7 +13,18 @@ from fastapi.responses import Response
 from hotline.city.kpi_settings import kpi_settings, kpi_settings_versioned
 from hotline.db import utcnow
 from hotline.errors import BadRequest, NotFound
-from hotline.kpi import caliber, cells, definitions, drill, export, formulas, periods, queries, rankings, service
+from hotline.kpi import (
+    caliber,
+    cells,
+    definitions,
+    drill,
+    export,
+    formulas,
+    periods,
+    queries,
+    rankings,
+    service,
+)
 from hotline.org.deps import SessionDep
 from hotline.org.models import Unit
 from hotline.org.scoping import subtree_ids, unit_in_scope
