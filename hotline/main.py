@@ -191,24 +191,4 @@ def create_app() -> FastAPI:
     def favicon() -> Response:
         return RedirectResponse("/static/favicon.svg")
 
-    _freeze_startup_objects()
     return app
-
-
-_frozen = False
-
-
-def _freeze_startup_objects() -> None:
-    """Once per process: collect, then move what start-up made (modules, routes, models: ~300,000 objects) out of
-    the collector's view (``gc.freeze``).  A page allocates many short-lived objects (ORM rows, template output);
-    each full collection they trigger would otherwise walk every start-up object again, and on the aggregate
-    pages that was a quarter of the request's time (issue #20 item 7, docs/benchmarks.md).  Nothing is leaked:
-    frozen objects are still freed by reference counting."""
-    global _frozen
-    if _frozen:
-        return
-    import gc
-
-    gc.collect()
-    gc.freeze()
-    _frozen = True
