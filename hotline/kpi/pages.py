@@ -13,7 +13,18 @@ from fastapi.responses import Response
 from hotline.city.kpi_settings import kpi_settings, kpi_settings_versioned
 from hotline.db import utcnow
 from hotline.errors import BadRequest, NotFound
-from hotline.kpi import caliber, definitions, drill, export, formulas, periods, queries, rankings, service
+from hotline.kpi import (
+    caliber,
+    cells,
+    definitions,
+    drill,
+    export,
+    formulas,
+    periods,
+    queries,
+    rankings,
+    service,
+)
 from hotline.org.deps import SessionDep
 from hotline.org.models import Unit
 from hotline.org.scoping import subtree_ids, unit_in_scope
@@ -60,7 +71,7 @@ def rankings_page(request: Request, db: SessionDep, user: PageUser) -> Response:
         "label": label, "f": clean, "qs": urlencode(clean), "cfg": cfg,
         "boards": [{"key": b.group, "label": b.label, "ranked": [rankings.row(r, units, b) for r in b.ranked],
                     "too_few": [rankings.row(r, units, b) for r in b.too_few]} for b in boards],
-        "caliber": caliber.of(cfg, version),
+        "caliber": caliber.of(cfg, version), "rate_cells": cells.rate_cells,
         "totals": rankings.centre_totals(db, p, counts=counts), **_period_ctx(db, clean),
     })
 

@@ -20,6 +20,7 @@ from hotline.city.kpi_settings import KpiSettings, kpi_settings
 from hotline.db import utcnow
 from hotline.kpi import definitions, formulas, queries
 from hotline.kpi.formulas import Counts, Period, Ranked
+from hotline.org.memo import memo
 from hotline.org.models import Unit
 from hotline.pushdown import service as pushdown_service
 
@@ -41,8 +42,12 @@ class Board:
 
 
 def unit_tree(db: Session, *, include_retired: bool = False) -> tuple[dict[int, Unit], dict[int, list[int]]]:
-    q = select(Unit) if include_retired else select(Unit).where(Unit.active.is_(True))
-    units = {u.id: u for u in db.scalars(q)}
+    """The units by id (active ones only unless ``include_retired``) and each one's children.
+
+    The rows are read once per transaction (``hotline.org.memo``, forgotten on a write of a unit): the
+    dashboard and the rankings each ask for the tree, and the board of retired units asks for it again."""
+    every: list[Unit] = memo(db, ("kpi.unit_tree",), lambda: list(db.scalars(select(Unit).order_by(Unit.id))))
+    units = {u.id: u for u in every if include_retired or u.active}
     children: dict[int, list[int]] = defaultdict(list)
     for u in units.values():
         if u.parent_id is not None:
