@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from hotline.kpi import definitions, formulas, queries
 from hotline.kpi.formulas import Counts, Period, Ranked
 from hotline.org.memo import memo
 from hotline.org.models import Unit
+from hotline.org.units import names as unit_names
 from hotline.pushdown import service as pushdown_service
 
 GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -39,6 +40,9 @@ class Board:
     too_few: list[Ranked]
     pushdowns: dict[int, int] = field(default_factory=dict)  # 下沉派单 received, rolled up (hotline.pushdown)
     basic_counts: bool = True
+    #: a renamed unit's name as it was at the period's end (``unit_names``), where it differs from today's:
+    #: last year's ranking names 城管局 as it was called then (docs/admin.md, "Units")
+    names: dict[int, str] = field(default_factory=dict)
 
 
 def unit_tree(db: Session, *, include_retired: bool = False) -> tuple[dict[int, Unit], dict[int, list[int]]]:
@@ -68,6 +72,8 @@ def boards(db: Session, period: Period, *, as_of: datetime | None = None, groups
     # a merged or retired unit keeps its rankings history: it is ranked in the periods it has figures for
     units, children = unit_tree(db, include_retired=True)
     received = pushdown_service.per_unit(db, period.start, period.end)
+    book, last = unit_names(db), period.end - timedelta(microseconds=1)
+    then = {uid: n for uid, u in units.items() if (n := book.name(u, last)) is not None and n != u.name}
 
     def pushed(uid: int) -> int:
         return received.get(uid, 0) + sum(pushed(c) for c in children.get(uid, []))
@@ -81,7 +87,7 @@ def boards(db: Session, period: Period, *, as_of: datetime | None = None, groups
                                     min_orders=cfg.min_orders_for_ranking,
                                     summon_below=cfg.summon_below_satisfaction)
         pd = {uid: pushed(uid) for uid, _ in items} if key == "streets" else {}
-        out.append(Board(key, label, ranked, few, pd, cfg.basic_counts_as_satisfied))
+        out.append(Board(key, label, ranked, few, pd, cfg.basic_counts_as_satisfied, then))
     return out, units
 
 
@@ -96,9 +102,12 @@ def row(r: Ranked, units: dict[int, Unit], board: Board | None = None) -> dict[s
         num = sum(c[k] for k in rate.num + (rate.num_if_basic if basic else ()))
         sample[f"{rate.key}_n"] = c[rate.den]
         sample[f"{rate.key}_ci"] = formulas.wilson(num, c[rate.den])
-    out = {"unit_code": u.code, "unit_name": u.name, "unit_type": u.type, "rank": r.rank,
+    name = board.names.get(u.id, u.name) if board is not None else u.name
+    out = {"unit_code": u.code, "unit_name": name, "unit_type": u.type, "rank": r.rank,
            "summoned": r.summoned, **r.rates.as_dict(), **sample,
            **{definitions.row_key(k): v for k, v in c.items()}}
+    if name != u.name:
+        out["unit_current_name"] = u.name
     if board is not None and board.group == "streets":
         n = board.pushdowns.get(r.unit_id, 0)
         out["pushdowns"], out["pushdown_share"] = n, formulas.ratio(n, c["dispatched"])

@@ -131,9 +131,23 @@ def add_city_from_upload(db: Session, content: bytes, *, actor: User) -> City:
 
     if len(content) > MAX_CITY_FILE:
         raise TooLarge("city_file_too_large", "城市配置文件不能超过2MB", "a city file may not exceed 2 MB")
+    import hashlib
+
+    import yaml
+
+    try:
+        doc = yaml.safe_load(content)
+    except yaml.YAMLError:
+        doc = None  # load_city below says what is wrong with it
+    if isinstance(doc, dict) and doc.get("boundaries"):
+        # a boundary file is a second file, which a form upload cannot carry: say so rather than drop it
+        raise BadRequest("city_file_boundaries",
+                         "上传的城市文件不能引用边界文件（boundaries）：请删去该项后上传，"
+                         "或把城市文件和边界文件放到服务器上，用 hotline city add 添加",
+                         "an uploaded city file cannot name a boundary file (boundaries): remove the key and upload "
+                         "it again, or put both files on the server and use hotline city add")
     folder = get_settings().data_dir / "cities"
     folder.mkdir(parents=True, exist_ok=True)
-    import hashlib
 
     path = folder / f"{hashlib.sha256(content).hexdigest()[:16]}.yaml"
     path.write_bytes(content)

@@ -324,3 +324,33 @@ def test_the_unit_pages_preview_and_confirm_a_merge(db: Session) -> None:
         assert "青阳市住房和城乡建设局" in browser.get("/admin/units/dept-zhujian").text  # its former name
         browser.cookies.set("lang", "en")
         assert "Unit tree" in browser.get("/admin/units").text
+
+
+def test_a_past_periods_ranking_names_a_renamed_unit_as_it_was_called_then(db: Session) -> None:
+    """#18 item 2, "history keeps the old names": the ranking of a period that ended before a rename
+    names the unit as it was then (with its name now beside it); the current period uses the new name."""
+    from datetime import timedelta
+
+    from hotline.city.service import city_tz
+    from hotline.db import utcnow
+
+    with _client(db) as client:
+        as_user, admin = _as(db), _token(db, "admin")
+        dispatched(client, as_user, lead="dept-chengguan")
+        r = client.patch("/api/v1/admin/units/dept-chengguan", headers=admin, json={"name": NEW_NAME})
+        assert r.status_code == 200
+        here = utcnow().astimezone(city_tz())
+        last_month = (here.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        leader = as_user("leader")
+
+        def names(month: str) -> dict[str, dict[str, Any]]:
+            r = client.get("/api/v1/kpi/rankings", headers=leader, params={"kind": "month", "value": month})
+            assert r.status_code == 200, r.text
+            return {row["unit_code"]: row for row in r.json()["rows"]}
+
+        past, now = names(last_month)["dept-chengguan"], names(here.strftime("%Y-%m"))["dept-chengguan"]
+        assert past["unit_name"] == OLD_NAME and past["unit_current_name"] == NEW_NAME
+        assert now["unit_name"] == NEW_NAME and "unit_current_name" not in now
+        login(client, "leader", db=db)
+        page = client.get("/kpi", params={"kind": "month", "value": last_month}).text
+        assert f"{OLD_NAME} <span class=\"small muted\">（现名：{NEW_NAME}）</span>" in page

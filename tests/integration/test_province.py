@@ -99,7 +99,23 @@ def _new_city_file() -> bytes:
     doc["city"].update(code="beishan", name="北山县", hotline_name="北山县12345热线", order_number_prefix="BS")
     for u in doc["users"]:
         u["username"] = u["username"].replace("xh_", "bs_")
+    doc.pop("boundaries", None)  # a form upload is one file (the next test: one that names a boundary file)
     return yaml.safe_dump(doc, allow_unicode=True).encode()
+
+
+def test_an_uploaded_city_file_that_names_a_boundary_file_is_refused_with_the_reason(db: Session, province: City) -> None:
+    """The map's GeoJSON is a second file, which the upload form cannot carry: a clear 422, not a
+    city created without its map or a file error about a path on the server."""
+    doc = yaml.safe_load(_new_city_file())
+    doc["boundaries"] = "boundaries.geojson"
+    with _client(db) as client:
+        r = client.post("/api/v1/province/cities", headers=_token(db, "province_admin"),
+                        files={"file": ("beishan.yaml", yaml.safe_dump(doc, allow_unicode=True).encode(), "application/yaml")})
+        assert r.status_code == 422, r.text
+        err = r.json()["error"]
+        assert err["code"] == "city_file_boundaries" and "hotline city add" in err["message"]
+        assert "boundaries" in err["message_en"]
+    assert db.scalar(select(City).where(City.code == "beishan")) is None
 
 
 def test_provincial_administrator_creates_a_city_from_its_file(db: Session, province: City) -> None:
