@@ -25,8 +25,8 @@ def header(title: str) -> None:
           f"x{os.cpu_count()}  python {sys.version.split()[0]}  sqlalchemy {sqlalchemy.__version__}")
 
 
-def fresh_db(url: str = PG_URL):  # type: ignore[no-untyped-def]
-    """Drop and create the bench database; returns its engine with every table created."""
+def recreate_db(url: str = PG_URL, *, verbose: bool = True) -> None:
+    """Drop and create the bench database (empty)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -35,8 +35,15 @@ def fresh_db(url: str = PG_URL):  # type: ignore[no-untyped-def]
     with admin.connect() as c:
         c.execute(text(f'drop database if exists "{u.database}" with (force)'))
         c.execute(text(f'create database "{u.database}"'))
-        print("postgres", c.scalar(text("show server_version")))
+        if verbose:
+            print("postgres", c.scalar(text("show server_version")))
     admin.dispose()
+
+
+def fresh_db(url: str = PG_URL, *, migrate: bool = False, verbose: bool = True):  # type: ignore[no-untyped-def]
+    """Drop and create the bench database; returns its engine with every table created (after the
+    migrations when ``migrate``) and the demo city synced."""
+    recreate_db(url, verbose=verbose)
     os.environ["HOTLINE_DATABASE_URL"] = url
     os.environ.setdefault("HOTLINE_PASSWORD_HASH_FAST", "true")
     from hotline import registry
@@ -46,6 +53,10 @@ def fresh_db(url: str = PG_URL):  # type: ignore[no-untyped-def]
     from hotline.org.cities import sync_city
 
     engine = dbmod.configure(url)
+    if migrate:
+        from hotline.migrate import upgrade
+
+        upgrade(url)
     dbmod.Base.metadata.create_all(engine)
     with dbmod.session_scope() as s:
         sync_city(s, current_city())

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HOTLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench_map")
 
-from bench._common import drop_db, header, pct  # noqa: E402
+from bench._common import drop_db, fresh_db, header, pct  # noqa: E402
 
 LOAD = """
 INSERT INTO orders (city_id, id, number, channel, kind, category_code, title, content, citizen_phone, anonymous,
@@ -49,34 +49,6 @@ FROM (SELECT g, now() - random() * interval '120 days' AS ts, random() < 0.85 AS
 """
 
 
-def _fresh(url: str):  # type: ignore[no-untyped-def]
-    """A new database at the current migration, the demo city synced (as tests/conftest.py does)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'drop database if exists "{u.database}" with (force)'))
-        c.execute(text(f'create database "{u.database}"'))
-    admin.dispose()
-    os.environ["HOTLINE_DATABASE_URL"] = url
-    os.environ.setdefault("HOTLINE_PASSWORD_HASH_FAST", "true")
-    from hotline import db as dbmod
-    from hotline import registry
-    from hotline.city.service import current_city
-    from hotline.migrate import upgrade
-    from hotline.org.cities import sync_city
-
-    registry.install()
-    engine = dbmod.configure(url)
-    upgrade(url)
-    dbmod.Base.metadata.create_all(engine)
-    with dbmod.session_scope() as s:
-        sync_city(s, current_city())
-    return engine
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--orders", type=int, default=200_000)
@@ -86,7 +58,7 @@ def main() -> int:
     url = os.environ["HOTLINE_BENCH_PG_URL"]
     if not args.json:
         header("hotspot map (issue #16 item 5)")
-    engine = _fresh(url)
+    engine = fresh_db(url, migrate=True, verbose=False)  # migrations, tables, the demo city
     from sqlalchemy import func, select, text
 
     from hotline import db as dbmod

@@ -29,6 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench._common import recreate_db  # noqa: E402
+
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
 
@@ -124,16 +126,8 @@ def old_vs_new(n: int, tree: Path) -> dict[str, object]:
 
 def _fresh(url: str) -> None:
     """Drop and create a PostgreSQL scratch database (SQLite: a new file each run)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
     if url.startswith("postgresql"):
-        u = make_url(url)
-        admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'drop database if exists "{u.database}" with (force)'))
-            c.execute(text(f'create database "{u.database}"'))
-        admin.dispose()
+        recreate_db(url, verbose=False)
 
 
 def page(url: str, matters: int) -> dict[str, object]:

@@ -169,3 +169,21 @@ def browser() -> Iterator[object]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def forget_settings_audit() -> Iterator[None]:
+    """The settings screens' audit rows (``settings.*``) removed before and after a test that saves settings
+    through the live server: they are committed, outside the test's rolled-back transaction."""
+    from sqlalchemy import delete
+
+    from hotline import db as dbmod
+    from hotline.org.models import AuditLog
+
+    def forget() -> None:
+        with dbmod.session_scope() as s:
+            s.execute(delete(AuditLog).where(AuditLog.action.like("settings.%")))
+
+    forget()
+    yield
+    forget()

@@ -4,13 +4,12 @@ ranking names the new 口径版本 and prints the rule as switched off."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from hotline import db as dbmod
 from tests.browser.test_walkthrough import _login
@@ -18,22 +17,10 @@ from tests.browser.test_walkthrough import _login
 pytestmark = pytest.mark.browser
 
 
-def _forget_audit() -> None:
-    from hotline.org.models import AuditLog
-
-    with dbmod.session_scope() as s:
-        s.execute(delete(AuditLog).where(AuditLog.action.like("settings.%")))
-
-
-@pytest.fixture
-def cleanup() -> Iterator[None]:
-    _forget_audit()
-    yield
-    _forget_audit()
 
 
 def test_switching_an_exclusion_rule_off_changes_the_satisfaction_rate(live_server: str, browser: Any,
-                                                                       screenshots: Path, cleanup: None) -> None:
+                                                                       screenshots: Path, forget_settings_audit: None) -> None:
     from playwright.sync_api import expect
 
     from hotline.callbacks.models import Evaluation

@@ -6,14 +6,13 @@ whose deadline would change, recomputes, and the order page shows the later dead
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from hotline import db as dbmod
 from tests.browser.test_walkthrough import _login
@@ -22,22 +21,10 @@ pytestmark = pytest.mark.browser
 SH = ZoneInfo("Asia/Shanghai")
 
 
-def _forget_audit() -> None:
-    from hotline.org.models import AuditLog
-
-    with dbmod.session_scope() as s:
-        s.execute(delete(AuditLog).where(AuditLog.action.like("settings.%")))
-
-
-@pytest.fixture
-def cleanup() -> Iterator[None]:
-    _forget_audit()
-    yield
-    _forget_audit()
 
 
 def test_adding_next_years_holidays_moves_an_open_orders_deadline(live_server: str, browser: Any,
-                                                                  screenshots: Path, cleanup: None) -> None:
+                                                                  screenshots: Path, forget_settings_audit: None) -> None:
     from playwright.sync_api import expect
 
     from hotline.db import utcnow
