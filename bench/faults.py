@@ -2,6 +2,7 @@
 ``kill -9``-ed and restarted; then count acknowledged / lost / duplicated orders and messages.
 
     PYTHONPATH=$PWD .venv/bin/python bench/faults.py [--clients 6] [--step 15] [--load-s 90] [--json]
+    PYTHONPATH=$PWD .venv/bin/python bench/faults.py --servers 2 --workers 2 --kills 0   # the 2 + 2 run (#15 item 3)
 
 What it does (bounded: about 2 minutes, loopback only):
 
@@ -269,6 +270,10 @@ def main() -> None:
                     help="orders acknowledged before each kill, and after the last one (the kills land mid-load)")
     ap.add_argument("--load-s", type=float, default=90.0, help="most seconds of load, whatever --step says")
     ap.add_argument("--drain-s", type=float, default=45.0, help="most seconds to wait for the outbox to drain")
+    ap.add_argument("--servers", type=int, default=1, help="server processes; clients spread over them")
+    ap.add_argument("--workers", type=int, default=1, help="worker processes, all draining the same outbox")
+    ap.add_argument("--kills", type=int, default=4,
+                    help="SIGKILLs, alternating server and worker (0: none, a plain N + M run)")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = ap.parse_args()
     if not args.json:
@@ -278,28 +283,30 @@ def main() -> None:
     inbox = Inbox()
     recv, rport = start_receiver(inbox)
     token = prepare_database(f"http://127.0.0.1:{rport}/hook")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    ports = [free_port() for _ in range(args.servers)]
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
     env = {**os.environ, "HOTLINE_DATABASE_URL": URL, "HOTLINE_ENV": "development",
            "HOTLINE_WEBHOOK_ALLOW_PRIVATE": "true",  # the receiver is on loopback
            "HOTLINE_SMS_GATEWAY_URL": f"http://127.0.0.1:{rport}/sms",
            "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PYTHONUNBUFFERED": "1"}
     logdir = Path(tempfile.mkdtemp(prefix="hotline-faults-"))
-    server = Proc("server", ["serve", "--host", "127.0.0.1", "--port", str(port)], env, logdir)
-    worker = Proc("worker", ["worker", "--interval", "0.5", "--no-sweep", "--lease", "5", "--log-level", "WARNING"],
-                  env, logdir)
+    servers = [Proc(f"server{i}", ["serve", "--host", "127.0.0.1", "--port", str(p)], env, logdir)
+               for i, p in enumerate(ports)]
+    workers = [Proc(f"worker{i}", ["worker", "--interval", "0.5", "--no-sweep", "--lease", "5", "--log-level",
+                                   "WARNING"], env, logdir) for i in range(args.workers)]
     acks: dict[str, set[str]] = defaultdict(set)
     lock = threading.Lock()
     stats: Counter[str] = Counter()
     load_s = 0.0
     try:
-        server.start()
-        worker.start()
-        wait_ready(base, token)
+        for proc in (*servers, *workers):
+            proc.start()
+        for base in bases:
+            wait_ready(base, token)
         t0 = time.monotonic()
         deadline = t0 + args.load_s
         stop = threading.Event()
-        threads = [threading.Thread(target=client_loop, args=(i, base, token, stop, deadline + 60, acks, lock,
+        threads = [threading.Thread(target=client_loop, args=(i, bases[i % len(bases)], token, stop, deadline + 60, acks, lock,
                                                                stats), daemon=True) for i in range(args.clients)]
         for t in threads:
             t.start()
@@ -312,8 +319,9 @@ def main() -> None:
             while acked() < target and time.monotonic() < deadline:
                 time.sleep(0.1)
 
-        # kill -9 server, worker, server, worker, each after --step more orders were acknowledged
-        for proc in (server, worker, server, worker):
+        # kill -9 server, worker, server, worker …, each after --step more orders were acknowledged
+        for k in range(args.kills):
+            proc = servers[(k // 2) % len(servers)] if k % 2 == 0 else workers[(k // 2) % len(workers)]
             wait_acks(acked() + args.step)
             proc.kill9()
             time.sleep(0.5)
@@ -338,11 +346,12 @@ def main() -> None:
         time.sleep(1.0)  # the last responses reach the receiver
         out = figures(token, inbox, acks)
     finally:
-        worker.stop()
-        server.stop()
+        for proc in (*workers, *servers):
+            proc.stop()
         recv.shutdown()
-    out["run"] = {"clients": args.clients, "load_s": round(load_s, 1), "server_kills": server.kills,
-                  "worker_kills": worker.kills, "requests": stats["requests"], "retries": stats["retries"],
+    out["run"] = {"clients": args.clients, "servers": len(servers), "workers": len(workers),
+                  "load_s": round(load_s, 1), "server_kills": sum(p.kills for p in servers),
+                  "worker_kills": sum(p.kills for p in workers), "requests": stats["requests"], "retries": stats["retries"],
                   "other_http": {k: v for k, v in stats.items() if k.startswith("http_")},
                   "retry_causes": {k[6:]: v for k, v in stats.items() if k.startswith("retry_")},
                   "seconds": round(time.monotonic() - started, 1), "logs": str(logdir)}

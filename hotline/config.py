@@ -29,6 +29,15 @@ class Settings(BaseSettings):
         "sqlite:///var/hotline.sqlite3",
         description="SQLAlchemy URL. SQLite file by default; postgresql+psycopg://user@host/db in production",
     )
+    database_pgbouncer: bool = Field(
+        False, description="The PostgreSQL URL goes through PgBouncer in transaction mode: psycopg's automatic "
+        "server-side prepared statements are switched off (they are session state). See docs/scale.md")
+    replica_database_url: str | None = Field(
+        None, description="Optional read replica (a PostgreSQL hot standby) for dashboards, rankings, reports, "
+        "exports and order search; unset: everything reads the primary. See docs/scale.md")
+    replica_max_lag_seconds: float = Field(
+        30.0, description="A replica further behind than this (or unreachable) is not read: those pages read the "
+        "primary until it catches up")
     secret_key: str = Field(DEV_SECRET, description="Signs sessions, CSRF tokens and rating links")
     city_file: str | None = Field(None, description="Path of the city YAML; the demo city when unset")
     data_dir: Path = Field(Path("var"), description="Where attachments and trained models are kept")

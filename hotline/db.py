@@ -60,9 +60,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, **kw: Any) -> Engine:
+def make_engine(url: str, *, read_only: bool = False, **kw: Any) -> Engine:
+    """An engine; ``read_only`` (the replica's) refuses every write at the database itself:
+    PostgreSQL ``default_transaction_read_only``, SQLite ``PRAGMA query_only``."""
     if url.startswith("sqlite"):
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        if (url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:")
+                and not url.startswith("sqlite:///file:")):
             from pathlib import Path
 
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -74,17 +77,27 @@ def make_engine(url: str, **kw: Any) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
-            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal" and not read_only:
                 cur.execute("PRAGMA journal_mode=WAL")
+            if read_only:
+                cur.execute("PRAGMA query_only=ON")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             # Writers take the write lock up front (no deadlock on upgrading a read); readers
             # (a session from read_session_factory) never take it, so they never wait on a writer.
-            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if read_only or conn.get_execution_options().get(READ_ONLY)
+                                 else "BEGIN IMMEDIATE")
 
         return engine
+    from hotline.config import get_settings
+
+    args = kw.setdefault("connect_args", {})
+    if read_only:
+        args["options"] = "-c default_transaction_read_only=on"
+    if get_settings().database_pgbouncer:
+        args["prepare_threshold"] = None  # a prepared statement lives in one server session; PgBouncer moves us
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kw)
 
 
@@ -158,6 +171,7 @@ def configure(url: str) -> Engine:
     global _engine, _factory, _read_factory
     if _engine is not None:
         _engine.dispose()
+    configure_replica(None, load=False)
     _engine = make_engine(url)
     _factory = sessionmaker(bind=_engine, class_=HotlineSession, expire_on_commit=False)
     _read_factory = sessionmaker(bind=_engine.execution_options(**{READ_ONLY: True}), class_=HotlineSession,
@@ -187,6 +201,70 @@ def read_session_factory() -> sessionmaker[Session]:
     get_engine()
     assert _read_factory is not None
     return _read_factory
+
+
+# -- the read replica (docs/scale.md "A read replica") -------------------------------------------
+# Dashboards, rankings, reports, exports and order search may read a hot standby.  They are pages
+# whose figures a person reads, never a page shown right after that person's own write (the order
+# page after 派单 reads the primary), so a bounded staleness is harmless there.  A replica further
+# behind than ``replica_max_lag_seconds``, or unreachable, is skipped: those pages read the primary.
+
+_replica: Engine | None = None
+_replica_factory: sessionmaker[Session] | None = None
+_replica_loaded = False
+_replica_checked: tuple[float, float] = (-1e9, 0.0)  # (monotonic time of the last check, lag seconds)
+LAG_CHECK_EVERY = 5.0  # seconds between two lag measurements of the replica
+_LAG_SQL = ("SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0 "
+            "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+            "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END")
+
+
+def configure_replica(url: str | None, *, load: bool = True) -> Engine | None:
+    """Point replica reads at ``url`` (None: no replica).  ``load=False`` forgets the replica and lets
+    the next read take it from the settings again."""
+    global _replica, _replica_factory, _replica_loaded, _replica_checked
+    if _replica is not None:
+        _replica.dispose()
+    _replica = make_engine(url, read_only=True) if url else None
+    _replica_factory = (sessionmaker(bind=_replica.execution_options(**{READ_ONLY: True}), class_=HotlineSession,
+                                     expire_on_commit=False) if _replica is not None else None)
+    _replica_loaded = load
+    _replica_checked = (-1e9, 0.0)
+    return _replica
+
+
+def replica_lag(engine: Engine) -> float:
+    """Seconds the replica is behind its primary (0 when caught up or when it is not a standby);
+    infinity when it can't be reached."""
+    import logging
+
+    sql = _LAG_SQL if engine.dialect.name == "postgresql" else "SELECT 0"  # SQLite: the same file, read-only
+    try:
+        with engine.connect() as conn:
+            return float(conn.exec_driver_sql(sql).scalar() or 0.0)
+    except DBAPIError as exc:
+        logging.getLogger(__name__).warning("read replica unreachable, reading the primary: %s", exc)
+        return float("inf")
+
+
+def replica_session_factory() -> sessionmaker[Session] | None:
+    """Sessions on the read replica, or None (no replica configured, or behind by more than the
+    limit, or unreachable: the caller reads the primary)."""
+    import time
+
+    global _replica_checked
+    if not _replica_loaded:
+        from hotline.config import get_settings
+
+        configure_replica(get_settings().replica_database_url)
+    if _replica is None:
+        return None
+    from hotline.config import get_settings
+
+    now = time.monotonic()
+    if now - _replica_checked[0] >= LAG_CHECK_EVERY:
+        _replica_checked = (now, replica_lag(_replica))
+    return _replica_factory if _replica_checked[1] <= get_settings().replica_max_lag_seconds else None
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from hotline.orders.enums import STATUS_ZH, Status
 from hotline.orders.flows import do_action, do_attach
 from hotline.orders.models import Attachment, Order
 from hotline.orders.schemas import ActionIn
-from hotline.org.deps import SessionDep
+from hotline.org.deps import ReplicaSessionDep, SessionDep
 from hotline.org.models import User
 from hotline.validation import YEARS
 from hotline.web.pages import PageUser
@@ -95,7 +95,7 @@ def export_query(clean: dict[str, str]) -> str:
 
 
 @router.get("/orders")
-def orders_list(request: Request, db: SessionDep, user: PageUser,
+def orders_list(request: Request, db: ReplicaSessionDep, user: PageUser,
                 page: Annotated[str, Query()] = "1") -> Response:
     lang = lang_of(request)
     f, clean = _filters(dict(request.query_params))

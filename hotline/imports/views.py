@@ -15,7 +15,7 @@ from hotline.imports import export
 from hotline.imports.flows import import_file
 from hotline.imports.mapping import parse_mapping
 from hotline.orders import service
-from hotline.org.deps import CurrentUser, SessionDep
+from hotline.org.deps import CurrentUser, ReplicaSessionDep, SessionDep
 from hotline.validation import Moment, MomentEnd
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
@@ -26,7 +26,7 @@ MEDIA = {"csv": "text/csv; charset=utf-8",
 
 @router.get("/exports/orders.{fmt}", summary="导出工单 · export the order list (csv or xlsx)")
 def export_orders(
-    fmt: str, db: SessionDep, user: CurrentUser,
+    fmt: str, db: ReplicaSessionDep, user: CurrentUser,
     status: Annotated[list[str] | None, Query()] = None, kind: str | None = None, category: str | None = None,
     unit: str | None = None, territory: str | None = None, channel: str | None = None, urgency: str | None = None,
     q: str | None = None,

@@ -25,7 +25,7 @@ from hotline.kpi import (
     rankings,
     service,
 )
-from hotline.org.deps import SessionDep
+from hotline.org.deps import ReplicaSessionDep
 from hotline.org.models import Unit
 from hotline.org.scoping import subtree_ids, unit_in_scope
 from hotline.web.pages import PageUser
@@ -61,7 +61,7 @@ def _local_dates(p: Any) -> tuple[str, str]:
 
 
 @router.get("/kpi")
-def rankings_page(request: Request, db: SessionDep, user: PageUser) -> Response:
+def rankings_page(request: Request, db: ReplicaSessionDep, user: PageUser) -> Response:
     service.require(user, service.RANKING_ROLES)
     p, label, clean = _period(request, db)
     cfg, version = kpi_settings_versioned()  # the ranking, its counts and its caliber from the same version
@@ -77,7 +77,7 @@ def rankings_page(request: Request, db: SessionDep, user: PageUser) -> Response:
 
 
 @router.get("/kpi/export.{fmt}")
-def export_ranking(request: Request, fmt: str, db: SessionDep, user: PageUser) -> Response:
+def export_ranking(request: Request, fmt: str, db: ReplicaSessionDep, user: PageUser) -> Response:
     service.require(user, service.RANKING_ROLES)
     if fmt not in ("xlsx", "csv"):
         raise NotFound("not_found", "不支持的导出格式", "unsupported export format")
@@ -97,7 +97,7 @@ def export_ranking(request: Request, fmt: str, db: SessionDep, user: PageUser) -
 
 
 @router.get("/kpi/drill")
-def drill_page(request: Request, db: SessionDep, user: PageUser) -> Response:
+def drill_page(request: Request, db: ReplicaSessionDep, user: PageUser) -> Response:
     service.require(user, service.RANKING_ROLES)
     p, label, clean = _period(request)
     measure = request.query_params.get("measure", "dispatched")
@@ -116,7 +116,7 @@ def drill_page(request: Request, db: SessionDep, user: PageUser) -> Response:
 
 
 @router.get("/dashboard")
-def dashboard_page(request: Request, db: SessionDep, user: PageUser) -> Response:
+def dashboard_page(request: Request, db: ReplicaSessionDep, user: PageUser) -> Response:
     service.require(user, service.DASHBOARD_ROLES)
     p, label, clean = _period(request, db)
     date_from, date_to = _local_dates(p)
@@ -131,7 +131,7 @@ def dashboard_page(request: Request, db: SessionDep, user: PageUser) -> Response
 
 
 @router.get("/public/performance")
-def public_page(request: Request, db: SessionDep, value: str = "") -> Response:
+def public_page(request: Request, db: ReplicaSessionDep, value: str = "") -> Response:
     """No login: per-unit rates of ranked units only; no personal data, no order texts."""
     cfg = kpi_settings()
     today = periods.local_date(utcnow())

@@ -20,7 +20,7 @@ from hotline.orders.enums import Channel
 from hotline.orders.flows import do_action, do_attach, do_intake
 from hotline.orders.models import Attachment, Order
 from hotline.orders.schemas import ActionIn, OrderCreate, OrderDetailOut, OrderOut, OrderPage
-from hotline.org.deps import CurrentUser, SessionDep
+from hotline.org.deps import CurrentUser, ReplicaSessionDep, SessionDep
 from hotline.validation import DbId, Moment, MomentEnd, Page
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
@@ -77,7 +77,7 @@ def create_order(body: OrderCreate, db: SessionDep, user: CurrentUser, request: 
 
 @router.get("/orders", response_model=OrderPage, summary="工单列表 · list orders visible to you")
 def list_orders(
-    db: SessionDep, user: CurrentUser, request: Request,
+    db: ReplicaSessionDep, user: CurrentUser, request: Request,
     status: Annotated[list[str] | None, Query()] = None, kind: str | None = None, category: str | None = None,
     unit: str | None = None, channel: str | None = None, urgency: str | None = None, q: str | None = None,
     overdue: bool | None = None, open_only: bool = False, phone: str | None = None,

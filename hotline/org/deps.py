@@ -24,7 +24,7 @@ from hotline.city.tenancy import (
     scope_of,
     set_scope,
 )
-from hotline.db import read_session_factory, session_factory
+from hotline.db import read_session_factory, replica_session_factory, session_factory
 from hotline.errors import Forbidden, NotAuthenticated
 from hotline.org.auth import load_api_token, load_session
 from hotline.org.models import User
@@ -79,6 +79,28 @@ def request_scope(request: Request, db: Session) -> CityScope | None:
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
+
+
+async def get_replica_db(request: Request, primary: SessionDep) -> AsyncIterator[Session]:
+    """For pages whose figures may be a few seconds old (dashboards, rankings, reports, exports,
+    order search): a session on the read replica when one is configured and caught up, else the
+    request's own session.  Logins, sessions and scope are always read on the primary (``get_db``
+    runs first); the replica session only serves the endpoint's own reads."""
+    factory = await run_in_threadpool(replica_session_factory)
+    if factory is None:
+        request.state.read_from = "primary"
+        yield primary
+        return
+    request.state.read_from = "replica"
+    db = factory()
+    try:
+        yield db
+    finally:
+        await run_in_threadpool(_end, db)
+
+
+#: a read that may go to the replica (see ``get_replica_db``)
+ReplicaSessionDep = Annotated[Session, Depends(get_replica_db)]
 #: what a person whose password was reset may still open before choosing a new one
 PASSWORD_CHANGE_PATHS = {"/account/password", "/logout", "/api/v1/me"}
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hotline.db import commit_or_conflict, utcnow
 from hotline.errors import Conflict
-from hotline.org.deps import SessionDep
+from hotline.org.deps import ReplicaSessionDep, SessionDep
 from hotline.reports import service
 from hotline.web.flash import redirect_with_flash
 from hotline.web.pages import PageUser
@@ -21,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/reports/monthly")
-def monthly_page(request: Request, db: SessionDep, user: PageUser, month: str = "") -> Response:
+def monthly_page(request: Request, db: ReplicaSessionDep, user: PageUser, month: str = "") -> Response:
     service.check_role(user)
     y, m = service.parse_month(month[:10])
     report = service.build(db, y, m)
