@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload
 
 from hotline.city.schema import KIND_LABELS_ZH, Kind
 from hotline.city.service import city_tz
@@ -92,7 +92,7 @@ def _batches(db: Session, *, user: User, f: service.OrderFilter, scope: CityScop
             if last is not None:
                 stmt = stmt.where(or_(Order.created_at < last[0], and_(Order.created_at == last[0], Order.id < last[1])))
             rows = list(db.scalars(stmt.order_by(Order.created_at.desc(), Order.id.desc())
-                                   .limit(min(BATCH, limit - n)).options(selectinload(Order.assignments))))
+                                   .limit(min(BATCH, limit - n)).options(lazyload(Order.territory_unit))))
         if not rows:
             return
         n += len(rows)
@@ -103,23 +103,24 @@ def _batches(db: Session, *, user: User, f: service.OrderFilter, scope: CityScop
 
 
 def stream_csv(db: Session, *, user: User, f: service.OrderFilter, limit: int = STREAM_MAX_ROWS) -> Iterator[bytes]:
-    """The CSV export as chunks of bytes, one per batch (for a ``StreamingResponse``)."""
+    """The CSV export as chunks of bytes, one per batch (for a ``StreamingResponse``).
+
+    The orders are read in a session of their own on the request's connection (same transaction, same
+    snapshot), emptied after each batch, so memory stays at one batch however long the export."""
     scope = explicit_scope()
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow([zh for _, zh in COLUMNS])
     yield ("\ufeff" + buf.getvalue()).encode()  # BOM: Excel opens UTF-8 Chinese correctly
-    for rows in _batches(db, user=user, f=f, scope=scope, limit=limit):
-        buf.seek(0)
-        buf.truncate()
-        with acting_as(scope):
-            for o in rows:
-                w.writerow(row_of(db, o, user))
-        for o in rows:  # the session keeps nothing of a batch once it is written
-            for a in o.assignments:
-                db.expunge(a)
-            db.expunge(o)
-        yield buf.getvalue().encode()
+    with Session(bind=db.connection(), expire_on_commit=False) as xs:
+        for rows in _batches(xs, user=user, f=f, scope=scope, limit=limit):
+            buf.seek(0)
+            buf.truncate()
+            with acting_as(scope):
+                for o in rows:
+                    w.writerow(row_of(xs, o, user))
+            xs.expunge_all()  # the session keeps nothing of a batch once it is written
+            yield buf.getvalue().encode()
 
 
 def to_xlsx(db: Session, *, user: User, f: service.OrderFilter) -> bytes:
