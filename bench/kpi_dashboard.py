@@ -28,12 +28,12 @@ URL = os.environ.get("HOTLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.
 LOAD = [
     # one year of orders, 2025-12-01 .. 2026-12-01 (UTC), with a weekly rhythm and a few peaks
     """
-    INSERT INTO orders (id, number, channel, kind, category_code, title, content, citizen_phone, anonymous,
+    INSERT INTO orders (city_id, id, number, channel, kind, category_code, title, content, citizen_phone, anonymous,
         confidential, territory_unit_id, urgency, status, pending_extension, via_subcentre, lead_unit_id,
         deadline_uncertain, created_at, updated_at, first_dispatched_at, dispatched_at, signed_at, replied_at,
         completed_at, closed_at, first_contact_resolved, return_count, redispatch_count, reopen_count,
         extension_count, version)
-    SELECT g, 'B' || lpad(g::text, 9, '0'), (ARRAY['phone','phone','phone','web','app','wechat'])[1 + g % 6],
+    SELECT cy.id, g, 'B' || lpad(g::text, 9, '0'), (ARRAY['phone','phone','phone','web','app','wechat'])[1 + g % 6],
         (ARRAY['complaint','consultation','help','report','suggestion','complaint'])[1 + (g / 7) % 6],
         c.codes[1 + (hashint(g, 1) % array_length(c.codes, 1))], '压测工单', '压测内容',
         '139' || lpad((g % 100000000)::text, 8, '0'), g % 50 = 0, false,
@@ -51,33 +51,34 @@ LOAD = [
     FROM (SELECT g, (hashint(g, 6) % 100) AS r, (hashint(g, 7) % 100) < 8 AS fc,
                  timestamptz '2025-12-01 00:00+00' + (hashint(g, 8) % 31536000) * interval '1 second' AS ts
           FROM generate_series(1, :n) g) s,
+         (SELECT min(id) AS id FROM cities) cy,
          (SELECT array_agg(code) AS codes FROM categories WHERE level = 3) c,
          (SELECT array_agg(id) AS ids FROM units WHERE type IN ('street', 'township', 'community')) t,
          (SELECT array_agg(id) AS ids FROM units WHERE type IN ('department', 'enterprise', 'street', 'township')) h
     """,
     """
-    INSERT INTO assignments (id, order_id, unit_id, role, active, assigned_at, signed_at, replied_at, ended_at, end_reason)
-    SELECT id, id, lead_unit_id, 'lead', NOT (id % 33 = 0 OR id % 50 = 1), first_dispatched_at, signed_at, replied_at,
+    INSERT INTO assignments (city_id, id, order_id, unit_id, role, active, assigned_at, signed_at, replied_at, ended_at, end_reason)
+    SELECT city_id, id, id, lead_unit_id, 'lead', NOT (id % 33 = 0 OR id % 50 = 1), first_dispatched_at, signed_at, replied_at,
            CASE WHEN id % 33 = 0 THEN first_dispatched_at + interval '5 hour'
                 WHEN id % 50 = 1 AND replied_at IS NOT NULL THEN replied_at + interval '3 day' END,
            CASE WHEN id % 33 = 0 THEN 'returned' WHEN id % 50 = 1 AND replied_at IS NOT NULL THEN 'reopened' END
     FROM orders WHERE lead_unit_id IS NOT NULL
     """,
     """
-    INSERT INTO kpi_assignment_limits (assignment_id, order_id, unit_id, assigned_at, sign_due_at, due_at,
+    INSERT INTO kpi_assignment_limits (city_id, assignment_id, order_id, unit_id, assigned_at, sign_due_at, due_at,
                                        first_due_at)
-    SELECT id, order_id, unit_id, assigned_at, assigned_at + interval '24 hour', assigned_at + interval '5 day',
+    SELECT city_id, id, order_id, unit_id, assigned_at, assigned_at + interval '24 hour', assigned_at + interval '5 day',
            assigned_at + interval '5 day'
     FROM assignments
     """,
     """
-    INSERT INTO order_requests (order_id, kind, unit_id, requested_at, reason, state, decided_at)
-    SELECT order_id, 'return', unit_id, ended_at - interval '1 hour', '不属本单位职责', 'approved', ended_at
+    INSERT INTO order_requests (city_id, order_id, kind, unit_id, requested_at, reason, state, decided_at)
+    SELECT city_id, order_id, 'return', unit_id, ended_at - interval '1 hour', '不属本单位职责', 'approved', ended_at
     FROM assignments WHERE end_reason = 'returned'
     """,
     """
-    INSERT INTO evaluations (order_id, unit_id, at, channel, solved, satisfaction, excluded_reason)
-    SELECT id, lead_unit_id, completed_at + interval '1 day', CASE WHEN id % 4 = 0 THEN 'self' ELSE 'phone' END,
+    INSERT INTO evaluations (city_id, order_id, unit_id, at, channel, solved, satisfaction, excluded_reason)
+    SELECT city_id, id, lead_unit_id, completed_at + interval '1 day', CASE WHEN id % 4 = 0 THEN 'self' ELSE 'phone' END,
            hashint(id, 9) % 100 < 88,
            CASE WHEN hashint(id, 10) % 100 < 82 THEN 'satisfied' WHEN hashint(id, 10) % 100 < 93 THEN 'basic'
                 ELSE 'dissatisfied' END,
@@ -85,8 +86,8 @@ LOAD = [
     FROM orders WHERE completed_at IS NOT NULL AND lead_unit_id IS NOT NULL AND NOT anonymous AND id % 10 <> 0
     """,
     """
-    INSERT INTO unit_requests (kind, order_id, unit_id, filed_at, reason, attachment_ids, state, decided_at, decision_note)
-    SELECT 'designation', id, lead_unit_id, created_at + interval '2 day', '反复诉求', '[]', 'accepted',
+    INSERT INTO unit_requests (city_id, kind, order_id, unit_id, filed_at, reason, attachment_ids, state, decided_at, decision_note)
+    SELECT city_id, 'designation', id, lead_unit_id, created_at + interval '2 day', '反复诉求', '[]', 'accepted',
            created_at + interval '3 day', '认定'
     FROM orders WHERE id % 1000 = 7 AND lead_unit_id IS NOT NULL
     """,

@@ -7,7 +7,12 @@ with an apostrophe (CSV injection) and times are text in the city's time zone.  
 xlsx, times are real datetime cells (the city's wall-clock time: Excel has no time
 zones) and text is stored as a string cell, never a formula, so it needs no
 apostrophe; characters xlsx cannot hold (control characters in rows stored before
-they were refused) are dropped.  At most ``MAX_ROWS`` rows per export.
+they were refused) are dropped.
+
+CSV streams (``stream_csv``): rows are read by keyset in batches of ``BATCH`` and written out
+batch by batch, so a year's export holds one batch in memory, not the year, and has no row cap
+beyond ``STREAM_MAX_ROWS``.  An xlsx file is a zip that must be finished before it is sent, so it
+stays capped at ``MAX_ROWS`` rows.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, lazyload
 
 from hotline.city.schema import KIND_LABELS_ZH, Kind
 from hotline.city.service import city_tz
+from hotline.city.tenancy import CityScope, acting_as, explicit_scope
 from hotline.orders import service
 from hotline.orders.enums import CHANNEL_ZH, STATUS_ZH, Channel, Status
 from hotline.orders.models import Order
@@ -29,7 +36,9 @@ from hotline.org.models import User
 from hotline.org.units import name_at
 from hotline.validation import printable
 
-MAX_ROWS = 20_000
+MAX_ROWS = 20_000  # xlsx
+STREAM_MAX_ROWS = 5_000_000  # CSV, streamed: a big city's year
+BATCH = 500
 COLUMNS = [("number", "工单编号"), ("created_at", "受理时间"), ("channel", "来源渠道"), ("kind", "诉求类型"),
            ("category", "诉求分类"), ("title", "标题"), ("content", "诉求内容"), ("citizen_name", "诉求人"),
            ("citizen_phone", "联系电话"), ("address", "地址"), ("status", "状态"), ("lead_unit", "主办单位"),
@@ -70,27 +79,48 @@ def row_of(db: Session, o: Order, user: User) -> list[Any]:
     return [_t(v) if k in TIME_COLUMNS else _safe(v) for (k, _), v in zip(COLUMNS, values_of(db, o, user), strict=True)]
 
 
-def iter_orders(db: Session, *, user: User, f: service.OrderFilter) -> Iterator[Order]:
-    page, n = 1, 0
-    while n < MAX_ROWS:
-        _total, rows = service.list_orders(db, user=user, f=f, page=page, size=200)
+def _batches(db: Session, *, user: User, f: service.OrderFilter, scope: CityScope | None,
+             limit: int) -> Iterator[list[Order]]:
+    """The matching orders, newest first, ``BATCH`` at a time by keyset (created_at, id): no OFFSET and
+    no count, so the thousandth batch costs what the first does.  Each batch runs in the request's
+    acting city (the generator resumes in the server's threads, outside the request's context)."""
+    last: tuple[Any, int] | None = None
+    n = 0
+    while n < limit:
+        with acting_as(scope):
+            stmt = service.filtered(db, select(Order), f, user)
+            if last is not None:
+                stmt = stmt.where(or_(Order.created_at < last[0], and_(Order.created_at == last[0], Order.id < last[1])))
+            rows = list(db.scalars(stmt.order_by(Order.created_at.desc(), Order.id.desc())
+                                   .limit(min(BATCH, limit - n)).options(lazyload(Order.territory_unit))))
         if not rows:
             return
-        for o in rows:
-            yield o
-            n += 1
-            if n >= MAX_ROWS:
-                return
-        page += 1
+        n += len(rows)
+        last = (rows[-1].created_at, rows[-1].id)
+        yield rows
+        if len(rows) < BATCH:
+            return
 
 
-def to_csv(db: Session, *, user: User, f: service.OrderFilter) -> bytes:
+def stream_csv(db: Session, *, user: User, f: service.OrderFilter, limit: int = STREAM_MAX_ROWS) -> Iterator[bytes]:
+    """The CSV export as chunks of bytes, one per batch (for a ``StreamingResponse``).
+
+    The orders are read in a session of their own on the request's connection (same transaction, same
+    snapshot), emptied after each batch, so memory stays at one batch however long the export."""
+    scope = explicit_scope()
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow([zh for _, zh in COLUMNS])
-    for o in iter_orders(db, user=user, f=f):
-        w.writerow(row_of(db, o, user))
-    return ("\ufeff" + buf.getvalue()).encode()  # BOM: Excel opens UTF-8 Chinese correctly
+    yield ("\ufeff" + buf.getvalue()).encode()  # BOM: Excel opens UTF-8 Chinese correctly
+    with Session(bind=db.connection(), expire_on_commit=False) as xs:
+        for rows in _batches(xs, user=user, f=f, scope=scope, limit=limit):
+            buf.seek(0)
+            buf.truncate()
+            with acting_as(scope):
+                for o in rows:
+                    w.writerow(row_of(xs, o, user))
+            xs.expunge_all()  # the session keeps nothing of a batch once it is written
+            yield buf.getvalue().encode()
 
 
 def to_xlsx(db: Session, *, user: User, f: service.OrderFilter) -> bytes:
@@ -112,8 +142,11 @@ def to_xlsx(db: Session, *, user: User, f: service.OrderFilter) -> bytes:
             c.data_type = "s"  # a string, even when it starts with "=": never a formula
         return c
 
-    for o in iter_orders(db, user=user, f=f):
-        ws.append([cell(k, v) for (k, _), v in zip(COLUMNS, values_of(db, o, user), strict=True)])
+    scope = explicit_scope()
+    for rows in _batches(db, user=user, f=f, scope=scope, limit=MAX_ROWS):
+        with acting_as(scope):
+            for o in rows:
+                ws.append([cell(k, v) for (k, _), v in zip(COLUMNS, values_of(db, o, user), strict=True)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

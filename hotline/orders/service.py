@@ -150,6 +150,11 @@ def list_orders(db: Session, *, user: User, f: OrderFilter, page: int = 1, size:
     return total, list(rows)
 
 
+def filtered(db: Session, stmt: Select[Any], f: OrderFilter, user: User) -> Select[Any]:
+    """``stmt`` narrowed to what this user sees and the filter keeps (the export's keyset reads)."""
+    return _apply(db, stmt, f, user)
+
+
 def count_orders(db: Session, *, user: User, f: OrderFilter) -> int:
     return db.scalar(_apply(db, select(func.count(Order.id)), f, user)) or 0
 
