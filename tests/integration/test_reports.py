@@ -68,7 +68,8 @@ def test_the_figures_equal_kpi_and_hotspots(client, as_user, db: Session) -> Non
     leader = as_user("leader")
     report = service.build(db, y, m)
     s = {x.key: x for x in report.sections}
-    assert [x.key for x in report.sections] == ["overview", "rates", "hot_matters", "systemic", "surges", "rankings"]
+    assert [x.key for x in report.sections] == ["overview", "rates", "hot_matters", "systemic", "surges",
+                                                "governance", "rankings"]
 
     kpi = client.get(f"/api/v1/kpi/summary?kind=month&value={month}", headers=leader).json()
     assert s["overview"].data["received"] == kpi["received"] > 0
