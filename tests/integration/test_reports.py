@@ -142,7 +142,7 @@ def test_the_pdf_page_by_page(client, as_user, db: Session) -> None:  # type: ig
 
     pages = [_text(p) for p in pypdf.PdfReader(io.BytesIO(r.content)).pages]
     n = len(pages)
-    assert n >= 6, "a cover and one page (at least) per section"
+    assert n >= 8, "a cover and one page (at least) per section"
     assert f"{month} 月度分析报告" in pages[0]
     assert "总体情况" not in pages[0], "sections start on their own page"
     for i, text in enumerate(pages, start=1):
@@ -150,7 +150,8 @@ def test_the_pdf_page_by_page(client, as_user, db: Session) -> None:  # type: ig
         body = text.replace(f"第 {i} 页 / 共 {n} 页", "").replace(f"青阳市12345 {month} 月度分析报告", "")
         assert len(body.strip()) > 10, f"page {i} is blank"
     starts = []
-    for k, title in enumerate(("总体情况", "三率情况", "热点问题", "共性问题", "突增情况", "单位考核排名"), start=1):
+    for k, title in enumerate(("总体情况", "三率情况", "热点问题", "共性问题", "突增情况", "每月一题", "单位考核排名"),
+                              start=1):
         at = [i for i, t in enumerate(pages) if re.search(rf"{k}\.\s*{title}", t)]
         assert at, f"{title} is on no page"
         starts.append(at[0])
