@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.city.service import city_tz
@@ -59,13 +59,19 @@ def _deadline(days: int = 45) -> str:
     return (utcnow().astimezone(city_tz()).date() + timedelta(days=days)).isoformat()
 
 
-def _audits(db: Session, action: str, entity_id: int) -> list[AuditLog]:
-    return list(db.scalars(select(AuditLog).where(AuditLog.action == action,
+def _seen(db: Session) -> int:
+    """The last audit row before the test: rows a browser test committed for a reused id do not count."""
+    return db.scalar(select(func.max(AuditLog.id))) or 0
+
+
+def _audits(db: Session, action: str, entity_id: int, after: int) -> list[AuditLog]:
+    return list(db.scalars(select(AuditLog).where(AuditLog.action == action, AuditLog.id > after,
                                                   AuditLog.entity_id == str(entity_id))))
 
 
 def test_the_api_creates_links_completes_and_refuses_who_may_not(client: TestClient, db: Session,
                                                                  as_user: Any) -> None:
+    seen = _seen(db)
     cg = _unit(db, "dept-chengguan")
     orders = [_order(db, d, cg) for d in (20, 12, 5)]
     m = _matter(db, orders)
@@ -82,7 +88,7 @@ def test_the_api_creates_links_completes_and_refuses_who_may_not(client: TestCli
     p = r.json()
     assert p["title"] == m.name and p["owner_unit"] == cg.name and p["state"] == "active" and p["orders"] == 3
     assert sorted(x["number"] for x in p["linked_orders"]) == sorted(o.number for o in orders)
-    assert len(_audits(db, "governance.create", p["id"])) == 1
+    assert len(_audits(db, "governance.create", p["id"], seen)) == 1
     notice = db.scalar(select(OutboxMessage).where(OutboxMessage.topic == "governance.assigned"))
     assert notice is not None and notice.recipient == f"unit:{cg.code}"
     assert notice.payload["url"] == f"/governance/{p['id']}" and notice.payload["deadline"] == body["deadline"]
@@ -124,11 +130,12 @@ def test_the_api_creates_links_completes_and_refuses_who_may_not(client: TestCli
     assert r.status_code == 200 and r.json()["state"] == "done" and r.json()["notes"][-1]["text"] == "【完成】已完成清淤"
     assert client.post(f"/api/v1/governance/projects/{pid}/complete", json={"note": "再次完成"},
                        headers=as_user("leader")).status_code == 409
-    assert len(_audits(db, "governance.complete", pid)) == 1
-    assert len(_audits(db, "governance.link", pid)) == 1 and len(_audits(db, "governance.unlink", pid)) == 1
+    assert len(_audits(db, "governance.complete", pid, seen)) == 1
+    assert len(_audits(db, "governance.link", pid, seen)) == 1 and len(_audits(db, "governance.unlink", pid, seen)) == 1
 
 
 def test_a_proactive_task_is_recorded_done_by_its_unit_only(client: TestClient, db: Session, as_user: Any) -> None:
+    seen = _seen(db)
     cg = _unit(db, "dept-chengguan")
     now = utcnow()
     t = ProactiveTask(key="010104|0|2099-07", category_code="010104", unit_id=cg.id, title="全市7月积水内涝",
@@ -156,7 +163,7 @@ def test_a_proactive_task_is_recorded_done_by_its_unit_only(client: TestClient, 
     row = client.get("/governance", headers=as_user("cg_handler")).text.split(f'id="task-{t.id}"', 1)[1]
     row = row.split("</tr>", 1)[0]
     assert "汛前已清淤排水管网" in row and "已办" in row and "<form" not in row
-    assert len(_audits(db, "governance.task_done", t.id)) == 1
+    assert len(_audits(db, "governance.task_done", t.id, seen)) == 1
 
 
 def test_a_leader_makes_the_topic_from_the_hot_matter_page_and_the_unit_writes_progress(
