@@ -1,7 +1,8 @@
 """Writes of 每月一题 and 未诉先办, each in the caller's transaction with an audit row naming the actor.
 
 A stale form (its ``version`` is not the row's) is a 409; the project's version is bumped by every write to
-it (notes and links included) so two people editing one project never overwrite each other silently."""
+its row and by every note, so a note or completion typed on a page opened before someone else's note is refused
+rather than written blind.  Linking or unlinking an order changes no one's text and bumps nothing."""
 
 from __future__ import annotations
 

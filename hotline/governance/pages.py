@@ -8,7 +8,7 @@ form is the page again with the error (422), a stale one a 409, another unit's p
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -71,14 +71,20 @@ def month_taken(db: Session, now: datetime) -> bool:
 def _list(request: Request, db: Session, user: User, error: AppError | None = None, status_code: int = 200,
           task_id: int | None = None) -> Response:
     now = utcnow()
-    ps = [service.present(db, p, now=now) for p in service.projects(db, user=user)]
+    tz = city_tz()
+    ps = [{**service.present(db, p, now=now), "deadline_day": p.deadline.astimezone(tz).date().isoformat()}
+          for p in service.projects(db, user=user)]
+    # a window is a local calendar month, [start, end): shown by its first and last local day
+    tasks = [{**service.present_task(db, t, now=now), "first_day": t.window_start.astimezone(tz).date().isoformat(),
+              "last_day": (t.window_end.astimezone(tz) - timedelta(days=1)).date().isoformat()}
+             for t in service.tasks(db, user=user)]
     month = flows.month_of(now)
     candidates: dict[str, list[HotMatter]] = {}
     if user.role in service.PICK_ROLES:
         candidates = {k: hot_service.listing(db, user=user, kind=k, limit=CANDIDATES) for k in ("place", "systemic")}
     return render(request, "governance_list.html", {
         "current": [p for p in ps if p["month"] == month], "earlier": [p for p in ps if p["month"] != month],
-        "month": month, "tasks": [service.present_task(db, t, now=now) for t in service.tasks(db, user=user)],
+        "month": month, "tasks": tasks,
         "task_state_zh": service.TASK_STATE_ZH, "can_pick": user.role in service.PICK_ROLES,
         "can_do_task": may_do_task(user), "candidates": candidates, "error": error, "error_task": task_id},
         status_code=status_code)

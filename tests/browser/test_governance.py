@@ -1,6 +1,7 @@
 """每月一题 in the browser (issue #16 item 4): a leader opens a hot matter, clicks 设为每月一题, fills the form
 (owner unit, deadline, goal), lands on the project with its before/after chart drawn, and adds a progress note;
-the owner unit's handler finds it under 每月一题 in the navigation, reads it and writes progress too.
+the owner unit's handler finds it under 每月一题 in the navigation, records a 未诉先办 task done, reads the
+project and writes progress too.
 axe-core audits every page (tests/browser/conftest.py); screenshots in test-artifacts/."""
 
 from __future__ import annotations
@@ -17,15 +18,23 @@ pytestmark = pytest.mark.browser
 
 
 def _owner() -> str:
+    """The owner unit's name, and a 未诉先办 task of that unit whose window opens in ten days."""
+    from datetime import timedelta
+
     from sqlalchemy import select
 
     from hotline import db as dbmod
+    from hotline.governance.models import ProactiveTask
     from hotline.org.models import Unit
 
     with dbmod.session_scope() as s:
-        name = s.scalar(select(Unit.name).where(Unit.code == "dept-chengguan"))
-        assert name is not None
-        return name
+        unit = s.scalar(select(Unit).where(Unit.code == "dept-chengguan"))
+        assert unit is not None
+        now = dbmod.utcnow()
+        s.add(ProactiveTask(key="010104|0|browser", category_code="010104", unit_id=unit.id, title="全市汛期积水内涝",
+                            window_start=now + timedelta(days=10), window_end=now + timedelta(days=41), predicted=12,
+                            years=2, created_at=now))
+        return unit.name
 
 
 def _nav_link(page: Any, name: str) -> Any:
@@ -73,7 +82,16 @@ def test_a_leader_makes_a_hot_matter_the_months_topic_and_the_unit_sees_it(live_
     expect(unit.get_by_role("heading", name="每月一题与未诉先办", level=1)).to_be_visible()
     current = unit.locator("#gov-current")
     expect(current).to_contain_text(owner)
+    task = unit.locator("#gov-tasks tbody tr", has_text="全市汛期积水内涝")
+    expect(task.locator(".task-state")).to_have_text("待处理")
+    task.get_by_label("已采取的措施（全市汛期积水内涝）").fill("汛前已清淤主干道排水管网，备好抽水泵")
+    task.get_by_role("button", name="记录办结").click()
+    expect(unit.locator("#flash")).to_contain_text("已办结")
+    task = unit.locator("#gov-tasks tbody tr", has_text="全市汛期积水内涝")
+    expect(task.locator(".task-state")).to_have_text("已办")
+    expect(task).to_contain_text("汛前已清淤主干道排水管网")
     unit.screenshot(path=str(screenshots / "92-governance-list-unit.png"), full_page=True)
+    current = unit.locator("#gov-current")
     current.get_by_role("link", name=name).click()
     assert unit.url == project_url
     expect(unit.locator("#gov-goal")).to_contain_text("搅拌站噪音扬尘")

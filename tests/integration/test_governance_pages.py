@@ -6,7 +6,7 @@ task recorded done by its unit; the monthly report's 每月一题 section."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -135,13 +135,18 @@ def test_the_api_creates_links_completes_and_refuses_who_may_not(client: TestCli
 
 
 def test_a_proactive_task_is_recorded_done_by_its_unit_only(client: TestClient, db: Session, as_user: Any) -> None:
+    from hotline.governance import flows
+
     seen = _seen(db)
     cg = _unit(db, "dept-chengguan")
     now = utcnow()
+    start, end = flows.window_of(2099, 7)  # July in the city's time: 2099-06-30 16:00 UTC to 2099-07-31 16:00 UTC
     t = ProactiveTask(key="010104|0|2099-07", category_code="010104", unit_id=cg.id, title="全市7月积水内涝",
-                      window_start=now + timedelta(days=10), window_end=now + timedelta(days=41), predicted=12,
-                      years=2, created_at=now)
+                      window_start=start, window_end=end, predicted=12, years=2, created_at=now)
     db.add(t)
+    # a deadline late in the UTC day is the next day in the city's time
+    p = flows.do_create_project(db, user=_user(db, "leader"), now=now, title="路灯整治", goal="全市路灯巡检",
+                                owner_unit_id=cg.id, deadline=datetime(2099, 3, 1, 20, 0, tzinfo=UTC))
     db.flush()
     assert client.post(f"/api/v1/governance/tasks/{t.id}/done", json={"note": "已清淤"},
                        headers=as_user("water_handler")).status_code == 404
@@ -156,6 +161,9 @@ def test_a_proactive_task_is_recorded_done_by_its_unit_only(client: TestClient, 
     page = client.get("/governance", headers=as_user("cg_handler"))
     row = page.text.split(f'id="task-{t.id}"', 1)[1].split("</tr>", 1)[0]
     assert "全市7月积水内涝" in row and "待开始" in row and f'action="/governance/tasks/{t.id}/done"' in row
+    assert "2099-07-01 – 2099-07-31" in row, "the window is shown by its local days"
+    project_row = page.text.split(f'data-project="{p.id}"', 1)[1].split("</tr>", 1)[0]
+    assert "2099-03-02" in project_row and "2099-03-01" not in project_row
     assert "全市7月积水内涝" not in client.get("/governance", headers=as_user("water_handler")).text
     r = client.post(f"/governance/tasks/{t.id}/done", data={"note": "汛前已清淤排水管网", "version": str(t.version)},
                     headers=as_user("cg_handler"), follow_redirects=False)
