@@ -80,13 +80,16 @@ def _list(request: Request, db: Session, user: User, error: AppError | None = No
              for t in service.tasks(db, user=user)]
     month = flows.month_of(now)
     candidates: dict[str, list[HotMatter]] = {}
+    taken: dict[int, int] = {}  # hot matter → its open project: offered as 查看每月一题, not again
     if user.role in service.PICK_ROLES:
         candidates = {k: hot_service.listing(db, user=user, kind=k, limit=CANDIDATES) for k in ("place", "systemic")}
+        taken = {int(m): int(p) for m, p in db.execute(select(GovernanceProject.hot_matter_id, GovernanceProject.id)
+                 .where(GovernanceProject.hot_matter_id.is_not(None), GovernanceProject.completed_at.is_(None)))}
     return render(request, "governance_list.html", {
         "current": [p for p in ps if p["month"] == month], "earlier": [p for p in ps if p["month"] != month],
         "month": month, "tasks": tasks,
         "task_state_zh": service.TASK_STATE_ZH, "can_pick": user.role in service.PICK_ROLES,
-        "can_do_task": may_do_task(user), "candidates": candidates, "error": error, "error_task": task_id},
+        "can_do_task": may_do_task(user), "candidates": candidates, "taken": taken, "error": error, "error_task": task_id},
         status_code=status_code)
 
 

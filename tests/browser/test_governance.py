@@ -76,6 +76,13 @@ def test_a_leader_makes_a_hot_matter_the_months_topic_and_the_unit_sees_it(live_
     expect(page.locator("#gov-notes")).to_contain_text("已约谈搅拌站负责人")
     page.screenshot(path=str(screenshots / "91-governance-project.png"), full_page=True)
     project_url = page.url
+    page.get_by_role("link", name="返回每月一题").click()  # the leader's list: the topic, the candidates
+    expect(page.locator("#gov-current")).to_contain_text(name)
+    candidates = page.locator("#gov-candidates")
+    expect(candidates).to_contain_text("路灯")  # the systemic problem, offered as a topic
+    expect(candidates.locator("li", has_text=name).get_by_role("link", name="查看每月一题")).to_have_attribute(
+        "href", project_url.removeprefix(live_server))  # the matter already taken is not offered again
+    page.screenshot(path=str(screenshots / "91-governance-list-leader.png"), full_page=True)
 
     unit = _login(browser, live_server, "cg_handler")
     _nav_link(unit, "每月一题").click()
