@@ -1,7 +1,8 @@
 """Writes of 每月一题 and 未诉先办, each in the caller's transaction with an audit row naming the actor.
 
 A stale form (its ``version`` is not the row's) is a 409; the project's version is bumped by every write to
-it (notes and links included) so two people editing one project never overwrite each other silently."""
+its row and by every note, so a note or completion typed on a page opened before someone else's note is refused
+rather than written blind.  Linking or unlinking an order changes no one's text and bumps nothing."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from hotline.hotspots.models import HotMatter, HotMatterOrder
 from hotline.orders.models import Order
 from hotline.org import audit
 from hotline.org.models import Category, Unit, User
+from hotline.outbox.models import OutboxMessage
 
 
 def _text(value: str, field: str, zh: str, en: str, lo: int = 2, hi: int = 2000) -> str:
@@ -95,6 +97,11 @@ def do_create_project(db: Session, *, user: User, now: datetime, title: str, goa
     db.flush()
     audit.record(db, actor=user, action="governance.create", entity="governance_project", entity_id=p.id,
                  title=title, owner_unit=owner.name, hot_matter=p.hot_matter_id, month=month, reason=reason or None)
+    # the owner unit's inbox, in the same transaction (delivered by the outbox after commit)
+    db.add(OutboxMessage(topic="governance.assigned", channel="inbox", recipient=f"unit:{owner.code}",
+                         payload={"title": title, "deadline": deadline.astimezone(city_tz()).date().isoformat(),
+                                  "goal": goal, "url": f"/governance/{p.id}"},
+                         dedupe_key=f"governance:{p.id}:{owner.code}"))
     return p
 
 
@@ -170,6 +177,7 @@ def do_predict(db: Session, *, now: datetime, lead_days: int = predict.LEAD_DAYS
     units = {i: n for i, n in db.execute(select(Unit.id, Unit.short_name))}
     full = {i: n for i, n in db.execute(select(Unit.id, Unit.name))}
     made, due = [], []
+    codes = {i: c for i, c in db.execute(select(Unit.id, Unit.code))}
     for s in found:
         year = local.year if s.month >= local.month else local.year + 1
         start, end = window_of(year, s.month)
@@ -185,9 +193,15 @@ def do_predict(db: Session, *, now: datetime, lead_days: int = predict.LEAD_DAYS
                 "years": list(s.years), "window_start": start.isoformat()}
         due.append(item)
         if create and db.scalar(select(ProactiveTask.id).where(ProactiveTask.key == key)) is None:
-            db.add(ProactiveTask(key=key, category_code=s.category_code, territory_unit_id=s.district_id,
-                                 unit_id=lead.most_common(1)[0][0], title=title[:200], window_start=start,
-                                 window_end=end, predicted=s.predicted, years=len(s.years), created_at=now))
+            t = ProactiveTask(key=key, category_code=s.category_code, territory_unit_id=s.district_id,
+                              unit_id=lead.most_common(1)[0][0], title=title[:200], window_start=start,
+                              window_end=end, predicted=s.predicted, years=len(s.years), created_at=now)
+            db.add(t)
+            db.flush()
+            db.add(OutboxMessage(topic="proactive.assigned", channel="inbox", recipient=f"unit:{codes[t.unit_id]}",
+                                 payload={"title": t.title, "window": start.date().isoformat(),
+                                          "predicted": t.predicted, "url": f"/governance#task-{t.id}"},
+                                 dedupe_key=f"proactive:{t.id}"))
             made.append(item)
     db.flush()
     if made:

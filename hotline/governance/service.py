@@ -7,7 +7,7 @@ city; a unit's handlers and leaders see only those their unit owns (another unit
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,7 +28,7 @@ NOTE_ROLES = ("leader", "supervisor", *UNIT_ROLES)
 WEEKS = 8  # weeks shown before and after a project's start
 
 STATE_ZH = {"active": "进行中", "done": "已完成", "overdue": "已逾期"}
-TASK_STATE_ZH = {"open": "待办", "done": "已办", "upcoming": "待开始", "in_season": "季节中", "after": "已过季"}
+TASK_STATE_ZH = {"open": "待处理", "done": "已办", "upcoming": "待开始", "in_season": "季节中", "after": "已过季"}
 
 
 def check_role(user: User, roles: tuple[str, ...]) -> None:
@@ -40,6 +40,19 @@ def _scoped(user: User) -> bool:
     """True when the user sees only their own unit's projects and tasks."""
     check_role(user, CENTRE_ROLES + UNIT_ROLES)
     return user.role in UNIT_ROLES
+
+
+def end_of(d: date) -> datetime:
+    """A deadline given as a date: the end of that day in the city's time."""
+    return datetime.combine(d, time(23, 59, 59), tzinfo=city_tz())
+
+
+def find_order(db: Session, number: str) -> Order:
+    """An order of the acting city by its number, to link to a project (404 when there is none)."""
+    o = db.scalar(select(Order).where(Order.number == (number or "").strip()[:40]))
+    if o is None:
+        raise NotFound("governance_order_not_found", "未找到该工单编号", "no order with this number", field="number")
+    return o
 
 
 def state_of(p: GovernanceProject, now: datetime) -> str:

@@ -1,7 +1,11 @@
 """Console pages: ``/hotspots`` (hot matters ranked by heat, and systemic problems in their own section)
 and ``/hotspots/{id}`` (its orders, units, volume by day, history; a leader's corrections).
 
-The pages read stored rows only; the re-grouping runs in the worker (``hotline.hotspots.refresh``)."""
+The pages read stored rows only; the re-grouping runs in the worker (``hotline.hotspots.refresh``).
+
+Extension point ``hotspots.detail_actions``: ``fn(db, user, matter) -> list[{"label", "href", "id"}]``, links
+a later package adds to a matter's page (governance: 设为每月一题) without hotspots importing it; ``label``
+is Chinese and goes through the catalogue."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from hotline import registry
 from hotline.city.service import city_tz
 from hotline.db import commit_or_conflict, utcnow
 from hotline.errors import AppError, BadRequest
@@ -38,8 +43,9 @@ def _detail(request: Request, db: SessionDep, user: PageUser, matter_id: int, er
     m = service.get(db, user=user, matter_id=matter_id)
     orders = service.orders_of(db, m.id)
     others = [x for x in service.listing(db, user=user, kind="place") if x.id != m.id] if m.kind == "place" else []
+    actions = [a for fn in registry.get().extensions_of("hotspots.detail_actions") for a in fn(db, user, m)]
     return render(request, "hotspots_detail.html", {
-        "m": m, "orders": orders, "history": service.history(db, m.id), "event_zh": service.EVENT_ZH,
+        "m": m, "orders": orders, "actions": actions, "history": service.history(db, m.id), "event_zh": service.EVENT_ZH,
         "daily": service.by_day(orders, city_tz()), "others": others, "error": error, "status_zh": STATUS_ZH,
         "can_edit": user.role in service.EDIT_ROLES and m.active}, status_code=status_code)
 

@@ -4,7 +4,9 @@ Why a list of builders: sections that other packages own join by adding a builde
 the template.  ``SECTIONS`` are this package's; a package installed later adds its own with
 ``r.extend("reports.sections", fn)``, and ``from_summary`` turns a ``month_summary(db, start, end) ->
 list[dict]`` (the shape hotline/surges and hotline/governance provide) into a section.  The surges
-section (突增情况) reads ``hotline.surges.service.month_summary``.
+section (突增情况) reads ``hotline.surges.service.month_summary`` and the 每月一题 section
+``hotline.governance.service.month_summary`` directly: both packages are installed before this one, so
+this package may import them (the other way round it may not).
 
 Every figure comes from the code the /kpi and /hotspots pages use (``kpi.queries``, ``kpi.rankings``,
 the stored ``HotMatter`` rows), so the report and the pages agree for the same month
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 from hotline.city.kpi_settings import KpiSettings
 from hotline.city.schema import KIND_LABELS_ZH
 from hotline.city.service import city_tz
+from hotline.governance import service as governance_service
 from hotline.hotspots.models import HotMatter
 from hotline.kpi import caliber, definitions, queries, rankings
 from hotline.kpi.formulas import Counts, Period
@@ -249,7 +252,38 @@ def surges(ctx: Ctx) -> Section:
         data={"alerts": rows})
 
 
-SECTIONS: tuple[Callable[[Ctx], Section], ...] = (overview, rates, hot_matters, systemic, surges, unit_rankings)
+def governance(ctx: Ctx) -> Section:
+    """每月一题: the projects started in the month (hotline/governance), their owner, deadline, state and the
+    topic's orders per week before and after the start."""
+    rows = governance_service.month_summary(ctx.db, ctx.period.start, ctx.period.end)
+    tz = city_tz()
+
+    def per_week(x: float | None) -> str:
+        return "—" if x is None else f"{x:.1f}"
+
+    items: list[tuple[str, float, str]] = []
+    for r in rows:
+        items.append((f"{r['title']}（前）", float(r["before_per_week"]), per_week(r["before_per_week"])))
+        if r["after_per_week"] is not None:
+            items.append((f"{r['title']}（后）", float(r["after_per_week"]), per_week(r["after_per_week"])))
+    return Section(
+        "governance", "每月一题",
+        lines=[("每月一题：领导从热点和共性问题中选定的治理项目；周均工单量为该题分类在其属地开始前后各8周的每周工单数。",
+                "Monthly topics: the governance projects leaders picked from the hot matters and systemic problems; "
+                "orders per week count the topic's category in its place, 8 weeks before and after the start."),
+               *([(f"本月每月一题 {len(rows)} 项", f"{len(rows)} monthly topics this month")] if rows
+                 else [("本月无每月一题", "No monthly topic this month")])],
+        chart=bars("每月一题：开始前后周均工单量", items),
+        tables=[Table("每月一题", ["题目", "责任单位", "完成时限", "状态", "关联工单", "开始前周均", "开始后周均"],
+                      [[str(r["title"]), str(r["owner_unit"] or ""),
+                        datetime.fromisoformat(r["deadline"]).astimezone(tz).date().isoformat(), str(r["state_zh"]),
+                        str(r["orders"]), per_week(r["before_per_week"]), per_week(r["after_per_week"])]
+                       for r in rows])] if rows else [],
+        data={"projects": rows})
+
+
+SECTIONS: tuple[Callable[[Ctx], Section], ...] = (overview, rates, hot_matters, systemic, surges, governance,
+                                                  unit_rankings)
 
 
 def from_summary(key: str, title: str, summary: Callable[[Session, datetime, datetime], list[dict[str, Any]]],

@@ -38,7 +38,7 @@ def test_a_leader_reads_switches_month_subscribes_and_downloads(live_server: str
     page.locator("#r-month").fill(month)
     page.get_by_role("button", name="查询").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"{month} 月度分析报告")
-    for title in ("总体情况", "三率情况", "热点问题", "共性问题", "单位考核排名"):
+    for title in ("总体情况", "三率情况", "热点问题", "共性问题", "每月一题", "单位考核排名"):
         expect(page.get_by_role("heading", level=2, name=title)).to_be_visible()
     expect(page.locator("#sec-hot_matters")).to_contain_text(name)
     expect(page.locator("#sec-overview svg.chart")).to_be_visible()

@@ -68,7 +68,8 @@ def test_the_figures_equal_kpi_and_hotspots(client, as_user, db: Session) -> Non
     leader = as_user("leader")
     report = service.build(db, y, m)
     s = {x.key: x for x in report.sections}
-    assert [x.key for x in report.sections] == ["overview", "rates", "hot_matters", "systemic", "surges", "rankings"]
+    assert [x.key for x in report.sections] == ["overview", "rates", "hot_matters", "systemic", "surges",
+                                                "governance", "rankings"]
 
     kpi = client.get(f"/api/v1/kpi/summary?kind=month&value={month}", headers=leader).json()
     assert s["overview"].data["received"] == kpi["received"] > 0
@@ -141,7 +142,7 @@ def test_the_pdf_page_by_page(client, as_user, db: Session) -> None:  # type: ig
 
     pages = [_text(p) for p in pypdf.PdfReader(io.BytesIO(r.content)).pages]
     n = len(pages)
-    assert n >= 6, "a cover and one page (at least) per section"
+    assert n >= 8, "a cover and one page (at least) per section"
     assert f"{month} 月度分析报告" in pages[0]
     assert "总体情况" not in pages[0], "sections start on their own page"
     for i, text in enumerate(pages, start=1):
@@ -149,7 +150,8 @@ def test_the_pdf_page_by_page(client, as_user, db: Session) -> None:  # type: ig
         body = text.replace(f"第 {i} 页 / 共 {n} 页", "").replace(f"青阳市12345 {month} 月度分析报告", "")
         assert len(body.strip()) > 10, f"page {i} is blank"
     starts = []
-    for k, title in enumerate(("总体情况", "三率情况", "热点问题", "共性问题", "突增情况", "单位考核排名"), start=1):
+    for k, title in enumerate(("总体情况", "三率情况", "热点问题", "共性问题", "突增情况", "每月一题", "单位考核排名"),
+                              start=1):
         at = [i for i, t in enumerate(pages) if re.search(rf"{k}\.\s*{title}", t)]
         assert at, f"{title} is on no page"
         starts.append(at[0])
