@@ -315,8 +315,9 @@ def starter_probs(city: CityFile, text: str, base: CityFile | None = None
     starter = get_starter()
     if starter is None:
         return None
-    names = {c.code: c.name for c in (base or city).categories} | {c.code: c.name for c in city.categories}
-    by_name = {name: code for code, name in names.items()}
+    codes = {c.code for c in city.categories}
+    by_name = {c.name: c.code for c in (base or city).categories if c.code in codes}  # a renamed branch
+    by_name |= {c.name: c.code for c in city.categories}
     probs = starter.predict_proba(text)
     out: dict[str, float] = {}
     for label, p in probs.items():
