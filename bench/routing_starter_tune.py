@@ -6,9 +6,12 @@ This bench computes each term for every even-row (dev-half) message of messages_
 demo city's lexicon, the demo's generator-trained category model (trained here exactly as
 ``train_demo_models`` does), and the starter's probability **out of fold** (5-fold on the dev half, so a
 message is never scored by a starter that learned it) — then prints macro-F1, accuracy and ECE of the
-argmax for a grid of ``b`` and ``w``. The odd rows (the test half) are not read.
+argmax for a grid of ``b`` and ``w``. The odd rows (the test half) are not read, except with
+``--shipped-on-test``: then the shipped starter alone is also scored on them (done once, after the choice).
+Also printed: the shipped starter's single-message latency (``predict_proba``, p50 / p99 over the dev texts,
+jieba's segmentation cache cold: in the service the category model has usually segmented the text already).
 
-    .venv/bin/python bench/routing_starter_tune.py [--json]
+    .venv/bin/python bench/routing_starter_tune.py [--json] [--shipped-on-test]
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ GEN_EXPONENT = 0.1
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--shipped-on-test", action="store_true",
+                    help="also score the shipped starter alone on the odd rows (the test half)")
     args = ap.parse_args()
     if not DATA.is_file():
         print(f"no data file {DATA}: nothing to measure")
@@ -107,13 +112,49 @@ def main() -> None:
                          "conf_ge_085": len(auto),
                          "conf_ge_085_accuracy": round(sum(right[i] for i in auto) / len(auto), 4) if auto else None})
     starter_alone = round(float(f1_score(y, p_start.argmax(1), average="macro")), 4)
-    result = {"n_dev": len(texts), "starter_oof_macro_f1": starter_alone, "starter_temperature": round(temp, 4),
-              "grid": grid}
+    result: dict = {"n_dev": len(texts), "starter_oof_macro_f1": starter_alone,
+                    "starter_temperature": round(temp, 4), "grid": grid}
+
+    import time
+
+    from hotline.routing.features import _cached_segment
+    from hotline.routing.starter.model import get_starter
+
+    shipped = get_starter()
+    assert shipped is not None
+    shipped.predict_proba("预热")
+    _cached_segment.cache_clear()
+    ms = []
+    for t in texts:
+        t0 = time.perf_counter()
+        shipped.predict_proba(t)
+        ms.append(1000 * (time.perf_counter() - t0))
+    ms.sort()
+    result["shipped_latency_ms"] = {"p50": round(ms[len(ms) // 2], 3), "p99": round(ms[int(len(ms) * 0.99)], 3)}
+    if args.shipped_on_test:
+        import csv
+
+        # the odd data rows, counted as bench/routing_dayone.py counts them
+        with DATA.open(encoding="utf-8-sig", newline="") as fh:
+            odd = [((r.get("text") or "").strip(), (r.get("label") or "").strip())
+                   for i, r in enumerate(csv.DictReader(fh)) if i % 2 == 1]
+        odd = [(t, lab) for t, lab in odd if lab in CITY_CODE and len(t) >= 2]
+        pred_t = []
+        for t, _ in odd:
+            p = shipped.predict_proba(t)
+            pred_t.append(max(p, key=lambda k: p[k]))
+        gold_t = [lab for _, lab in odd]
+        result["shipped_alone_test"] = {
+            "n": len(odd), "macro_f1": round(float(f1_score(gold_t, pred_t, average="macro")), 4),
+            "accuracy": round(float(accuracy_score(gold_t, pred_t)), 4)}
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return
     header("routing: tuning the starter's weight on the dev half (out-of-fold starter)")
     print(f"dev messages {len(texts)}; starter alone (out of fold) macro-F1 {starter_alone}")
+    print(f"shipped starter latency (ms): {result['shipped_latency_ms']}")
+    if "shipped_alone_test" in result:
+        print(f"shipped starter alone on the test half (odd rows): {result['shipped_alone_test']}")
     print("lexicon w  starter b  macro-F1  accuracy  ECE     conf≥0.85 (accuracy)")
     for g in grid:
         print(f"{g['lexicon_weight']:<10} {g['starter_exponent']:<10} {g['macro_f1']:<9} {g['accuracy']:<9} "

@@ -133,9 +133,10 @@ def test_build_is_deterministic_and_round_trips(tmp_path: Path) -> None:
         assert loaded.labels[int(np.argmax(loaded.scores([text])[0]))] == max(q, key=lambda k: q[k])
 
 
-def test_build_starter_command(tmp_path: Path) -> None:
+def test_build_starter_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
+    from hotline.config import get_settings
     from hotline.routing.cli import routing_app
 
     src = tmp_path / "train.csv"
@@ -150,6 +151,10 @@ def test_build_starter_command(tmp_path: Path) -> None:
     assert "macro-F1" in res.output and (out / "starter.npz").is_file()
     meta = json.loads((out / "starter.json").read_text(encoding="utf-8"))
     assert meta["n_train"] == len(_TINY) and meta["source"] == "train.csv, even rows"
+    # a city's own starter, named in the settings, replaces the shipped one
+    monkeypatch.setattr(get_settings(), "routing_starter_dir", out)
+    own = get_starter()
+    assert own is not None and own.version == meta["version"] and len(own.labels) == 3
     bad = CliRunner().invoke(routing_app, ["build-starter", "--train", str(tmp_path / "nope.csv"), "--out", str(out)])
     assert bad.exit_code == 2 and "file not found" in bad.output
 

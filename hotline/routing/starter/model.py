@@ -254,12 +254,17 @@ _LOAD_LOCK = threading.Lock()
 
 
 def get_starter() -> StarterModel | None:
-    """The shipped starter model, loaded on first use and kept (None when its files are missing)."""
-    if "model" not in _LOADED:
+    """The starter model (``HOTLINE_ROUTING_STARTER_DIR``, else the shipped one), loaded on first use and
+    kept for the process; None when its files are missing."""
+    from hotline.config import get_settings
+
+    folder = get_settings().routing_starter_dir or HERE
+    key = str(folder)
+    if key not in _LOADED:
         with _LOAD_LOCK:
-            if "model" not in _LOADED:
+            if key not in _LOADED:
                 try:
-                    _LOADED["model"] = StarterModel.load(HERE)
+                    _LOADED[key] = StarterModel.load(Path(folder))
                 except FileNotFoundError:
-                    _LOADED["model"] = None
-    return _LOADED["model"]
+                    _LOADED[key] = None
+    return _LOADED[key]
