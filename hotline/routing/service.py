@@ -4,7 +4,9 @@ Three kinds of evidence are combined (docs/routing.md):
 
 1. the learned classifier (``model.TextClassifier``) gives a calibrated
    probability for each top-level category (and, when a unit model has been
-   trained on the city's own history, for each unit);
+   trained on the city's own history, for each unit); until the city has a category model
+   trained on real messages, the shipped starter model (``routing.starter``) adds its first-level
+   probability;
 2. the dispatch catalogue gives keyword evidence for leaf categories and units;
 3. territory (属地): a territorial category goes to the street or township of
    the address.
@@ -250,7 +252,8 @@ def is_leaf(db: Session, code: str) -> bool:
 
 def _top_level_probs(db: Session, city: CityFile, text: str, base: CityFile | None = None
                      ) -> tuple[dict[str, float], str | None, Any, dict[str, Evidence], dict[str, float]]:
-    """First-level category code → probability: the category model and the lexicon, combined.
+    """First-level category code → probability: the category model, the lexicon and (on day one) the
+    starter model, combined.
 
     ``score = a × log(P_model + 0.01) + LEXICON_WEIGHT × matched lexicon words``, then a
     softmax over the first-level categories. Why a product of the two rather than the model alone: a
