@@ -98,11 +98,16 @@ def main() -> None:
 
     import hotline.models  # noqa: F401
     from hotline import db as dbmod
+    from hotline import registry
     from hotline.city.service import current_city
     from hotline.config import get_settings
 
     get_settings.cache_clear() if hasattr(get_settings, "cache_clear") else None
+    from hotline.migrate import upgrade
+
+    registry.install()  # every package, in the declared order (hotline/registry.py)
     engine = dbmod.configure(os.environ["HOTLINE_DATABASE_URL"])
+    upgrade(os.environ["HOTLINE_DATABASE_URL"])  # as `hotline demo` does: the migrations make the city's row
     dbmod.Base.metadata.create_all(engine)
     from fastapi.testclient import TestClient
     from sqlalchemy import select

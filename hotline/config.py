@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     auto_dispatch_threshold: float = Field(
         0.85, description="Orders whose routing confidence is at least this are dispatched automatically"
     )
+    routing_starter: bool = Field(
+        True, description="Allow the shipped starter model (入门模型) for cities without a category model trained on "
+        "real messages; false turns it off for every city (each city file can also say routing: {starter: false})")
+    routing_starter_dir: Path | None = Field(
+        None, description="Folder of a starter model of your own (starter.npz + starter.json, written by "
+        "`hotline routing build-starter --out`); unset: the one shipped in hotline/routing/starter/")
     public_base_url: str = Field(
         "", description="Public address of the server, e.g. https://12345.example.gov.cn (makes SMS links absolute)")
     trusted_proxies: tuple[str, ...] = Field(

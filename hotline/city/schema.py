@@ -137,6 +137,15 @@ class CatalogueEntryDef(_Strict):
     keywords: list[str] = Field(default_factory=list)
 
 
+class RoutingOptions(_Strict):
+    """Routing settings of the city file (``routing:``); see docs/routing.md."""
+
+    starter: bool = Field(
+        True, description="Use the shipped starter model (入门模型, first-level categories learned from public real "
+        "messages) while the city has no category model trained on real messages; it speaks only for "
+        "first-level categories whose names are its labels. false: lexicon and generated model only")
+
+
 class UserDef(_Strict):
     username: str
     name: str
@@ -171,6 +180,8 @@ class CityFile(_Strict):
         default_factory=dict, description="Missed-call callbacks (漏话回拨): limit, attempts; see docs/channels.md")
     catalogue: list[CatalogueEntryDef] = Field(
         default_factory=list, description="Dispatch catalogue entries (派单目录), as the console keeps them")
+    routing: RoutingOptions = Field(default_factory=RoutingOptions,
+                                    description="Routing settings (the day-one starter model); see docs/routing.md")
     users: list[UserDef] = Field(default_factory=list)
     boundaries: str | None = Field(
         None, description="GeoJSON FeatureCollection of the territories, relative to the city file; see docs/city-file.md")

@@ -47,10 +47,11 @@ MAX_FILE = 2 * 1024 * 1024
 MAX_REASON = 500
 #: blocks of the file the console does not edit: taken from the city's file on export; a change in an
 #: uploaded file is refused (edit the city file and reload it instead)
-FILE_ONLY = ("roads", "kinds", "urgent_keywords", "emergency_keywords", "out_of_scope", "duplicates", "telephony")
+FILE_ONLY = ("roads", "kinds", "urgent_keywords", "emergency_keywords", "out_of_scope", "duplicates", "telephony",
+             "routing")
 FILE_ONLY_ZH = {"roads": "道路与地名", "kinds": "诉求类型", "urgent_keywords": "紧急关键词",
                 "emergency_keywords": "110/119/120转办关键词", "out_of_scope": "告知事项", "duplicates": "重复诉求规则",
-                "telephony": "漏话回拨", "city": "城市信息"}
+                "telephony": "漏话回拨", "routing": "智能分拨设置", "city": "城市信息"}
 UNIT_FIELDS = ("short_name", "duties", "phone", "keywords", "categories")
 
 
@@ -173,6 +174,7 @@ def live(db: Session) -> Live:
         "kinds": rest["kinds"], "urgent_keywords": rest["urgent_keywords"],
         "emergency_keywords": rest["emergency_keywords"], "out_of_scope": rest["out_of_scope"],
         "sla": sla_body, "kpi": kpi_body, "duplicates": rest["duplicates"], "telephony": rest["telephony"],
+        "routing": rest["routing"],
     }
     try:
         CityFile.model_validate(body)

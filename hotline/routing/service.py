@@ -4,7 +4,9 @@ Three kinds of evidence are combined (docs/routing.md):
 
 1. the learned classifier (``model.TextClassifier``) gives a calibrated
    probability for each top-level category (and, when a unit model has been
-   trained on the city's own history, for each unit);
+   trained on the city's own history, for each unit); until the city has a category model
+   trained on real messages, the shipped starter model (``routing.starter``) adds its first-level
+   probability;
 2. the dispatch catalogue gives keyword evidence for leaf categories and units;
 3. territory (属地): a territorial category goes to the street or township of
    the address.
@@ -50,6 +52,13 @@ MODEL_EXPONENT = 3.0
 GENERATED_MODEL_EXPONENT = 0.1
 GENERATED_SOURCE = "demo generator"  # RoutingModel.source of models trained on generated texts
 LEXICON_WEIGHT = 1.0  # weight of each matched lexicon word in the first-level score
+# Where the city has no category model trained on real messages, the shipped starter model (入门模型,
+# hotline/routing/starter/) joins the score as b × (log(P_starter + 0.01) − log(1/K + 0.01)), K its labels,
+# and each lexicon word then counts STARTER_LEXICON_WEIGHT. Chosen on the dev half only, with the starter
+# scored out of fold (bench/routing_starter_tune.py: macro-F1 0.885, ECE 0.024; the best F1 of the grid was
+# 0.888 at ECE 0.070), measured once on the test half (docs/routing.md, "Day one").
+STARTER_EXPONENT = 1.0
+STARTER_LEXICON_WEIGHT = 0.25
 
 
 @dataclass
@@ -242,8 +251,9 @@ def is_leaf(db: Session, code: str) -> bool:
 
 
 def _top_level_probs(db: Session, city: CityFile, text: str, base: CityFile | None = None
-                     ) -> tuple[dict[str, float], str | None, Any, dict[str, Evidence]]:
-    """First-level category code → probability: the category model and the lexicon, combined.
+                     ) -> tuple[dict[str, float], str | None, Any, dict[str, Evidence], dict[str, float]]:
+    """First-level category code → probability: the category model, the lexicon and (on day one) the
+    starter model, combined.
 
     ``score = a × log(P_model + 0.01) + LEXICON_WEIGHT × matched lexicon words``, then a
     softmax over the first-level categories. Why a product of the two rather than the model alone: a
@@ -252,6 +262,7 @@ def _top_level_probs(db: Session, city: CityFile, text: str, base: CityFile | No
     its subject are independent evidence, and a few of them overrule a confident model. ``a`` is
     ``GENERATED_MODEL_EXPONENT`` for such a model, ``MODEL_EXPONENT`` for one trained on real
     messages, which then leads. Without a model only the lexicon speaks (uniform when it is silent).
+    Without a model trained on real messages, the starter model speaks too (``starter_probs``).
     """
     tops = {c.name: c.code for c in city.categories} | {c.code: c.code for c in city.categories}
     tops = {c.name: c.code for c in (base or city).categories if c.code in tops} | tops  # a renamed branch
@@ -267,12 +278,56 @@ def _top_level_probs(db: Session, city: CityFile, text: str, base: CityFile | No
                 model_p[code] = model_p.get(code, 0.0) + p
     generated = REGISTRY.source("category").startswith(GENERATED_SOURCE)
     exponent = GENERATED_MODEL_EXPONENT if generated else MODEL_EXPONENT
-    raw = {code: exponent * math.log(p + 0.01) + LEXICON_WEIGHT * (lex[code].score if code in lex else 0.0)
+    got_starter = starter_probs(city, text, base) if model is None or generated else None
+    starter, n_labels, starter_version = got_starter or ({}, 0, "")
+    lex_weight = STARTER_LEXICON_WEIGHT if starter else LEXICON_WEIGHT
+    raw = {code: exponent * math.log(p + 0.01) + lex_weight * (lex[code].score if code in lex else 0.0)
            for code, p in model_p.items()}
+    if starter:
+        neutral = math.log(1.0 / n_labels + 0.01)  # the log of the starter's uniform share
+        for code in raw:
+            if code in starter:  # a branch the starter has no label for gets nothing from it, either way
+                raw[code] += STARTER_EXPONENT * (math.log(starter[code] + 0.01) - neutral)
+        version = f"{version}+{starter_version}" if version else starter_version
     top = max(raw.values())
     exp = {code: math.exp(v - top) for code, v in raw.items()}
     total = sum(exp.values())
-    return {code: v / total for code, v in exp.items()}, version, model, lex
+    return {code: v / total for code, v in exp.items()}, version, model, lex, starter
+
+
+def starter_enabled(city: CityFile) -> bool:
+    """The starter model may speak for this city: the settings and the city file's ``routing.starter`` allow it."""
+    from hotline.config import get_settings
+
+    return bool(get_settings().routing_starter and city.routing.starter)
+
+
+def starter_probs(city: CityFile, text: str, base: CityFile | None = None
+                  ) -> tuple[dict[str, float], int, str] | None:
+    """First-level category code → the starter model's probability, mapped by name, with the number of the
+    starter's labels and its version; None when it does not speak.
+
+    A starter label that is no first-level name of the city (nor the city file's name of a renamed branch)
+    is dropped; a branch without a label gets no entry. It speaks only where the switch allows it and at
+    least two branches map.
+    """
+    from hotline.routing.starter.model import get_starter
+
+    if not starter_enabled(base or city):
+        return None
+    starter = get_starter()
+    if starter is None:
+        return None
+    codes = {c.code for c in city.categories}
+    by_name = {c.name: c.code for c in (base or city).categories if c.code in codes}  # a renamed branch
+    by_name |= {c.name: c.code for c in city.categories}
+    probs = starter.predict_proba(text)
+    out: dict[str, float] = {}
+    for label, p in probs.items():
+        code = by_name.get(label)
+        if code is not None:
+            out[code] = out.get(code, 0.0) + p
+    return (out, len(probs), starter.version) if len(out) >= 2 else None
 
 
 def suggest(db: Session, *, text: str, address: str = "", city: CityFile | None = None,
@@ -285,7 +340,7 @@ def suggest(db: Session, *, text: str, address: str = "", city: CityFile | None 
     # the categories are the dispatch catalogue's current version when there is one (docs/routing.md)
     view = catalogue_view(db, base)
     city = view.city if view is not None else base
-    probs, version, model, lex = _top_level_probs(db, city, text, base)
+    probs, version, model, lex, starter = _top_level_probs(db, city, text, base)
     leaf_ev = score_leaves(city, text)
     if view is not None:  # an entry's keywords count for its category where the entry applies
         leaf_codes = {leaf.code for _top, leaf in leaves(city)}
@@ -306,6 +361,8 @@ def suggest(db: Session, *, text: str, address: str = "", city: CityFile | None 
         out = []
         if version:
             out.append(f"模型+词表：{cat_index[code].name} {probs.get(code, 0.0):.0%}")
+        if code in starter:
+            out.append(f"入门模型：{starter[code]:.0%}")
         if code in lex:
             out.append(f"词表：{'、'.join(lex[code].words[:4])}")
         return out
