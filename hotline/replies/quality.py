@@ -290,10 +290,15 @@ def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
     # promises to consider later and forwarding verbs are not actions: take them out before looking for evidence
     acting = _FORWARDED_VERB.sub("", _COLLECTED.sub("", _VAGUE.sub("", content)))
     evidence = tuple(k for k, rx in _EVIDENCE.items() if rx.search(acting if k in ("action_done", "plan_dated") else content))
-    pushes = [m.group(0) for s in parsed.content for m in [_PUSH.search(s)] if m]
+    # the cues are looked for outside quotation marks: a quoted title (关于“建议解决…与…”) or a quoted rule is the
+    # citizen's or the law's words, not the office pushing anyone away or promising anything (rq-3)
+    own = [_QUOTED.sub("", s) for s in parsed.content]
+    demand_text = re.sub(r"\s+", "", f"{subject}{message}")
+    # …and a cue copied from the demand itself (its title repeated without quotes) is the citizen's words too
+    pushes = [m.group(0) for s in own for m in [_PUSH.search(s)] if m and re.sub(r"\s+", "", m.group(0)) not in demand_text]
     if _ASKS_WHERE.search(f"{subject}{message}"):
         pushes = []  # the citizen asked where to go: naming the office is the answer
-    vague = [m.group(0) for s in parsed.content for m in [_VAGUE.search(s)] if m]
+    vague = [m.group(0) for s in own for m in [_VAGUE.search(s)] if m]
     demand_words = set(_words(f"{subject} {message}"))
     subject_words = set(_words(subject))
     content_words = set(_words(content))
@@ -318,10 +323,10 @@ def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
         f[f"ev_{k}"] = float(k in evidence)
     f["acted"] = float(bool({"investigation", "action_done", "plan_dated"} & set(evidence)))
     f["pushes_unacted"] = float(bool(pushes) and not f["acted"])
-    no_info = [m.group(0) for s in parsed.content for m in [_NO_INFO.search(s)] if m]
-    not_ours = [m.group(0) for s in parsed.content for m in [_NOT_OURS.search(s)] if m]
-    collected = [m.group(0) for s in parsed.content for m in [_COLLECTED.search(s)] if m]
-    handling = [m.group(0) for s in parsed.content for m in [_HANDLING.search(s)] if m]
+    no_info = [m.group(0) for s in own for m in [_NO_INFO.search(s)] if m]
+    not_ours = [m.group(0) for s in own for m in [_NOT_OURS.search(s)] if m]
+    collected = [m.group(0) for s in own for m in [_COLLECTED.search(s)] if m]
+    handling = [m.group(0) for s in own for m in [_HANDLING.search(s)] if m]
     if no_info:  # "未留联系方式，无法核实" is said once, as the excuse it is, not again as pushing away
         pushes = [p for p in pushes if not _NO_INFO.search(p)]
     if no_info or handling or collected:
@@ -339,8 +344,8 @@ def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
     # rq-3 facts
     echoed = _repeated_reply(content, message) if clen >= ECHO_MIN else ""
     known = content_words & demand_words
-    self_help = [m.group(0) for s in parsed.content for m in [_SELF_HELP.search(s)] if m]
-    understand = [m.group(0) for s in parsed.content for m in [_UNDERSTAND.search(s)] if m]
+    self_help = [m.group(0) for s in own for m in [_SELF_HELP.search(s)] if m]
+    understand = [m.group(0) for s in own for m in [_UNDERSTAND.search(s)] if m]
     asks_contact = bool(_ASKS_WHERE.search(f"{subject}{message}"))
     names_contact = asks_contact and bool(_PHONE_NUMBER.search(content)) and bool(_UNIT_NAMED.search(content))
     if asks_contact and (_PHONE_NUMBER.search(content) or _UNIT_NAMED.search(content)):
@@ -446,6 +451,7 @@ def score(*, reply: str, message: str = "", subject: str = "") -> Score:
     return Score(level, tuple(reasons), evidence=a.evidence)
 
 
+_QUOTED = re.compile(r"“[^“”]{1,80}”|「[^「」]{1,80}」|\"[^\"]{1,80}\"")
 ECHO_MIN = 24  # characters of the citizen's own message repeated in the reply's content
 _SELF_HELP = re.compile(r"(?:您|你|业主|客户|当事人|网友|诉求人|信访人|农民工)[^。，]{0,4}(?:可|可以|应|应当|需|需要|须)(?:根据|自行|催促|发起|依法|通过|先行|携带|到|向)"
                         r"[^。]{0,16}?(?:催促|发起|起诉|主张|协商|维权|投诉|举报|申请|办理|反映|解决)")

@@ -154,3 +154,12 @@ def test_policy_restated_without_a_finding_is_a_fact_and_a_finding_clears_it() -
                     subject="咨询社保续保问题", message="我是农村户口，为什么不能按城镇职工续保？")
     assert only.features["policy_only"] == 1.0 and only.features["understand"] == 1.0
     assert found.features["policy_only"] == 0.0
+
+
+def test_the_demands_own_title_quoted_back_is_not_pushing_away() -> None:
+    title = "建议解决柳河大街通信杆线与基站"
+    message = "柳河大街手机信号特别差，建议对柳河大街一带的架空飞线进行整治入地。"
+    for reply in (f"您好，关于“{title}”，我单位已联系相关责任方进行整改，并将持续跟踪，如有问题请再次来电。",
+                  f"收到诉求后我单位工作人员立即与您电话联系并现场查看，{title}的情况已协调解决，后续将加强日常巡查。"):
+        s = score(reply=reply, subject=title, message=message)
+        assert not s.flag and not any(r.code == "pushed_elsewhere" for r in s.reasons)
