@@ -6,8 +6,8 @@
     python bench/replies_fit.py --dry-run --search # the grid over C and the class weight
 
 Two logistic regressions over ``hotline.replies.quality.analyse`` features: perfunctory vs not
-(the flag), then substantive vs partial among the rest.  The tuning splits are ``dev`` and ``dev2``
-(400 judged pairs).  The held-out ``test`` split (120, continuity with rq-1) and the stranger's ``final``
+(the flag), then substantive vs partial among the rest.  The tuning splits are ``dev``, ``dev2`` and
+``dev3`` (520 judged pairs; dev3 was drawn on purpose where perfunctory replies are likely, docs/replies.md).  The held-out ``test`` split (120, continuity with rq-1) and the stranger's ``final``
 split (220) are never read here, so bench/replies_quality.py's figures on them are fair ones.
 C and the class weight were chosen by the repeated 5-fold cross-validation printed here, which refits
 both regressions on each training fold and scores the other fold with the platform's own
@@ -29,7 +29,7 @@ from replies_quality import load  # noqa: E402
 from hotline.replies.quality import FEATURES, analyse, decide  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "hotline" / "replies" / "weights.py"
-TUNE = ("dev", "dev2")
+TUNE = ("dev", "dev2", "dev3")
 C, CLASS_WEIGHT = 1.0, {0: 1.0, 1: 1.6}
 
 
@@ -122,7 +122,7 @@ def main() -> None:
     if a.dry_run:
         return
     OUT.write_text(
-        '"""Weights of the reply-quality decision (written by bench/replies_fit.py from the dev and dev2 splits; '
+        '"""Weights of the reply-quality decision (written by bench/replies_fit.py from the dev, dev2 and dev3 splits; '
         'do not edit)."""\n\n'
         f"FLAG: dict[str, float] = {w_flag!r}\n"
         f"SUBSTANTIVE_VS_PARTIAL: dict[str, float] = {w_level!r}\n", encoding="utf-8")

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from hotline.search import _jieba
 
-VERSION = "rq-2"
+VERSION = "rq-3"
 
 SUBSTANTIVE, PARTIAL, PERFUNCTORY = 2, 1, 0
 LEVEL_ZH = {2: "答复实质", 1: "部分答复", 0: "敷衍答复"}
@@ -237,7 +237,10 @@ FEATURES = ("bias", "log_content", "log_length", "content_ratio", "short_content
             "pushes", "vague", "evidence_kinds", "missing_parts", "ev_investigation", "ev_action_done",
             "ev_plan_dated", "ev_figures", "ev_finding", "ev_rule", "ev_answer", "short_reply", "short_content_60",
             "acted", "pushes_unacted", "no_info", "not_ours", "collected", "handling", "consultation",
-            "subject_overlap", "log_sentences", "phone_referral", "answer_short")
+            "subject_overlap", "log_sentences", "phone_referral", "answer_short",
+            # rq-3
+            "echo_previous", "echo_ratio", "new_words", "policy_only", "understand", "phones", "self_help",
+            "contact_answer", "boiler_share", "concrete")
 
 
 @dataclass
@@ -255,6 +258,27 @@ class _Analysis:
     not_ours: list[str] = field(default_factory=list)
     collected: list[str] = field(default_factory=list)
     handling: list[str] = field(default_factory=list)
+    echoed: str = ""  # a passage of the content that the citizen's message already quotes (a repeated earlier reply)
+    self_help: list[str] = field(default_factory=list)
+    understand: list[str] = field(default_factory=list)
+    names_contact: bool = False  # asked which office / what number, and the content names an office and a number
+
+
+_QUOTED_REPLY = re.compile(r"回复|答复|回帖|复函")
+
+
+def _repeated_reply(content: str, message: str) -> str:
+    """A passage of the reply's content that the citizen's message quotes from an earlier reply (the message names
+    a reply (回复/答复) shortly before it): the office answered by repeating what the citizen already disputes."""
+    import difflib
+
+    a, b = re.sub(r"[\W_]+", "", content)[:1500], re.sub(r"[\W_]+", "", message)[:3000]
+    if not a or not b:
+        return ""
+    m = difflib.SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    if m.size < ECHO_MIN or not _QUOTED_REPLY.search(b[max(0, m.b - 200):m.b]):
+        return ""
+    return a[m.a:m.a + m.size]
 
 
 def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
@@ -266,10 +290,15 @@ def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
     # promises to consider later and forwarding verbs are not actions: take them out before looking for evidence
     acting = _FORWARDED_VERB.sub("", _COLLECTED.sub("", _VAGUE.sub("", content)))
     evidence = tuple(k for k, rx in _EVIDENCE.items() if rx.search(acting if k in ("action_done", "plan_dated") else content))
-    pushes = [m.group(0) for s in parsed.content for m in [_PUSH.search(s)] if m]
+    # the cues are looked for outside quotation marks: a quoted title (关于“建议解决…与…”) or a quoted rule is the
+    # citizen's or the law's words, not the office pushing anyone away or promising anything (rq-3)
+    own = [_QUOTED.sub("", s) for s in parsed.content]
+    demand_text = re.sub(r"\s+", "", f"{subject}{message}")
+    # …and a cue copied from the demand itself (its title repeated without quotes) is the citizen's words too
+    pushes = [m.group(0) for s in own for m in [_PUSH.search(s)] if m and re.sub(r"\s+", "", m.group(0)) not in demand_text]
     if _ASKS_WHERE.search(f"{subject}{message}"):
         pushes = []  # the citizen asked where to go: naming the office is the answer
-    vague = [m.group(0) for s in parsed.content for m in [_VAGUE.search(s)] if m]
+    vague = [m.group(0) for s in own for m in [_VAGUE.search(s)] if m]
     demand_words = set(_words(f"{subject} {message}"))
     subject_words = set(_words(subject))
     content_words = set(_words(content))
@@ -294,10 +323,10 @@ def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
         f[f"ev_{k}"] = float(k in evidence)
     f["acted"] = float(bool({"investigation", "action_done", "plan_dated"} & set(evidence)))
     f["pushes_unacted"] = float(bool(pushes) and not f["acted"])
-    no_info = [m.group(0) for s in parsed.content for m in [_NO_INFO.search(s)] if m]
-    not_ours = [m.group(0) for s in parsed.content for m in [_NOT_OURS.search(s)] if m]
-    collected = [m.group(0) for s in parsed.content for m in [_COLLECTED.search(s)] if m]
-    handling = [m.group(0) for s in parsed.content for m in [_HANDLING.search(s)] if m]
+    no_info = [m.group(0) for s in own for m in [_NO_INFO.search(s)] if m]
+    not_ours = [m.group(0) for s in own for m in [_NOT_OURS.search(s)] if m]
+    collected = [m.group(0) for s in own for m in [_COLLECTED.search(s)] if m]
+    handling = [m.group(0) for s in own for m in [_HANDLING.search(s)] if m]
     if no_info:  # "未留联系方式，无法核实" is said once, as the excuse it is, not again as pushing away
         pushes = [p for p in pushes if not _NO_INFO.search(p)]
     if no_info or handling or collected:
@@ -312,15 +341,38 @@ def analyse(*, reply: str, message: str = "", subject: str = "") -> _Analysis:
               "subject_overlap": overlap, "log_sentences": math.log1p(len(parsed.content)),
               "phone_referral": float(bool(_PHONE.search(content))),
               "answer_short": float(consultation and "answer" in evidence and clen < 120)})
+    # rq-3 facts
+    echoed = _repeated_reply(content, message) if clen >= ECHO_MIN else ""
+    known = content_words & demand_words
+    self_help = [m.group(0) for s in own for m in [_SELF_HELP.search(s)] if m]
+    understand = [m.group(0) for s in own for m in [_UNDERSTAND.search(s)] if m]
+    asks_contact = bool(_ASKS_WHERE.search(f"{subject}{message}"))
+    names_contact = asks_contact and bool(_PHONE_NUMBER.search(content)) and bool(_UNIT_NAMED.search(content))
+    if asks_contact and (_PHONE_NUMBER.search(content) or _UNIT_NAMED.search(content)):
+        # "找哪个部门？联系电话是多少？" answered by naming the office and its number: those parts are answered
+        missing = [m for m in missing if not _ASKS_WHERE.search(m)]
+        f["missing_parts"] = float(min(len(missing), 3))
+    f.update({"echo_previous": float(bool(echoed)),
+              "echo_ratio": len(known) / len(content_words) if content_words else 0.0,
+              "new_words": math.log1p(len(content_words - demand_words)),
+              "policy_only": float(bool(_POLICY.search(content)) and not ({"investigation", "action_done", "plan_dated", "finding"} & set(evidence))),
+              "understand": float(bool(understand)),
+              "phones": float(min(len(_PHONE_NUMBER.findall(content)), 2)),
+              "self_help": float(bool(self_help)),
+              "contact_answer": float(asks_contact and bool(_PHONE_NUMBER.search(content) or _UNIT_NAMED.search(content))),
+              "boiler_share": 1.0 - clen / total,
+              "concrete": float(bool(_CONCRETE.search(content)))})
     return _Analysis(f, evidence, pushes, vague, missing, parsed.forwarded, off_topic, clen, len(parts),
-                     no_info=no_info, not_ours=not_ours, collected=collected, handling=handling)
+                     no_info=no_info, not_ours=not_ours, collected=collected, handling=handling,
+                     echoed=echoed, self_help=self_help, understand=understand,
+                     names_contact=names_contact and not missing and clen >= 12)
 
 
 def _reported_action(a: _Analysis) -> bool:
     """A reply that reports a completed action or a dated plan, pushes no one away and stays on topic is never
     perfunctory, however short (已到现场处理完毕，占道摊贩已清理) or however vague its promises for later:
-    at worst it is partial."""
-    return bool({"action_done", "plan_dated"} & set(a.evidence)) and not a.pushes and not a.off_topic
+    at worst it is partial.  So is a reply that answers "找哪个部门？电话多少？" with an office and its number (rq-3)."""
+    return (bool({"action_done", "plan_dated"} & set(a.evidence)) and not a.pushes and not a.off_topic) or a.names_contact
 
 
 def _linear(weights: dict[str, float], f: dict[str, float]) -> float:
@@ -330,8 +382,8 @@ def _linear(weights: dict[str, float], f: dict[str, float]) -> float:
 def decide(a: _Analysis, flag: dict[str, float], substantive_vs_partial: dict[str, float]) -> int:
     """The level from ``analyse``'s facts: the rules below on top of two linear decisions (the weights are
     fitted by bench/replies_fit.py; it calls this same function to cross-validate them)."""
-    if (a.clen < 12 and not _reported_action(a)) or a.off_topic:
-        return PERFUNCTORY
+    if (a.clen < 12 and not _reported_action(a)) or a.off_topic or a.echoed:
+        return PERFUNCTORY  # a.echoed: the reply repeats the earlier reply that the citizen quotes and disputes (rule 8)
     if _linear(flag, a.features) > 0 and not _reported_action(a):
         return PERFUNCTORY
     level = SUBSTANTIVE if _linear(substantive_vs_partial, a.features) > 0 else PARTIAL
@@ -361,6 +413,9 @@ def score(*, reply: str, message: str = "", subject: str = "") -> Score:
     if a.off_topic:
         reasons.append(Reason("off_topic", "答非所问：答复内容与诉求不对应",
                               "answers another question: the reply does not match the demand"))
+    if a.echoed:
+        reasons.append(Reason("repeats_earlier_reply", f"重复诉求人已质疑的前次答复：“{_short(a.echoed, 16)}”",
+                              f"repeats the earlier reply that the citizen quotes and disputes: “{_short(a.echoed, 16)}”"))
     if a.pushes:
         reasons.append(Reason("pushed_elsewhere", f"推给诉求人另行办理：“{_short(a.pushes[0], 20)}”",
                               f"pushes the citizen elsewhere: “{_short(a.pushes[0], 20)}”"))
@@ -381,6 +436,12 @@ def score(*, reply: str, message: str = "", subject: str = "") -> Score:
     if a.handling and a.features["handling"] and pushes_flag("handling"):
         reasons.append(Reason("in_progress_only", f"仅称正在处理：“{_short(a.handling[0], 14)}”，未说明结果或时限",
                               f"only says it is being handled: “{_short(a.handling[0], 14)}”, no result or time"))
+    if a.self_help and not a.pushes and pushes_flag("self_help"):
+        reasons.append(Reason("self_help", f"让诉求人自行处理：“{_short(a.self_help[0], 16)}”",
+                              f"leaves it to the citizen: “{_short(a.self_help[0], 16)}”"))
+    if a.features["policy_only"] and pushes_flag("policy_only"):
+        reasons.append(Reason("policy_only", "仅引述政策规定，未说明对本案查明的情况",
+                              "only restates the policy; nothing found about this case"))
     for part in a.missing[:3]:
         reasons.append(Reason("unanswered_part", f"未回应：{_short(part)}", f"not answered: {_short(part)}"))
     if level < SUBSTANTIVE and not ({"investigation", "action_done", "plan_dated"} & set(a.evidence)):
@@ -390,6 +451,16 @@ def score(*, reply: str, message: str = "", subject: str = "") -> Score:
     return Score(level, tuple(reasons), evidence=a.evidence)
 
 
+_QUOTED = re.compile(r"“[^“”]{1,80}”|「[^「」]{1,80}」|\"[^\"]{1,80}\"")
+ECHO_MIN = 24  # characters of the citizen's own message repeated in the reply's content
+_SELF_HELP = re.compile(r"(?:您|你|业主|客户|当事人|网友|诉求人|信访人|农民工)[^。，]{0,4}(?:可|可以|应|应当|需|需要|须)(?:根据|自行|催促|发起|依法|通过|先行|携带|到|向)"
+                        r"[^。]{0,16}?(?:催促|发起|起诉|主张|协商|维权|投诉|举报|申请|办理|反映|解决)")
+_UNDERSTAND = re.compile(r"(?:请|望|敬请|尽请|恳请)(?:您|你|各位|广大)?[^。，]{0,6}(?:理解|谅解)|予以(?:支持|理解)[^。，]{0,2}(?:理解|支持)")
+_POLICY = re.compile(r"(?:根据|按照|依据|依照|按)[^。，]{0,30}(?:规定|文件|要求|政策|办法|条例|精神|标准)|政策|规定")
+_PHONE_NUMBER = re.compile(r"(?<!\d)(?:0\d{2,3}[-－—]?)?(?:\d{7,8}|123\d{2}|\d{4}[-－—]\d{4,8})(?!\d)")
+_UNIT_NAMED = re.compile(r"[\u4e00-\u9fff]{1,12}(?:局|委|所|中心|窗口|大厅|法院|站|办)")
+_CONCRETE = re.compile(r"\d{1,2}月\d{0,2}|\d{4}年|\d+(?:\.\d+)?(?:元|米|公里|户|人|名|个|条|平方|亩|栋|号|处|家|盏|吨|%|辆|天|日)|"
+                       r"[\u4e00-\u9fff]{2,8}(?:路|街|村|组|小区|社区|栋|号楼|广场|公园)")
 _ASKS_WHERE = re.compile(r"哪个部门|哪些部门|什么部门|哪里|哪儿|找谁|何处|在哪|去哪|哪个单位|联系电话|电话是多少")
 _NO_SUBSTANCE = Reason("no_substance", "未说明查明的情况、采取的措施、办理时限或具体依据",
                        "states no finding, action, time or specific rule")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotline.replies.quality import PARTIAL, PERFUNCTORY, SUBSTANTIVE, score
+from hotline.replies.quality import PARTIAL, PERFUNCTORY, SUBSTANTIVE, VERSION, analyse, score
 
 SUBJECT = "希望小区附近增设公交站点"
 MESSAGE = "我们小区附近公交站太远。请问是否可以增设站点？另外末班车能否延长到晚上十点？"
@@ -114,4 +114,52 @@ def test_not_our_job_is_named_and_never_substantive() -> None:
 def test_a_checked_and_repaired_fault_stays_substantive() -> None:
     s = score(reply="网友您好！经现场核实，该路段路灯线路老化，我局已于6月3日更换电缆，路灯已恢复照明。感谢您的监督。",
               subject="小区门口路灯不亮", message="新华路小区门口的路灯坏了一个多月，晚上很黑，希望尽快修好。")
-    assert s.quality == SUBSTANTIVE and s.reasons == () and s.version == "rq-2"
+    assert s.quality == SUBSTANTIVE and s.reasons == () and s.version == VERSION == "rq-3"
+
+
+# ---- rq-3: facts added in the third round (docs/replies.md, "rq-3")
+
+EARLIER = ("该路段房屋拆迁业主为县交通公司，镇政府必须先有上级国土部门的拆迁红线及拆迁文件才能启动拆迁。"
+           "由于现在相关手续未完善，故暂不能进行拆迁。")
+
+
+def test_repeating_the_earlier_reply_the_citizen_disputes_is_perfunctory() -> None:
+    message = (f"关于机场路第二批次拆迁问题，我五月提问，八月才回复，单位回复：{EARLIER}请问：这个相关手续什么时候能完善？"
+               "能否给个时间节点？")
+    s = score(reply=f"网友您好！来信收悉。现回复如下：{EARLIER}感谢您对我镇工作的支持！", subject="关于机场路第二批次拆迁问题的反映",
+              message=message)
+    assert s.flag
+    reason = next(r for r in s.reasons if r.code == "repeats_earlier_reply")
+    assert reason.zh.startswith("重复诉求人已质疑的前次答复：“该路段房屋拆迁业主为") and reason.en.startswith("repeats the earlier reply")
+
+
+def test_quoting_the_citizens_own_words_is_not_a_repeated_reply() -> None:
+    message = "本人申请将户籍由沙田镇沙田街155号转回普乐镇东水村上牌组投靠父母，派出所不予办理，请问为什么？"
+    a = analyse(reply="网友您好！经查，本人申请将户籍由沙田镇沙田街155号转回普乐镇东水村上牌组投靠父母一事，"
+                      "派出所已于5月6日受理，符合投靠条件，已办理完毕。", subject="咨询户口迁回问题", message=message)
+    assert a.echoed == "" and a.features["echo_previous"] == 0.0
+
+
+def test_naming_the_office_and_its_number_answers_the_phone_question() -> None:
+    s = score(reply="网友您好！来信收悉。农村三无人员出了交通事故要求赔偿方面的法律援助可联系司法局，服务热线12348，全部免费。",
+              subject="农民请求法律援助", message="请问法律援助找哪个部门？联系电话是多少？是全部免费的吗？")
+    assert not any(r.code == "unanswered_part" for r in s.reasons)
+    assert not s.flag
+
+
+def test_policy_restated_without_a_finding_is_a_fact_and_a_finding_clears_it() -> None:
+    only = analyse(reply="网友您好！根据《城乡居民医保实施办法》规定，外地农村户口只能向户籍所在地参保，望您理解。",
+                   subject="咨询社保续保问题", message="我是农村户口，为什么不能按城镇职工续保？")
+    found = analyse(reply="网友您好！经查，您的参保记录于2016年中断，根据《城乡居民医保实施办法》规定可以补缴。",
+                    subject="咨询社保续保问题", message="我是农村户口，为什么不能按城镇职工续保？")
+    assert only.features["policy_only"] == 1.0 and only.features["understand"] == 1.0
+    assert found.features["policy_only"] == 0.0
+
+
+def test_the_demands_own_title_quoted_back_is_not_pushing_away() -> None:
+    title = "建议解决柳河大街通信杆线与基站"
+    message = "柳河大街手机信号特别差，建议对柳河大街一带的架空飞线进行整治入地。"
+    for reply in (f"您好，关于“{title}”，我单位已联系相关责任方进行整改，并将持续跟踪，如有问题请再次来电。",
+                  f"收到诉求后我单位工作人员立即与您电话联系并现场查看，{title}的情况已协调解决，后续将加强日常巡查。"):
+        s = score(reply=reply, subject=title, message=message)
+        assert not s.flag and not any(r.code == "pushed_elsewhere" for r in s.reasons)
