@@ -13,7 +13,6 @@ by :func:`get_starter`.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
@@ -175,25 +174,15 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 def read_rows(path: Path, *, rows: str = "even", text_column: str = "text", label_column: str = "label"
               ) -> tuple[list[str], list[str]]:
-    """Texts and labels of a CSV; ``rows="even"``: only the data rows 0, 2, 4 … (counted before blank rows
-    are skipped, as bench/routing_dayone.py splits), so the odd rows stay an unseen test half."""
+    """Texts (two characters or more) and labels of a CSV; ``rows="even"``: only the dev half, so the odd
+    rows stay an unseen test half (``routing.model.read_labelled_csv``)."""
+    from hotline.routing.model import read_labelled_csv
+
     if rows not in ("even", "all"):
         raise ValueError(f"rows 须为 even 或 all / rows must be even or all: {rows!r}")
-    if not path.is_file():
-        raise ValueError(f"找不到文件 / file not found: {path}")
-    texts: list[str] = []
-    labels: list[str] = []
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        for col in (text_column, label_column):
-            if col not in (reader.fieldnames or []):
-                raise ValueError(f"找不到列 {col} / column not found: {col} (in {path})")
-        for i, row in enumerate(reader):
-            text, label = (row.get(text_column) or "").strip(), (row.get(label_column) or "").strip()
-            if (rows == "all" or i % 2 == 0) and label and len(text) >= 2:
-                texts.append(text)
-                labels.append(label)
-    return texts, labels
+    texts, labels = read_labelled_csv(path, text_column, label_column, rows=rows)
+    kept = [(t, lab) for t, lab in zip(texts, labels, strict=True) if len(t) >= 2]
+    return [t for t, _ in kept], [lab for _, lab in kept]
 
 
 def build(texts: list[str], labels: list[str], *, seed: int = 0, source: str = "") -> BuildResult:
