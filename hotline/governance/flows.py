@@ -25,6 +25,8 @@ from hotline.org import audit
 from hotline.org.models import Category, Unit, User
 from hotline.outbox.models import OutboxMessage
 
+MAX_AHEAD = timedelta(days=731)  # the furthest a 每月一题 project's deadline may lie
+
 
 def _text(value: str, field: str, zh: str, en: str, lo: int = 2, hi: int = 2000) -> str:
     v = (value or "").strip()
@@ -73,6 +75,9 @@ def do_create_project(db: Session, *, user: User, now: datetime, title: str, goa
         raise BadRequest("governance_owner", "请选择责任单位", "choose the owner unit", field="owner_unit_id")
     if deadline is None or deadline <= now:
         raise BadRequest("governance_deadline", "完成时限须晚于今天", "the deadline must be after today",
+                         field="deadline")
+    if deadline > now + MAX_AHEAD:  # a typo (2207 for 2027) must not make a topic that never falls due
+        raise BadRequest("governance_deadline_far", "完成时限不能晚于两年后", "the deadline may be at most two years ahead",
                          field="deadline")
     if hot_matter is not None and not hot_matter.active:
         raise Conflict("governance_matter_inactive", "该热点已合并或已失效，请刷新页面",

@@ -81,6 +81,9 @@ def test_the_api_creates_links_completes_and_refuses_who_may_not(client: TestCli
         assert r.status_code == 403 and "角色" in r.json()["error"]["message"], r.text
     r = client.post("/api/v1/governance/projects", json={**body, "deadline": "2020-01-01"}, headers=as_user("leader"))
     assert r.status_code == 422 and "完成时限" in r.json()["error"]["message"]
+    for far in ("9999-12-31", "2207-01-31"):  # a typo of a year must not make a topic that never falls due
+        r = client.post("/api/v1/governance/projects", json={**body, "deadline": far}, headers=as_user("leader"))
+        assert r.status_code == 422 and "两年" in r.json()["error"]["message"], r.text
     r = client.post("/api/v1/governance/projects", json={**body, "hot_matter_id": 99999999}, headers=as_user("leader"))
     assert r.status_code == 404
     r = client.post("/api/v1/governance/projects", json=body, headers=as_user("leader"))
@@ -145,7 +148,8 @@ def test_a_proactive_task_is_recorded_done_by_its_unit_only(client: TestClient, 
                       window_start=start, window_end=end, predicted=12, years=2, created_at=now)
     db.add(t)
     # a deadline late in the UTC day is the next day in the city's time
-    p = flows.do_create_project(db, user=_user(db, "leader"), now=now, title="路灯整治", goal="全市路灯巡检",
+    p = flows.do_create_project(db, user=_user(db, "leader"), now=datetime(2098, 12, 1, tzinfo=UTC),  # ≤ 2 years
+                                title="路灯整治", goal="全市路灯巡检",
                                 owner_unit_id=cg.id, deadline=datetime(2099, 3, 1, 20, 0, tzinfo=UTC))
     db.flush()
     assert client.post(f"/api/v1/governance/tasks/{t.id}/done", json={"note": "已清淤"},
