@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.city.tenancy import CityOwned
@@ -40,6 +40,10 @@ class GovernanceProject(CityOwned, Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version, "primary_key": [id]}  # the table's key is (city_id, id)
+    # one open project per hot matter: the flow's check reads first, this stops two leaders clicking at once
+    __table_args__ = (Index("uq_governance_projects_open_matter", "city_id", "hot_matter_id", unique=True,
+                            postgresql_where=text("completed_at IS NULL AND hot_matter_id IS NOT NULL"),
+                            sqlite_where=text("completed_at IS NULL AND hot_matter_id IS NOT NULL")),)
 
 
 class GovernanceProjectOrder(CityOwned, Base):

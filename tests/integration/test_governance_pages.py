@@ -259,3 +259,31 @@ def test_the_monthly_report_has_the_months_topic(db: Session) -> None:
     assert row[0] == "桃源社区积水内涝" and row[1] == cg.name and row[3] == "进行中" and row[4] == "2"
     assert "桃源社区积水内涝（前）" in str(s.chart)
     assert ctx.period.start <= now < ctx.period.end
+
+
+def test_the_database_keeps_one_open_project_per_hot_matter(db: Session) -> None:
+    """Two leaders clicking 设为每月一题 at once both pass the flow's read check (PostgreSQL, read committed):
+    the partial unique index makes the second insert fail (a 409 through ``commit_or_conflict``)."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from hotline.governance.models import GovernanceProject
+
+    cg = _unit(db, "dept-chengguan")
+    m = _matter(db, [_order(db, d, cg) for d in (20, 12, 5)])
+    now = utcnow()
+
+    def row(**kw: Any) -> GovernanceProject:
+        return GovernanceProject(month="2026-12", title=m.name, goal="治理", hot_matter_id=m.id, owner_unit_id=cg.id,
+                                 started_at=now, deadline=now, **kw)
+
+    first = row()
+    db.add(first)
+    db.flush()
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.add(row())
+        db.flush()
+    first.completed_at = now  # once the first is done, the matter may become a topic again
+    db.flush()
+    db.add(row())
+    db.flush()
