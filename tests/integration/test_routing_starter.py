@@ -65,21 +65,3 @@ def test_a_city_with_a_history_model_keeps_it_leading(db, monkeypatch: pytest.Mo
     generated = service.suggest(db, text=text, city=city, explain=False)
     assert generated.top_levels[0].code == branch
     assert generated.model_version is not None and generated.model_version.startswith("v1+starter-")
-
-
-LIFTS = [
-    ("我们小区5号楼的电梯三天两头坏，昨天还困了人，物业说等配件，一直没人管。", "060701", "dept-shichang"),
-    ("我家住老旧小区六楼，楼里想加装电梯，想问一下怎么申请，有没有补贴。", "010203", "dept-zhujian"),
-]
-
-
-@pytest.mark.parametrize(("text", "leaf", "unit"), LIFTS)
-def test_a_broken_lift_is_special_equipment_and_adding_one_is_housing(  # type: ignore[no-untyped-def]
-        client: TestClient, as_user, text: str, leaf: str, unit: str) -> None:
-    """Real 12345 practice (and the real labels): a lift's safety is 特种设备, supervised by 市场监管局 under
-    商贸旅游; adding a lift to an old building is 住建局's (城乡建设). The demo catalogue used to file every lift
-    under 城乡建设 → 物业管理, so the starter's 商贸旅游 for a broken lift found no leaf to land on."""
-    s = _suggest(client, as_user("operator1"), text)
-    assert s["top_levels"][0]["code"] == leaf[:2]
-    assert s["categories"][0]["code"] == leaf, s["categories"][:3]
-    assert s["units"][0]["code"] == unit, s["units"][:3]
