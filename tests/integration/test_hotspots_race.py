@@ -115,7 +115,8 @@ def test_a_correction_racing_a_regrouping_is_never_lost(live_client: TestClient,
     with session_factory()() as s:
         _one_matter_per_order(s)
         kinds = s.scalars(select(HotMatterEvent.kind).where(HotMatterEvent.hot_matter_id == mid,
-                                                            HotMatterEvent.actor_label != refresh_mod.SYSTEM)).all()
+                                                            HotMatterEvent.actor_label != refresh_mod.SYSTEM)
+                            .order_by(HotMatterEvent.id)).all()  # no ORDER BY: PostgreSQL's heap order after updates
         m = s.get(HotMatter, mid)
         assert m is not None and m.active
         if correction == "merge":
