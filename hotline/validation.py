@@ -7,7 +7,8 @@ values that pass Python's types but not the database's or the calendar's:
 * datetimes at the calendar's edges (``9999-12-31T23:59:59Z`` + 90 days, or
   ``0001-01-01T00:00:00+14:00`` in UTC, is outside ``datetime``'s range);
 * NUL bytes (PostgreSQL refuses them in text) and other control characters (they
-  make XML not well-formed and openpyxl refuse the cell), lone surrogates (no UTF-8).
+  make XML not well-formed and openpyxl refuse the cell), lone surrogates (no UTF-8), and the
+  bidirectional overrides and isolates (they reorder a title for the next reader).
 
 ``DbInt``/``DbId``/``Page``/``Limit`` bound integers; ``Moment``/``MomentEnd`` are
 datetimes where a date or a naive time means the city's time zone and the year
@@ -46,7 +47,10 @@ far enough from datetime's edges that ± a span or a time-zone shift cannot over
 
 # C0 controls except tab, line feed and carriage return; DEL; lone surrogates; the two noncharacters
 # XML 1.0 forbids.  NUL is among them (PostgreSQL), and all of them break XML 1.0 and xlsx cells.
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# The bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069) too: no Chinese or
+# English text needs them, and an override (U+202E) shows a name or title to the next reader in another order
+# than it was typed ("Trojan Source"), e.g. a 每月一题 title on the leader's page.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 _DATE_RE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 _DT = TypeAdapter(datetime)
 
@@ -138,8 +142,8 @@ AwareMoment = Annotated[datetime, BeforeValidator(_aware_moment)]
 
 # ---- the request edge ---------------------------------------------------------------------------------
 
-CONTROL_REFUSED = ("control_characters", "输入含有不允许的控制字符（如 NUL）",
-                   "the input contains control characters (such as NUL) that are not allowed")
+CONTROL_REFUSED = ("control_characters", "输入含有不允许的控制字符（如 NUL 或文字方向控制符）",
+                   "the input contains control characters (such as NUL or a text-direction override) that are not allowed")
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_CHECKED_BODY = 2 * 1024 * 1024

@@ -89,10 +89,12 @@ def test_console_date_filter_at_the_edges(client: TestClient, db) -> None:  # ty
 
 
 NUL_BODIES = [{**DEMAND, "title": "路灯\x00不亮"}, {**DEMAND, "content": "新华路路灯不亮\x01已经三天"},
-              {**DEMAND, "citizen_name": "李\x00娜"}, {**DEMAND, "address": "新华路\ud800"}]
+              {**DEMAND, "citizen_name": "李\x00娜"}, {**DEMAND, "address": "新华路\ud800"},
+              {**DEMAND, "title": "路灯\u202e不亮"}, {**DEMAND, "content": "新华路\u2066路灯\u2069不亮"}]
 
 
-@pytest.mark.parametrize("body", NUL_BODIES, ids=["nul-title", "ctrl-content", "nul-name", "surrogate"])
+@pytest.mark.parametrize("body", NUL_BODIES, ids=["nul-title", "ctrl-content", "nul-name", "surrogate",
+                                                  "bidi-override", "bidi-isolate"])
 def test_control_characters_in_a_json_body(client: TestClient, as_user, body: dict) -> None:  # type: ignore[no-untyped-def]
     raw = json.dumps(body)  # escaped, as a client sends a lone surrogate ("\\ud800")
     err = _refusal(client.post("/api/v1/orders", content=raw, headers={**as_user("operator1"),

@@ -86,6 +86,10 @@ def test_the_api_creates_links_completes_and_refuses_who_may_not(client: TestCli
         assert r.status_code == 422 and "两年" in r.json()["error"]["message"], r.text
     r = client.post("/api/v1/governance/projects", json={**body, "hot_matter_id": 99999999}, headers=as_user("leader"))
     assert r.status_code == 404
+    # a right-to-left override would show the leader's topic to the next reader in another order than typed
+    r = client.post("/api/v1/governance/projects", json={**body, "title": "\u202e题一月每", "goal": "清淤\u2067"},
+                    headers=as_user("leader"))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "control_characters", r.text
     r = client.post("/api/v1/governance/projects", json=body, headers=as_user("leader"))
     assert r.status_code == 201, r.text
     p = r.json()
