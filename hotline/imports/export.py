@@ -13,12 +13,17 @@ CSV streams (``stream_csv``): rows are read by keyset in batches of ``BATCH`` an
 batch by batch, so a year's export holds one batch in memory, not the year, and has no row cap
 beyond ``STREAM_MAX_ROWS``.  An xlsx file is a zip that must be finished before it is sent, so it
 stays capped at ``MAX_ROWS`` rows.
+
+Never a silent loss: a file cut at its cap ends with a row that says so (``CAPPED``), and a CSV whose
+stream fails after the 200 went out ends with a row that says the file is incomplete (``BROKEN``)
+before the connection is dropped (the browser marks the download failed as well).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,6 +41,8 @@ from hotline.org.memo import memo
 from hotline.org.models import Unit, User
 from hotline.org.units import name_at
 from hotline.validation import printable
+
+log = logging.getLogger(__name__)
 
 MAX_ROWS = 20_000  # xlsx
 STREAM_MAX_ROWS = 5_000_000  # CSV, streamed: a big city's year
@@ -117,20 +124,48 @@ def _batches(db: Session, *, user: User, f: service.OrderFilter, scope: CityScop
             return
 
 
-def stream_csv(db: Session, *, user: User, f: service.OrderFilter, limit: int = STREAM_MAX_ROWS) -> Iterator[bytes]:
+CAPPED = "【导出已截断】仅含前 {n} 条，请缩小筛选范围{hint} / truncated: only the first {n} rows, narrow the filter{hint_en}"
+BROKEN = "【导出中断】文件不完整，请重新导出 / export interrupted: this file is incomplete, export again"
+
+
+def _capped(batches: Iterator[list[Any]], limit: int, cut: list[bool]) -> Iterator[list[Any]]:
+    """The batches of ``_batches(limit=limit + 1)`` cut to ``limit`` rows; ``cut[0]`` says whether rows were left out."""
+    n = 0
+    for rows in batches:
+        if n + len(rows) > limit:
+            rows, cut[0] = rows[: limit - n], True
+        n += len(rows)
+        if rows:
+            yield rows
+
+
+def stream_csv(db: Session, *, user: User, f: service.OrderFilter, limit: int | None = None) -> Iterator[bytes]:
     """The CSV export as chunks of bytes, one per batch (for a ``StreamingResponse``); memory stays at
     one batch of rows however long the export."""
+    limit = STREAM_MAX_ROWS if limit is None else limit
     scope = explicit_scope()
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow([zh for _, zh in COLUMNS])
     yield ("\ufeff" + buf.getvalue()).encode()  # BOM: Excel opens UTF-8 Chinese correctly
-    for rows in _batches(db, user=user, f=f, scope=scope, limit=limit):
+    cut = [False]
+    try:
+        for rows in _capped(_batches(db, user=user, f=f, scope=scope, limit=limit + 1), limit, cut):
+            buf.seek(0)
+            buf.truncate()
+            with acting_as(scope):
+                for o in rows:
+                    w.writerow(row_of(db, o, user))
+            yield buf.getvalue().encode()
+    except Exception:
+        # the status line went out long ago: say so inside the file, then let the server drop the connection
+        log.exception("CSV export failed mid-stream")
+        yield ("\r\n" + BROKEN + "\r\n").encode()
+        raise
+    if cut[0]:
         buf.seek(0)
         buf.truncate()
-        with acting_as(scope):
-            for o in rows:
-                w.writerow(row_of(db, o, user))
+        w.writerow([CAPPED.format(n=limit, hint="", hint_en="")])
         yield buf.getvalue().encode()
 
 
@@ -154,10 +189,13 @@ def to_xlsx(db: Session, *, user: User, f: service.OrderFilter) -> bytes:
         return c
 
     scope = explicit_scope()
-    for rows in _batches(db, user=user, f=f, scope=scope, limit=MAX_ROWS):
+    cut = [False]
+    for rows in _capped(_batches(db, user=user, f=f, scope=scope, limit=MAX_ROWS + 1), MAX_ROWS, cut):
         with acting_as(scope):
             for o in rows:
                 ws.append([cell(k, v) for (k, _), v in zip(COLUMNS, values_of(db, o, user), strict=True)])
+    if cut[0]:
+        ws.append([CAPPED.format(n=MAX_ROWS, hint="，或导出 CSV（不限行数）", hint_en=", or export CSV (no row cap)")])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -169,6 +169,60 @@ def test_export_csv_and_xlsx_masked_for_the_viewer(client: TestClient, as_user) 
                       params={"q": n}).content.decode("utf-8-sig").count("\n") == 1  # header only: not theirs
 
 
+def test_an_export_cut_at_its_cap_says_so_in_the_file(client: TestClient, as_user, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The xlsx cap (and the CSV's) used to drop the rows beyond it without a word: the leader's month of
+    30,000 orders came out as 20,000 rows that looked like the whole month."""
+    from hotline.imports import export
+
+    for i in range(3):
+        create(client, as_user("operator1"), title=f"截断检查{i}", content=f"截断检查第{i}件，新华路路灯不亮")
+    monkeypatch.setattr(export, "MAX_ROWS", 2)
+    monkeypatch.setattr(export, "STREAM_MAX_ROWS", 2)
+    monkeypatch.setattr(export, "BATCH", 1)
+    disp = as_user("dispatcher")
+    rows = list(csv.reader(io.StringIO(client.get("/api/v1/exports/orders.csv", headers=disp,
+                                                  params={"q": "截断检查"}).content.decode("utf-8-sig"))))
+    assert len(rows) == 4 and rows[-1][0].startswith("【导出已截断】仅含前 2 条") and "truncated" in rows[-1][0]
+    ws = load_workbook(io.BytesIO(client.get("/api/v1/exports/orders.xlsx", headers=disp,
+                                             params={"q": "截断检查"}).content)).active
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert len(values) == 4 and values[-1][0].startswith("【导出已截断】") and "导出 CSV" in values[-1][0]
+    monkeypatch.setattr(export, "MAX_ROWS", 3)  # exactly at the cap: nothing was left out, no note
+    ws = load_workbook(io.BytesIO(client.get("/api/v1/exports/orders.xlsx", headers=disp,
+                                             params={"q": "截断检查"}).content)).active
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert len(values) == 4 and not any(str(v[0]).startswith("【") for v in values)
+
+
+def test_a_csv_stream_that_fails_midway_says_the_file_is_incomplete(client: TestClient, as_user, db: Session,
+                                                                     monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """After the 200 and the first rows went out, a failure cannot change the status: the file itself says it
+    is incomplete, and the error still reaches the server (which drops the connection)."""
+    from hotline.imports import export
+    from hotline.orders import service
+    from hotline.org.models import User
+
+    for i in range(3):
+        create(client, as_user("operator1"), title=f"中断检查{i}", content=f"中断检查第{i}件，新华路路灯不亮")
+    monkeypatch.setattr(export, "BATCH", 1)
+    real, calls = export.row_of, []
+
+    def flaky(db: Session, o, user):  # type: ignore[no-untyped-def]
+        calls.append(o.number)
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        return real(db, o, user)
+
+    monkeypatch.setattr(export, "row_of", flaky)
+    user = db.scalar(select(User).where(User.username == "dispatcher"))
+    chunks: list[bytes] = []
+    with pytest.raises(RuntimeError):
+        for chunk in export.stream_csv(db, user=user, f=service.OrderFilter(q="中断检查")):
+            chunks.append(chunk)
+    rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
+    assert rows[0][0] == "工单编号" and rows[1][0] == calls[0] and rows[-1][0].startswith("【导出中断】文件不完整")
+
+
 # ---------------------------------------------------------------- history is not live work (issue #12, 13)
 
 
