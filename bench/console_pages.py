@@ -8,7 +8,8 @@ page that role's navigation offers (``hotline.web.nav.layout_for``: the bar and 
 page, the notifications, and the order page of one order per status the role can see, ``--runs`` times
 each after one warm-up.  Time is measured around the in-process ASGI call (``TestClient``), so it is the
 server's render time without a network; it prints p50/p95 per page and role and flags any p95 over the
-issue #20 target of 150 ms.  It also counts the SQL statements of one GET of each page.
+issue #20 target of 150 ms.  It also counts the SQL statements of one GET of each page, and the process's
+CPU time per GET (``time.process_time``), which a loaded machine's wait for a core does not inflate.
 
 ``--baseline-tree``: the same measurement of another checkout (e.g. ``git worktree add ../base <commit>``)
 in the same run, on a copy of the same seeded database.  Each tree is measured by a child process of this
@@ -116,13 +117,14 @@ def measure(path: Path, runs: int) -> dict[str, dict[str, dict[str, Any]]]:
                 if r.status_code != 200:
                     per[names.get(path_, path_)] = {"status": r.status_code}
                     continue
-                times = []
+                times, cpu = [], []
                 statements[0] = 0
                 for _ in range(runs):
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     client.get(path_)
                     times.append((time.perf_counter() - t) * 1000)
-                per[names.get(path_, path_)] = {"times": times, "statements": statements[0] // max(runs, 1)}
+                    cpu.append((time.process_time() - c) * 1000)
+                per[names.get(path_, path_)] = {"times": times, "cpu": cpu, "statements": statements[0] // max(runs, 1)}
         results[f"{username} ({role})"] = per
     return results
 
@@ -142,6 +144,7 @@ def _merge(into: dict[str, Any], more: dict[str, Any]) -> None:
             cur = into.setdefault(who, {}).setdefault(page, dict(v))
             if cur is not v and "times" in v:
                 cur["times"] = [*cur.get("times", []), *v["times"]]
+                cur["cpu"] = [*cur.get("cpu", []), *v.get("cpu", [])]
 
 
 def _summary(raw: dict[str, Any]) -> dict[str, Any]:
@@ -156,6 +159,8 @@ def _summary(raw: dict[str, Any]) -> dict[str, Any]:
                 out[who][page] = {"status": v["status"]}
                 continue
             out[who][page] = {"p50_ms": round(pct(v["times"], 50), 1), "p95_ms": round(pct(v["times"], 95), 1),
+                              "cpu_p50_ms": round(pct(v["cpu"], 50), 1) if v.get("cpu") else None,
+                              "cpu_p95_ms": round(pct(v["cpu"], 95), 1) if v.get("cpu") else None,
                               "statements": v["statements"]}
     return out
 
@@ -219,7 +224,8 @@ def main() -> None:
             b = base.get(who, {}).get(p)
             was = (f"   baseline p50 {b['p50_ms']:7.1f} p95 {b['p95_ms']:7.1f} sql {b['statements']:3d}"
                    if b and "p50_ms" in b else "")
-            print(f"  {p:<34} p50 {v['p50_ms']:7.1f} ms   p95 {v['p95_ms']:7.1f} ms   sql {v['statements']:3d}"
+            print(f"  {p:<34} p50 {v['p50_ms']:7.1f} ms   p95 {v['p95_ms']:7.1f} ms   cpu p50 {v['cpu_p50_ms']:6.1f} "
+                  f"p95 {v['cpu_p95_ms']:6.1f}   sql {v['statements']:3d}"
                   f"{was}{flag}")
     print(f"\npages over the p95 target: {', '.join(slow) or 'none'}")
 

@@ -60,6 +60,22 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def refresh_planner_stats(conn: Any) -> None:
+    """SQLite: ``ANALYZE``, so its query planner knows the tables' sizes and indexes' selectivity.
+
+    Without ``sqlite_stat1`` SQLite assumes every equality on an index is selective, so it reads a
+    city's orders through ``ix_orders_city_id`` (every row: the demo has one city) instead of the status
+    index, and loads a page's assignments by city rather than by order: the queue's sections spent most
+    of their time there (docs/benchmarks.md, issue #20 item 7).  Run after a migration and after the demo
+    seed (both bulk changes); ``conn`` is a Connection or a Session.  PostgreSQL is left to autovacuum,
+    which analyses a table as it changes."""
+    bind = conn.get_bind() if isinstance(conn, Session) else conn
+    if bind.dialect.name == "sqlite":
+        from sqlalchemy import text
+
+        conn.execute(text("ANALYZE"))
+
+
 def make_engine(url: str, *, read_only: bool = False, **kw: Any) -> Engine:
     """An engine; ``read_only`` (the replica's) refuses every write at the database itself:
     PostgreSQL ``default_transaction_read_only``, SQLite ``PRAGMA query_only``."""

@@ -18,7 +18,18 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate, then refresh SQLite's planner statistics (``db.refresh_planner_stats``): every
+    ``hotline db upgrade``/``seed``/``serve`` leaves the planner knowing the data it will query."""
     command.upgrade(alembic_config(url), revision)
+    if url.startswith("sqlite"):
+        from hotline.db import make_engine, refresh_planner_stats
+
+        engine = make_engine(url)
+        try:
+            with engine.begin() as conn:
+                refresh_planner_stats(conn)
+        finally:
+            engine.dispose()
 
 
 def revision(url: str, message: str) -> None:

@@ -407,4 +407,8 @@ def seed_demo(db: Session, city: CityFile, *, orders: int = 300, seed: int = 123
 
     if city.city.code == "qingyang":
         counts.update(seed_province(db, orders=max(orders * 2 // 5, 0)))
+    if counts.get("orders"):
+        from hotline.db import refresh_planner_stats
+
+        refresh_planner_stats(db)  # the planner's statistics of the seeded data, not of the empty schema
     return counts

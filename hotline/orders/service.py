@@ -195,38 +195,48 @@ def dispatcher_queue(db: Session, *, user: User) -> dict[str, list[Order]]:
     if not is_centre(user):
         vis = and_(vis, Order.subcentre_unit_id == user.unit_id)
 
-    def q(*conds: Any) -> list[Order]:
-        return list(db.scalars(select(Order).where(vis, *conds).order_by(Order.created_at)
-                               .options(*ROW_LOADS).execution_options(populate_existing=True).limit(200)))
+    def q(*conds: Any) -> list[int]:
+        return list(db.scalars(select(Order.id).where(vis, *conds).order_by(Order.created_at).limit(200)))
 
-    return {
+    return _load_sections(db, {
         "new": q(Order.status.in_(new_status)),
         "returns": q(Order.status == Status.return_requested.value),
         "extensions": q(Order.pending_extension.is_(True)),
         "replies": q(Order.status == Status.replied.value),
         "transfers": q(Order.status == Status.transfer_pending.value) if is_centre(user) else [],  # 转办待接收
-    }
+    })
+
+
+def _load_sections(db: Session, ids: dict[str, list[int]]) -> dict[str, list[Order]]:
+    """The orders of every section, loaded once with their list-row relations (``ROW_LOADS``), each section
+    in its own order.  A section's query reads ids only: the sections' orders then cost one query and one
+    per relation, not three queries per section (issue #20 item 7: the queue read 15 statements for its 5)."""
+    wanted = {i for section in ids.values() for i in section}
+    by_id: dict[int, Order] = {}
+    if wanted:
+        by_id = {o.id: o for o in db.scalars(select(Order).where(Order.id.in_(wanted)).options(*ROW_LOADS)
+                                             .execution_options(populate_existing=True))}
+    return {key: [by_id[i] for i in section if i in by_id] for key, section in ids.items()}
 
 
 def unit_inbox(db: Session, *, user: User) -> dict[str, list[Order]]:
     """A unit's work: to sign, in progress (lead), co-handling."""
     units = subtree_ids(db, user.unit_id) if user.role == Role.unit_leader else [user.unit_id]
 
-    def q(role: str, statuses: frozenset[Status]) -> list[Order]:
+    def q(role: str, statuses: frozenset[Status]) -> list[int]:
         return list(db.scalars(
-            select(Order).where(
+            select(Order.id).where(
                 Order.status.in_(statuses),
                 exists().where(Assignment.order_id == Order.id, Assignment.unit_id.in_(units),
                                Assignment.active.is_(True), Assignment.role == role))
-            .order_by(Order.due_at.is_(None), Order.due_at).options(*ROW_LOADS)
-            .execution_options(populate_existing=True).limit(300)))
+            .order_by(Order.due_at.is_(None), Order.due_at).limit(300)))
 
-    return {
+    return _load_sections(db, {
         "to_sign": q("lead", AWAITING_SIGN),
         "in_progress": q("lead", LEAD_IN_HAND),
         "co_handling": q("co", CO_IN_HAND),
         "replied": q("lead", frozenset({Status.replied})),
-    }
+    })
 
 
 def _unit_ref(u: Unit | None, book: NameBook | None = None, at: datetime | None = None) -> dict[str, str] | None:

@@ -155,3 +155,24 @@ def test_pickers_follow_an_edit_in_the_same_transaction(db: Session) -> None:
     assert service.category_path(db, leaf.code) == "城乡建设/测试/改名"
     assert service.category_path(db, "no-such-code") == "no-such-code"
     db.rollback()
+
+
+def test_queue_and_inbox_load_their_sections_orders_once(client: TestClient, db: Session) -> None:
+    """The sections' queries read ids; their orders and each list-row relation (``ROW_LOADS``) are then read
+    in one statement each, whatever the number of non-empty sections (it was one of each per section)."""
+    login(client, "dispatcher", db=db)
+    orders = _orders(db, 6)  # new orders and returned ones: two non-empty sections at least
+    n, html = _statements(client, "/queue")
+    with _counting() as statements:
+        client.get("/queue")
+    assert all(o.number in html for o in orders)
+    assignments = [s for s in statements if re.search(r"\bFROM orders AS orders_1 JOIN assignments\b", s)]
+    requests = [s for s in statements if re.search(r"\bFROM orders AS orders_1 JOIN order_requests\b", s)]
+    assert len(assignments) == 1 and len(requests) == 1, (len(assignments), len(requests))
+    client.cookies.clear()
+    login(client, "cg_handler", db=db)
+    _statements(client, "/inbox")
+    with _counting() as statements:
+        html = client.get("/inbox").text
+    assert "不属于本单位职责范围，申请退回（第5单）" in html
+    assert len([s for s in statements if re.search(r"\bFROM orders AS orders_1 JOIN assignments\b", s)]) == 1
