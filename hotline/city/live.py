@@ -10,7 +10,7 @@ processes, each with its own cache, so a version saved in one must reach the oth
 restart and without a query per read.  The design:
 
 - At the start of every database transaction of every ``Session`` (the SQLAlchemy ``after_begin``
-  event, installed by ``hotline.city.plugin``) one small query reads the *stamp* of each block of
+  event, installed by ``hotline.city.plugin``; not at a savepoint inside one) one small query reads the *stamp* of each block of
   each city: the id and time of its newest version (``settings_versions`` holds a handful of rows
   per city; the unique key ``(city_id, block, version)`` serves it).  It runs on the transaction's
   own connection, so it sees what that transaction sees (a test's uncommitted rows too).
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import Select, event, func, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -60,14 +60,24 @@ _live: dict[tuple[int, str], LiveBlock] = {}  # (city_id, block) → newest vers
 _table_seen = False
 
 
-def _stamps(conn: Connection) -> dict[tuple[int, str], tuple[int, int, Any]]:
-    from hotline.city.models import SettingsVersion as V
+_STAMPS: Select[Any] | None = None  # built once: it runs at the start of every transaction
 
-    newest = (select(V.city_id, V.block, func.max(V.version).label("v"))
-              .group_by(V.city_id, V.block).subquery())
-    rows = conn.execute(select(V.city_id, V.block, V.id, V.version, V.created_at)
-                        .join(newest, (V.city_id == newest.c.city_id) & (V.block == newest.c.block)
-                              & (V.version == newest.c.v)))
+
+def _stamps_statement() -> Select[Any]:
+    global _STAMPS
+    if _STAMPS is None:
+        from hotline.city.models import SettingsVersion as V
+
+        newest = (select(V.city_id, V.block, func.max(V.version).label("v"))
+                  .group_by(V.city_id, V.block).subquery())
+        _STAMPS = (select(V.city_id, V.block, V.id, V.version, V.created_at)
+                   .join(newest, (V.city_id == newest.c.city_id) & (V.block == newest.c.block)
+                         & (V.version == newest.c.v)))
+    return _STAMPS
+
+
+def _stamps(conn: Connection) -> dict[tuple[int, str], tuple[int, int, Any]]:
+    rows = conn.execute(_stamps_statement())
     return {(r.city_id, r.block): (r.id, r.version, r.created_at) for r in rows}
 
 
@@ -97,8 +107,10 @@ def refresh(conn: Connection) -> None:
         _live = fresh
 
 
-def _after_begin(session: Session, _transaction: Any, connection: Connection) -> None:
-    if session.info.get("no_live_settings"):
+def _after_begin(session: Session, transaction: Any, connection: Connection) -> None:
+    # a savepoint (``begin_nested``: the intake's hooks take three) is not a new transaction: the
+    # transaction that holds it has refreshed the table at its start
+    if session.info.get("no_live_settings") or getattr(transaction, "nested", False):
         return
     refresh(connection)
 

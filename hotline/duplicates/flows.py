@@ -16,8 +16,9 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from hotline.db import utcnow
 from hotline.duplicates import index
@@ -206,15 +207,41 @@ def _raise_urgency(db: Session, earlier: Order, now: datetime) -> None:
                          dedupe_key=f"repeat-urgent:{earlier.id}"))
 
 
+#: db.info: {order id: the outcome of its RepeatLink, or None: none} for the orders this transaction's
+#: intake checked, so that a later hook (``replies.flows.fake_on_repeat_call``) need not read it back
+REPEAT_CHECKED = "hotline.duplicates.repeat_checked"
+
+
 def repeat_on_create(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     """Runs inside intake; a failure here is logged and rolled back to a savepoint, never blocks the call."""
-    if not order.citizen_phone or order.anonymous:
-        return
-    try:
-        with db.begin_nested():
-            do_link_repeat(db, order=order, actor=actor, now=now)
-    except Exception:  # noqa: BLE001 - linking is a help, taking the call is the job
-        log.exception("repeat-demand linking failed for %s", order.number)
+    outcome: str | None = None
+    if order.citizen_phone and not order.anonymous:
+        try:
+            with db.begin_nested():
+                link = do_link_repeat(db, order=order, actor=actor, now=now)
+            outcome = link.outcome if link is not None else None
+        except Exception:  # noqa: BLE001 - linking is a help, taking the call is the job
+            log.exception("repeat-demand linking failed for %s", order.number)  # rolled back: no link
+    db.info.setdefault(REPEAT_CHECKED, {})[order.id] = outcome
+
+
+def repeat_checked(db: Session, order_id: int) -> tuple[bool, str | None]:
+    """(whether this transaction's intake checked ``order_id``, its RepeatLink's outcome or None)."""
+    checked: dict[int, str | None] = db.info.get(REPEAT_CHECKED, {})
+    return (order_id in checked, checked.get(order_id))
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_checked_at_end(session: Session, transaction: SessionTransaction) -> None:
+    """Nothing held outlives its transaction (a savepoint released is not its end)."""
+    if transaction.parent is None:
+        session.info.pop(REPEAT_CHECKED, None)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget_checked_at_rollback(session: Session, _previous: SessionTransaction) -> None:
+    """A savepoint rolled back may have taken the rows with it: the next reader reads the database."""
+    session.info.pop(REPEAT_CHECKED, None)
 
 
 def do_resolve_repeat(db: Session, *, link_id: int, actor: Actor, state: str) -> RepeatLink:

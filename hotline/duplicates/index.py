@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Float, Select, String, bindparam, delete, func, insert, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import Float, Select, String, bindparam, delete, event, func, insert, select, union_all
+from sqlalchemy.orm import Session, SessionTransaction
 
 from hotline.duplicates.models import DupDoc, DupPosting
 from hotline.duplicates.similarity import Doc, Prepared, Scorer
@@ -88,6 +88,7 @@ def scorer(db: Session | None = None) -> Scorer:
 
 def rebuild(db: Session) -> int:
     """Re-prepare every open order with the current scorer (after a refit); returns how many."""
+    db.info.pop(HELD, None)
     db.execute(delete(DupPosting))
     db.execute(delete(DupDoc))
     n = 0
@@ -114,19 +115,47 @@ def tokens_for(doc: Doc, prepared: Prepared, sc: Scorer) -> list[str]:
     return list(dict.fromkeys(places + [w[:32] for w in ws]))
 
 
+#: db.info: {order id: (its DupDoc.feats, its index tokens)} written by this session — what a later hook of
+#: the same request (the hot-matter join at intake) would otherwise read back and recompute (issue #15)
+HELD = "hotline.duplicates.index.held"
+
+
 def add(db: Session, order: Order, *, clear: bool = True) -> None:
     if clear:
         remove(db, order.id)
     sc = scorer(db)
     doc = order_doc(order)
     prep = sc.prepare(doc)
-    db.add(DupDoc(order_id=order.id, feats=prep.to_json()))
-    rows = [{"token": t, "created_at": order.created_at, "order_id": order.id} for t in tokens_for(doc, prep, sc)]
+    feats = prep.to_json()
+    db.add(DupDoc(order_id=order.id, feats=feats))
+    tokens = tokens_for(doc, prep, sc)
+    db.info.setdefault(HELD, {})[order.id] = (feats, tokens)
+    rows = [{"token": t, "created_at": order.created_at, "order_id": order.id} for t in tokens]
     if rows:
         db.execute(insert(DupPosting), rows)
 
 
+def held(db: Session, order_id: int) -> tuple[dict[str, object], list[str]] | None:
+    """The feats and tokens this session just indexed ``order_id`` with (None: not indexed by it, or
+    removed since); the feats are the stored JSON, as reading the DupDoc back would give them."""
+    return db.info.get(HELD, {}).get(order_id)  # type: ignore[no-any-return]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_held_at_end(session: Session, transaction: SessionTransaction) -> None:
+    """Nothing held outlives its transaction (a savepoint released is not its end)."""
+    if transaction.parent is None:
+        session.info.pop(HELD, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_held_at_rollback(session: Session, _previous: SessionTransaction) -> None:
+    """A savepoint rolled back may have taken the rows with it: the next reader reads the database."""
+    session.info.pop(HELD, None)
+
+
 def remove(db: Session, order_id: int) -> None:
+    db.info.get(HELD, {}).pop(order_id, None)
     db.execute(delete(DupPosting).where(DupPosting.order_id == order_id))
     db.execute(delete(DupDoc).where(DupDoc.order_id == order_id))
 

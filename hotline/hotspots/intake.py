@@ -49,13 +49,17 @@ def join_on_create(db: Session, order: Order, actor: Actor, event: OrderEvent, n
 
 
 def do_join(db: Session, *, order: Order, now: datetime) -> HotMatter | None:
-    feats = db.scalar(select(DupDoc.feats).where(DupDoc.order_id == order.id))
-    if feats is None:
-        return None
     sc = index.scorer(db)
-    prep = Prepared.from_json(feats)
-    ids = index.candidate_ids(db, index.tokens_for(index.order_doc(order), prep, sc),
-                              since=now - timedelta(days=WINDOW_DAYS), limit=CANDIDATES)
+    kept = index.held(db, order.id)  # what the index wrote in this request: no read back, no re-ranking
+    if kept is not None:
+        prep, tokens = Prepared.from_json(kept[0]), kept[1]
+    else:
+        feats = db.scalar(select(DupDoc.feats).where(DupDoc.order_id == order.id))
+        if feats is None:
+            return None
+        prep = Prepared.from_json(feats)
+        tokens = index.tokens_for(index.order_doc(order), prep, sc)
+    ids = index.candidate_ids(db, tokens, since=now - timedelta(days=WINDOW_DAYS), limit=CANDIDATES)
     ids = [i for i in ids if i != order.id]
     if not ids:
         return None

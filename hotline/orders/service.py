@@ -262,6 +262,20 @@ def category_path(db: Session, code: str | None) -> str | None:
     return category_paths(db).get(code, code)
 
 
+def category_path_of_one(db: Session, code: str | None) -> str | None:
+    """``category_path`` for a page that names one category: its own row, not the whole table (the 201 of
+    an intake read every category for one path, issue #15); the transaction's table when already read."""
+    from hotline.org.memo import INFO_KEY
+    from hotline.org.models import Category
+
+    if not code:
+        return None
+    if db.info.get(INFO_KEY):
+        return category_path(db, code)
+    path = db.scalar(select(Category.path).where(Category.code == code))
+    return code if path is None else path
+
+
 def actions_for(db: Session, order: Order, user: User) -> list[str]:
     """What the console offers this user on this order: state machine ∩ scope."""
     from hotline.errors import Forbidden
@@ -280,7 +294,8 @@ def actions_for(db: Session, order: Order, user: User) -> list[str]:
     return out
 
 
-def present(db: Session, order: Order, user: User, *, lang: str = "zh") -> dict[str, Any]:
+def present(db: Session, order: Order, user: User, *, lang: str = "zh", one: bool = False) -> dict[str, Any]:
+    """An order as the API shows it; ``one``: the only order of the page (reads its category alone)."""
     labels = STATUS_EN if lang == "en" else STATUS_ZH
     parent = db.get(Order, order.parent_id) if order.parent_id else None
     book = unit_names(db)
@@ -288,7 +303,8 @@ def present(db: Session, order: Order, user: User, *, lang: str = "zh") -> dict[
     return {
         "number": order.number, "status": order.status, "status_label": labels[Status(order.status)],
         "channel": order.channel, "kind": order.kind, "category_code": order.category_code,
-        "category_path": category_path(db, order.category_code), "title": order.title,
+        "category_path": (category_path_of_one if one else category_path)(db, order.category_code),
+        "title": order.title,
         "content": order.content, **citizen_view(user, order), "anonymous": order.anonymous,
         "confidential": order.confidential, "address": order.address, "latitude": order.latitude,
         "longitude": order.longitude, "territory": _unit_ref(order.territory_unit, book, order.created_at), "urgency": order.urgency,
@@ -310,7 +326,7 @@ def present(db: Session, order: Order, user: User, *, lang: str = "zh") -> dict[
 def present_detail(db: Session, order: Order, user: User, *, lang: str = "zh") -> dict[str, Any]:
     from hotline.orders.enums import ACTION_ZH
 
-    out = present(db, order, user, lang=lang)
+    out = present(db, order, user, lang=lang, one=True)
     book = unit_names(db)  # each row names its unit as it was called then
     out["assignments"] = [{
         "unit": _unit_ref(a.unit, book, a.assigned_at), "role": a.role, "active": a.active, "assigned_at": a.assigned_at,

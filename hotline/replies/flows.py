@@ -225,8 +225,12 @@ def fake_on_evaluation(db: Session, *, task: CallbackTask, evaluation: Evaluatio
 
 def fake_on_repeat_call(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
     """受理 hook (after duplicates linked the call): the same caller about an order completed in the window."""
+    from hotline.duplicates.flows import repeat_checked
     from hotline.duplicates.models import RepeatLink
 
+    checked, outcome = repeat_checked(db, order.id)
+    if checked and outcome != "reopen_suggested":  # this intake linked it, or found nothing: no read back
+        return
     link = db.scalar(select(RepeatLink).where(RepeatLink.order_id == order.id,
                                               RepeatLink.outcome == "reopen_suggested"))
     if link is None:

@@ -103,15 +103,23 @@ class _Registry:
         self.checked: dict[int | None, float] = {}  # per city (each city has its own models)
         self.loaded: dict[tuple[int | None, str], tuple[str, Any]] = {}  # (city, purpose) → (version, model)
         self.sources: dict[tuple[int | None, str], str] = {}  # (city, purpose) → RoutingModel.source
+        # (city, purpose) looked for at the city's last check: a purpose without an active model (the
+        # demo city has no unit model) is looked for again at the next periodic check, not on every
+        # suggestion (it was two SELECTs of routing_models per intake, issue #15)
+        self.sought: set[tuple[int | None, str]] = set()
 
     def get(self, db: Session, purpose: str) -> tuple[str, Any] | None:
         from hotline.city.tenancy import current_scope
 
         city = current_scope().id
         now = time.monotonic()
-        if now - self.checked.get(city, -1e9) > RELOAD_SECONDS or (city, purpose) not in self.loaded:
+        key = (city, purpose)
+        if now - self.checked.get(city, -1e9) > RELOAD_SECONDS or (key not in self.loaded and key not in self.sought):
             with self.lock:
+                if self.checked.get(city) is None or now - self.checked[city] > RELOAD_SECONDS:
+                    self.sought = {k for k in self.sought if k[0] != city}
                 self.checked[city] = now
+                self.sought.add(key)
                 for row in db.scalars(select(RoutingModel).where(RoutingModel.active.is_(True))):
                     have = self.loaded.get((city, row.purpose))
                     if have is None or have[0] != row.version:
@@ -132,6 +140,7 @@ class _Registry:
             self.loaded.clear()
             self.sources.clear()
             self.checked.clear()
+            self.sought.clear()
 
 
 REGISTRY = _Registry()
