@@ -29,7 +29,7 @@ from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, func, or_, select
+from sqlalchemy import delete, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotline.appeals.models import UnitRequest
@@ -101,7 +101,8 @@ def plan(db: Session, period: Period, rules: frozenset[str] | None, *, settled_b
     q = select(FactDay.day).where(FactDay.day >= first, FactDay.day <= last)
     have = set(db.scalars(q if rules is None else q.where(FactDay.rules == rules_key(rules))))
     if have:
-        have -= set(db.scalars(select(DirtyDay.day).where(DirtyDay.day >= first, DirtyDay.day <= last)))
+        have -= set(db.scalars(select(DirtyDay.day).where(DirtyDay.day >= first, DirtyDay.day <= last,
+                                                          DirtyDay.version > DirtyDay.clean)))
     runs: list[tuple[date, date]] = []
     live: list[Period] = []
     at = period.start  # the start of the stretch not yet placed
@@ -290,7 +291,7 @@ def refresh_day(db: Session, day: date, *, now: datetime, rules: frozenset[str])
 
     The order matters: the dirty mark's version is read first, then the day's row in kpi_fact_days
     is written (it locks the day against a second refresh), then the facts are computed and the mark
-    is deleted only at the version read — a write that marks the day meanwhile bumps it and stays."""
+    is cleared up to the version read only — a write that marks the day meanwhile bumps it and stays."""
     from hotline.city.tenancy import current_city_id
 
     if periods._at(day + timedelta(days=1)) > now:
@@ -304,7 +305,7 @@ def refresh_day(db: Session, day: date, *, now: datetime, rules: frozenset[str])
     if rows:
         db.connection().execute(DailyFact.__table__.insert(), [{"city_id": city, **r} for r in rows])
     if seen is not None:
-        db.execute(delete(DirtyDay).where(DirtyDay.day == day, DirtyDay.version == seen))
+        db.execute(update(DirtyDay).where(DirtyDay.day == day, DirtyDay.clean < seen).values(clean=seen))
 
 
 def first_day(db: Session) -> date | None:
@@ -329,7 +330,7 @@ def due_days(db: Session, *, now: datetime, rules: frozenset[str], rebuild: bool
     if rebuild:
         return every
     have = set(db.scalars(select(FactDay.day).where(FactDay.rules == rules_key(rules))))
-    dirty = set(db.scalars(select(DirtyDay.day)))
+    dirty = set(db.scalars(select(DirtyDay.day).where(DirtyDay.version > DirtyDay.clean)))
     return [x for x in every if x not in have or x in dirty]
 
 
@@ -415,7 +416,7 @@ def mark(db: Session, days: Iterable[date]) -> None:
     t = DirtyDay.__table__
     db.connection().execute(_insert(db)(t).on_conflict_do_update(index_elements=["city_id", "day"],
                                                                 set_={"version": t.c.version + 1}),
-                            [{"city_id": city, "day": day, "version": 1} for day in days])
+                            [{"city_id": city, "day": day, "version": 1, "clean": 0} for day in days])
 
 
 def _order_id(obj: Any) -> int | None:
@@ -448,8 +449,8 @@ def _bulk(state: Any) -> None:
     """A Core INSERT/UPDATE/DELETE on a watched table names no orders: every day with facts is marked."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
-    mapper = state.bind_mapper
-    if mapper is None or mapper.local_table.name not in _WATCHED_TABLES:
+    table = getattr(state.statement, "table", None)  # ORM update(Order) and Core update(orders) alike
+    if getattr(table, "name", None) not in _WATCHED_TABLES:
         return
     db = state.session
     if db.info.get("kpi_bulk_marking"):

@@ -76,13 +76,17 @@ class FactDay(CityOwned, Base):
 
 
 class DirtyDay(CityOwned, Base):
-    """A local day some write changed since its facts were computed: read live until refreshed.
-    ``version`` grows with every marking, so a refresh clears only the marks it saw (docs/kpi.md §7)."""
+    """A local day some write changed: dirty (read live) while ``version > clean``.
+
+    Every marking bumps ``version``; a refresh sets ``clean`` to the version it read before computing,
+    so a write that lands meanwhile leaves the day dirty.  Rows are never deleted: a deleted and
+    re-inserted mark could come back at a version a refresh had read (docs/kpi.md §7)."""
 
     __tablename__ = "kpi_dirty_days"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    clean: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # Indexes on shared tables for the KPI queries (kpi/queries.py), declared here so the KPI package

@@ -46,6 +46,7 @@ def upgrade() -> None:
     op.create_table('kpi_dirty_days',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('clean', sa.Integer(), nullable=False),
     sa.Column('city_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['city_id'], ['cities.id'], name=op.f('fk_kpi_dirty_days_city_id_cities')),
     sa.PrimaryKeyConstraint('city_id', 'day', name='pk_kpi_dirty_days')
