@@ -199,3 +199,32 @@ def test_a_write_during_the_refresh_of_its_day_leaves_it_dirty(client, as_user, 
     assert daily.plan(db, daily.day_period(day), daily.current_rules(), settled_by=now)[0] == []  # still dirty
     daily.refresh_day(db, day, now=now, rules=daily.current_rules())
     assert daily.plan(db, daily.day_period(day), daily.current_rules(), settled_by=now)[0] == [(day, day)]
+
+
+def test_the_worker_task_and_the_command_refresh_in_transactions_of_their_own(  # type: ignore[no-untyped-def]
+        client, as_user, db: Session, monkeypatch) -> None:
+    """``refresh_task`` (phase maintain) computes the settled days without facts, one transaction per day,
+    then waits 5 minutes per city; ``hotline kpi facts`` refuses an unknown city in both languages."""
+    from sqlalchemy.orm import sessionmaker
+    from typer.testing import CliRunner
+
+    import hotline.db as dbmod
+    from hotline.kpi.cli import kpi_app
+
+    o = dispatched(client, as_user, "dept-chengguan")
+    _shift(db, _number_id(db, o), timedelta(days=3), random.Random(3))
+    db.commit()
+    factory = sessionmaker(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False)
+    monkeypatch.setattr(dbmod, "session_factory", lambda: factory)
+    monkeypatch.setattr(daily, "_last_run", {})
+    now = utcnow()
+    out = daily.refresh_task(now=now)
+    assert out["days"] >= 3 and out["left"] == 0, out
+    assert daily.refresh_task(now=now + timedelta(minutes=1)) == {"skipped": "fresh"}
+    p = periods.custom(periods.local_date(now) - timedelta(days=5), periods.local_date(now) - timedelta(days=1))
+    runs, live = daily.plan(db, p, daily.current_rules(), settled_by=now)
+    first = periods.local_date(now - timedelta(days=3))  # the order's day: the facts start at the first record
+    assert runs == [(first, periods.local_date(now) - timedelta(days=1))]
+    assert live == [Period(p.start, periods._at(first))]  # the days before it are read live (nothing there)
+    r = CliRunner().invoke(kpi_app, ["facts", "refresh", "--city", "nosuch"])
+    assert r.exit_code != 0 and "没有该城市" in r.output and "no such city" in r.output
