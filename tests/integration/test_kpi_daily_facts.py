@@ -121,7 +121,7 @@ def test_facts_equal_the_raw_rows_on_random_data_and_after_past_records_change( 
     now = utcnow()
     assert db.scalar(select(DirtyDay.day).limit(1)) is not None  # the shifts marked their days
     assert daily.refresh_in(db, now=now) > 30
-    assert db.scalar(select(DirtyDay.day).where(DirtyDay.day < periods.local_date(now),
+    assert db.scalar(select(DirtyDay.day).where(DirtyDay.day <= daily.last_settled(now),
                                                 DirtyDay.version > DirtyDay.clean)) is None
     assert db.scalar(select(DailyFact.day).limit(1)) is not None
     assert _equal(db, now) >= 4  # every period but the last read some days from the facts
@@ -221,10 +221,10 @@ def test_the_worker_task_and_the_command_refresh_in_transactions_of_their_own(  
     out = daily.refresh_task(now=now)
     assert out["days"] >= 3 and out["left"] == 0, out
     assert daily.refresh_task(now=now + timedelta(minutes=1)) == {"skipped": "fresh"}
-    p = periods.custom(periods.local_date(now) - timedelta(days=5), periods.local_date(now) - timedelta(days=1))
+    p = periods.custom(periods.local_date(now) - timedelta(days=5), daily.last_settled(now))
     runs, live = daily.plan(db, p, daily.current_rules(), settled_by=now)
     first = periods.local_date(now - timedelta(days=3))  # the order's day: the facts start at the first record
-    assert runs == [(first, periods.local_date(now) - timedelta(days=1))]
+    assert runs == [(first, daily.last_settled(now))]
     assert live == [Period(p.start, periods._at(first))]  # the days before it are read live (nothing there)
     r = CliRunner().invoke(kpi_app, ["facts", "refresh", "--city", "nosuch"])
     assert r.exit_code != 0 and "没有该城市" in r.output and "no such city" in r.output
