@@ -160,6 +160,14 @@ def timed(fn, runs: int) -> tuple[float, object]:  # type: ignore[no-untyped-def
     return statistics.median(times), out
 
 
+def _same(a: object, b: object) -> bool:
+    """Both paths' results equal (rankings.boards: its boards' ranked rows, compared by value)."""
+    if isinstance(a, tuple) and a and isinstance(a[0], list):  # (boards, units)
+        return [(x.group, [(r.unit_id, r.counts, r.rank) for r in x.ranked + x.too_few]) for x in a[0]] == \
+            [(x.group, [(r.unit_id, r.counts, r.rank) for r in x.ranked + x.too_few]) for x in b[0]]  # type: ignore[index]
+    return a == b
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, default=1_000_000)
@@ -168,6 +176,9 @@ def main() -> int:
     ap.add_argument("--reuse", action="store_true",
                     help="reuse the database left by --keep (no reload): only add missing indexes and facts")
     ap.add_argument("--load-only", action="store_true", help="load, keep the database, time nothing")
+    ap.add_argument("--facts", action="store_true",
+                    help="rebuild the daily facts (timed), then time every query live (the baseline) and from the "
+                         "facts, and check that both give the same result")
     args = ap.parse_args()
     os.environ.setdefault("HOTLINE_DATABASE_URL", URL)
     import sqlalchemy
@@ -188,8 +199,12 @@ def main() -> int:
         return 0
     from hotline import db as dbmod
     from hotline.db import utcnow
-    from hotline.kpi import periods, queries, rankings, service
+    from hotline.kpi import daily, periods, queries, rankings, service
 
+    if args.facts:
+        t0 = time.perf_counter()
+        out = daily.refresh(dbmod.session_factory(), now=utcnow(), rebuild=True)
+        print(f"rebuild of the daily facts: {out['days']} days in {time.perf_counter() - t0:.1f} s", flush=True)
     with dbmod.session_factory()() as db:
         print("postgres:", db.execute(text("select version()")).scalar().split(",")[0])
         counts = {t: db.execute(text(f"select count(*) from {t}")).scalar() for t in
@@ -209,6 +224,15 @@ def main() -> int:
                 ("rankings.boards (3 groups, rolled up)", lambda p=p, now=now: rankings.boards(db, p, as_of=now)),
                 ("dashboard page data (all figures)", lambda p=p: service.dashboard(db, p)),
             ]:
+                if args.facts:
+                    with daily.live_only():
+                        base, want = timed(fn, args.runs)
+                    p50, got = timed(fn, args.runs)
+                    same = _same(got, want)
+                    flag = ("" if p50 <= 1.0 else "  > 1 s target") + ("" if same else "  RESULTS DIFFER")
+                    print(f"  {name:42s} live p50 {base * 1000:8.1f} ms · facts p50 {p50 * 1000:8.1f} ms{flag}",
+                          flush=True)
+                    continue
                 p50, _ = timed(fn, args.runs)
                 flag = "" if p50 <= 1.0 else "  > 1 s target"
                 print(f"  {name:42s} p50 {p50 * 1000:8.1f} ms{flag}", flush=True)

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     auto_dispatch_threshold: float = Field(
         0.85, description="Orders whose routing confidence is at least this are dispatched automatically"
     )
+    kpi_facts: bool = Field(
+        True, description="Read the KPI figures of settled, clean days from the daily facts table "
+        "(kpi_daily_facts, docs/kpi.md §7); false computes every figure from the raw rows")
     routing_starter: bool = Field(
         True, description="Allow the shipped starter model (入门模型) for cities without a category model trained on "
         "real messages; false turns it off for every city (each city file can also say routing: {starter: false})")

@@ -28,6 +28,9 @@ ALTER TABLE users ADD CONSTRAINT uq_users_city_username UNIQUE (city_id, usernam
 
 SELECT create_distributed_table('categories', 'city_id');
 SELECT create_distributed_table('idempotency_keys', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('kpi_daily_facts', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('kpi_dirty_days', 'city_id', colocate_with => 'categories');
+SELECT create_distributed_table('kpi_fact_days', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('monthly_reports', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('order_number_counters', 'city_id', colocate_with => 'categories');
 SELECT create_distributed_table('routing_models', 'city_id', colocate_with => 'categories');

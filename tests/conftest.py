@@ -34,7 +34,7 @@ from hotline import db as dbmod  # noqa: E402
 from hotline.config import get_settings  # noqa: E402
 
 SHARED_DATA = Path(os.environ.get("HOTLINE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-ORDER_TABLES = ["governance_notes", "governance_project_orders", "governance_projects", "proactive_tasks", "surge_alerts", "monthly_reports", "report_subscriptions", "unit_names", "site_checks", "pushdowns", "transfers", "missed_call_attempts", "missed_calls", "call_events", "call_records", "hot_matter_events", "hot_matter_orders", "hot_matter_links", "hot_matters", "settings_versions", "linkage_calls", "linkage_handoffs",
+ORDER_TABLES = ["kpi_daily_facts", "kpi_fact_days", "kpi_dirty_days", "governance_notes", "governance_project_orders", "governance_projects", "proactive_tasks", "surge_alerts", "monthly_reports", "report_subscriptions", "unit_names", "site_checks", "pushdowns", "transfers", "missed_call_attempts", "missed_calls", "call_events", "call_records", "hot_matter_events", "hot_matter_orders", "hot_matter_links", "hot_matters", "settings_versions", "linkage_calls", "linkage_handoffs",
                 "idempotency_keys", "outbox", "attachments", "order_requests", "replies", "order_events", "assignments",
                 "orders", "order_number_counters"]
 

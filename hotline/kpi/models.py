@@ -10,9 +10,9 @@ also keeps the dashboard queries fast on a million orders (bench/kpi_dashboard.p
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, and_
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, and_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.callbacks.models import Evaluation
@@ -40,6 +40,53 @@ class AssignmentLimit(CityOwned, Base):
               postgresql_include=["assignment_id", "order_id", "sign_due_at"]),
         Index("ix_kpi_limits_due", "due_at", "unit_id", postgresql_include=["assignment_id", "order_id", "assigned_at"]),
     )
+
+
+class DailyFact(CityOwned, Base):
+    """One local day's counts of one KPI source for one unit (``hotline.kpi.daily``, docs/kpi.md §7).
+
+    ``kind`` is a source key of ``definitions.SOURCES`` (n1… are its counts in their order), ``received``
+    (the centre's intake source), ``funnel`` (received, dispatched, signed, replied, completed, closed),
+    ``category`` (``code`` = "c:" + category code, "" for none) or ``territory`` (``unit_id`` = the
+    territory unit).  ``unit_id`` 0 stands for none (no id is 0): a key column cannot be NULL."""
+
+    __tablename__ = "kpi_daily_facts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # no key to units: 0 means none
+    code: Mapped[str] = mapped_column(String(40), primary_key=True, default="")
+    n1: Mapped[int] = mapped_column(Integer, default=0)
+    n2: Mapped[int] = mapped_column(Integer, default=0)
+    n3: Mapped[int] = mapped_column(Integer, default=0)
+    n4: Mapped[int] = mapped_column(Integer, default=0)
+    n5: Mapped[int] = mapped_column(Integer, default=0)
+    n6: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FactDay(CityOwned, Base):
+    """A local day whose facts are computed, with the exclusion rules they were computed under
+    (``rules``: the rule keys that were on, sorted, comma-separated).  A day without a row has no facts."""
+
+    __tablename__ = "kpi_fact_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    rules: Mapped[str] = mapped_column(String(200))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DirtyDay(CityOwned, Base):
+    """A local day some write changed: dirty (read live) while ``version > clean``.
+
+    Every marking bumps ``version``; a refresh sets ``clean`` to the version it read before computing,
+    so a write that lands meanwhile leaves the day dirty.  Rows are never deleted: a deleted and
+    re-inserted mark could come back at a version a refresh had read (docs/kpi.md §7)."""
+
+    __tablename__ = "kpi_dirty_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    clean: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # Indexes on shared tables for the KPI queries (kpi/queries.py), declared here so the KPI package
@@ -71,3 +118,7 @@ Index("ix_kpi_orders_created_cover", _O.created_at,
       postgresql_include=["status", "category_code", "territory_unit_id", "first_contact_resolved",
                           "first_dispatched_at", "signed_at", "replied_at", "completed_at", "closed_at"])
 
+
+# the daily facts' dirty-day listeners live with the tables they keep true: wherever the models are
+# loaded (the app, the worker, a test, Alembic), a write marks its days
+from hotline.kpi import daily as _daily  # noqa: E402,F401

@@ -8,10 +8,12 @@ from hotline.registry import Registry
 
 
 def install(r: Registry) -> None:
-    from hotline.kpi import facts, pages, service, views
+    from hotline.kpi import cli, daily, facts, pages, service, views
 
     r.on_action(facts.record_limits, Action.dispatch, Action.subdispatch, Action.redispatch, Action.reopen)
     r.on_action(facts.move_due, Action.approve_extension, Action.resume)
+    r.worker_task("kpi_facts", daily.refresh_task, phase="maintain")  # at most every 5 minutes per city
+    r.command("kpi", cli.kpi_app)
     r.api(views.router)
     r.pages(pages.router)
     r.nav_item("考核排名", "/kpi", roles={x.value for x in service.RANKING_ROLES}, order=60)

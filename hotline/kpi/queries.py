@@ -148,12 +148,24 @@ def _aggregates(src: d.Source, fr: Frame, env: dict[str, Any]) -> list[Any]:
     return [func.count() if c.when is d.ALWAYS else _n(c.when.sql(fr.cols, env)) for c in src.counts]
 
 
+def _facts(live: bool) -> Any:
+    """The daily facts module when figures may be read from it (``daily.active``), else None."""
+    if live:
+        return None
+    from hotline.kpi import daily
+
+    return daily if daily.active() else None
+
+
 def unit_counts(db: Session, period: Period, *, as_of: datetime,
-                rules: frozenset[str] | None = None) -> dict[int, Counts]:
+                rules: frozenset[str] | None = None, live: bool = False) -> dict[int, Counts]:
     """Counts per unit (not rolled up): every source of ``definitions.SOURCES``, one query each
-    (``rules``: the exclusion rules that are on; None: the KPI settings in force)."""
-    out: dict[int, Counts] = defaultdict(Counts)
+    (``rules``: the exclusion rules that are on; None: the KPI settings in force).  Unless ``live``,
+    the clean settled days come from the daily facts (``daily.py``), equal by construction."""
     env = env_of(db, as_of, rules)
+    if (facts := _facts(live)) is not None:
+        return facts.unit_counts(db, period, as_of=as_of, rules=env["rules"])
+    out: dict[int, Counts] = defaultdict(Counts)
     for src in d.SOURCES:
         hint = _HINTS.get(src.key, lambda db, p: [])(db, period)
         if hint is None:
@@ -168,21 +180,25 @@ def unit_counts(db: Session, period: Period, *, as_of: datetime,
     return {k: v for k, v in out.items() if any(v.as_dict().values())}
 
 
-def first_contact(db: Session, period: Period, rules: frozenset[str] | None = None) -> tuple[int, int]:
-    """首呼解决率 numerator and denominator (``definitions.CENTRE_RATES``) for the whole centre."""
+def first_contact(db: Session, period: Period, rules: frozenset[str] | None = None,
+                  live: bool = False) -> tuple[int, int]:
+    """首呼解决率 numerator and denominator (``definitions.CENTRE_RATES``) for the whole centre:
+    counts of its source (``centre_counts``)."""
     rate = d.RATE_OF["first_contact"]
-    src = d.SOURCE_OF[rate.den]
-    fr, env = frame_of(src), env_of(db, period.end, rules)
-    row = dict(zip((c.key for c in src.counts), db.execute(fr.tables(select(*_aggregates(src, fr, env))).where(
-        *source_where(src, fr, period, env))).one(), strict=True))
+    if d.SOURCE_OF[rate.den] is not d.SOURCE_OF["received"]:
+        raise ValueError("first_contact: its base is no longer the intake source (centre_counts)")
+    row = centre_counts(db, period, rules, live=live)
     return sum(int(row[k]) for k in rate.num), int(row[rate.den])
 
 
-def centre_counts(db: Session, period: Period, rules: frozenset[str] | None = None) -> dict[str, int]:
+def centre_counts(db: Session, period: Period, rules: frozenset[str] | None = None,
+                  live: bool = False) -> dict[str, int]:
     """Every count of the centre's intake source (``definitions.CENTRE_SOURCES``: received, first contact,
     enterprise demands) for the whole centre."""
     src = d.SOURCE_OF["received"]
     fr, env = frame_of(src), env_of(db, period.end, rules)
+    if (facts := _facts(live)) is not None:
+        return facts.centre_counts(db, period, env["rules"])
     row = db.execute(fr.tables(select(*_aggregates(src, fr, env))).where(*source_where(src, fr, period, env))).one()
     return {c.key: int(n or 0) for c, n in zip(src.counts, row, strict=True)}
 
@@ -226,32 +242,45 @@ def _local_day(db: Session, col: Any, p: Period) -> Any:
                 else_=func.date(col, f"{parts[-1][1]:+d} seconds"))
 
 
-def daily_volume(db: Session, period: Period) -> list[tuple[str, int]]:
+def daily_volume(db: Session, period: Period, live: bool = False) -> list[tuple[str, int]]:
+    if (facts := _facts(live)) is not None:
+        return facts.daily_volume(db, period)
     day = _local_day(db, Order.created_at, period).label("day")
     q = select(day, func.count()).where(_in(Order.created_at, period)).group_by(day).order_by(day)
     return [(str(d), int(n)) for d, n in db.execute(q)]  # str(date) and SQLite's date() are both YYYY-MM-DD
 
 
-def category_mix(db: Session, period: Period) -> list[tuple[str | None, int]]:
+def category_raw(db: Session, period: Period, live: bool = False) -> dict[str | None, int]:
+    """Orders per category code (as filed): one GROUP BY."""
+    if (facts := _facts(live)) is not None:
+        return facts.category_raw(db, period)
+    q = select(Order.category_code, func.count()).where(_in(Order.created_at, period)).group_by(Order.category_code)
+    return {code: int(n) for code, n in db.execute(q)}
+
+
+def category_mix(db: Session, period: Period, live: bool = False) -> list[tuple[str | None, int]]:
     """Orders per first-level category, by the live category tree (``routing.service.branches``: a
-    category moved in the catalogue counts under its new branch); one GROUP BY per category code."""
+    category moved in the catalogue counts under its new branch), from the counts per code."""
     from hotline.routing.service import branches
 
     top_of = branches(db)
-    q = select(Order.category_code, func.count()).where(_in(Order.created_at, period)).group_by(Order.category_code)
     out: dict[str | None, int] = defaultdict(int)
-    for code, n in db.execute(q):
+    for code, n in category_raw(db, period, live=live).items():
         out[None if code is None else top_of.get(code, code[:2])] += int(n)
     return sorted(out.items(), key=lambda kv: (-kv[1], kv[0] or ""))
 
 
-def territory_counts(db: Session, period: Period) -> dict[int | None, int]:
+def territory_counts(db: Session, period: Period, live: bool = False) -> dict[int | None, int]:
+    if (facts := _facts(live)) is not None:
+        return facts.territory_counts(db, period)
     q = select(Order.territory_unit_id, func.count()).where(_in(Order.created_at, period)).group_by(
         Order.territory_unit_id)
     return {u: int(n) for u, n in db.execute(q)}
 
 
-def funnel(db: Session, period: Period) -> dict[str, int]:
+def funnel(db: Session, period: Period, live: bool = False) -> dict[str, int]:
+    if (facts := _facts(live)) is not None:
+        return facts.funnel(db, period)
     o = Order
     row = db.execute(select(func.count(), func.count(o.first_dispatched_at), func.count(o.signed_at),
                             func.count(o.replied_at), func.count(o.completed_at), func.count(o.closed_at))

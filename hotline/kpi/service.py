@@ -89,6 +89,7 @@ def dashboard(db: Session, period: Period) -> dict[str, Any]:
             uid = parent_of.get(uid)
         return uid if uid in units else None
 
+    # ties in code order: the territory counts come in no fixed order (the facts and the live path differ)
     streets: dict[int, int] = {}
     districts: dict[int, int] = {}
     for uid, n in terr.items():
@@ -106,9 +107,9 @@ def dashboard(db: Session, period: Period) -> dict[str, Any]:
         "categories": [{"code": c or "", "name": cats.get(c or "", "未分类"), "n": n}
                        for c, n in queries.category_mix(db, period)],
         "districts": [{"code": units[k].code, "name": units[k].name, "n": v}
-                      for k, v in sorted(districts.items(), key=lambda kv: -kv[1])],
+                      for k, v in sorted(districts.items(), key=lambda kv: (-kv[1], units[kv[0]].code))],
         "streets": [{"code": units[k].code, "name": units[k].name, "n": v}
-                    for k, v in sorted(streets.items(), key=lambda kv: -kv[1])],
+                    for k, v in sorted(streets.items(), key=lambda kv: (-kv[1], units[kv[0]].code))],
         "funnel": queries.funnel(db, period),
         "ranking": [{"code": r["unit_code"], "name": r["unit_name"], "composite": r["composite"]}
                     for r in ranked[:20]],
