@@ -143,7 +143,7 @@ def _prefill(db: Session, order: Order, suggestion: dict[str, Any] | None, lead:
 
 
 def detail_ctx(db: SessionDep, order: Order, user: User, lang: str) -> dict[str, Any]:
-    o = service.present_detail(db, order, user, lang=lang)
+    o = service.present_detail(db, order, user, lang=lang, one=False)  # the pickers read every category
     actions = sorted(o["allowed_actions"], key=lambda a: ACTION_ORDER.index(a) if a in ACTION_ORDER else 99)
     needs = {f for a in actions for f in cs.fields_for(a)}
     ctx: dict[str, Any] = {"o": o, "actions": actions, "intake_actions": cs.INTAKE_ACTIONS}

@@ -323,10 +323,12 @@ def present(db: Session, order: Order, user: User, *, lang: str = "zh", one: boo
     }
 
 
-def present_detail(db: Session, order: Order, user: User, *, lang: str = "zh") -> dict[str, Any]:
+def present_detail(db: Session, order: Order, user: User, *, lang: str = "zh", one: bool = True) -> dict[str, Any]:
+    """``one=False``: the caller reads the whole category table anyway (the console's order page, for its
+    pickers), so the order's path comes from that read, not from one more."""
     from hotline.orders.enums import ACTION_ZH
 
-    out = present(db, order, user, lang=lang, one=True)
+    out = present(db, order, user, lang=lang, one=one)
     book = unit_names(db)  # each row names its unit as it was called then
     out["assignments"] = [{
         "unit": _unit_ref(a.unit, book, a.assigned_at), "role": a.role, "active": a.active, "assigned_at": a.assigned_at,
