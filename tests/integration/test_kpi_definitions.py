@@ -250,7 +250,9 @@ def test_a_suspension_moves_the_first_deadline_too(client, as_user, db: Session)
     ok(client, sup, n, "suspend", reason="历史遗留产权问题，待政策明确")
     order = db.scalar(select(Order).where(Order.number == n))
     assert order is not None and order.suspended_at is not None
-    order.suspended_at = order.suspended_at - timedelta(days=2)  # suspended two days ago
+    # suspended two weeks ago: two days ago was a weekend whenever the suite ran on a Sunday or Monday (China time),
+    # and a pause of no working time moves no deadline; no holiday of China's calendar lasts two weeks
+    order.suspended_at = order.suspended_at - timedelta(days=14)
     db.commit()
     a = db.scalar(select(Assignment).where(Assignment.order_id == order.id, Assignment.role == "lead"))
     assert a is not None
