@@ -5,9 +5,11 @@ Why this shape:
   docs/duplicates.md "Judging rules"), so a pair is scored by the duplicates' pair model
   (``hotline.duplicates.similarity.Scorer.compare``), with statistics (IDF) fitted on the demands
   being grouped — the same corpus-relative weighting ``hotline duplicates refit`` gives a city.
-- **Candidates**: every demand is compared only with its nearest neighbours by a plain character
-  TF-IDF cosine (sparse, in blocks), so grouping stays near-linear; pairs further apart in time than
-  the window are never linked.
+- **Candidates**: the pair model scores every demand only against its nearest neighbours by a plain
+  character TF-IDF cosine, so the scoring stays near-linear; the neighbour search itself is exact and
+  all-pairs (in blocks: frequent characters as a dense BLAS product, the rest sparse), so it grows
+  with the square of the window (docs/hotspots.md "Speed"). Pairs further apart in time than the
+  window are never linked.
 - **Average linkage, not connected components.** Linking every pair above the threshold chains
   unrelated matters through one long message into one giant group (1,091 of the 4,307 real
   messages in one group at 0.44); merging two groups only when the *mean* score over all their
@@ -131,23 +133,44 @@ def candidate_pairs(texts: Sequence[str], k: int = NEIGHBOURS, min_cosine: float
     return {(int(a), int(b)): float(v) for a, b, v in zip(i, j, c, strict=True)}
 
 
+#: a character whose document frequency is above this share of the window is "frequent": its part of every
+#: cosine is a dense float32 matrix product (BLAS), the rest a sparse product (docs/hotspots.md "Speed")
+FREQUENT_SHARE = 0.02
+
+
 def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 2000) -> tuple[Any, Any, Any]:
-    """``candidate_pairs`` as arrays (i < j, cosine), vectorised per block: the top ``k`` of a whole block
-    at once (the same ``argpartition`` per row), blocks sized so a dense block stays near 240 MB."""
+    """``candidate_pairs`` as arrays (i < j, cosine): the exact top ``k`` of every row, a block of rows at once.
+
+    Why split the features: the cosine of two rows is the dot product over the frequent characters
+    (the template words every demand uses: a few hundred columns, nearly every row has them) plus
+    the dot product over the rest.  A sparse product spends most of its time on the first part, whose
+    result is dense anyway, so that part is one float32 BLAS product of dense columns and only the
+    rare part stays sparse (added in place).  The neighbours are the same as the all-sparse product's
+    (float32 rounding, about 1e-7 on a cosine; checked pair by pair, docs/hotspots.md "Speed").
+    Blocks are sized so a dense block stays near 120 MB."""
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     n = len(texts)
     if n < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
-    x = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
-    xt = x.T.tocsc()
+    x = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts).tocsc()
+    df = np.diff(x.indptr)
+    frequent = np.nonzero(df > max(1, int(FREQUENT_SHARE * n)))[0]
+    rare = np.nonzero((df <= max(1, int(FREQUENT_SHARE * n))) & (df >= 2))[0]  # a column in one row adds nothing
+    xf = x[:, frequent].toarray().astype(np.float32)
+    xft = np.ascontiguousarray(xf.T)
+    xr = x[:, rare].tocsr()
+    xrt = xr.T.tocsr()
     block = max(64, min(block, 30_000_000 // n))
     kk = min(k, n - 1)
     keys: list[Any] = []
     vals: list[Any] = []
     for start in range(0, n, block):
-        sims = (x[start:start + block] @ xt).toarray()
+        sims = xf[start:start + block] @ xft
+        part = (xr[start:start + block] @ xrt).tocsr()
+        part.sum_duplicates()
+        sims[np.repeat(np.arange(part.shape[0]), np.diff(part.indptr)), part.indices] += part.data.astype(np.float32)
         rows = np.arange(sims.shape[0])
         sims[rows, rows + start] = 0.0
         top = np.argpartition(-sims, kk - 1, axis=1)[:, :k]
@@ -156,7 +179,7 @@ def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 20
         a = np.broadcast_to((rows + start)[:, None], top.shape)[ok]
         b = top[ok]
         keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
-        vals.append(sv[ok])
+        vals.append(sv[ok].astype(float))
     key = np.concatenate(keys)
     val = np.concatenate(vals)
     key, first = np.unique(key, return_index=True)

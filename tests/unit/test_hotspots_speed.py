@@ -42,4 +42,20 @@ def test_candidates_are_each_rows_nearest_like_the_row_by_row_search() -> None:
             if sims[r, c] >= grouping.MIN_COSINE:
                 want[(min(r, int(c)), max(r, int(c)))] = float(sims[r, c])
     assert got.keys() == want.keys()
-    assert all(abs(got[k] - want[k]) < 1e-9 for k in want)
+    assert all(abs(got[k] - want[k]) < 1e-6 for k in want)  # the frequent characters' part is float32
+
+
+def test_candidates_split_frequent_and_rare_characters_and_both_count() -> None:
+    """The split is exact: all-sparse, all-dense and the usual split (both halves non-empty here) agree."""
+    texts = [it.text for it in _items(250)]
+    full = grouping.candidate_pairs(texts, k=10)
+    old = grouping.FREQUENT_SHARE
+    try:
+        grouping.FREQUENT_SHARE = 2.0  # no column frequent: the whole cosine from the sparse product
+        sparse_only = grouping.candidate_pairs(texts, k=10)
+        grouping.FREQUENT_SHARE = 0.0  # every shared column frequent: the whole cosine from the dense product
+        dense_only = grouping.candidate_pairs(texts, k=10)
+    finally:
+        grouping.FREQUENT_SHARE = old
+    assert full.keys() == sparse_only.keys() == dense_only.keys()
+    assert all(abs(full[k] - sparse_only[k]) < 1e-6 and abs(full[k] - dense_only[k]) < 1e-6 for k in full)
