@@ -446,6 +446,38 @@ def _order_id(obj: Any) -> int | None:
     return obj.id if isinstance(obj, Order) else getattr(obj, "order_id", None)
 
 
+_TODAY_KEY = "kpi_orders_of_today"  # order id → its local creation day, for orders inserted by this session
+
+
+def _of_today(session: Session, ids: set[int]) -> set[int]:
+    """The orders this session inserted whose local creation day has not ended.
+
+    Such an order has no record dated on an ended day (assignments, limits, requests and evaluations all come
+    after the order), so no figure of an ended day can change through it and ``days_of`` need not read its rows:
+    a new intake's hooks flush several times, and each read was a round trip on the request path (issue #15).
+    A record set to an earlier time by hand is still seen: ``_held_days`` reads the touched rows' own values."""
+    from hotline.db import utcnow
+
+    held: dict[int, date] = session.info.get(_TODAY_KEY) or {}
+    now = utcnow()
+    return {i for i in ids if (d := held.get(i)) is not None and periods._at(d + timedelta(days=1)) > now}
+
+
+def _held_days(objs: Iterable[Any]) -> set[date]:
+    """The local days of every time the touched rows hold, now and before this flush."""
+    from sqlalchemy import inspect
+
+    out: set[date] = set()
+    for o in objs:
+        st = inspect(o)
+        for attr in st.mapper.column_attrs:
+            h = st.attrs[attr.key].history
+            for v in (*h.added, *h.unchanged, *h.deleted):
+                if isinstance(v, datetime):
+                    out.add(periods.local_date(v))
+    return out
+
+
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, ctx: Any, instances: Any) -> None:
     touched = [o for o in (*session.new, *session.deleted) if isinstance(o, _WATCHED)]
@@ -453,8 +485,12 @@ def _before_flush(session: Session, ctx: Any, instances: Any) -> None:
     if not touched:
         return
     old = {i for o in touched if o not in session.new and (i := _order_id(o)) is not None}
+    today = _of_today(session, old)
     session.info.setdefault("kpi_dirty_objs", []).extend(touched)
-    session.info.setdefault("kpi_dirty_days", set()).update(days_of(session, old))
+    days = session.info.setdefault("kpi_dirty_days", set())
+    days.update(days_of(session, old - today))
+    if today:
+        days.update(_held_days(o for o in touched if _order_id(o) in today))
 
 
 @event.listens_for(Session, "after_flush")
@@ -463,8 +499,20 @@ def _after_flush(session: Session, ctx: Any) -> None:
     days = session.info.pop("kpi_dirty_days", set())
     if objs is None:
         return
+    for o in objs:  # remember the orders inserted now, with their local creation day
+        if isinstance(o, Order) and o in session.new and o.id is not None and o.created_at is not None:
+            session.info.setdefault(_TODAY_KEY, {})[o.id] = periods.local_date(o.created_at)
     ids = {i for o in objs if (i := _order_id(o)) is not None}
-    mark(session, days | days_of(session, ids))
+    today = _of_today(session, ids)
+    if today:
+        days |= _held_days(o for o in objs if _order_id(o) in today)
+    mark(session, days | days_of(session, ids - today))
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_today(session: Session, *args: Any) -> None:
+    session.info.pop(_TODAY_KEY, None)
 
 
 @event.listens_for(Session, "do_orm_execute")

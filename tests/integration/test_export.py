@@ -160,4 +160,6 @@ def test_csv_streams_every_order_in_batches_past_the_xlsx_cap(  # type: ignore[n
     assert chunks == 1 + 6  # the header, then ceil(23 / 4) batches
     assert max(held) <= 4  # rows, not ORM orders: never more than a batch alive
     r = client.get("/api/v1/exports/orders.xlsx", headers=as_user("dispatcher"), params={"q": "导出测试"})
-    assert len(xlsx_rows(r.content)) == 1 + 5  # xlsx keeps its cap
+    rows = xlsx_rows(r.content)
+    assert len(rows) == 1 + 5 + 1  # xlsx keeps its cap, and its last row says the file was cut there
+    assert str(rows[-1][0].value).startswith("【导出已截断】仅含前 5 条")
