@@ -56,6 +56,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+#: ``db.info`` keys whose values hold what the transaction wrote (``transaction_scoped``)
+_SCOPED: set[str] = set()
+
+
+def transaction_scoped(*keys: str) -> None:
+    """Declare ``db.info`` keys that hold rows this transaction just wrote, kept so a later hook need not read
+    them back: they are dropped when the outermost transaction ends (a savepoint released is not its end) and
+    when a savepoint rolls back (it may have taken the rows with it; the next reader reads the database)."""
+    _SCOPED.update(keys)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_scoped_at_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        for key in _SCOPED:
+            session.info.pop(key, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_scoped_at_rollback(session: Session, _previous: Any) -> None:
+    for key in _SCOPED:
+        session.info.pop(key, None)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

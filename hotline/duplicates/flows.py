@@ -16,11 +16,10 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
-from hotline.db import utcnow
+from hotline.db import transaction_scoped, utcnow
 from hotline.duplicates import index
 from hotline.duplicates.models import RepeatLink
 from hotline.duplicates.settings import rules
@@ -231,17 +230,7 @@ def repeat_checked(db: Session, order_id: int) -> tuple[bool, str | None]:
     return (order_id in checked, checked.get(order_id))
 
 
-@sa_event.listens_for(Session, "after_transaction_end")
-def _forget_checked_at_end(session: Session, transaction: SessionTransaction) -> None:
-    """Nothing held outlives its transaction (a savepoint released is not its end)."""
-    if transaction.parent is None:
-        session.info.pop(REPEAT_CHECKED, None)
-
-
-@sa_event.listens_for(Session, "after_soft_rollback")
-def _forget_checked_at_rollback(session: Session, _previous: SessionTransaction) -> None:
-    """A savepoint rolled back may have taken the rows with it: the next reader reads the database."""
-    session.info.pop(REPEAT_CHECKED, None)
+transaction_scoped(REPEAT_CHECKED)  # nothing held outlives its transaction or a savepoint rolled back
 
 
 def do_resolve_repeat(db: Session, *, link_id: int, actor: Actor, state: str) -> RepeatLink:

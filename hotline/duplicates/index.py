@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Float, Select, String, bindparam, delete, event, func, insert, select, union_all
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import Float, Select, String, bindparam, delete, func, insert, select, union_all
+from sqlalchemy.orm import Session
 
+from hotline.db import transaction_scoped
 from hotline.duplicates.models import DupDoc, DupPosting
 from hotline.duplicates.similarity import Doc, Prepared, Scorer
 from hotline.orders.actor import Actor
@@ -141,17 +142,7 @@ def held(db: Session, order_id: int) -> tuple[dict[str, object], list[str]] | No
     return db.info.get(HELD, {}).get(order_id)  # type: ignore[no-any-return]
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget_held_at_end(session: Session, transaction: SessionTransaction) -> None:
-    """Nothing held outlives its transaction (a savepoint released is not its end)."""
-    if transaction.parent is None:
-        session.info.pop(HELD, None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_held_at_rollback(session: Session, _previous: SessionTransaction) -> None:
-    """A savepoint rolled back may have taken the rows with it: the next reader reads the database."""
-    session.info.pop(HELD, None)
+transaction_scoped(HELD)  # nothing held outlives its transaction or a savepoint rolled back
 
 
 def remove(db: Session, order_id: int) -> None:

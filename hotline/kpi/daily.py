@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from hotline.appeals.models import UnitRequest
 from hotline.callbacks.models import Evaluation
+from hotline.db import transaction_scoped
 from hotline.kpi import definitions as d
 from hotline.kpi import periods
 from hotline.kpi.formulas import Counts, Period
@@ -509,10 +510,7 @@ def _after_flush(session: Session, ctx: Any) -> None:
     mark(session, days | days_of(session, ids - today))
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_today(session: Session, *args: Any) -> None:
-    session.info.pop(_TODAY_KEY, None)
+transaction_scoped(_TODAY_KEY)  # forgotten at the transaction's end and at a savepoint rolled back
 
 
 @event.listens_for(Session, "do_orm_execute")
