@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -59,3 +61,23 @@ def scratch_database_url(tmp_path: Any, name: str) -> str:
     _reset_schema(eng)
     eng.dispose()
     return url
+
+
+@contextmanager
+def sql_statements() -> Iterator[list[str]]:
+    """Every SQL statement the engine runs inside the block, in order (statement-count tests)."""
+    from sqlalchemy import event
+
+    from hotline import db as dbmod
+
+    seen: list[str] = []
+    engine = dbmod.get_engine()
+
+    def grab(_conn: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)

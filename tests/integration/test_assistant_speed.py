@@ -6,14 +6,11 @@ statement.  Results are checked against a direct count."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from hotline import db as dbmod
 from hotline.duplicates import service as dup
 from hotline.orders.actor import Actor
 from hotline.orders.flows import do_create_order
@@ -21,23 +18,12 @@ from hotline.orders.models import Order
 from hotline.org.models import User
 from hotline.textindex import index
 from hotline.textindex.models import TextPosting
+from tests.integration.helpers import sql_statements
 
 PHONE = "13655550009"
 
 
-@contextmanager
-def _counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_a):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    engine = dbmod.get_engine()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+_counting = sql_statements  # tests.integration.helpers
 
 
 def test_doc_freqs_shares_one_statement_across_token_counts(db: Session) -> None:

@@ -6,14 +6,11 @@ The statements are counted with a SQLAlchemy ``before_cursor_execute`` listener 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hotline import db as dbmod
 from hotline.console import support as cs
 from hotline.orders import service
 from hotline.orders.actor import Actor
@@ -22,6 +19,7 @@ from hotline.orders.flows import do_action, do_create_order
 from hotline.orders.models import Order
 from hotline.org.models import Category, Unit, User
 from tests.conftest import login
+from tests.integration.helpers import sql_statements
 
 
 def _user(db: Session, username: str) -> User:
@@ -53,19 +51,7 @@ def _orders(db: Session, n: int) -> list[Order]:
     return out
 
 
-@contextmanager
-def _counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_a):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    engine = dbmod.get_engine()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+_counting = sql_statements  # tests.integration.helpers
 
 
 def _statements(client: TestClient, path: str) -> tuple[int, str]:

@@ -4,12 +4,10 @@ order's index rows are written without DELETEs, and each text is segmented once 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from hotline import db as dbmod
@@ -18,7 +16,7 @@ from hotline.orders.flows import do_create_order, do_intake
 from hotline.orders.models import Order
 from hotline.org.models import User
 from tests.conftest import DB_URL
-from tests.integration.helpers import DEMAND
+from tests.integration.helpers import DEMAND, sql_statements
 
 pg_only = pytest.mark.skipif(not DB_URL.startswith("postgresql"), reason="PostgreSQL: row locks and a second connection")
 
@@ -94,19 +92,7 @@ def test_numbers_stay_unique_under_concurrent_intakes_and_gaps_are_only_from_fai
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # taken numbers: no duplicates, no holes
 
 
-@contextmanager
-def _statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = dbmod.get_engine()
-
-    def grab(_conn: Any, _cur: Any, statement: str, *_a: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", grab)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", grab)
+_statements = sql_statements  # tests.integration.helpers
 
 
 def test_a_new_order_is_indexed_without_deletes(db: Session) -> None:
