@@ -6,7 +6,8 @@ Seeds one scratch SQLite database with the demo (``hotline.demo.seed.seed_demo``
 orders driven through the real flows), logs in as each demo role through the login form, and GETs every
 page that role's navigation offers (``hotline.web.nav.layout_for``: the bar and the 更多 menu), the home
 page, the notifications, and the order page of one order per status the role can see, ``--runs`` times
-each after one warm-up.  Time is measured around the in-process ASGI call (``TestClient``), so it is the
+each after one warm-up, all through one app (one server process: since 2026-12-07; before, a new app per
+role, whose fresh heap a server process does not have).  Time is measured around the in-process ASGI call (``TestClient``), so it is the
 server's render time without a network; it prints p50/p95 per page and role and flags any p95 over the
 issue #20 target of 150 ms.  It also counts the SQL statements of one GET of each page, and the process's
 CPU time per GET (``time.process_time``), which a loaded machine's wait for a core does not inflate.
@@ -90,6 +91,7 @@ def measure(path: Path, runs: int) -> dict[str, dict[str, dict[str, Any]]]:
 
     event.listen(get_engine(), "before_cursor_execute", count)
     results: dict[str, dict[str, dict[str, Any]]] = {}
+    app = create_app()  # one app for every role, as in a server process (its heap is frozen once warm)
     for username in USERS:
         with session_scope() as db:
             user = db.scalar(select(User).where(User.username == username))
@@ -104,7 +106,7 @@ def measure(path: Path, runs: int) -> dict[str, dict[str, dict[str, Any]]]:
         pages = ["/", *[n.href for n in [*nav.top, *nav.more]], "/notifications",
                  *[f"/orders/{n}" for n in orders.values()]]
         names = {f"/orders/{n}": f"/orders/{{{st}}}" for st, n in orders.items()}
-        with TestClient(create_app(), raise_server_exceptions=True) as client:
+        with TestClient(app, raise_server_exceptions=True) as client:
             page = client.get("/login")
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
             assert token, "no login form"

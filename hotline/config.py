@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     replica_max_lag_seconds: float = Field(
         30.0, description="A replica further behind than this (or unreachable) is not read: those pages read the "
         "primary until it catches up")
+    gc_freeze: bool = Field(
+        True, description="Freeze the web process's long-lived heap after its 1st, 50th and 1,000th request, so "
+        "the garbage collector's full passes stop landing in page views (hotline/web/heap.py)")
     secret_key: str = Field(DEV_SECRET, description="Signs sessions, CSRF tokens and rating links")
     city_file: str | None = Field(None, description="Path of the city YAML; the demo city when unset")
     data_dir: Path = Field(Path("var"), description="Where attachments and trained models are kept")

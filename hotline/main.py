@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotline import __version__
+from hotline.config import get_settings
 from hotline.db import is_concurrency_error, stale_conflict
 from hotline.errors import AppError
 from hotline.i18n import ERROR_ZH, FIELD_ZH
@@ -167,6 +168,10 @@ def create_app() -> FastAPI:
     # Starlette re-raises after such a handler, and uvicorn then closes the keep-alive
     # connection, so the client's next request failed too.
     app.add_middleware(UnexpectedErrorMiddleware)
+    if get_settings().gc_freeze:
+        from hotline.web.heap import HeapFreeze
+
+        app.add_middleware(HeapFreeze)  # the collector's full passes off the pages (hotline/web/heap.py)
 
     from hotline import registry
 

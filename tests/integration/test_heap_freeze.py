@@ -1,0 +1,57 @@
+"""The web process freezes its long-lived heap after warm-up (hotline/web/heap.py, issue #20 item 7).
+
+The slow GET in twenty on four console pages was a full garbage-collector pass over ~400,000
+long-lived objects; frozen objects are skipped by every later pass."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hotline.config import get_settings
+from hotline.main import create_app
+from hotline.web import heap
+
+
+@pytest.fixture
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """As if the process had served nothing yet, with nothing frozen; records each freeze."""
+    gc.unfreeze()
+    monkeypatch.setattr(heap, "_served", 0)
+    monkeypatch.setattr(heap, "FREEZE_AFTER", (1, 3))
+    freezes: list[int] = []
+    real = heap.freeze_long_lived
+
+    def recording() -> int:
+        freezes.append(heap._served)
+        return real()
+
+    monkeypatch.setattr(heap, "freeze_long_lived", recording)
+    yield freezes
+    gc.unfreeze()
+
+
+def test_the_first_request_freezes_the_startup_heap(fresh_process: list[int]) -> None:
+    assert gc.get_freeze_count() == 0
+    with TestClient(create_app()) as client:
+        assert client.get("/healthz").status_code == 200
+        # the app, its routes and models are alive: they are now outside every later collection
+        assert gc.get_freeze_count() > 10_000
+        for _ in range(4):
+            client.get("/healthz")
+    assert fresh_process == [1, 3], "frozen after the 1st and the 3rd request, not after every one"
+
+
+def test_the_setting_turns_it_off(fresh_process: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_GC_FREEZE", "false")
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as client:
+            client.get("/healthz")
+    finally:
+        monkeypatch.delenv("HOTLINE_GC_FREEZE")
+        get_settings.cache_clear()
+    assert fresh_process == [] and gc.get_freeze_count() == 0
