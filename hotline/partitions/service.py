@@ -335,14 +335,14 @@ def archive_year(engine: Engine, year: int, *, now: datetime, dry_run: bool = Fa
     from hotline.orders.enums import TERMINAL
 
     if year >= now.year - 1:
-        raise PartitionError(f"{year} 年尚未结束或刚结束：只能归档 {now.year - 2} 年及以前",
+        raise PartitionError(f"{year} 年尚未结束或刚结束：只能封存 {now.year - 2} 年及以前（转入 archive 模式）",
                              f"{year} is the current or last year: only {now.year - 2} and earlier can be archived")
     lo, hi = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
     moved: list[Archived] = []
     default_rows: dict[str, int] = {}
     with engine.begin() as conn:
         if not is_postgresql(conn):
-            raise PartitionError("只有 PostgreSQL 可归档分区", "only PostgreSQL has partitions to archive")
+            raise PartitionError("只有 PostgreSQL 有可封存的分区", "only PostgreSQL has partitions to archive")
         tables = managed_tables(conn)
         if not tables:
             raise PartitionError("没有已分区的表：请先运行 `hotline db partition`",
@@ -356,7 +356,7 @@ def archive_year(engine: Engine, year: int, *, now: datetime, dry_run: bool = Fa
                     bindparam("done", expanding=True)),
                 {"done": sorted(str(s) for s in TERMINAL), "lo": lo, "hi": hi}) or 0
             if open_orders:
-                raise PartitionError(f"{year} 年还有 {open_orders} 件工单未办结：不能归档",
+                raise PartitionError(f"{year} 年还有 {open_orders} 件工单尚未结束：不能封存",
                                      f"{open_orders} orders with events in {year} are not finished yet: not archived")
         for t in tables:
             n = conn.scalar(text(f'select count(*) from public."{t}_default" where "{CANDIDATES[t]}" >= :lo '
