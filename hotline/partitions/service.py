@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 #: The tables that qualify (append-only, nothing points at them), each with its partition key:
 #: the row's own timestamp, set by the server when the row is written (call events: when we
@@ -87,9 +88,20 @@ def ensure_partman(conn: Connection) -> str:
     if not partman_available(conn):
         raise PartitionError("数据库服务器未安装 pg_partman（apt-get install postgresql-15-partman）",
                              "the database server has no pg_partman (apt-get install postgresql-15-partman)")
-    conn.execute(text("create schema if not exists partman"))
-    conn.execute(text("create extension if not exists pg_partman schema partman"))
+    try:
+        with conn.begin_nested():
+            conn.execute(text("create schema if not exists partman"))
+            conn.execute(text("create extension if not exists pg_partman schema partman"))
+    except DBAPIError as exc:  # typically: the application's role is not a superuser
+        raise PartitionError(f"无法创建 pg_partman 扩展（{_first_line(exc)}）：请数据库管理员执行 "
+                             "CREATE SCHEMA partman; CREATE EXTENSION pg_partman SCHEMA partman;",
+                             f"could not create the pg_partman extension ({_first_line(exc)}): have the DBA run "
+                             "CREATE SCHEMA partman; CREATE EXTENSION pg_partman SCHEMA partman;") from exc
     return "partman"
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return (str(exc.orig or exc).splitlines() or [""])[0][:160]
 
 
 def is_partitioned(conn: Connection, table: str) -> bool:
@@ -159,8 +171,16 @@ def _utc(conn: Connection) -> None:
 
 
 def _lock(conn: Connection, table: str) -> None:
+    """The table's exclusive lock, waited for at most ``LOCK_TIMEOUT``: a busy table is a clear refusal."""
     conn.execute(text(f"set local lock_timeout = '{LOCK_TIMEOUT}'"))
-    conn.execute(text(f'lock table public."{table}" in access exclusive mode'))
+    try:
+        conn.execute(text(f'lock table public."{table}" in access exclusive mode'))
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        raise PartitionError(f"{table} 正在使用，{LOCK_TIMEOUT} 内未能锁定：请在业务空闲时重试",
+                             f"{table} is busy: its lock was not granted within {LOCK_TIMEOUT}; "
+                             "retry at a quiet time") from exc
 
 
 def _start_month(conn: Connection, table: str, key: str) -> str | None:

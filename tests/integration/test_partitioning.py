@@ -162,6 +162,21 @@ def test_a_second_run_says_already_partitioned(partitioned: dict[str, Any]) -> N
 
 
 @needs_pg
+def test_a_busy_table_is_refused_after_the_lock_timeout_and_left_as_it_was(partitioned: dict[str, Any],
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = dbmod.get_engine()
+    monkeypatch.setattr(service, "LOCK_TIMEOUT", "200ms")
+    with engine.connect() as holder:
+        holder.execute(text("lock table hot_matter_events in access share mode"))  # a reader's lock
+        with pytest.raises(service.PartitionError, match="busy"):
+            service.convert(engine, "hot_matter_events")
+        holder.rollback()
+    with engine.connect() as c:
+        assert not service.is_partitioned(c, "hot_matter_events")
+        assert c.scalar(text("select to_regclass('public.hot_matter_events_unpartitioned')")) is None
+
+
+@needs_pg
 def test_orders_and_outbox_are_blocked_by_their_constraints(partitioned: dict[str, Any]) -> None:
     with dbmod.get_engine().connect() as c:
         orders = service.blockers(c, "orders", "created_at")
