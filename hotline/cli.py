@@ -164,6 +164,67 @@ def db_revision(message: Annotated[str, typer.Option("-m", "--message")]) -> Non
     revision(_settings().database_url, message)
 
 
+@db_app.command("partition")
+def db_partition(dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; change nothing")] = False,
+                 table: Annotated[list[str] | None, typer.Option("--table", help="Only this table (repeatable)")] = None,
+                 ) -> None:
+    """PostgreSQL: turn the event tables into monthly partitions managed by pg_partman (docs/scale.md).
+
+    Each table is converted in one transaction that locks it (writers wait): run it in a quiet hour.
+    A second run says "already partitioned"."""
+    from hotline.db import get_engine
+    from hotline.partitions.service import DEFAULT_TABLES, PartitionError, convert
+
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        typer.echo("SQLite 无需分区（只有 PostgreSQL 分区）\nSQLite has nothing to partition (PostgreSQL only)")
+        return
+    blocked = False
+    for name in table or DEFAULT_TABLES:
+        try:
+            res = convert(engine, name, dry_run=dry_run)
+        except PartitionError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from exc
+        if res.status == "converted":
+            typer.echo(f"{name}: converted, {res.rows} rows moved into {res.partitions} monthly partitions "
+                       f"in {res.seconds:.1f} s")
+        elif res.status == "would convert":
+            typer.echo(f"{name}: would convert {res.rows} rows into about {res.partitions} partitions (dry run)")
+        elif res.status == "blocked":
+            blocked = True
+            typer.echo(f"{name}: cannot be partitioned: " + "; ".join(res.reasons), err=True)
+        else:
+            typer.echo(f"{name}: already partitioned")
+    if blocked:
+        raise typer.Exit(2)
+
+
+@db_app.command("archive-year")
+def db_archive_year(year: Annotated[int, typer.Argument(help="A closed year (two or more years ago)")],
+                    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would move; move nothing")] = False,
+                    ) -> None:
+    """PostgreSQL: detach that year's monthly partitions into the `archive` schema (audited)."""
+    from hotline.db import get_engine, utcnow
+    from hotline.partitions.service import PartitionError, archive_year
+
+    try:
+        res = archive_year(get_engine(), year, now=utcnow(), dry_run=dry_run)
+    except PartitionError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    verb = "would move" if dry_run else "moved"
+    if not res.moved:
+        typer.echo(f"{year}: no partition of that year to archive")
+    for m in res.moved:
+        typer.echo(f"{verb} {m.partition}: {m.rows} rows, {m.bytes} bytes")
+    for t, n in res.default_rows.items():
+        typer.echo(f"note: {n} rows of {year} stay in {t}_default (not a monthly partition)")
+    if res.moved:
+        typer.echo(f"{year}: {sum(m.rows for m in res.moved)} rows, {sum(m.bytes for m in res.moved)} bytes "
+                   f"{verb} to schema archive")
+
+
 @city_app.command("add")
 def city_add(path: Annotated[Path, typer.Argument(help="The new city's city file (YAML)")],
              no_users: Annotated[bool, typer.Option("--no-users", help="Skip the file's demo users")] = False,

@@ -76,6 +76,7 @@ INSTALL_ORDER: tuple[str, ...] = (
     "phrases",  # 常用语: a unit's and the centre's reply templates; the reply form's tools
     "cityfile",  # 管理 · 城市文件: the live configuration exported as a city file, imported back with a diff preview
     "reports",  # 月度分析报告: the monthly report (HTML, stored PDF), subscriptions, the worker's monthly run
+    "partitions",  # PostgreSQL: monthly partitions of the event tables (pg_partman), their maintenance, archived years
     "demo",  # the demo city's seeding (never imported by production code)
 )
 

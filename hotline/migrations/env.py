@@ -6,6 +6,7 @@ from alembic import context
 
 import hotline.models  # noqa: F401  (fills Base.metadata)
 from hotline.db import Base, make_engine
+from hotline.partitions.service import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -36,7 +37,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         # parent would fire its ON DELETE CASCADE.  The PRAGMA only works outside a transaction.
         connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, include_object=include_object)
     try:
         with context.begin_transaction():
             context.run_migrations()
