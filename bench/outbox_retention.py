@@ -121,12 +121,22 @@ def main() -> None:
     with factory() as s:
         scopes = [scope_of(city) for city in s.scalars(select(City).where(City.kind == "city").order_by(City.id))]
         size = retention.batch_size(s)
+    with acting_as(scopes[0]), factory() as s:  # the plan of one batch's read: the partial index, per city
+        from hotline.outbox.models import OutboxMessage
+
+        newest = retention.newest_id(s)
+        stmt = retention._candidates(cutoff, size, None, lock=True, newest=newest).where(
+            OutboxMessage.city_id == scopes[0].id)
+        sql = stmt.compile(s.get_bind(), compile_kwargs={"render_postcompile": True})  # (the city's criterion
+        plan = [r[0] for r in s.connection().exec_driver_sql("explain " + str(sql), sql.params)]  # written out)
+        print("plan of a batch's read:\n  " + "\n  ".join(plan))
     t = time.perf_counter()
     for scope in scopes:  # the demo has two cities; each prunes its own rows, like the worker's pass
         with acting_as(scope), factory() as s:
+            newest = retention.newest_id(s)
             while True:
                 b = time.perf_counter()
-                if retention.prune_batch(s, stats, limit=size, now=now, actor_label="bench") is None:
+                if retention.prune_batch(s, stats, limit=size, now=now, actor_label="bench", newest=newest) is None:
                     break
                 batch_times.append(time.perf_counter() - b)
     total_s = time.perf_counter() - t

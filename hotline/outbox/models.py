@@ -51,8 +51,8 @@ class OutboxMessage(CityOwned, Base):
 
     __table_args__ = (
         Index("ix_outbox_state_next", "state", "next_attempt_at"),
-        # what retention may still prune, oldest first (a partial index: the compacted rows it keeps are not in it)
-        Index("ix_outbox_prunable", "created_at", postgresql_where=PRUNABLE, sqlite_where=PRUNABLE),
+        # what retention may still prune, per city oldest first (partial: the compacted rows it keeps are not in it)
+        Index("ix_outbox_prunable", "city_id", "created_at", "id", postgresql_where=PRUNABLE, sqlite_where=PRUNABLE),
         UniqueConstraint("city_id", "uid", name="uq_outbox_city_uid"),  # random: unique everywhere in fact
         UniqueConstraint("city_id", "dedupe_key", name="uq_outbox_city_dedupe_key"),
     )

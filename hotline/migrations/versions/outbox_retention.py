@@ -20,7 +20,7 @@ PRUNABLE = sa.text("state IN ('sent', 'cancelled') AND compacted_at IS NULL")
 def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('compacted_at', UTCDateTime(timezone=True), nullable=True))
-    op.create_index('ix_outbox_prunable', 'outbox', ['created_at'], unique=False,
+    op.create_index('ix_outbox_prunable', 'outbox', ['city_id', 'created_at', 'id'], unique=False,
                     postgresql_where=PRUNABLE, sqlite_where=PRUNABLE)
 
 
