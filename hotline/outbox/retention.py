@@ -57,6 +57,8 @@ FINAL_PREFIXES: dict[str, str] = {
     "transferred": "transferred:{number}:{transfer} (transfers.flows): a transfer is accepted once",
     "repeat": "repeat:{order} (duplicates.flows): the repeat check runs once, at the order's intake",
     "repeat-attached": "repeat-attached:{order} (duplicates.flows): at the repeat call's intake, once",
+    "rate": "rate:{callback task} (callbacks.flows.create_task): the task is created in the same call",
+    "site_check": "site_check:{check} (verification.flows): the check is created in the same call",
 }
 
 

@@ -85,6 +85,8 @@ def test_old_delivered_rows_go_recent_stay_pending_and_failed_never(db: Session,
     assert stats.rows[("sent", "inbox", "compacted")] >= 1 and stats.rows[("cancelled", "inbox", "compacted")] >= 1
     again = retention.prune(factory, now=now, days=90)
     assert again.deleted == 0 and again.compacted == 0, "a compacted row is not read again"
+    assert retention.is_final("rate:7") and retention.is_final("webhook:1:2") and retention.is_final(None)
+    assert not retention.is_final("report:2026-11:3:email") and not retention.is_final("linkage:4:handoff")
 
 
 def test_a_deleted_webhook_row_takes_its_attempts_and_the_newest_row_stays(db: Session, factory) -> None:  # type: ignore[no-untyped-def]
