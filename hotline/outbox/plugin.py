@@ -1,5 +1,5 @@
-"""outbox: the default senders (inbox, SMS, e-mail), delivery as the worker's last task, retention as a
-maintenance task, ``hotline outbox``."""
+"""outbox: the default senders (inbox, SMS, e-mail), delivery as the worker's last task, retention in its
+background lane, ``hotline outbox``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,6 @@ def install(r: Registry) -> None:
 
     for channel, sender in senders.default_senders().items():
         r.sender(channel, sender)
-    r.worker_task("outbox_retention", retention.prune_task, phase="maintain")  # at most every 10 minutes per city
+    r.worker_task("outbox_retention", retention.prune_task, phase="background")  # its own lane; every 10 min a city
     r.worker_task("deliver", worker.deliver_task, phase="deliver")
     r.command("outbox", cli.outbox_app)

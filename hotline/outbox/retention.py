@@ -18,10 +18,10 @@ A key whose prefix is not listed is kept (compacted): a new producer is safe unt
 and lists it.  ``pending`` and ``failed`` rows are never touched (failed ones are what an admin
 must see and retry).  "Older than" means created *and* sent before the cut-off.
 
-Bounded: one batch (``BATCH``: 1000 rows on PostgreSQL, 200 on SQLite) per short transaction with
-its audit row, rows locked ``FOR UPDATE SKIP LOCKED``; the worker runs at most ``PASS_BATCHES``
-batches per pass and city, every ``EVERY`` at most, so it never holds a lock for long nor starves
-the deliveries that follow it in the pass.
+Bounded: one batch (``batch_size``: 1000 rows on PostgreSQL, 200 on SQLite) per short transaction
+with its audit row, rows locked ``FOR UPDATE SKIP LOCKED``, so it never holds a lock for long.  The
+worker runs it in its background lane (phase ``background``: a pass that delivers never waits for
+it), at most ``PASS_BATCHES`` batches per pass and city, every ``EVERY`` at most.
 
 The table's newest row is never deleted: SQLite gives a new row the highest id + 1, so deleting the
 newest one would hand its id to the next notice, which the inbox sender (a notification per
