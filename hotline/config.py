@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     routing_starter_dir: Path | None = Field(
         None, description="Folder of a starter model of your own (starter.npz + starter.json, written by "
         "`hotline routing build-starter --out`); unset: the one shipped in hotline/routing/starter/")
+    outbox_retention_days: int = Field(
+        90, ge=0, description="Delivered (sent) and cancelled notices older than this many days are pruned by the "
+        "worker (`hotline outbox prune`, docs/worker.md §Retention); pending and failed ones never are; 0 keeps all")
     public_base_url: str = Field(
         "", description="Public address of the server, e.g. https://12345.example.gov.cn (makes SMS links absolute)")
     trusted_proxies: tuple[str, ...] = Field(

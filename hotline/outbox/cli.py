@@ -1,4 +1,5 @@
-"""``hotline outbox run`` (alias ``hotline worker``): the background worker; ``hotline outbox status``."""
+"""``hotline outbox run`` (alias ``hotline worker``): the background worker; ``hotline outbox status``;
+``hotline outbox prune``: retention by hand (the worker prunes too)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,46 @@ def status() -> None:
                           .order_by(OutboxMessage.channel, OutboxMessage.state)).all()
     for channel, state, n in rows:
         typer.echo(f"{channel:8} {state:8} {n}")
+
+
+@outbox_app.command("prune")
+def prune(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="count what would go, change nothing")] = False,
+    older_than: Annotated[int | None, typer.Option(
+        "--older-than", min=1, help="days; default HOTLINE_OUTBOX_RETENTION_DAYS")] = None,
+    city: Annotated[str | None, typer.Option(help="one city's code; default every city")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, max=10000, help="rows per transaction "
+                                                   "(default 1000 on PostgreSQL, 200 on SQLite)")] = None,
+) -> None:
+    """Remove sent and cancelled notices older than the retention period (hotline.outbox.retention):
+    deleted, or compacted where their dedupe key must stay; pending and failed ones never."""
+    from hotline import registry
+    from hotline.city.service import cities
+    from hotline.city.tenancy import acting_as, scope_by_code
+    from hotline.config import get_settings
+    from hotline.db import session_factory, utcnow
+    from hotline.outbox import retention
+
+    registry.install()
+    days = older_than if older_than is not None else get_settings().outbox_retention_days
+    if days == 0:
+        typer.echo("保留期为 0：永久保留，未清理 / retention is 0 (keep for ever): nothing pruned")
+        return
+    factory = session_factory()
+    with factory() as db:
+        every = [(c.code, c.name) for c in cities(db) if city is None or c.code == city]
+    if not every:
+        raise typer.BadParameter(f"没有该城市 / no such city: {city}", param_hint="--city")
+    now = utcnow()
+    verb = "将清理 / would prune" if dry_run else "已清理 / pruned"
+    for code, name in every:
+        with factory() as db:
+            scope = scope_by_code(db, code)
+        with acting_as(scope):
+            stats = retention.prune(factory, now=now, days=days, dry_run=dry_run, limit=batch_size,
+                                    actor_label="通知保留清理(CLI) / outbox prune (CLI)")
+        typer.echo(f"{name} ({code}): {verb} {days} 天前 / older than {days} days "
+                   f"(before {stats.cutoff:%Y-%m-%d %H:%M} UTC): "
+                   f"deleted={stats.deleted} compacted={stats.compacted} batches={stats.batches}")
+        for (state, channel, what), n in sorted(stats.rows.items()):
+            typer.echo(f"  {state:9} {channel:8} {what:9} {n}")

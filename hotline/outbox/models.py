@@ -11,11 +11,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.city.tenancy import CityOwned
 from hotline.db import Base, UTCDateTime, utcnow
+
+#: the rows retention may touch: delivered or withdrawn, not yet compacted (the partial index's predicate)
+PRUNABLE = text("state IN ('sent', 'cancelled') AND compacted_at IS NULL")
 
 
 def new_uid() -> str:
@@ -43,9 +46,13 @@ class OutboxMessage(CityOwned, Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # set when retention emptied the row's payload but kept it for its dedupe key (hotline.outbox.retention)
+    compacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_outbox_state_next", "state", "next_attempt_at"),
+        # what retention may still prune, per city oldest first (partial: the compacted rows it keeps are not in it)
+        Index("ix_outbox_prunable", "city_id", "created_at", "id", postgresql_where=PRUNABLE, sqlite_where=PRUNABLE),
         UniqueConstraint("city_id", "uid", name="uq_outbox_city_uid"),  # random: unique everywhere in fact
         UniqueConstraint("city_id", "dedupe_key", name="uq_outbox_city_dedupe_key"),
     )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from hotline.config import get_settings
 from hotline.db import commit_or_conflict
 from hotline.org.deps import SessionDep
 from hotline.validation import DbId
@@ -27,7 +28,8 @@ def _page(request: Request, db: SessionDep, **extra: object) -> Response:
     subs = [service.present_sub(s) for s in db.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id))]
     return render(request, "webhooks_list.html", {"subs": subs, "deliveries": service.recent_deliveries(db),
                                                    "events": sorted(flows.VALID_EVENTS),
-                                                   "delivery_states": DELIVERY_STATES, **extra})
+                                                   "delivery_states": DELIVERY_STATES,
+                                                   "retention_days": get_settings().outbox_retention_days, **extra})
 
 
 @router.get("/webhooks")
