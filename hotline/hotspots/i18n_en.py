@@ -17,6 +17,9 @@ EN = {
     "territories, none of which holds more than half of it. A hot matter is many people about one place; a "
     "systemic problem is many places with the same problem, which usually needs one city-wide fix rather "
     "than order-by-order handling.",
+    "分组阈值 %.2f（由 %d 条更正学得，默认 %.2f）": "grouping threshold %.2f (learned from %d corrections, default %.2f)",
+    "分组阈值 %.2f（默认）": "grouping threshold %.2f (the default)", "重置为默认": "Reset to the default",
+    "分组阈值已重置为默认值": "The grouping threshold was reset to the default",
     "地点": "Place", "地点数": "Places", "增长": "Growth", "诉求人数": "Callers", "涉及单位": "Units involved",
     "涉及地点": "Places involved", "未处理": "Open", "暂无共性问题": "No systemic problems",
     "概况": "Summary", "每日工单量": "Orders per day", "历史": "History", "领导更正": "Corrections",

@@ -24,7 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline.callbacks.models import Evaluation
-from hotline.hotspots import grouping
+from hotline.hotspots import grouping, tuning
 from hotline.hotspots.models import HotMatter, HotMatterEvent, HotMatterLink, HotMatterOrder
 from hotline.orders.enums import TRANSFER_SUPERSEDED, Status
 from hotline.orders.models import Assignment, Order
@@ -78,7 +78,7 @@ def _event(db: Session, m: HotMatter, kind: str, now: datetime, *, actor_id: int
                           data=data))
 
 
-def _rows(db: Session, now: datetime, window_days: int) -> list[_Row]:
+def window_rows(db: Session, now: datetime, window_days: int) -> list[_Row]:
     since = now - timedelta(days=window_days)
     q = (select(Order.id, Order.number, Order.title, Order.content, Order.created_at, Order.citizen_phone,
                 Order.territory_unit_id, Order.category_code)
@@ -96,20 +96,36 @@ def _rows(db: Session, now: datetime, window_days: int) -> list[_Row]:
     return rows
 
 
+def items_of(rows: list[_Row]) -> list[grouping.Item]:
+    """The window's orders as the grouping sees them (title and text, time, caller, territory)."""
+    return [grouping.Item(id=str(r.id), text=f"{r.title}\n{r.content}", time=r.created_at, title=r.title,
+                          caller=r.phone or None, territory=str(r.territory_id) if r.territory_id else None,
+                          dissatisfied=r.dissatisfied)
+            for r in rows]
+
+
 def place_groups(db: Session, rows: list[_Row], now: datetime, window_days: int) -> list[Finding]:
-    """Groups of ≥ 2 orders about one place and one demand, the leader's corrections honoured."""
-    ids = {r.id for r in rows}
+    """Groups of ≥ 2 orders about one place and one demand, the leader's corrections honoured — and
+    learned from: the threshold is the city's (``tuning``), retuned first from the corrections made since
+    its last reset whose two orders are in the window."""
+    pos = {r.id: k for k, r in enumerate(rows)}
     must: list[tuple[str, str]] = []
     cannot: list[tuple[str, str]] = []
-    for link in db.scalars(select(HotMatterLink)):
-        if link.order_a_id in ids and link.order_b_id in ids:
+    labelled: list[tuple[int, int, bool]] = []
+    since = tuning.learned_since(db)
+    for link in db.scalars(select(HotMatterLink).order_by(HotMatterLink.id)):
+        if link.order_a_id in pos and link.order_b_id in pos:
             (must if link.kind == "must" else cannot).append((str(link.order_a_id), str(link.order_b_id)))
-    items = [grouping.Item(id=str(r.id), text=f"{r.title}\n{r.content}", time=r.created_at, title=r.title,
-                           caller=r.phone or None, territory=str(r.territory_id) if r.territory_id else None,
-                           dissatisfied=r.dissatisfied)
-             for r in rows]
+            if since is None or link.created_at > since:
+                labelled.append((pos[link.order_a_id], pos[link.order_b_id], link.kind == "must"))
+    items = items_of(rows)
+    if not items:
+        return []
+    sc, prepared = grouping.prepare(items)
+    threshold = tuning.learn(db, items, sc, prepared, labelled, now=now)
     out = []
-    for g in grouping.group(items, window_days=window_days, now=now, must_link=must, cannot_link=cannot):
+    for g in grouping.group(items, scorer=sc, prepared=prepared, threshold=threshold, window_days=window_days,
+                            now=now, must_link=must, cannot_link=cannot):
         if len(g.ids) < 2:
             continue
         out.append(Finding(ids=[int(i) for i in g.ids], name=g.name[:200], place=(g.places[0] if g.places else None),
@@ -291,7 +307,7 @@ def refresh(db: Session, *, now: datetime, window_days: int = WINDOW_DAYS) -> di
     write of that matter fails (``StaleDataError``, rolled back whole) instead of storing a grouping
     made without the correction; the next pass honours it (tests/integration/test_hotspots_race.py)."""
     snapshot = {kind: _members(db, kind) for kind in ("place", "systemic")}
-    rows = _rows(db, now, window_days)
+    rows = window_rows(db, now, window_days)
     window = {r.id for r in rows}
     numbers = {r.id: r.number for r in rows}
     places = place_groups(db, rows, now, window_days)
