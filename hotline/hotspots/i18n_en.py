@@ -19,6 +19,10 @@ EN = {
     "than order-by-order handling.",
     "分组阈值 %.2f（由 %d 条更正学得，默认 %.2f）": "grouping threshold %.2f (learned from %d corrections, default %.2f)",
     "分组阈值 %.2f（默认）": "grouping threshold %.2f (the default)", "重置为默认": "Reset to the default",
+    "热点分组阈值": "Hot matters' grouping threshold",
+    "由领导合并、拆分热点的更正学得的分组阈值（默认0.60），可重置为默认值":
+    "The grouping threshold learned from the leaders' merges and splits of hot matters (default 0.60); reset it "
+    "to the default",
     "分组阈值已重置为默认值": "The grouping threshold was reset to the default",
     "地点": "Place", "地点数": "Places", "增长": "Growth", "诉求人数": "Callers", "涉及单位": "Units involved",
     "涉及地点": "Places involved", "未处理": "Open", "暂无共性问题": "No systemic problems",

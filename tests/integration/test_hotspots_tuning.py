@@ -116,6 +116,9 @@ def test_corrections_lower_the_threshold_and_the_next_regrouping_links_a_pair_it
         client.cookies.delete("lang")
         api = client.get("/api/v1/hotspots", headers=leader).json()["grouping_threshold"]
         assert api["threshold"] == now.threshold and api["source"] == "learned"
+        admin = _token(db, "admin")  # the administrator finds it from the 管理 page and sees the same line
+        assert 'href="/hotspots#hot-threshold"' in client.get("/admin", headers=admin).text
+        assert 'id="threshold-reset-form"' in client.get("/hotspots", headers=admin).text
         assert client.post("/hotspots/threshold/reset", headers=_token(db, "supervisor")).status_code == 403
         r = client.post("/hotspots/threshold/reset", headers=leader, follow_redirects=False)
         assert r.status_code == 303
