@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -74,7 +75,9 @@ def _setup(db: Session) -> dict[str, Any]:
     return {"numbers": numbers, "pairs": pairs, "scores": scores, "probe": probe, "apart": _ids(db, apart)}
 
 
-def test_corrections_lower_the_threshold_and_the_next_regrouping_links_a_pair_it_did_not(db: Session) -> None:
+def test_corrections_lower_the_threshold_and_the_next_regrouping_links_a_pair_it_did_not(
+        db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tuning, "MIN_EACH", 5)  # the scene has 6 "same" corrections; the minimum itself: unit tests
     s = _setup(db)
     probe = s["numbers"][s["probe"]]
     assert _matter_of(db, probe[0]) is None  # the shipped threshold keeps the probe apart (the old code, always)
@@ -133,7 +136,8 @@ def test_corrections_lower_the_threshold_and_the_next_regrouping_links_a_pair_it
     assert _matter_of(db, probe[0]) is None
 
 
-def test_too_few_corrections_change_nothing(db: Session) -> None:
+def test_too_few_corrections_change_nothing(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tuning, "MIN_EACH", 5)  # one short of the minimum on each side (the scene's 6 would do)
     s = _setup(db)
     corrected = [p for k, p in enumerate(s["pairs"]) if k != s["probe"]][:tuning.MIN_EACH - 1]
     for k, (a, b) in enumerate(corrected):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hotline.hotspots import grouping, tuning
 
 DEFAULT = grouping.THRESHOLD
-FAR_APART = [0.1, 0.15, 0.2, 0.22, 0.25, 0.3]
+FAR_APART = [0.1, 0.12, 0.15, 0.18, 0.2, 0.22, 0.25, 0.27, 0.3, 0.3]
 
 
 def _settle(same: list[float], different: list[float], start: float = DEFAULT) -> list[float]:
@@ -19,7 +19,7 @@ def _settle(same: list[float], different: list[float], start: float = DEFAULT) -
 
 
 def test_same_matter_pairs_below_the_threshold_lower_it_in_bounded_steps() -> None:
-    same = [0.52, 0.53, 0.55, 0.57, 0.58]
+    same = [0.52, 0.53, 0.55, 0.57, 0.58] * 2
     c = tuning.choose(same, FAR_APART, current=DEFAULT)
     assert c.target == 0.52  # the smallest move that keeps every judged pair right
     assert c.threshold == round(DEFAULT - tuning.MAX_STEP, 2)  # one step at a time
@@ -27,15 +27,15 @@ def test_same_matter_pairs_below_the_threshold_lower_it_in_bounded_steps() -> No
 
 
 def test_different_matter_pairs_above_the_threshold_raise_it() -> None:
-    different = [0.62, 0.64, 0.65, 0.66, 0.68]
-    same = [0.8, 0.82, 0.85, 0.9, 0.95]
+    different = [0.62, 0.64, 0.65, 0.66, 0.68] * 2
+    same = [0.8, 0.82, 0.85, 0.9, 0.95] * 2
     c = tuning.choose(same, different, current=DEFAULT)
     assert c.target == 0.69 and c.threshold == 0.65
     assert _settle(same, different)[-1] == 0.69
 
 
 def test_corrections_the_default_already_gets_right_move_nothing() -> None:
-    c = tuning.choose([0.7, 0.75, 0.8, 0.9, 0.95], FAR_APART, current=DEFAULT)
+    c = tuning.choose([0.7, 0.75, 0.8, 0.9, 0.95] * 2, FAR_APART, current=DEFAULT)
     assert c.target == DEFAULT and c.threshold == DEFAULT
 
 
@@ -46,14 +46,14 @@ def test_too_few_corrections_on_either_side_change_nothing() -> None:
 
 
 def test_the_clamp_holds_both_ways() -> None:
-    assert min(_settle([0.1, 0.12, 0.2, 0.3, 0.35], [0.0, 0.01, 0.02, 0.03, 0.05])) == tuning.LOW
-    assert max(_settle([0.99] * 5, [0.9, 0.92, 0.95, 0.97, 0.98])) == tuning.HIGH
-    assert tuning.choose([0.5] * 5, FAR_APART, current=0.9).threshold == tuning.HIGH  # a stored value out of range
+    assert min(_settle([0.1, 0.12, 0.2, 0.3, 0.35] * 2, [0.0, 0.01, 0.02, 0.03, 0.05] * 2)) == tuning.LOW
+    assert max(_settle([0.99] * 10, [0.9, 0.92, 0.95, 0.97, 0.98] * 2)) == tuning.HIGH
+    assert tuning.choose([0.5] * 10, FAR_APART, current=0.9).threshold == tuning.HIGH  # a stored value out of range
 
 
 def test_overlapping_corrections_take_the_fewest_balanced_errors() -> None:
-    same = [0.5, 0.55, 0.7, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]  # many "same" from one large merge …
-    different = [0.52, 0.3, 0.2, 0.1, 0.1]  # … do not outweigh the few "different"
+    same = [0.5, 0.55, 0.7, 0.8] + [0.9] * 16  # many "same" from one large merge …
+    different = [0.52, 0.52, 0.3, 0.3, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1]  # … do not outweigh the few "different"
     c = tuning.choose(same, different, current=DEFAULT)
     assert c.target is not None and 0.53 <= c.target <= 0.55
 
