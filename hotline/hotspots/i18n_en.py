@@ -11,9 +11,9 @@ EN = {
     "热点：近30天内同一地点（或对象）、同一诉求的多件工单，按热度排序。":
     "Hot matters: several orders in the last 30 days about the same place (or object) and the same demand, "
     "ranked by heat.",
-    "共性问题：同一类诉求（同一末级分类、同一诉求词）出现在至少5个属地，且没有一个属地占一半以上。热点是一处地方很多人反映；"
+    "共性问题：同一类诉求（同一诉求词，不论归在哪个分类）出现在至少5个属地，且没有一个属地占一半以上。热点是一处地方很多人反映；"
     "共性问题是很多地方反映同一件事，往往需要一项全市性的整改，而不是逐件处置。":
-    "Systemic problems: the same kind of demand (the same leaf category and demand word) in at least 5 "
+    "Systemic problems: the same kind of demand (the same demand word, whatever category it was filed under) in at least 5 "
     "territories, none of which holds more than half of it. A hot matter is many people about one place; a "
     "systemic problem is many places with the same problem, which usually needs one city-wide fix rather "
     "than order-by-order handling.",
