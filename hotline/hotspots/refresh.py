@@ -326,7 +326,8 @@ def refresh(db: Session, *, now: datetime, window_days: int = WINDOW_DAYS) -> di
     numbers = {r.id: r.number for r in rows}
     places = place_groups(db, rows, now, window_days)
     systemic = systemic_problems(db, rows, now)
-    out: dict[str, Any] = {"orders": len(rows), "hot_matters": len(places), "systemic": len(systemic)}
+    out: dict[str, Any] = {"orders": len(rows), "hot_matters": len(places), "systemic": len(systemic),
+                           "threshold": tuning.in_force(db).as_dict()}
     out["place"] = _store(db, "place", places, window, numbers, now, snapshot["place"])
     out["systemic_changes"] = _store(db, "systemic", systemic, window, numbers, now, snapshot["systemic"])
     return out
