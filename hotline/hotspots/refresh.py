@@ -4,7 +4,9 @@ Why here and never in a page request: it segments every text of the window (seco
 thousand orders).  The same code path as the CLI (``grouping.group``) with two additions:
 
 - the leader's corrections (``HotMatterLink``) are passed as must-link / cannot-link pairs, so a
-  re-grouping never undoes a merge or a split;
+  re-grouping never undoes a merge or a split; and they retune the city's threshold first
+  (``tuning.learn``: scored with the grouping's own scoring, learned in bounded steps, stored as a
+  settings version), which this pass and the intake's join then use;
 - the new groups are matched to the stored matters by member overlap (largest overlap first, each
   matter to one group), so a matter keeps its id, URL, state and history while it grows.  A stored
   matter no new group matches is *merged* (its window members now sit mostly in another matched
