@@ -161,3 +161,30 @@ def test_the_intake_join_uses_the_citys_threshold(db: Session, seeded: dict[str,
         more = _orders(client, db, [MIXER_MORE], 30)[0]
     db.expire_all()
     assert _matter_of(db, more) is None
+
+
+def test_a_leaders_merge_and_split_are_the_pairs_learned_from(db: Session, seeded: dict[str, Any],  # noqa: F811
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The corrections the flows store are what the next re-grouping learns from: merge the bridge into the
+    mixing plant (must links), split it out again (cannot links from each bridge order to each mixer order)."""
+    seen: list[tuple[list[float], list[float]]] = []
+    choose = tuning.choose
+
+    def spy(same: list[float], different: list[float], **kw: Any) -> tuning.Choice:
+        seen.append((list(same), list(different)))
+        return choose(same, different, **kw)
+
+    monkeypatch.setattr(tuning, "choose", spy)
+    mixer, bridge = _matter_of(db, seeded["mixer"][0]), _matter_of(db, seeded["bridge"][0])
+    assert mixer is not None and bridge is not None
+    with _client(db) as client:
+        leader = _token(db, "leader")
+        assert client.post(f"/api/v1/hotspots/{mixer.id}/merge", json={"other_id": bridge.id},
+                           headers=leader).status_code == 200
+        assert client.post(f"/api/v1/hotspots/{mixer.id}/split", json={"orders": seeded["bridge"]},
+                           headers=leader).status_code == 200
+    _refresh(db)
+    same, different = seen[-1]
+    assert len(same) == 3 and len(different) == 6  # mixer chained (2) + the bridge's own pair (1); 2 × 3 apart
+    assert min(same) > max(different)  # the grouping's own scores tell them apart
+    assert tuning.in_force(db).source == "default"  # 3 and 6 are too few to move anything
