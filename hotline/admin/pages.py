@@ -38,6 +38,7 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("/admin/settings/sla", "时限设置", "按诉求类型和分类设置签收、答复、办结时限（工作时间或自然时间），查看并决定对在办工单的影响"),
     ("/admin/settings/calendar", "节假日", "录入 chinese-calendar 尚不知道的年份的放假调休日期"),
     ("/admin/settings/kpi", "KPI设置", "综合得分权重与计分规则，按版本保存，排名注明口径版本"),
+    ("/hotspots#hot-threshold", "热点分组阈值", "由领导合并、拆分热点的更正学得的分组阈值（默认0.60），可重置为默认值"),
     ("/admin/catalogue", "派单目录与分类", "三级分类与派单目录条目（分类×属地→主办、协办、关键词），版本比较与回滚，表格导入导出"),
     ("/routing/catalogue", "派单目录", "单位职责与关键词"),
     ("/imports", "导入", "CSV/Excel 导入工单"),

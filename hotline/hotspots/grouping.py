@@ -149,12 +149,11 @@ def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 20
     (float32 rounding, about 1e-7 on a cosine; checked pair by pair, docs/hotspots.md "Speed").
     Blocks are sized so a dense block stays near 120 MB."""
     import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     n = len(texts)
     if n < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
-    x = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts).tocsc()
+    x = _tfidf(texts).tocsc()
     df = np.diff(x.indptr)
     frequent = np.nonzero(df > max(1, int(FREQUENT_SHARE * n)))[0]
     rare = np.nonzero((df <= max(1, int(FREQUENT_SHARE * n))) & (df >= 2))[0]  # a column in one row adds nothing
@@ -184,6 +183,35 @@ def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 20
     val = np.concatenate(vals)
     key, first = np.unique(key, return_index=True)
     return key // n, key % n, val[first]
+
+
+def _tfidf(texts: Sequence[str]) -> Any:
+    """The character 1–2-gram TF-IDF rows (L2-normalised) of the window: the neighbour search's cosine."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
+
+
+def edge_score(pair: Any, cosine: Any) -> Any:
+    """An edge's score, defined once: 0.7 × the pair model + 0.3 × min(1, character cosine / 0.3)."""
+    import numpy as np
+
+    return (1 - W_COSINE) * pair + W_COSINE * np.minimum(1.0, cosine / COSINE_FULL)
+
+
+def similarity(items: Sequence[Item], scorer: Scorer, prepared: Sequence[Prepared],
+               pairs: Sequence[tuple[int, int]]) -> Any:
+    """The grouping's score of any given pairs (a leader's corrections), neighbours or not: the same
+    ``edge_score`` of the same pair model and the same character cosine ``scored_edges`` uses."""
+    import numpy as np
+
+    if not pairs:
+        return np.zeros(0)
+    i = np.array([a for a, _ in pairs], dtype=np.int64)
+    j = np.array([b for _, b in pairs], dtype=np.int64)
+    x = _tfidf([it.text for it in items]).tocsr()
+    cosine = np.asarray(x[i].multiply(x[j]).sum(axis=1)).ravel()
+    return edge_score(pair_scores(scorer, prepared, i, j), cosine)
 
 
 def link(n: int, edges: dict[tuple[int, int], float], threshold: float, linkage: float, *,
@@ -321,7 +349,7 @@ def scored_edges(items: Sequence[Item], scorer: Scorer, prepared: Sequence[Prepa
     keep = ~(gap > window_days * 86400)  # a pair without a time is kept (nan compares false)
     i, j, cosine = i[keep], j[keep], cosine[keep]
     pair = pair_scores(scorer, prepared, i, j)
-    edge = (1 - W_COSINE) * pair + W_COSINE * np.minimum(1.0, cosine / COSINE_FULL)
+    edge = edge_score(pair, cosine)
     return {(int(a), int(b)): float(e) for a, b, e in zip(i, j, edge, strict=True)}
 
 
@@ -450,14 +478,18 @@ def prepare(items: Sequence[Item], scorer: Scorer | None = None) -> tuple[Scorer
 def group(items: Sequence[Item], *, scorer: Scorer | None = None, threshold: float = THRESHOLD,
           linkage: float = LINKAGE, window_days: int = WINDOW_DAYS, neighbours: int = NEIGHBOURS,
           now: datetime | None = None, must_link: Iterable[tuple[str, str]] = (),
-          cannot_link: Iterable[tuple[str, str]] = ()) -> list[Group]:
+          cannot_link: Iterable[tuple[str, str]] = (), prepared: Sequence[Prepared] | None = None) -> list[Group]:
     """Group the demands; groups come hottest first, every id in exactly one group.
 
     ``must_link`` / ``cannot_link``: pairs of ids a person said are / are not the same matter (the
-    platform's corrections, ``hotline.hotspots.refresh``); pairs naming an id not given are ignored."""
+    platform's corrections, ``hotline.hotspots.refresh``); pairs naming an id not given are ignored.
+    ``prepared`` (with its ``scorer``, from ``prepare``): the texts are not prepared again."""
     if not items:
         return []
-    sc, prepared = prepare(items, scorer)
+    if scorer is not None and prepared is not None:
+        sc = scorer
+    else:
+        sc, prepared = prepare(items, scorer)
     edges = scored_edges(items, sc, prepared, window_days=window_days, neighbours=neighbours)
     pos = {it.id: k for k, it in enumerate(items)}
     must = [(pos[a], pos[b]) for a, b in must_link if a in pos and b in pos]

@@ -11,12 +11,19 @@ EN = {
     "热点：近30天内同一地点（或对象）、同一诉求的多件工单，按热度排序。":
     "Hot matters: several orders in the last 30 days about the same place (or object) and the same demand, "
     "ranked by heat.",
-    "共性问题：同一类诉求（同一末级分类、同一诉求词）出现在至少5个属地，且没有一个属地占一半以上。热点是一处地方很多人反映；"
+    "共性问题：同一类诉求（同一诉求词，不论归在哪个分类）出现在至少5个属地，且没有一个属地占一半以上。热点是一处地方很多人反映；"
     "共性问题是很多地方反映同一件事，往往需要一项全市性的整改，而不是逐件处置。":
-    "Systemic problems: the same kind of demand (the same leaf category and demand word) in at least 5 "
+    "Systemic problems: the same kind of demand (the same demand word, whatever category it was filed under) in at least 5 "
     "territories, none of which holds more than half of it. A hot matter is many people about one place; a "
     "systemic problem is many places with the same problem, which usually needs one city-wide fix rather "
     "than order-by-order handling.",
+    "分组阈值 %.2f（由 %d 条更正学得，默认 %.2f）": "grouping threshold %.2f (learned from %d corrections, default %.2f)",
+    "分组阈值 %.2f（默认）": "grouping threshold %.2f (the default)", "重置为默认": "Reset to the default",
+    "热点分组阈值": "Hot matters' grouping threshold",
+    "由领导合并、拆分热点的更正学得的分组阈值（默认0.60），可重置为默认值":
+    "The grouping threshold learned from the leaders' merges and splits of hot matters (default 0.60); reset it "
+    "to the default",
+    "分组阈值已重置为默认值": "The grouping threshold was reset to the default",
     "地点": "Place", "地点数": "Places", "增长": "Growth", "诉求人数": "Callers", "涉及单位": "Units involved",
     "涉及地点": "Places involved", "未处理": "Open", "暂无共性问题": "No systemic problems",
     "概况": "Summary", "每日工单量": "Orders per day", "历史": "History", "领导更正": "Corrections",

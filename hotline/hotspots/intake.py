@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from hotline.duplicates import index
 from hotline.duplicates.models import DupDoc
 from hotline.duplicates.similarity import Prepared
-from hotline.hotspots import grouping
+from hotline.hotspots import tuning
 from hotline.hotspots.models import HotMatter, HotMatterEvent, HotMatterLink, HotMatterOrder
 from hotline.hotspots.refresh import EXCLUDED, SYSTEM, WINDOW_DAYS
 from hotline.orders.actor import Actor
@@ -34,7 +34,6 @@ from hotline.orders.models import Order, OrderEvent
 
 log = logging.getLogger(__name__)
 CANDIDATES = 30  # orders read from the duplicates' index
-JOIN_FROM = grouping.THRESHOLD  # the best member's pair score needed to join (the grouping's link threshold)
 
 
 def join_on_create(db: Session, order: Order, actor: Actor, event: OrderEvent, now: datetime) -> None:
@@ -74,7 +73,9 @@ def do_join(db: Session, *, order: Order, now: datetime) -> HotMatter | None:
     for oid, mid, other in rows:
         scores[mid].append((sc.compare(prep, Prepared.from_json(other), reasons=False).score, oid))
     best_mid, (best, best_oid) = max(((mid, max(s)) for mid, s in scores.items()), key=lambda x: (x[1][0], -x[0]))
-    if best < JOIN_FROM:
+    # the city's grouping threshold (``tuning``: learned from its leaders' corrections, else the shipped
+    # ``grouping.THRESHOLD``), read from the live-settings table without a query
+    if best < tuning.threshold_live():
         return None
     apart = db.scalar(select(HotMatterLink.id).join(
         HotMatterOrder, and_(HotMatterOrder.hot_matter_id == best_mid, or_(

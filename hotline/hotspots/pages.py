@@ -18,7 +18,7 @@ from hotline import registry
 from hotline.city.service import city_tz
 from hotline.db import commit_or_conflict, utcnow
 from hotline.errors import AppError, BadRequest
-from hotline.hotspots import flows, service
+from hotline.hotspots import flows, service, tuning
 from hotline.hotspots.views import order_ids
 from hotline.orders.enums import STATUS_ZH
 from hotline.org.deps import SessionDep
@@ -35,7 +35,20 @@ def hotspots_page(request: Request, db: SessionDep, user: PageUser) -> Response:
     return render(request, "hotspots_list.html", {
         "matters": service.listing(db, user=user, kind="place"),
         "systemic": service.listing(db, user=user, kind="systemic"),
-        "can_edit": user.role in service.EDIT_ROLES, "refreshed": service.last_refresh(db)})
+        "can_edit": user.role in service.EDIT_ROLES, "refreshed": service.last_refresh(db),
+        "threshold": tuning.in_force(db), "can_reset": user.role in tuning.RESET_ROLES})
+
+
+@router.post("/hotspots/threshold/reset")
+def threshold_reset(request: Request, db: SessionDep, user: PageUser) -> Response:
+    """A leader or administrator puts the learned grouping threshold back to the default (audited)."""
+    try:
+        tuning.do_reset(db, user=user, now=utcnow())
+        commit_or_conflict(db)
+    except BadRequest as exc:
+        db.rollback()
+        return redirect_with_flash("/hotspots", exc.zh, exc.en, kind="error")
+    return redirect_with_flash("/hotspots", "分组阈值已重置为默认值", "The grouping threshold was reset to the default")
 
 
 def _detail(request: Request, db: SessionDep, user: PageUser, matter_id: int, error: AppError | None = None,

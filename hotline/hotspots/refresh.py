@@ -4,7 +4,9 @@ Why here and never in a page request: it segments every text of the window (seco
 thousand orders).  The same code path as the CLI (``grouping.group``) with two additions:
 
 - the leader's corrections (``HotMatterLink``) are passed as must-link / cannot-link pairs, so a
-  re-grouping never undoes a merge or a split;
+  re-grouping never undoes a merge or a split; and they retune the city's threshold first
+  (``tuning.learn``: scored with the grouping's own scoring, learned in bounded steps, stored as a
+  settings version), which this pass and the intake's join then use;
 - the new groups are matched to the stored matters by member overlap (largest overlap first, each
   matter to one group), so a matter keeps its id, URL, state and history while it grows.  A stored
   matter no new group matches is *merged* (its window members now sit mostly in another matched
@@ -24,7 +26,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline.callbacks.models import Evaluation
-from hotline.hotspots import grouping
+from hotline.hotspots import grouping, tuning
 from hotline.hotspots.models import HotMatter, HotMatterEvent, HotMatterLink, HotMatterOrder
 from hotline.orders.enums import TRANSFER_SUPERSEDED, Status
 from hotline.orders.models import Assignment, Order
@@ -78,7 +80,7 @@ def _event(db: Session, m: HotMatter, kind: str, now: datetime, *, actor_id: int
                           data=data))
 
 
-def _rows(db: Session, now: datetime, window_days: int) -> list[_Row]:
+def window_rows(db: Session, now: datetime, window_days: int) -> list[_Row]:
     since = now - timedelta(days=window_days)
     q = (select(Order.id, Order.number, Order.title, Order.content, Order.created_at, Order.citizen_phone,
                 Order.territory_unit_id, Order.category_code)
@@ -96,20 +98,36 @@ def _rows(db: Session, now: datetime, window_days: int) -> list[_Row]:
     return rows
 
 
+def items_of(rows: list[_Row]) -> list[grouping.Item]:
+    """The window's orders as the grouping sees them (title and text, time, caller, territory)."""
+    return [grouping.Item(id=str(r.id), text=f"{r.title}\n{r.content}", time=r.created_at, title=r.title,
+                          caller=r.phone or None, territory=str(r.territory_id) if r.territory_id else None,
+                          dissatisfied=r.dissatisfied)
+            for r in rows]
+
+
 def place_groups(db: Session, rows: list[_Row], now: datetime, window_days: int) -> list[Finding]:
-    """Groups of ≥ 2 orders about one place and one demand, the leader's corrections honoured."""
-    ids = {r.id for r in rows}
+    """Groups of ≥ 2 orders about one place and one demand, the leader's corrections honoured — and
+    learned from: the threshold is the city's (``tuning``), retuned first from the corrections made since
+    its last reset whose two orders are in the window."""
+    pos = {r.id: k for k, r in enumerate(rows)}
     must: list[tuple[str, str]] = []
     cannot: list[tuple[str, str]] = []
-    for link in db.scalars(select(HotMatterLink)):
-        if link.order_a_id in ids and link.order_b_id in ids:
+    labelled: list[tuple[int, int, bool]] = []
+    since = tuning.learned_since(db)
+    for link in db.scalars(select(HotMatterLink).order_by(HotMatterLink.id)):
+        if link.order_a_id in pos and link.order_b_id in pos:
             (must if link.kind == "must" else cannot).append((str(link.order_a_id), str(link.order_b_id)))
-    items = [grouping.Item(id=str(r.id), text=f"{r.title}\n{r.content}", time=r.created_at, title=r.title,
-                           caller=r.phone or None, territory=str(r.territory_id) if r.territory_id else None,
-                           dissatisfied=r.dissatisfied)
-             for r in rows]
+            if since is None or link.created_at > since:
+                labelled.append((pos[link.order_a_id], pos[link.order_b_id], link.kind == "must"))
+    items = items_of(rows)
+    if not items:
+        return []
+    sc, prepared = grouping.prepare(items)
+    threshold = tuning.learn(db, items, sc, prepared, labelled, now=now)
     out = []
-    for g in grouping.group(items, window_days=window_days, now=now, must_link=must, cannot_link=cannot):
+    for g in grouping.group(items, scorer=sc, prepared=prepared, threshold=threshold, window_days=window_days,
+                            now=now, must_link=must, cannot_link=cannot):
         if len(g.ids) < 2:
             continue
         out.append(Finding(ids=[int(i) for i in g.ids], name=g.name[:200], place=(g.places[0] if g.places else None),
@@ -119,10 +137,14 @@ def place_groups(db: Session, rows: list[_Row], now: datetime, window_days: int)
 
 def systemic_problems(db: Session, rows: list[_Row], now: datetime, *, min_places: int = SYSTEMIC_MIN_PLACES,
                       max_share: float = SYSTEMIC_MAX_SHARE) -> list[Finding]:
-    """共性问题: one kind of demand (a leaf category and a demand word of its titles) in many territories.
+    """共性问题: one kind of demand (a demand word of the titles, whatever leaf category its orders were
+    filed under) in many territories.
 
     A hot matter is many people about *one* place; a systemic problem is the same demand in at least
-    ``min_places`` territories, no one of which holds more than ``max_share`` of its orders."""
+    ``min_places`` territories, no one of which holds more than ``max_share`` of its orders.  The demand
+    word is the signature, not the category: 路灯不亮 filed under 市政设施 and under 城乡建设 is one problem.
+    Its key is ``<main category>:<word>`` (the category holding most of its orders), which is the key the
+    one-category version gave, so a problem keeps its identity across the change and across refreshes."""
     from hotline.search import _jieba
 
     cats = {c.code: c.name for c in db.scalars(select(Category))}
@@ -130,7 +152,7 @@ def systemic_problems(db: Session, rows: list[_Row], now: datetime, *, min_place
     unit_names = {u.id: u.name for u in units}
     # the place's own names are not the demand (桃源社区 / 新华街道桃源社区居民委员会路灯不亮)
     own_names = {u.id: sorted({n for n in (u.name, u.short_name) if n}, key=len, reverse=True) for u in units}
-    by_key: dict[tuple[str, str], list[_Row]] = defaultdict(list)
+    by_word: dict[str, list[_Row]] = defaultdict(list)
     for r in rows:
         if not r.category_code or not r.territory_id:
             continue
@@ -140,28 +162,30 @@ def systemic_problems(db: Session, rows: list[_Row], now: datetime, *, min_place
         words = {w for w in _jieba().lcut(title) if _TOKEN.match(w) and w not in grouping._NAME_STOP
                  and w not in _NOT_DEMAND}
         for w in words:
-            by_key[(r.category_code, w)].append(r)
+            by_word[w].append(r)
     candidates = []
-    for (code, word), members in by_key.items():
+    for word, members in by_word.items():
         per_place: Counter[int] = Counter(m.territory_id for m in members if m.territory_id is not None)
         if len(per_place) < min_places or max(per_place.values()) > max_share * len(members):
             continue
-        candidates.append((len(per_place), len(members), code, word, members, per_place))
+        per_cat: Counter[str] = Counter(m.category_code for m in members if m.category_code)
+        codes = sorted(per_cat, key=lambda c: (-per_cat[c], c))
+        candidates.append((len(per_place), len(members), codes[0], word, members, per_place, codes))
     candidates.sort(key=lambda c: (-c[0], -c[1], c[2], c[3]))
     out: list[Finding] = []
-    taken: dict[str, list[set[int]]] = defaultdict(list)
-    for n_places, _n, code, word, members, per_place in candidates:
+    taken: list[set[int]] = []
+    for n_places, _n, code, word, members, per_place, codes in candidates:
         ids = {m.id for m in members}
-        if any(len(ids & s) >= 0.5 * len(ids) for s in taken[code]):
-            continue  # another word of the same demand (路灯 / 不亮): one problem
-        taken[code].append(ids)
+        if any(len(ids & s) >= 0.5 * len(ids) for s in taken):
+            continue  # another word of the same demand (路灯 / 不亮), in any category: one problem
+        taken.append(ids)
         times = sorted(m.created_at for m in members)
         callers = {m.phone or f"#{m.id}" for m in members}
         recent = sum(1 for t in times if (now - t).total_seconds() < 7 * 86400)
         before = sum(1 for t in times if 7 * 86400 <= (now - t).total_seconds() < 14 * 86400)
         growth = (recent - before) / max(before, 1) if recent > before else 0.0
-        label = cats.get(code, code)
-        name = f"{label} · {word}" if word not in label else label
+        label = "、".join(cats.get(c, c) for c in codes[:2]) + ("等" if len(codes) > 2 else "")
+        name = f"{label} · {word}" if len(codes) > 1 or word not in label else label
         places = [[unit_names.get(p, str(p)), c] for p, c in sorted(per_place.items(), key=lambda kv: (-kv[1], kv[0]))]
         out.append(Finding(ids=sorted(ids), name=f"{name}（{n_places}个地点）"[:200], place=None,
                            heat=round(10 * math.log1p(len(callers)) * (1 + 0.5 * min(growth, 3)) + 2 * n_places, 1),
@@ -216,8 +240,16 @@ def _store(db: Session, kind: str, findings: list[Finding], window: set[int], nu
     units = _units(db, {i for f in findings for i in f.ids})
     match: dict[int, int] = {}  # finding index → matter id
     if kind == "systemic":
+        # by its key, else by its word (the key's category is the one holding most of its orders, which may
+        # change as orders come and go: the problem keeps its id and takes the new key)
         by_key = {m.key: mid for mid, m in matters.items()}
+        by_word = {(m.key or "").split(":", 1)[-1]: mid for mid, m in sorted(matters.items())}
         match = {k: by_key[f.key] for k, f in enumerate(findings) if f.key in by_key}
+        for k, f in enumerate(findings):
+            word = (f.key or "").split(":", 1)[-1]
+            if k not in match and word in by_word and by_word[word] not in match.values():
+                match[k] = by_word[word]
+                matters[by_word[word]].key = f.key
     else:
         where: dict[int, int] = {o: k for k, f in enumerate(findings) for o in f.ids}
         overlap: Counter[tuple[int, int]] = Counter()
@@ -291,12 +323,13 @@ def refresh(db: Session, *, now: datetime, window_days: int = WINDOW_DAYS) -> di
     write of that matter fails (``StaleDataError``, rolled back whole) instead of storing a grouping
     made without the correction; the next pass honours it (tests/integration/test_hotspots_race.py)."""
     snapshot = {kind: _members(db, kind) for kind in ("place", "systemic")}
-    rows = _rows(db, now, window_days)
+    rows = window_rows(db, now, window_days)
     window = {r.id for r in rows}
     numbers = {r.id: r.number for r in rows}
     places = place_groups(db, rows, now, window_days)
     systemic = systemic_problems(db, rows, now)
-    out: dict[str, Any] = {"orders": len(rows), "hot_matters": len(places), "systemic": len(systemic)}
+    out: dict[str, Any] = {"orders": len(rows), "hot_matters": len(places), "systemic": len(systemic),
+                           "threshold": tuning.in_force(db).as_dict()}
     out["place"] = _store(db, "place", places, window, numbers, now, snapshot["place"])
     out["systemic_changes"] = _store(db, "systemic", systemic, window, numbers, now, snapshot["systemic"])
     return out

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hotline.db import commit_or_conflict, utcnow
 from hotline.errors import BadRequest
-from hotline.hotspots import flows, service
+from hotline.hotspots import flows, service, tuning
 from hotline.orders.models import Order
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.validation import DbId
@@ -34,7 +34,8 @@ class SplitIn(BaseModel):
 @router.get("", summary="热点与共性问题 · hot matters (ranked by heat) and systemic problems")
 def list_hotspots(db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     return {"hot_matters": [service.present(m) for m in service.listing(db, user=user, kind="place")],
-            "systemic_problems": [service.present(m) for m in service.listing(db, user=user, kind="systemic")]}
+            "systemic_problems": [service.present(m) for m in service.listing(db, user=user, kind="systemic")],
+            "grouping_threshold": tuning.in_force(db).as_dict()}
 
 
 @router.get("/{matter_id}", summary="热点详情 · one hot matter with its orders and history")

@@ -143,5 +143,7 @@ def test_the_regrouping_runs_in_the_background_lane_not_in_a_delivery_pass(commi
     run_pass(now=now, sweep_enabled=False)  # sweep → maintain → deliver: no re-grouping in it
     assert refresh_mod._last_run == {}
     out = run_background(now=now)
+    threshold = out["hotspots"].pop("threshold")  # the grouping threshold in force (hotspots.tuning)
+    assert threshold["source"] == "default" and threshold["threshold"] == 0.6
     assert out["hotspots"] == {"orders": 0, "hot_matters": 0, "systemic": 0, "place": {}, "systemic_changes": {}}
     assert list(refresh_mod._last_run.values()) == [now]

@@ -1,0 +1,176 @@
+"""The city's grouping threshold, learned from its leaders' corrections (issue #16 item 1).
+
+Why: a merge says "these orders are one matter", a split "these are not" (``HotMatterLink``: must /
+cannot).  Every later re-grouping honours those pairs as they are; this module also lets them move
+the one number that decides every *other* pair: the blended score at which two orders may link
+(``grouping.THRESHOLD``, 0.60 as shipped).  Each stored pair is a labelled pair; its score is the
+grouping's own (``grouping.similarity``: the same ``edge_score`` of the same pair model and cosine).
+
+The rule (``choose``), deliberately conservative because a leader's corrections are few and biased
+(only pairs someone looked at):
+- nothing moves until there are at least ``MIN_EACH`` scored pairs on *each* side;
+- the target is the threshold on a 0.01 grid (0.05–0.95) with the fewest balanced errors
+  (share of "same" pairs below it + share of "different" pairs at or above it — balanced because one
+  merge of two large matters yields many "same" pairs); among equally good thresholds the one nearest
+  the shipped default (the prior: move only as far as the corrections demand);
+- one learning moves the threshold in force by at most ``MAX_STEP`` towards the target, and the result
+  stays inside [``LOW``, ``HIGH``].
+
+Stored as data: a ``settings_versions`` row of block ``hotspots`` per change (body: the threshold, the
+default, how many corrections of each kind, when), with an audit row (``settings.hotspots``; actor 系统
+when learned, the user when reset).  A reset is a new version at the default; only corrections made
+after the newest reset are learned from, so the next pass does not undo it at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.city.models import SettingsVersion
+from hotline.errors import BadRequest, Forbidden
+from hotline.hotspots import grouping
+from hotline.org import audit
+from hotline.org.models import User
+
+BLOCK = "hotspots"
+DEFAULT = grouping.THRESHOLD
+LOW, HIGH = 0.45, 0.75  # a learned threshold stays inside: below, topics chain; above, rewordings never meet
+MIN_EACH = 10  # scored corrections needed on each side (same / different) before anything moves: with 5, a
+# few corrections moved a threshold that was right and cost held-out F1 (bench/hotspots_corrections.py)
+MAX_STEP = 0.05  # the most one learning moves the threshold in force
+RESET_ROLES = ("leader", "admin")
+SYSTEM = "系统"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What one learning decided: the threshold to use, its target and the corrections it saw."""
+
+    threshold: float
+    target: float | None  # None: too few corrections to learn anything
+    same: int
+    different: int
+
+
+def choose(same: Sequence[float], different: Sequence[float], *, current: float = DEFAULT,
+           default: float = DEFAULT) -> Choice:
+    """The threshold after learning from scored pairs judged the same / different (see the module doc)."""
+    if len(same) < MIN_EACH or len(different) < MIN_EACH:
+        return Choice(current, None, len(same), len(different))
+
+    def cost(t: float) -> float:
+        missed = sum(1 for s in same if s < t) / len(same)
+        wrong = sum(1 for d in different if d >= t) / len(different)
+        return round(missed + wrong, 9)
+
+    grid = [round(0.01 * k, 2) for k in range(5, 96)]  # the target may lie outside the clamp: the step goes its way
+    target = min(grid, key=lambda t: (cost(t), abs(t - default), t))
+    step = max(-MAX_STEP, min(MAX_STEP, target - current))
+    return Choice(round(min(HIGH, max(LOW, current + step)), 2), target, len(same), len(different))
+
+
+@dataclass(frozen=True)
+class InForce:
+    """The city's threshold in force, and where it came from (for the page and the API)."""
+
+    threshold: float
+    default: float
+    source: str  # default | learned | reset
+    corrections: int = 0
+    at: datetime | None = None
+    version: int = 0
+
+    @property
+    def learned(self) -> bool:
+        return self.source == "learned"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"threshold": self.threshold, "default": self.default, "source": self.source,
+                "corrections": self.corrections, "at": self.at.isoformat() if self.at else None,
+                "version": self.version}
+
+
+def _newest(db: Session) -> SettingsVersion | None:
+    return db.scalar(select(SettingsVersion).where(SettingsVersion.block == BLOCK)
+                     .order_by(SettingsVersion.version.desc()).limit(1))
+
+
+def _of(row: SettingsVersion | None) -> InForce:
+    if row is None:
+        return InForce(DEFAULT, DEFAULT, "default")
+    b = row.body or {}
+    return InForce(float(b.get("threshold", DEFAULT)), DEFAULT, str(b.get("source", "learned")),
+                   int(b.get("corrections", 0)), row.created_at, row.version)
+
+
+def in_force(db: Session) -> InForce:
+    """The acting city's threshold as this transaction sees it (one indexed read)."""
+    return _of(_newest(db))
+
+
+def threshold_live() -> float:
+    """The acting city's threshold from the process's live-settings table (no query: the intake's join)."""
+    from hotline.city.live import live_block
+
+    block = live_block(BLOCK)
+    return float(block.body.get("threshold", DEFAULT)) if block is not None else DEFAULT
+
+
+def learned_since(db: Session) -> datetime | None:
+    """Corrections made before the newest reset are not learned from (the reset would be undone at once)."""
+    rows = db.execute(select(SettingsVersion.created_at, SettingsVersion.body).where(SettingsVersion.block == BLOCK)
+                      .order_by(SettingsVersion.version.desc()))
+    return next((at for at, body in rows if (body or {}).get("source") == "reset"), None)
+
+
+def _save(db: Session, *, body: dict[str, Any], actor: User | None, reason: str, now: datetime) -> SettingsVersion:
+    before = in_force(db)
+    top = db.scalar(select(func.max(SettingsVersion.version)).where(SettingsVersion.block == BLOCK)) or 0
+    row = SettingsVersion(block=BLOCK, version=top + 1, body=body, author_id=actor.id if actor else None,
+                          author_label=(actor.username if actor else SYSTEM)[:128], reason=reason, created_at=now)
+    db.add(row)
+    audit.record(db, actor=actor, label=SYSTEM, action=f"settings.{BLOCK}", entity="settings",
+                 entity_id=f"{BLOCK} v{top + 1}", before={"threshold": before.threshold, "source": before.source},
+                 after={"threshold": body["threshold"], "source": body["source"]}, reason=reason)
+    db.flush()
+    return row
+
+
+def record(db: Session, choice: Choice, *, now: datetime) -> SettingsVersion | None:
+    """Store a learned threshold as a new version when it differs from the one in force (actor 系统)."""
+    if choice.target is None or choice.threshold == in_force(db).threshold:
+        return None
+    n = choice.same + choice.different
+    body = {"threshold": choice.threshold, "default": DEFAULT, "source": "learned", "corrections": n,
+            "same": choice.same, "different": choice.different, "target": choice.target, "learned_at": now.isoformat()}
+    return _save(db, body=body, actor=None, now=now,
+                 reason=f"由{n}条更正学得（相同{choice.same}、不同{choice.different}）")
+
+
+def do_reset(db: Session, *, user: User, now: datetime) -> SettingsVersion:
+    """A leader or administrator puts the threshold back to the default (a new version, audited)."""
+    if user.role not in RESET_ROLES:
+        raise Forbidden("hot_threshold_role", "您的角色无权重置分组阈值", "your role may not reset the grouping threshold")
+    if in_force(db).source in ("default", "reset"):
+        raise BadRequest("hot_threshold_default", "分组阈值已是默认值", "the grouping threshold is already the default")
+    return _save(db, body={"threshold": DEFAULT, "default": DEFAULT, "source": "reset", "corrections": 0},
+                 actor=user, reason="重置为默认分组阈值", now=now)
+
+
+def learn(db: Session, items: Sequence[grouping.Item], scorer: Any, prepared: Sequence[Any],
+          labelled: Sequence[tuple[int, int, bool]], *, now: datetime) -> float:
+    """Score the corrections (positions in ``items``, True = the same matter) with the grouping's own
+    scoring, learn, store a change, and return the threshold this re-grouping uses."""
+    current = in_force(db).threshold
+    scores = grouping.similarity(items, scorer, prepared, [(a, b) for a, b, _ in labelled])
+    same = [float(s) for s, (_, _, y) in zip(scores, labelled, strict=True) if y]
+    different = [float(s) for s, (_, _, y) in zip(scores, labelled, strict=True) if not y]
+    choice = choose(same, different, current=current)
+    record(db, choice, now=now)
+    return choice.threshold
