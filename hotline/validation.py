@@ -55,6 +55,15 @@ _DATE_RE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 _DT = TypeAdapter(datetime)
 
 
+def decision_note(note: str | None, zh: str = "请填写审核意见", en: str = "a reason for the decision is required") -> str:
+    """The note a centre's decision must carry (appeals, push-downs, reply flags), stripped: at least two
+    characters, else a ``note_required`` refusal on the field ``note``.  One rule, so every review asks the same."""
+    note = (note or "").strip()
+    if len(note) < 2:
+        raise BadRequest("note_required", zh, en, field="note")
+    return note
+
+
 def has_control(value: str) -> bool:
     return CONTROL_RE.search(value) is not None
 

@@ -27,6 +27,7 @@ from hotline.orders.models import Order
 from hotline.org.models import AuditLog, Unit
 from hotline.outbox.models import OutboxMessage
 from hotline.sla.service import bound
+from hotline.validation import decision_note
 
 #: an objection is about who handles the order: filed after dispatch, before the unit replies
 OBJECTABLE = BEFORE_REPLY
@@ -118,9 +119,7 @@ def do_decide(db: Session, *, req: UnitRequest, actor: Actor, accept: bool, note
         raise Forbidden("role_not_allowed", "只有中心督办员或派单员可以审核", "only the centre reviews requests")
     if req.state != "pending":
         raise Conflict("already_decided", "该申请已审核", "this request has already been decided")
-    note = (note or "").strip()
-    if len(note) < 2:
-        raise BadRequest("note_required", "请填写审核意见", "a reason for the decision is required", field="note")
+    note = decision_note(note)
     req.state = "accepted" if accept else "rejected"
     req.decided_by_id, req.decided_at, req.decision_note = actor.user_id, now, note
     if accept and req.kind == "appeal" and req.evaluation_id:

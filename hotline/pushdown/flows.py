@@ -25,6 +25,7 @@ from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import Unit
 from hotline.pushdown.models import Pushdown
 from hotline.pushdown.service import needs_reason
+from hotline.validation import decision_note
 
 MIN_REASON = 10
 AUTO_REASON = "系统按路由建议自动派单，待督办员审核"
@@ -81,9 +82,7 @@ def do_review(db: Session, *, pd: Pushdown, actor: Actor, accept: bool, note: st
         raise Forbidden("role_not_allowed", "只有中心督办员可以审核下沉理由", "only the centre's supervisors review")
     if pd.state != "pending":
         raise Conflict("already_reviewed", "该下沉派单已审核", "this push-down has already been reviewed")
-    note = (note or "").strip()
-    if len(note) < 2:
-        raise BadRequest("note_required", "请填写审核意见", "a reason for the decision is required", field="note")
+    note = decision_note(note)
     pd.state = "accepted" if accept else "rejected"
     pd.reviewed_by_id, pd.reviewed_at, pd.review_note = actor.user_id, now, note
     verdict = "理由成立" if accept else "理由不成立"

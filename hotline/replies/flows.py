@@ -46,6 +46,7 @@ from hotline.replies.service import (
     score_of,
     score_reply,
 )
+from hotline.validation import decision_note
 
 TOPIC = {"perfunctory": "reply_flag", "suspected_fake": "fake_case"}  # {prefix}.answered / {prefix}.decided
 
@@ -161,9 +162,7 @@ def do_decide(db: Session, *, flag: ReplyFlag, actor: Actor, upheld: bool, note:
                         "only the centre's supervisors decide flags")
     if flag.state not in ("open", "answered"):
         raise Conflict("already_decided", "该标记已裁定", "this flag has already been decided")
-    note = (note or "").strip()
-    if len(note) < 2:
-        raise BadRequest("note_required", "请填写裁定意见", "a note for the decision is required", field="note")
+    note = decision_note(note, "请填写裁定意见", "a note for the decision is required")
     flag.state = "upheld" if upheld else "cleared"
     flag.decided_by_id, flag.decided_at, flag.decision_note = actor.user_id, now, note
     verdict = "维持" if upheld else "撤销"
