@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
@@ -45,6 +45,9 @@ from hotline.errors import BadRequest, Forbidden
 from hotline.hotspots import grouping
 from hotline.org import audit
 from hotline.org.models import User
+
+if TYPE_CHECKING:  # typing only: settings installs before hotspots and is imported at call time
+    from hotline.settings.flows import OwnedBlock
 
 BLOCK = "hotspots"
 DEFAULT = grouping.THRESHOLD
@@ -235,7 +238,7 @@ def describe(body: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
     return ("%.2f：默认值", (t,))
 
 
-def settings_block() -> Any:
+def settings_block() -> OwnedBlock:
     """The ``settings.blocks`` extension: this block in the admin console's history, compare and rollback."""
     from hotline.settings.flows import OwnedBlock
 
