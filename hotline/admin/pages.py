@@ -39,6 +39,8 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("/admin/settings/calendar", "节假日", "录入 chinese-calendar 尚不知道的年份的放假调休日期"),
     ("/admin/settings/kpi", "KPI设置", "综合得分权重与计分规则，按版本保存，排名注明口径版本"),
     ("/hotspots#hot-threshold", "热点分组阈值", "由领导合并、拆分热点的更正学得的分组阈值（默认0.60），可重置为默认值"),
+    ("/admin/settings/hotspots/versions", "热点分组阈值版本",
+     "分组阈值的每一版（系统由更正学得、人员重置或回滚），比较两版并回滚到某一版"),
     ("/admin/catalogue", "派单目录与分类", "三级分类与派单目录条目（分类×属地→主办、协办、关键词），版本比较与回滚，表格导入导出"),
     ("/routing/catalogue", "派单目录", "单位职责与关键词"),
     ("/imports", "导入", "CSV/Excel 导入工单"),

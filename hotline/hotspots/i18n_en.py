@@ -18,7 +18,17 @@ EN = {
     "systemic problem is many places with the same problem, which usually needs one city-wide fix rather "
     "than order-by-order handling.",
     "分组阈值 %.2f（由 %d 条更正学得，默认 %.2f）": "grouping threshold %.2f (learned from %d corrections, default %.2f)",
-    "分组阈值 %.2f（默认）": "grouping threshold %.2f (the default)", "重置为默认": "Reset to the default",
+    "分组阈值 %.2f（默认）": "grouping threshold %.2f (the default)",
+    "分组阈值 %.2f（管理员回滚到第%d版，默认 %.2f）":
+    "grouping threshold %.2f (rolled back to version %d by an administrator, default %.2f)",
+    # its versions in the admin console's settings history (tuning.describe)
+    "%.2f：由 %d 条更正学得（相同 %d、不同 %d）": "%.2f: learned from %d corrections (%d same, %d different)",
+    "%.2f：重置为默认值": "%.2f: reset to the default", "%.2f：回滚到第%d版": "%.2f: rolled back to version %d",
+    "%.2f：默认值": "%.2f: the default",
+    "热点分组阈值版本": "Grouping threshold versions",
+    "分组阈值的每一版（系统由更正学得、人员重置或回滚），比较两版并回滚到某一版":
+    "Every version of the grouping threshold (learned by the system from corrections, a person's reset or "
+    "rollback); compare two and roll back to one", "重置为默认": "Reset to the default",
     "热点分组阈值": "Hot matters' grouping threshold",
     "由领导合并、拆分热点的更正学得的分组阈值（默认0.60），可重置为默认值":
     "The grouping threshold learned from the leaders' merges and splits of hot matters (default 0.60); reset it "

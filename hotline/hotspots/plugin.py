@@ -7,12 +7,13 @@ from hotline.registry import Registry
 
 
 def install(r: Registry) -> None:
-    from hotline.hotspots import cli, intake, pages, province, refresh, views
+    from hotline.hotspots import cli, intake, pages, province, refresh, tuning, views
     from hotline.hotspots import map as hot_map
     from hotline.orders.enums import Action
 
     r.command("hotspots", cli.hotspots_app)
     r.extend("province.panels", province.panel)  # cross-city hot matters on /province
+    r.extend("settings.blocks", tuning.settings_block)  # the threshold's history and rollback in 管理
     r.api(hot_map.router)  # before views: /api/v1/hotspots/map is not a {matter_id}
     r.api(views.router)
     r.pages(hot_map.pages)  # before pages: /hotspots/map likewise

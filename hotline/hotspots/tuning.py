@@ -20,6 +20,13 @@ Stored as data: a ``settings_versions`` row of block ``hotspots`` per change (bo
 default, how many corrections of each kind, when), with an audit row (``settings.hotspots``; actor 系统
 when learned, the user when reset).  A reset is a new version at the default; only corrections made
 after the newest reset are learned from, so the next pass does not undo it at once.
+
+The block is also a settings block of the admin console (extension ``settings.blocks``, ``settings_block``):
+the administrator sees every version at ``/admin/settings/hotspots/versions``, compares two, and rolls
+back to one (``hotline.settings.flows.do_rollback``: a new version with ``source: rollback``, the same
+audit row as a time-limit rollback).  Version 0 is the default (the city file has no such block).  A
+rollback is a person's decision like a reset: it too starts the count afresh (``PERSON_SOURCES``), so the
+corrections made before it are not learned from again and the next pass does not step away from it.
 """
 
 from __future__ import annotations
@@ -27,8 +34,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -38,6 +46,9 @@ from hotline.hotspots import grouping
 from hotline.org import audit
 from hotline.org.models import User
 
+if TYPE_CHECKING:  # typing only: settings installs before hotspots and is imported at call time
+    from hotline.settings.flows import OwnedBlock
+
 BLOCK = "hotspots"
 DEFAULT = grouping.THRESHOLD
 LOW, HIGH = 0.45, 0.75  # a learned threshold stays inside: below, topics chain; above, rewordings never meet
@@ -46,6 +57,8 @@ MIN_EACH = 10  # scored corrections needed on each side (same / different) befor
 MAX_STEP = 0.05  # the most one learning moves the threshold in force
 RESET_ROLES = ("leader", "admin")
 SYSTEM = "系统"
+PERSON_SOURCES = ("reset", "rollback")  # versions a person set: learning counts corrections made after the newest
+LABEL_ZH, LABEL_EN = "热点分组阈值", "Hot matters' grouping threshold"
 
 
 @dataclass(frozen=True)
@@ -85,15 +98,21 @@ class InForce:
     corrections: int = 0
     at: datetime | None = None
     version: int = 0
+    rolled_back_from: int | None = None  # source rollback: the version an administrator restored
 
     @property
     def learned(self) -> bool:
         return self.source == "learned"
 
+    @property
+    def resettable(self) -> bool:
+        """A reset would change something: a learned value, or a rollback to one other than the default."""
+        return self.learned or (self.source == "rollback" and self.threshold != self.default)
+
     def as_dict(self) -> dict[str, Any]:
         return {"threshold": self.threshold, "default": self.default, "source": self.source,
                 "corrections": self.corrections, "at": self.at.isoformat() if self.at else None,
-                "version": self.version}
+                "version": self.version, "rolled_back_from": self.rolled_back_from}
 
 
 def _newest(db: Session) -> SettingsVersion | None:
@@ -106,7 +125,7 @@ def _of(row: SettingsVersion | None) -> InForce:
         return InForce(DEFAULT, DEFAULT, "default")
     b = row.body or {}
     return InForce(float(b.get("threshold", DEFAULT)), DEFAULT, str(b.get("source", "learned")),
-                   int(b.get("corrections", 0)), row.created_at, row.version)
+                   int(b.get("corrections", 0)), row.created_at, row.version, row.rolled_back_from)
 
 
 def in_force(db: Session) -> InForce:
@@ -123,10 +142,11 @@ def threshold_live() -> float:
 
 
 def learned_since(db: Session) -> datetime | None:
-    """Corrections made before the newest reset are not learned from (the reset would be undone at once)."""
+    """Corrections made before the newest reset or rollback are not learned from (the person's decision would
+    be undone at once by the corrections it already saw)."""
     rows = db.execute(select(SettingsVersion.created_at, SettingsVersion.body).where(SettingsVersion.block == BLOCK)
                       .order_by(SettingsVersion.version.desc()))
-    return next((at for at, body in rows if (body or {}).get("source") == "reset"), None)
+    return next((at for at, body in rows if (body or {}).get("source") in PERSON_SOURCES), None)
 
 
 def _save(db: Session, *, body: dict[str, Any], actor: User | None, reason: str, now: datetime) -> SettingsVersion:
@@ -157,7 +177,7 @@ def do_reset(db: Session, *, user: User, now: datetime) -> SettingsVersion:
     """A leader or administrator puts the threshold back to the default (a new version, audited)."""
     if user.role not in RESET_ROLES:
         raise Forbidden("hot_threshold_role", "您的角色无权重置分组阈值", "your role may not reset the grouping threshold")
-    if in_force(db).source in ("default", "reset"):
+    if not in_force(db).resettable:
         raise BadRequest("hot_threshold_default", "分组阈值已是默认值", "the grouping threshold is already the default")
     return _save(db, body={"threshold": DEFAULT, "default": DEFAULT, "source": "reset", "corrections": 0},
                  actor=user, reason="重置为默认分组阈值", now=now)
@@ -174,3 +194,54 @@ def learn(db: Session, items: Sequence[grouping.Item], scorer: Any, prepared: Se
     choice = choose(same, different, current=current)
     record(db, choice, now=now)
     return choice.threshold
+
+
+# --- the block in the admin console's settings history (extension ``settings.blocks``) ------------
+
+class ThresholdBody(BaseModel):
+    """A ``hotspots`` version's body as stored (what a rollback restores is checked against it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    threshold: float = Field(ge=0, le=1)
+    default: float = Field(ge=0, le=1)
+    source: Literal["default", "learned", "reset", "rollback"]
+    corrections: int = Field(default=0, ge=0)
+    same: int | None = Field(default=None, ge=0)
+    different: int | None = Field(default=None, ge=0)
+    target: float | None = None
+    learned_at: str | None = None
+    rolled_back_from: int | None = Field(default=None, ge=0)
+
+
+def default_body() -> dict[str, Any]:
+    """Version 0: the shipped default (the city file has no ``hotspots`` block)."""
+    return {"threshold": DEFAULT, "default": DEFAULT, "source": "default", "corrections": 0}
+
+
+def rolled_back(body: dict[str, Any], version: int) -> dict[str, Any]:
+    """The body of a rollback to ``version``: its threshold (and what it was learned from), marked as a
+    person's decision, so learning starts afresh after it (``learned_since``)."""
+    return {**body, "source": "rollback", "rolled_back_from": version}
+
+
+def describe(body: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """One line of the settings history: the threshold and who or what set it (a msgid and its arguments)."""
+    t = float(body.get("threshold", DEFAULT))
+    source = body.get("source")
+    if source == "learned":
+        return ("%.2f：由 %d 条更正学得（相同 %d、不同 %d）",
+                (t, int(body.get("corrections", 0)), int(body.get("same") or 0), int(body.get("different") or 0)))
+    if source == "reset":
+        return ("%.2f：重置为默认值", (t,))
+    if source == "rollback":
+        return ("%.2f：回滚到第%d版", (t, int(body.get("rolled_back_from") or 0)))
+    return ("%.2f：默认值", (t,))
+
+
+def settings_block() -> OwnedBlock:
+    """The ``settings.blocks`` extension: this block in the admin console's history, compare and rollback."""
+    from hotline.settings.flows import OwnedBlock
+
+    return OwnedBlock(name=BLOCK, model=ThresholdBody, label_zh=LABEL_ZH, label_en=LABEL_EN,
+                      home="/hotspots#hot-threshold", default=default_body, rolled_back=rolled_back,
+                      key=lambda b: b.get("threshold"), describe=describe)

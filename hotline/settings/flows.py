@@ -3,7 +3,13 @@
 A block (``sla``: time limits and the holiday calendar; ``kpi``: the composite weights and the
 exclusion rules) is saved as a new ``settings_versions`` row, validated by the same model as the
 city file's block (``SlaConfig``, ``KpiSettings``), with the author and a reason, and an audit row
-(``settings.sla`` / ``settings.kpi``) with before and after.  The readers see it from their next
+(``settings.sla`` / ``settings.kpi``) with before and after.
+
+A later package may keep a block of its own in ``settings_versions`` (extension ``settings.blocks``:
+``fn() -> OwnedBlock``; hotspots' learned grouping threshold, block ``hotspots``): the history,
+the comparison and the rollback here then serve it exactly as they serve ``sla``/``kpi`` (same
+audit row, same refusals), but it is not typed in here — the owner writes its versions, and
+version 0 is the owner's default (the city file has no such block).  The readers see it from their next
 transaction (``hotline.city.live``).  A change applies to new deadlines; open orders keep theirs
 until the administrator recomputes them (``do_recompute``: an ``OrderEvent`` per order).
 """
@@ -11,6 +17,7 @@ until the administrator recomputes them (``do_recompute``: an ``OrderEvent`` per
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -39,16 +46,51 @@ LABEL_EN = {"sla": "Time limits", "kpi": "KPI settings"}
 MAX_REASON = 500
 
 
+@dataclass(frozen=True)
+class OwnedBlock:
+    """A block that a later package owns and writes (extension ``settings.blocks``, see the module doc)."""
+
+    name: str
+    model: type[BaseModel]  # validates a version's body (a rollback's too)
+    label_zh: str
+    label_en: str
+    home: str  # the page that shows the block in force (the history links back to it)
+    default: Callable[[], dict[str, Any]]  # version 0: the body in force while no version is saved
+    rolled_back: Callable[[dict[str, Any], int], dict[str, Any]]  # old body, its version → the new version's body
+    key: Callable[[dict[str, Any]], Any]  # what a new version must change (else "unchanged")
+    describe: Callable[[dict[str, Any]], tuple[str, tuple[Any, ...]]]  # one line for the history: (msgid, args)
+
+
+def owned() -> dict[str, OwnedBlock]:
+    """The blocks later packages own (asked of the registry, so settings imports none of them)."""
+    from hotline import registry
+
+    blocks = (fn() for fn in registry.get().extensions_of("settings.blocks"))
+    return {b.name: b for b in blocks}
+
+
 def check_block(block: str) -> str:
-    if block not in MODELS:
+    if block not in MODELS and block not in owned():
         raise NotFound("unknown_settings_block", f"没有这类设置：{block}", f"no settings block {block!r}")
     return block
+
+
+def label_zh(block: str) -> str:
+    own = owned().get(block)
+    return own.label_zh if own is not None else LABEL_ZH[check_block(block)]
+
+
+def _file_body(block: str) -> dict[str, Any]:
+    """Version 0: the city file's block, or the owner's default for a block the file does not have."""
+    own = owned().get(block)
+    return validate(block, own.default() if own is not None else file_block(block))
 
 
 def validate(block: str, body: Any) -> dict[str, Any]:
     """The block as the city file's model accepts it, in its canonical JSON form; else 422 with the
     model's reasons (the field paths are the city file's)."""
-    model = MODELS[check_block(block)]
+    own = owned().get(check_block(block))
+    model = own.model if own is not None else MODELS[block]
     if not isinstance(body, dict):
         raise BadRequest("invalid_settings", "设置必须是一个对象（与城市文件中的写法相同）",
                          "the settings must be an object, as in the city file", field="body")
@@ -62,7 +104,7 @@ def validate(block: str, body: Any) -> dict[str, Any]:
                          field="body", problems=problems) from None
     if isinstance(parsed, SlaConfig):
         _bounded(parsed)
-    return dict(parsed.model_dump(mode="json"))
+    return dict(parsed.model_dump(mode="json", exclude_none=own is not None))
 
 
 #: The longest limit a console edit may set, per kind of time (a year): beyond it a typo, not a decree.
@@ -115,21 +157,26 @@ def current(db: Session, block: str) -> tuple[int, dict[str, Any]]:
                     .order_by(SettingsVersion.version.desc()).limit(1))
     if row is not None:
         return row.version, dict(row.body)
-    return 0, validate(block, file_block(block))
+    return 0, _file_body(block)
 
 
 def body_of(db: Session, block: str, version: int) -> dict[str, Any]:
-    """A version's body; 0 is the city file's block."""
-    return validate(block, file_block(block)) if version == 0 else dict(get_version(db, block, version).body)
+    """A version's body; 0 is the city file's block (an owned block's default)."""
+    return _file_body(check_block(block)) if version == 0 else dict(get_version(db, block, version).body)
 
 
 def do_save(db: Session, *, actor: User, block: str, body: Any, reason: str | None,
             rolled_back_from: int | None = None) -> SettingsVersion:
-    """A new version of ``block`` (refused when invalid, without a reason, or equal to the one in force)."""
+    """A new version of ``block`` (refused when invalid, without a reason, or equal to the one in force;
+    an owned block only by a rollback: its owner writes its other versions)."""
+    own = owned().get(check_block(block))
+    if own is not None and rolled_back_from is None:
+        raise BadRequest("settings_not_editable", f"{own.label_zh}不能在此直接修改，只能回滚到某一版",
+                         f"{own.label_en} cannot be typed in here; roll back to a version instead", field="body")
     why = _reason(reason)
     new = validate(block, body)
     n, before = current(db, block)
-    if new == before:
+    if (own.key(new) == own.key(before)) if own is not None else new == before:
         raise BadRequest("settings_unchanged", "与现行设置相同，未保存新版本",
                          "the same as the settings in force; no version saved")
     top = db.scalar(select(func.max(SettingsVersion.version)).where(SettingsVersion.block == block)) or 0
@@ -144,9 +191,13 @@ def do_save(db: Session, *, actor: User, block: str, body: Any, reason: str | No
 
 
 def do_rollback(db: Session, *, actor: User, block: str, to_version: int, reason: str | None) -> SettingsVersion:
-    """Roll back = a new version equal to an old one (0: the city file's block)."""
-    return do_save(db, actor=actor, block=block, body=body_of(db, block, to_version), reason=reason,
-                   rolled_back_from=to_version)
+    """Roll back = a new version equal to an old one (0: the city file's block; an owned block's
+    default), as its owner marks a rollback (``OwnedBlock.rolled_back``)."""
+    body = body_of(db, block, to_version)
+    own = owned().get(block)
+    if own is not None:
+        body = own.rolled_back(body, to_version)
+    return do_save(db, actor=actor, block=block, body=body, reason=reason, rolled_back_from=to_version)
 
 
 # --- comparing two versions ----------------------------------------------------------------------

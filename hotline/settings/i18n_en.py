@@ -49,6 +49,11 @@ EN = {
     "设置项": "Setting", "两个版本相同": "The two versions are the same",
     "第0版为城市文件中的设置。回滚会生成一个与所选版本相同的新版本。":
         "Version 0 is the city file's settings. A rollback saves a new version equal to the one chosen.",
+    "第0版为默认值（%s）：城市文件中没有这项设置。回滚会生成一个与所选版本相同的新版本。":
+        "Version 0 is the default (%s): the city file has no such setting. A rollback saves a new version "
+        "equal to the one chosen.",
+    "回滚到默认值（第0版）的原因": "Reason for rolling back to the default (version 0)",
+    "尚无保存的版本，现行为默认值": "No version saved yet; the default is in force",
     "原因": "Reason", "回滚": "Roll back", "现行": "in force", "回滚自": "rolled back from",
     "回滚原因": "Reason for the rollback", "回滚到此版本": "Roll back to this version",
     "回滚到城市文件（第0版）的原因": "Reason for rolling back to the city file (version 0)",

@@ -240,9 +240,12 @@ def versions_page(request: Request, block: str, db: SessionDep, user: PageUser,
     changes = None
     if a is not None and b is not None:
         changes = flows.diff(flows.body_of(db, block, a), flows.body_of(db, block, b))
+    own = flows.owned().get(block)  # a block a later package writes: its own line per version, its default as v0
     return render(request, "settings_versions.html", {
-        "block": block, "label": flows.LABEL_ZH[block], "rows": rows, "a": a, "b": b, "changes": changes,
-        "current": rows[0].version if rows else 0})
+        "block": block, "label": flows.label_zh(block), "rows": rows, "a": a, "b": b, "changes": changes,
+        "current": rows[0].version if rows else 0, "home": own.home if own else f"/admin/settings/{block}",
+        "describe": own.describe if own else None,
+        "zero": own.describe(flows.body_of(db, block, 0)) if own else None})
 
 
 @router.post("/admin/settings/{block}/rollback")

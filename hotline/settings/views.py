@@ -1,4 +1,5 @@
-"""The live settings API (``/api/v1/admin/settings/{sla|kpi}``): the same flows as the 管理 screens.
+"""The live settings API (``/api/v1/admin/settings/{sla|kpi|hotspots}``): the same flows as the 管理 screens
+(``hotspots``, a block its package writes: read, compare and roll back only).
 
 Only a city's ``admin`` may read or write them (the provincial administrator acts for no one city:
 403, like every other role).

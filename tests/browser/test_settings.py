@@ -88,3 +88,37 @@ def test_adding_next_years_holidays_moves_an_open_orders_deadline(live_server: s
     for path, heading in (("/admin/settings/sla", "时限策略"), ("/admin/settings/kpi", "综合得分权重与计分规则")):
         admin.goto(f"{live_server}{path}")  # every screen passes the accessibility audit
         expect(admin.get_by_role("heading", name=heading)).to_be_visible()
+
+
+def test_the_administrator_rolls_the_grouping_threshold_back_in_the_settings_history(
+        live_server: str, browser: Any, screenshots: Path, forget_settings_audit: None) -> None:
+    """Issue #16 item 1 follow-up: from 管理 to the grouping threshold's versions (the learned one with its
+    counts), compare, roll back to the first learned version with a reason; /hotspots then says so."""
+    from playwright.sync_api import expect
+
+    from hotline.db import utcnow
+    from hotline.hotspots import tuning
+
+    with dbmod.session_scope() as s:
+        now = utcnow() - timedelta(minutes=5)
+        tuning.record(s, tuning.Choice(0.55, 0.50, 6, 12), now=now)
+        tuning.record(s, tuning.Choice(0.50, 0.45, 8, 12), now=now + timedelta(minutes=1))
+
+    admin = _login(browser, live_server, "admin")
+    admin.get_by_role("link", name="管理", exact=True).click()
+    admin.get_by_role("link", name="热点分组阈值版本", exact=True).click()
+    expect(admin.get_by_role("heading", name="版本历史 · 热点分组阈值")).to_be_visible()
+    learned = admin.locator("tr", has_text="0.55：由 18 条更正学得（相同 6、不同 12）")
+    expect(learned).to_contain_text("系统")
+    admin.get_by_label("旧版本").fill("1")
+    admin.get_by_label("新版本").fill("2")
+    admin.get_by_role("button", name="比较", exact=True).click()
+    expect(admin.get_by_test_id("diff")).to_contain_text("threshold")
+    learned = admin.locator("tr", has_text="0.55：由 18 条更正学得（相同 6、不同 12）")
+    learned.get_by_label("回滚原因 v1").fill("0.50 把不同的事并在了一起")
+    learned.get_by_role("button", name="回滚到此版本").click()
+    expect(admin.get_by_role("status")).to_contain_text("已回滚到第1版（新版本第3版）")
+    expect(admin.get_by_test_id("ver-3")).to_have_text("0.55：回滚到第1版")
+    admin.screenshot(path=str(screenshots / "settings-3-threshold-rolled-back.png"), full_page=True)
+    admin.goto(f"{live_server}/hotspots")
+    expect(admin.locator("#hot-threshold")).to_contain_text("分组阈值 0.55（管理员回滚到第1版，默认 0.60）")
