@@ -244,6 +244,10 @@ def db_restore_year(year: Annotated[int, typer.Argument(help="A year archived by
         typer.echo(f"{verb[0]} {r.partition}: {r.rows} rows, {r.start:%Y-%m-%d} .. {r.end:%Y-%m-%d} UTC")
         if r.from_default:
             typer.echo(f"  {verb[1]} {r.from_default} rows from {r.table}_default")
+    for t, keep in res.retention.items():
+        typer.echo(f"注意：pg_partman 对 {t} 设有保留期 {keep}，维护任务会再次分离这些月份（清除 part_config.retention）\n"
+                   f"note: pg_partman keeps {keep} of {t} (part_config.retention): its maintenance will detach "
+                   "these months again unless that is cleared", err=True)
     done = "would be attached again (dry run)" if dry_run else "attached again"
     typer.echo(f"{year}: {sum(r.rows for r in res.restored)} rows in {len(res.restored)} partitions {done}")
 

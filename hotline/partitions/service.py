@@ -434,6 +434,16 @@ class YearRestore:
     year: int
     restored: list[Restored]
     dry_run: bool
+    #: parents whose pg_partman config has a retention (set by hand: this code sets none), with it: its
+    #: maintenance would detach (or drop) the restored months again
+    retention: dict[str, str] = field(default_factory=dict)
+
+
+def _retention(conn: Connection, tables: set[str]) -> dict[str, str]:
+    schema = partman_schema(conn)
+    rows = conn.execute(text(f'select parent_table, retention from "{schema}".part_config '
+                             "where retention is not null")).all() if schema else []
+    return {p.split(".", 1)[1]: r for p, r in rows if p.split(".", 1)[1] in tables}
 
 
 def _archived_months(conn: Connection, tables: list[str], year: int) -> list[tuple[str, str, datetime, datetime]]:
@@ -491,7 +501,8 @@ def restore_year(engine: Engine, year: int, *, dry_run: bool = False) -> YearRes
     refused by name and count instead of an error from deep inside the attach.  Nothing to do for
     pg_partman: archive-year leaves ``part_config`` as it is (no retention is set), and
     ``show_partitions`` reads the attached children from the catalogue, so the maintenance sees the
-    months again as soon as they are attached.  Refuses when nothing of ``year`` is archived (so a
+    months again as soon as they are attached (a retention someone set there by hand is reported:
+    the maintenance would detach the months again).  Refuses when nothing of ``year`` is archived (so a
     second run changes nothing).  One audit row (``db.restore_year``, actor cli).
     """
     moved: list[Restored] = []
@@ -540,8 +551,9 @@ def restore_year(engine: Engine, year: int, *, dry_run: bool = False) -> YearRes
         if problems_en:
             raise PartitionError(f"{year} 年未恢复：" + "；".join(problems_zh),
                                  f"{year} not restored: " + "; ".join(problems_en))
+        kept_by_partman = _retention(conn, {r.table for r in moved})
         if dry_run:
-            return YearRestore(year, moved, dry_run)
+            return YearRestore(year, moved, dry_run, kept_by_partman)
         conn.execute(text(f"set local lock_timeout = '{LOCK_TIMEOUT}'"))
         try:
             _attach(conn, moved)
@@ -553,7 +565,7 @@ def restore_year(engine: Engine, year: int, *, dry_run: bool = False) -> YearRes
             raise PartitionError(f"{year} 年未恢复（{_first_line(exc)}）",
                                  f"{year} not restored ({_first_line(exc)})") from exc
         _audit_restore(conn, year, moved)
-    return YearRestore(year, moved, dry_run)
+    return YearRestore(year, moved, dry_run, kept_by_partman)
 
 
 def _attach(conn: Connection, restored: list[Restored]) -> None:

@@ -308,10 +308,19 @@ def test_restore_year_brings_an_archived_year_back(partitioned: dict[str, Any]) 
     assert r.exit_code == 2 and f"archive.{month} has 1 rows whose" in r.output and "外键" in r.output, r.output
     with engine.begin() as c:
         c.execute(text(f"update archive.{month} set order_id = order_id - 1000000 where order_id > 1000000"))
+        c.execute(text(f"alter table archive.{month} add column probe int"))  # the hot table has no such column
+    r = _cli("db", "restore-year", str(OLD))
+    assert r.exit_code == 2 and f"archive.{month}'s columns differ from order_events's (probe)" in r.output, r.output
+    with engine.begin() as c:
+        c.execute(text(f"alter table archive.{month} drop column probe"))
+        c.execute(text("update partman.part_config set retention = '2 years' where parent_table = 'public.audit_log'"))
 
     r = _cli("db", "restore-year", str(OLD), "--dry-run")
     assert r.exit_code == 0 and f"would restore public.{month}" in r.output, r.output
     assert "would move 1 rows from audit_log_default" in r.output
+    assert "pg_partman keeps 2 years of audit_log" in r.output  # a retention set by hand would undo it
+    with engine.begin() as c:
+        c.execute(text("update partman.part_config set retention = null where parent_table = 'public.audit_log'"))
     with engine.connect() as c:  # the dry run changed nothing
         assert sorted(c.scalars(text("select table_name from information_schema.tables "
                                      "where table_schema = 'archive'"))) == archived
