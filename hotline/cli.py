@@ -225,6 +225,33 @@ def db_archive_year(year: Annotated[int, typer.Argument(help="A closed year (two
                    f"{verb} to schema archive")
 
 
+@db_app.command("restore-year")
+def db_restore_year(year: Annotated[int, typer.Argument(help="A year archived by `hotline db archive-year`")],
+                    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and say what would come back; "
+                                                                             "change nothing")] = False,
+                    ) -> None:
+    """PostgreSQL: bring an archived year back from schema `archive` into the hot tables (audited)."""
+    from hotline.db import get_engine
+    from hotline.partitions.service import PartitionError, restore_year
+
+    try:
+        res = restore_year(get_engine(), year, dry_run=dry_run)
+    except PartitionError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    verb = ("将恢复 / would restore", "将移入 / would move") if dry_run else ("已恢复 / restored", "已移入 / moved")
+    for r in res.restored:
+        typer.echo(f"{verb[0]} {r.partition}: {r.rows} rows, {r.start:%Y-%m-%d} .. {r.end:%Y-%m-%d} UTC")
+        if r.from_default:
+            typer.echo(f"  {verb[1]} {r.from_default} rows from {r.table}_default")
+    for t, keep in res.retention.items():
+        typer.echo(f"注意：pg_partman 对 {t} 设有保留期 {keep}，维护任务会再次分离这些月份（清除 part_config.retention）\n"
+                   f"note: pg_partman keeps {keep} of {t} (part_config.retention): its maintenance will detach "
+                   "these months again unless that is cleared", err=True)
+    done = "would be attached again (dry run)" if dry_run else "attached again"
+    typer.echo(f"{year}: {sum(r.rows for r in res.restored)} rows in {len(res.restored)} partitions {done}")
+
+
 @city_app.command("add")
 def city_add(path: Annotated[Path, typer.Argument(help="The new city's city file (YAML)")],
              no_users: Annotated[bool, typer.Option("--no-users", help="Skip the file's demo users")] = False,

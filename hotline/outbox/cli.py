@@ -31,20 +31,30 @@ def run(
 
 @outbox_app.command("status")
 def status() -> None:
-    """How many messages are pending, sent and failed, by channel."""
-    from sqlalchemy import func, select
-
+    """How many messages are pending, sent, failed and cancelled, by channel; how many of them retention
+    compacted (payload emptied, kept for their dedupe key); the retention period and the oldest row's age."""
     from hotline import registry
     registry.install()  # every package, in the declared order (hotline/registry.py)
-    from hotline.db import session_factory
-    from hotline.outbox.models import OutboxMessage
+    from hotline.config import get_settings
+    from hotline.db import session_factory, utcnow
+    from hotline.outbox import retention
 
     with session_factory()() as db:
-        rows = db.execute(select(OutboxMessage.channel, OutboxMessage.state, func.count())
-                          .group_by(OutboxMessage.channel, OutboxMessage.state)
-                          .order_by(OutboxMessage.channel, OutboxMessage.state)).all()
-    for channel, state, n in rows:
-        typer.echo(f"{channel:8} {state:8} {n}")
+        k = retention.kept(db)
+    days = get_settings().outbox_retention_days
+    typer.echo("保留期 / retention: " + (f"{days} 天 / days (HOTLINE_OUTBOX_RETENTION_DAYS)" if days
+                                         else "0：永久保留 / keep for ever (HOTLINE_OUTBOX_RETENTION_DAYS=0)"))
+    if k.oldest is None:
+        typer.echo("最早的通知 / oldest row: 无 / none (outbox empty)")
+    else:
+        age = utcnow() - k.oldest
+        typer.echo(f"最早的通知 / oldest row: {age.days} 天前 / days old ({k.oldest:%Y-%m-%d %H:%M} UTC, {k.oldest_state})")
+    typer.echo(f"{'渠道/channel':12} {'状态/state':12} {'条数/rows':>10} {'已压缩/compacted':>16}")
+    for (channel, state), (n, compacted) in k.rows.items():
+        typer.echo(f"{channel:12} {state:12} {n:>10} {compacted:>16}")
+    states, known = k.by_state(), ("pending", "sent", "failed", "cancelled")
+    typer.echo("合计 / total: " + " ".join(f"{s}={states.get(s, 0)}" for s in [*known, *sorted(set(states) - set(known))])
+               + f" compacted={k.compacted}")
 
 
 @outbox_app.command("prune")

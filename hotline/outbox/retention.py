@@ -173,6 +173,37 @@ def prune(factory: sessionmaker[Session], *, now: datetime, days: int, dry_run: 
     return stats
 
 
+@dataclass
+class Kept:
+    """What the outbox holds now (``hotline outbox status``): rows and compacted rows by (channel,
+    state), and the oldest row still there (``None``: the table is empty)."""
+
+    rows: dict[tuple[str, str], tuple[int, int]]  # (channel, state) -> (rows, of which compacted)
+    oldest: datetime | None
+    oldest_state: str | None
+
+    @property
+    def compacted(self) -> int:
+        return sum(c for _n, c in self.rows.values())
+
+    def by_state(self) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for (_ch, state), (n, _c) in self.rows.items():
+            out[state] += n
+        return out
+
+
+def kept(db: Session) -> Kept:
+    """The acting city's outbox as retention left it: counts by channel and state, compacted ones
+    among them, and the oldest row (pending and failed rows count: retention never removes them)."""
+    m = OutboxMessage
+    rows = {(ch, st): (n, c) for ch, st, n, c in db.execute(
+        select(m.channel, m.state, func.count(), func.count(m.compacted_at))
+        .group_by(m.channel, m.state).order_by(m.channel, m.state))}
+    first = db.execute(select(m.created_at, m.state).order_by(m.created_at, m.id).limit(1)).first()
+    return Kept(rows, first.created_at if first else None, first.state if first else None)
+
+
 _last_run: dict[int, datetime] = {}
 
 

@@ -414,3 +414,185 @@ def _audit(conn: Connection, year: int, moved: list[Archived], default_rows: dic
                partitions=[m.partition for m in moved], rows=sum(m.rows for m in moved),
                bytes=sum(m.bytes for m in moved), left_in_default=default_rows)
         s.commit()  # releases the savepoint: the row commits with the archiving's transaction
+
+
+# ---------------------------------------------------------------- restoring an archived year
+
+
+@dataclass
+class Restored:
+    table: str
+    partition: str  # its name back in public
+    rows: int  # rows it holds once attached (moved-in default rows included)
+    start: datetime
+    end: datetime
+    from_default: int = 0  # rows of its month moved out of the parent's default partition
+
+
+@dataclass
+class YearRestore:
+    year: int
+    restored: list[Restored]
+    dry_run: bool
+    #: parents whose pg_partman config has a retention (set by hand: this code sets none), with it: its
+    #: maintenance would detach (or drop) the restored months again
+    retention: dict[str, str] = field(default_factory=dict)
+
+
+def _retention(conn: Connection, tables: set[str]) -> dict[str, str]:
+    schema = partman_schema(conn)
+    rows = conn.execute(text(f'select parent_table, retention from "{schema}".part_config '
+                             "where retention is not null")).all() if schema else []
+    return {p.split(".", 1)[1]: r for p, r in rows if p.split(".", 1)[1] in tables}
+
+
+def _archived_months(conn: Connection, tables: list[str], year: int) -> list[tuple[str, str, datetime, datetime]]:
+    """``(parent, child name, start, end)`` of ``year``'s tables in the archive schema, by their
+    pg_partman names (``<table>_pYYYY_MM``: the name is the only record of a detached month's bounds)."""
+    names = set(conn.scalars(text("select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                                  "where n.nspname = :s and c.relkind = 'r'"), {"s": ARCHIVE_SCHEMA}))
+    out = []
+    for t in tables:
+        for month in range(1, 13):
+            name = f"{t}_p{year}_{month:02d}"
+            if name in names:
+                start = datetime(year, month, 1, tzinfo=UTC)
+                end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+                out.append((t, name, start, end))
+    return out
+
+
+def _columns(conn: Connection, rel: str) -> dict[str, str]:
+    return dict(conn.execute(text(
+        "select attname, format_type(atttypid, atttypmod) from pg_attribute where attrelid = cast(:t as regclass) "
+        "and attnum > 0 and not attisdropped"), {"t": rel}).all())
+
+
+def _orphans(conn: Connection, parent: str, rel: str) -> list[tuple[str, str, int]]:
+    """For each foreign key of ``parent`` (the ones archive-year dropped from its detached months):
+    ``(constraint, referenced table, rows of rel whose referenced row is gone)``, MATCH SIMPLE like
+    the constraint (a row with a NULL in its key references nothing)."""
+    out = []
+    for name, ref, cols, refcols in conn.execute(text(
+            "select c.conname, c.confrelid::regclass::text, "
+            "array(select a.attname from unnest(c.conkey) with ordinality k(n, o) join pg_attribute a "
+            "      on a.attrelid = c.conrelid and a.attnum = k.n order by k.o), "
+            "array(select a.attname from unnest(c.confkey) with ordinality k(n, o) join pg_attribute a "
+            "      on a.attrelid = c.confrelid and a.attnum = k.n order by k.o) "
+            "from pg_constraint c where c.conrelid = cast(:t as regclass) and c.contype = 'f' order by c.conname"),
+            {"t": f"public.{parent}"}):
+        present = " and ".join(f'x."{c}" is not null' for c in cols)
+        match = " and ".join(f'r."{rc}" = x."{c}"' for c, rc in zip(cols, refcols, strict=True))
+        n = conn.scalar(text(f"select count(*) from {rel} x where {present} "
+                             f"and not exists (select 1 from {ref} r where {match})")) or 0
+        if n:
+            out.append((name, ref, n))
+    return out
+
+
+def restore_year(engine: Engine, year: int, *, dry_run: bool = False) -> YearRestore:
+    """Bring ``year``'s archived months back: the reverse of :func:`archive_year`, in one transaction.
+
+    Each ``archive.<table>_pYYYY_MM`` goes back to ``public`` and is attached to its parent for its
+    UTC month.  Rows of that month that landed in the parent's default partition meanwhile (a row
+    written with an old time after the month left) would block the attach: they are moved into the
+    month first.  ``ATTACH PARTITION`` gives the table its parent's foreign keys back (the ones
+    archive-year dropped) and validates them; a row whose referenced row is gone is found first and
+    refused by name and count instead of an error from deep inside the attach.  Nothing to do for
+    pg_partman: archive-year leaves ``part_config`` as it is (no retention is set), and
+    ``show_partitions`` reads the attached children from the catalogue, so the maintenance sees the
+    months again as soon as they are attached (a retention someone set there by hand is reported:
+    the maintenance would detach the months again).  Refuses when nothing of ``year`` is archived (so a
+    second run changes nothing).  One audit row (``db.restore_year``, actor cli).
+    """
+    moved: list[Restored] = []
+    with engine.begin() as conn:
+        if not is_postgresql(conn):
+            raise PartitionError("只有 PostgreSQL 有可恢复的封存分区", "only PostgreSQL has archived partitions to restore")
+        tables = managed_tables(conn)
+        if not tables:
+            raise PartitionError("没有已分区的表：请先运行 `hotline db partition`",
+                                 "no table is partitioned: run `hotline db partition` first")
+        _utc(conn)
+        plan = _archived_months(conn, tables, year)
+        if not plan:
+            raise PartitionError(f"archive 模式中没有 {year} 年的分区：无可恢复（已恢复或从未封存）",
+                                 f"nothing of {year} is in schema archive: nothing to restore "
+                                 "(restored already, or never archived)")
+        problems_zh: list[str] = []
+        problems_en: list[str] = []
+        for t, name, start, end in plan:
+            rel = f"{ARCHIVE_SCHEMA}.{name}"
+            key = CANDIDATES[t]
+            if _exists(conn, name):
+                problems_zh.append(f"public.{name} 已存在")
+                problems_en.append(f"public.{name} exists already")
+                continue
+            want, have = _columns(conn, f"public.{t}"), _columns(conn, rel)
+            if want != have:
+                diff = sorted(set(want.items()) ^ set(have.items()))
+                problems_zh.append(f"{rel} 的列与 {t} 不一致（{', '.join(c for c, _ in diff)}）")
+                problems_en.append(f"{rel}'s columns differ from {t}'s ({', '.join(c for c, _ in diff)}): "
+                                   "add them to the archived table first")
+                continue
+            outside = conn.scalar(text(f'select count(*) from {rel} where not ("{key}" >= :lo and "{key}" < :hi)'),
+                                  {"lo": start, "hi": end}) or 0
+            if outside:
+                problems_zh.append(f"{rel} 有 {outside} 行不在 {start:%Y-%m} 月内")
+                problems_en.append(f"{rel} has {outside} rows outside {start:%Y-%m}")
+            for fk, ref, n in _orphans(conn, t, rel):
+                problems_zh.append(f"{rel} 有 {n} 行引用的 {ref} 记录已不存在（外键 {fk}）")
+                problems_en.append(f"{rel} has {n} rows whose {ref} row is gone (foreign key {fk})")
+            rows = conn.scalar(text(f"select count(*) from {rel}")) or 0
+            stray = conn.scalar(text(f'select count(*) from public."{t}_default" where "{key}" >= :lo '
+                                     f'and "{key}" < :hi'), {"lo": start, "hi": end}) \
+                if _exists(conn, f"{t}_default") else 0
+            moved.append(Restored(t, f"public.{name}", rows + (stray or 0), start, end, stray or 0))
+        if problems_en:
+            raise PartitionError(f"{year} 年未恢复：" + "；".join(problems_zh),
+                                 f"{year} not restored: " + "; ".join(problems_en))
+        kept_by_partman = _retention(conn, {r.table for r in moved})
+        if dry_run:
+            return YearRestore(year, moved, dry_run, kept_by_partman)
+        conn.execute(text(f"set local lock_timeout = '{LOCK_TIMEOUT}'"))
+        try:
+            _attach(conn, moved)
+        except DBAPIError as exc:  # a busy parent, or something the checks above did not foresee
+            if getattr(exc.orig, "sqlstate", None) == "55P03":
+                raise PartitionError(f"表正在使用，{LOCK_TIMEOUT} 内未能锁定：{year} 年未恢复，请在业务空闲时重试",
+                                     f"a table is busy (its lock was not granted within {LOCK_TIMEOUT}): "
+                                     f"{year} not restored; retry at a quiet time") from exc
+            raise PartitionError(f"{year} 年未恢复（{_first_line(exc)}）",
+                                 f"{year} not restored ({_first_line(exc)})") from exc
+        _audit_restore(conn, year, moved)
+    return YearRestore(year, moved, dry_run, kept_by_partman)
+
+
+def _attach(conn: Connection, restored: list[Restored]) -> None:
+    """Each checked month back to public (its default-partition strays moved in) and attached."""
+    for r in restored:
+        name = r.partition.split(".", 1)[1]
+        key = CANDIDATES[r.table]
+        conn.execute(text(f'alter table {ARCHIVE_SCHEMA}."{name}" set schema public'))
+        if r.from_default:
+            cols = ", ".join(f'"{c}"' for c in _columns(conn, f"public.{r.table}"))
+            conn.execute(text(
+                f'with gone as (delete from public."{r.table}_default" where "{key}" >= :lo and "{key}" < :hi '
+                f"returning {cols}) insert into public.\"{name}\" ({cols}) select {cols} from gone"),
+                {"lo": r.start, "hi": r.end})
+        # the bounds as UTC instants, whatever the session's time zone (set to UTC above anyway)
+        conn.execute(text(f'alter table public."{r.table}" attach partition public."{name}" for values '
+                          f"from ('{r.start.isoformat()}') to ('{r.end.isoformat()}')"))
+
+
+def _audit_restore(conn: Connection, year: int, restored: list[Restored]) -> None:
+    """The audit row of a restored year, in the restore's own transaction (actor: the CLI)."""
+    from sqlalchemy.orm import Session
+
+    from hotline.org.audit import record
+
+    with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
+        record(s, actor=None, action="db.restore_year", entity="database", entity_id=str(year), label="cli",
+               partitions=[r.partition for r in restored], rows=sum(r.rows for r in restored),
+               from_default={r.partition: r.from_default for r in restored if r.from_default})
+        s.commit()

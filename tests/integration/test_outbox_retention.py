@@ -236,6 +236,43 @@ def test_the_command_prints_what_it_removed(db: Session, factory) -> None:  # ty
     assert zero.exit_code != 0, "0 days is refused on the command line: it would mean everything"
 
 
+def test_status_counts_compacted_rows_and_says_the_retention_and_the_oldest_row(db: Session, factory,  # type: ignore[no-untyped-def]
+                                                                                  monkeypatch) -> None:
+    import re
+
+    from typer.testing import CliRunner
+
+    from hotline.config import get_settings
+    from hotline.outbox.cli import outbox_app
+
+    def status() -> tuple[str, dict[str, int]]:
+        r = CliRunner().invoke(outbox_app, ["status"])
+        assert r.exit_code == 0, r.output
+        total = next(line for line in r.output.splitlines() if line.startswith("合计 / total:"))
+        return r.output, {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", total)}
+
+    now = utcnow()
+    _msg(db, now, key="kb-review:9:2026-01-01", channel="email")  # old, guards a key: compacted by the prune
+    _msg(db, now, state="pending", age=timedelta(days=4000))  # never pruned: the oldest row
+    _msg(db, now, state="failed")
+    db.commit()
+    out, before = status()
+    assert "保留期 / retention: 90 天 / days" in out
+    assert "最早的通知 / oldest row: 4000 天前 / days old" in out and "pending)" in out
+    assert before["pending"] >= 1 and before["failed"] >= 1 and before["cancelled"] >= 0
+    assert retention.prune(factory, now=now, days=90).compacted >= 1
+    out, after = status()
+    assert after["compacted"] == before["compacted"] + 1 and after["sent"] == before["sent"]
+    assert re.search(r"^email\s+sent\s+\d+\s+[1-9]\d*$", out, re.M), out  # the compacted row, by channel
+    monkeypatch.setenv("HOTLINE_OUTBOX_RETENTION_DAYS", "0")
+    get_settings.cache_clear()
+    try:
+        assert "永久保留 / keep for ever" in status()[0]
+    finally:
+        monkeypatch.delenv("HOTLINE_OUTBOX_RETENTION_DAYS")
+        get_settings.cache_clear()
+
+
 def test_the_webhooks_page_says_how_long_deliveries_are_kept(client, db: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from hotline.config import get_settings
     from tests.conftest import login

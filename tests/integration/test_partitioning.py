@@ -269,3 +269,83 @@ def test_sqlite_has_nothing_to_partition() -> None:
     assert service.maintain(dbmod.get_engine()) == {"skipped": "not postgresql"}
     with pytest.raises(service.PartitionError, match="only PostgreSQL"):
         service.archive_year(dbmod.get_engine(), NOW.year - 3, now=NOW)
+    with pytest.raises(service.PartitionError, match="only PostgreSQL"):
+        service.restore_year(dbmod.get_engine(), NOW.year - 3)
+
+
+def _timeline(number: str) -> tuple[list[dict[str, Any]], str]:
+    """The order's events from the API and its page, by a client of its own, closed again before
+    the restore (a test transaction's locks would make the attach wait)."""
+    from tests.conftest import _client_for, login
+
+    with _client_for(None) as client:
+        events = client.get(f"/api/v1/orders/{number}", headers=_headers("dispatcher")).json()["events"]
+        login(client, "dispatcher")
+        return events, client.get(f"/orders/{number}").text
+
+
+@needs_pg
+def test_restore_year_brings_an_archived_year_back(partitioned: dict[str, Any]) -> None:
+    engine = dbmod.get_engine()
+    service.archive_year(engine, OLD, now=NOW)  # archived by the test above; on its own, here
+    closed = partitioned["closed"]
+    events, page = _timeline(closed)
+    assert events == [] and "市民来电撤诉" not in page
+    with engine.begin() as c:
+        archived = sorted(c.scalars(text("select table_name from information_schema.tables "
+                                         "where table_schema = 'archive'")))
+        month = next(n for n in archived if n.startswith("order_events_p")
+                     and c.scalar(text(f"select count(*) from archive.{n}")))
+        # a row of that year written after it left: it sits in the default partition, in the way of the attach
+        stray = c.scalar(text("insert into audit_log (city_id, at, actor_label, action, entity, entity_id, data) "
+                              "select city_id, :at, 'test', 'test.stray', 'test', '1', '{}' from audit_log limit 1 "
+                              "returning id"), {"at": datetime(OLD, 6, 15, tzinfo=UTC)})
+        assert _partition_of(c, "audit_log", stray) == "audit_log_default"
+        # a row whose order is gone (the archive has no foreign keys)
+        c.execute(text(f"update archive.{month} set order_id = order_id + 1000000 where id = "
+                       f"(select min(id) from archive.{month})"))
+    r = _cli("db", "restore-year", str(OLD))
+    assert r.exit_code == 2 and f"archive.{month} has 1 rows whose" in r.output and "外键" in r.output, r.output
+    with engine.begin() as c:
+        c.execute(text(f"update archive.{month} set order_id = order_id - 1000000 where order_id > 1000000"))
+        c.execute(text(f"alter table archive.{month} add column probe int"))  # the hot table has no such column
+    r = _cli("db", "restore-year", str(OLD))
+    assert r.exit_code == 2 and f"archive.{month}'s columns differ from order_events's (probe)" in r.output, r.output
+    with engine.begin() as c:
+        c.execute(text(f"alter table archive.{month} drop column probe"))
+        c.execute(text("update partman.part_config set retention = '2 years' where parent_table = 'public.audit_log'"))
+
+    r = _cli("db", "restore-year", str(OLD), "--dry-run")
+    assert r.exit_code == 0 and f"would restore public.{month}" in r.output, r.output
+    assert "would move 1 rows from audit_log_default" in r.output
+    assert "pg_partman keeps 2 years of audit_log" in r.output  # a retention set by hand would undo it
+    with engine.begin() as c:
+        c.execute(text("update partman.part_config set retention = null where parent_table = 'public.audit_log'"))
+    with engine.connect() as c:  # the dry run changed nothing
+        assert sorted(c.scalars(text("select table_name from information_schema.tables "
+                                     "where table_schema = 'archive'"))) == archived
+        assert _partition_of(c, "audit_log", stray) == "audit_log_default"
+
+    r = _cli("db", "restore-year", str(OLD))
+    assert r.exit_code == 0, r.output
+    events, page = _timeline(closed)
+    assert events and all(e["at"].startswith(str(OLD)) for e in events)
+    assert "市民来电撤诉" in page  # the withdrawal's reason, from its event
+    with engine.connect() as c:
+        assert c.scalar(text("select count(*) from information_schema.tables where table_schema = 'archive'")) == 0
+        assert _partition_of(c, "audit_log", stray) == f"audit_log_p{OLD}_06"
+        for table in {n.split("_p")[0] for n in archived}:
+            back = [n for n in archived if n.startswith(f"{table}_p")]
+            assert {f"public.{n}" for n in back} <= {name for name, _s, _e in service.children(c, table)}
+            parent_fks = c.scalar(text("select count(*) from pg_constraint where contype = 'f' and "
+                                       "conrelid = cast(:t as regclass)"), {"t": table})
+            for n in back:  # the foreign keys archive-year dropped are back, validated
+                fks = c.execute(text("select convalidated from pg_constraint where contype = 'f' and "
+                                     "conrelid = cast(:t as regclass)"), {"t": n}).scalars().all()
+                assert len(fks) == parent_fks and all(fks)
+        audit = c.execute(text("select actor_label, data from audit_log where action = 'db.restore_year'")).one()
+        assert audit.actor_label == "cli" and sorted(audit.data["partitions"]) == [f"public.{n}" for n in archived]
+    r = _cli("db", "restore-year", str(OLD))
+    assert r.exit_code == 2 and "nothing to restore" in r.output
+    with engine.connect() as c:
+        assert c.scalar(text("select count(*) from audit_log where action = 'db.restore_year'")) == 1
