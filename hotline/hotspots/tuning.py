@@ -66,8 +66,8 @@ MIN_EACH = 10  # scored corrections needed on each side (same / different) befor
 # few corrections moved a threshold that was right and cost held-out F1 (bench/hotspots_corrections.py)
 MAX_STEP = 0.05  # the most one learning moves the threshold in force
 STATUS_QUO = 4.0  # the status-quo prior's weight (× the corrections' balanced errors at the threshold in force):
-# 2 still let 40 corrections of mistakes only pull 0.60 to 0.47, 8 cancelled the gain from a wrong 0.70
-# (bench/hotspots_corrections.py, docs/benchmarks.md)
+# no fixed weight did both (2 let 40 corrections of mistakes only pull 0.60 to 0.47, 8 cancelled the gain from
+# a wrong 0.70); scaled by the errors, 4 did (bench/hotspots_corrections.py, docs/benchmarks.md)
 RESET_ROLES = ("leader", "admin")
 SYSTEM = "系统"
 PERSON_SOURCES = ("reset", "rollback")  # versions a person set: learning counts corrections made after the newest
