@@ -3,6 +3,8 @@ step and the clamp; and the corrections' scores are the grouping's own edge scor
 
 from __future__ import annotations
 
+from typing import Any
+
 from hotline.hotspots import grouping, tuning
 
 DEFAULT = grouping.THRESHOLD
@@ -99,3 +101,21 @@ def test_a_threshold_that_is_wrong_for_the_data_still_moves_with_the_status_quo(
         out.append(t)
     assert out[0] == 0.65 and out[-1] == 0.6
 
+
+
+def test_learning_takes_the_status_quo_from_the_edges_no_link_names(monkeypatch: Any) -> None:
+    """The re-grouping's scored edges are the status quo, less the corrections and the other links (their
+    decision does not follow the threshold)."""
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(tuning, "in_force", lambda db: tuning.InForce(DEFAULT, DEFAULT, "default"))
+    monkeypatch.setattr(tuning, "record", lambda db, choice, now: None)
+    monkeypatch.setattr(grouping, "similarity", lambda items, sc, prepared, pairs: [0.5] * len(pairs))
+
+    def spy(same: Any, different: Any, **kw: Any) -> tuning.Choice:
+        seen.update(kw)
+        return tuning.Choice(DEFAULT, None, len(same), len(different))
+
+    monkeypatch.setattr(tuning, "choose", spy)
+    edges = {(0, 1): 0.55, (1, 2): 0.58, (2, 3): 0.62, (3, 4): 0.3}
+    tuning.learn(None, [], None, [], [(1, 0, True)], now=None, edges=edges, linked=[(4, 3)])  # type: ignore[arg-type]
+    assert sorted(seen["uncorrected"]) == [0.58, 0.62]
