@@ -9,7 +9,11 @@ different-matter pair a cannot link (what a merge and a split store). Then, on t
 
 - **before**: the shipped threshold (0.60) with those links honoured (what the platform did before);
 - **after**: the threshold learned from the k links (``hotline.hotspots.tuning.choose``, repeated as the
-  hourly re-groupings would until it stops moving), with the same links honoured.
+  hourly re-groupings would until it stops moving), with the same links honoured.  The shipped rule
+  (``--learner pairs``) also gets the status-quo pairs the platform gives it: the scored candidate pairs
+  of the 4,307 messages that are not judged pairs (neither the corrected nor the held-out ones);
+  ``before`` is the rule without them (what shipped before), ``statusquo-count:W`` / ``statusquo-share:W``
+  two weightings of those pairs tried and not shipped (``choose_statusquo``).
 
 Two ways to pick the k pairs: ``random`` (any judged pair: a leader confirming or correcting what they
 see) and ``errors`` (only pairs the shipped grouping gets wrong: what a leader would actually merge or
@@ -20,12 +24,14 @@ seeds; the figures are means over the draws. Pairwise F1 from the labels directl
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +52,39 @@ def f1(label: list[int], judged: list[tuple[int, int, int]]) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
+def choose_statusquo(same: list[float], different: list[float], unjudged: list[float], *, current: float,
+                     default: float, weight: float, kind: str) -> float:
+    """``tuning.choose`` with the status-quo prior (bench only unless shipped): candidate ``t``'s cost is the
+    balanced errors among the corrections plus, for every uncorrected pair whose decision flips between
+    ``current`` and ``t``, ``weight`` of one correction of the side it was on (1 / len(side)) (``count``); or
+    ``weight`` × the share of that side's uncorrected pairs that flip (``share``: normalised per side).  The
+    shipped rule (``tuning.choose`` with ``uncorrected``) is ``share`` with ``weight`` × the corrections'
+    balanced errors at ``current``."""
+    from hotline.hotspots import tuning
+
+    if len(same) < tuning.MIN_EACH or len(different) < tuning.MIN_EACH:
+        return current
+    lo = bisect.bisect_left(unjudged, current)
+
+    def errors(t: float) -> float:
+        return sum(1 for s in same if s < t) / len(same) + sum(1 for d in different if d >= t) / len(different)
+
+    w = weight
+
+    def cost(t: float) -> float:
+        at = bisect.bisect_left(unjudged, t)
+        if kind == "share":
+            flips = (lo - at) / max(1, lo) if t < current else (at - lo) / max(1, len(unjudged) - lo)
+        else:
+            flips = (lo - at) / len(different) if t < current else (at - lo) / len(same)
+        return round(errors(t) + w * flips, 9)
+
+    grid = [round(0.01 * k, 2) for k in range(5, 96)]
+    target = min(grid, key=lambda t: (cost(t), abs(t - default), t))
+    step = max(-tuning.MAX_STEP, min(tuning.MAX_STEP, target - current))
+    return round(min(tuning.HIGH, max(tuning.LOW, current + step)), 2)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--json", action="store_true")
@@ -53,7 +92,11 @@ def main() -> None:
     ap.add_argument("--start", type=float, nargs="+", default=[0.6],
                     help="the threshold in force before learning (0.6 shipped; others: a default that is off)")
     ap.add_argument("--min-each", type=int, default=None, help="override tuning.MIN_EACH (corrections per side)")
-    ap.add_argument("--learner", nargs="+", default=["pairs"], choices=["pairs", "grouping"])
+    ap.add_argument("--learner", nargs="+", default=["pairs"],
+                    help="pairs (the shipped rule: tuning.choose with the status-quo pairs), before (the rule before the "
+                         "status-quo prior), grouping, or a prior tried and not shipped (choose_statusquo): "
+                         "statusquo-count:W, statusquo-share:W")
+    ap.add_argument("--ks", type=int, nargs="+", default=list(KS))
     args = ap.parse_args()
     src = DATA / "hot_messages.csv"
     if not src.exists():
@@ -75,18 +118,37 @@ def main() -> None:
     scores = [float(x) for x in grouping.similarity(items, sc, prepared, [(a, b) for a, b, _ in judged])]
     t1 = time.perf_counter()
     n = len(items)
+    judged_keys = {(min(a, b), max(a, b)) for a, b, _ in judged}
+    # the status-quo pairs: the window's scored candidate pairs nobody judged (the held-out and the corrected
+    # pairs are not among them: the held-out ones are what is measured, the corrected ones carry their label)
+    unjudged = sorted(s for key, s in edges.items() if key not in judged_keys)
 
     def grouped(threshold: float, corrected: list[int]) -> list[int]:
         must = [judged[k][:2] for k in corrected if judged[k][2]]
         cannot = [judged[k][:2] for k in corrected if not judged[k][2]]
         return grouping.link(n, edges, threshold, grouping.LINKAGE, must=must, cannot=cannot)
 
-    def learned(corrected: list[int], start: float) -> float:
+    def learned(corrected: list[int], start: float, quo: list[float] | None = None) -> float:
+        """``tuning.choose`` repeated; ``quo``: the status-quo pairs (the shipped rule), None: the rule before."""
         same = [scores[k] for k in corrected if judged[k][2]]
         different = [scores[k] for k in corrected if not judged[k][2]]
         t = start
         for _ in range(20):  # hourly re-groupings: one bounded step each, until it stops moving
-            nxt = tuning.choose(same, different, current=t, default=start).threshold
+            nxt = tuning.choose(same, different, current=t, default=start, uncorrected=quo or ()).threshold
+            if nxt == t:
+                break
+            t = nxt
+        return t
+
+    def learned_statusquo(corrected: list[int], start: float, weight: float, kind: str) -> float:
+        """The status-quo prior: the uncorrected candidate pairs keep the decision of the threshold in force as
+        a weak label (``weight`` of one correction of that side); a move pays for every one it flips."""
+        same = [scores[k] for k in corrected if judged[k][2]]
+        different = [scores[k] for k in corrected if not judged[k][2]]
+        t = start
+        for _ in range(20):
+            nxt = choose_statusquo(same, different, unjudged, current=t, default=start, weight=weight,
+                                   kind=kind)
             if nxt == t:
                 break
             t = nxt
@@ -126,12 +188,17 @@ def main() -> None:
     shipped = grouped(grouping.THRESHOLD, [])
     wrong = [k for k, (a, b, s) in enumerate(judged) if (shipped[a] == shipped[b]) != bool(s)]
     rows = []
-    learners = {"pairs": learned, "grouping": learned_by_grouping}
+    learners: dict[str, Any] = {"pairs": lambda c, st: learned(c, st, unjudged), "before": learned,
+                                "grouping": learned_by_grouping}
+    for name in args.learner:
+        if name.startswith("statusquo-"):
+            kind, _, w = name.removeprefix("statusquo-").partition(":")
+            learners[name] = lambda c, st, w=float(w), kind=kind: learned_statusquo(c, st, w, kind)
     for start, learner, mode in ((st, ln, md) for st in args.start for ln in args.learner for md in ("random", "errors")):
         base = unconstrained(start)
         wrong_here = [k for k, (a, b, s) in enumerate(judged) if (base[a] == base[b]) != bool(s)]
         pool = list(range(len(judged))) if mode == "random" else wrong_here
-        for k in KS:
+        for k in args.ks:
             if k > len(pool):
                 continue
             before, after, thresholds = [], [], []
@@ -152,7 +219,10 @@ def main() -> None:
                          "threshold_range": [min(thresholds), max(thresholds)],
                          "moved": sum(1 for t in thresholds if t != start)})
     out = {"messages": n, "judged_pairs": len(judged), "shipped_wrong_pairs": len(wrong),
-           "shipped_f1_all": round(f1(shipped, judged), 4), "seconds_prepare_and_score": round(t1 - t0, 1),
+           "shipped_f1_all": round(f1(shipped, judged), 4),
+           "unjudged_pairs": len(unjudged), "unjudged_by_score": {f"{lo:.2f}-{lo + 0.05:.2f}": bisect.bisect_left(
+               unjudged, lo + 0.05) - bisect.bisect_left(unjudged, lo) for lo in (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)},
+           "seconds_prepare_and_score": round(t1 - t0, 1),
            "seconds_total": round(time.perf_counter() - t0, 1), "rows": rows}
     if args.json:
         print(json.dumps(out, ensure_ascii=False))

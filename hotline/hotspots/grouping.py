@@ -478,19 +478,22 @@ def prepare(items: Sequence[Item], scorer: Scorer | None = None) -> tuple[Scorer
 def group(items: Sequence[Item], *, scorer: Scorer | None = None, threshold: float = THRESHOLD,
           linkage: float = LINKAGE, window_days: int = WINDOW_DAYS, neighbours: int = NEIGHBOURS,
           now: datetime | None = None, must_link: Iterable[tuple[str, str]] = (),
-          cannot_link: Iterable[tuple[str, str]] = (), prepared: Sequence[Prepared] | None = None) -> list[Group]:
+          cannot_link: Iterable[tuple[str, str]] = (), prepared: Sequence[Prepared] | None = None,
+          edges: dict[tuple[int, int], float] | None = None) -> list[Group]:
     """Group the demands; groups come hottest first, every id in exactly one group.
 
     ``must_link`` / ``cannot_link``: pairs of ids a person said are / are not the same matter (the
     platform's corrections, ``hotline.hotspots.refresh``); pairs naming an id not given are ignored.
-    ``prepared`` (with its ``scorer``, from ``prepare``): the texts are not prepared again."""
+    ``prepared`` (with its ``scorer``, from ``prepare``): the texts are not prepared again; ``edges`` (from
+    ``scored_edges`` of the same items, window and neighbours): the pairs are not scored again."""
     if not items:
         return []
     if scorer is not None and prepared is not None:
         sc = scorer
     else:
         sc, prepared = prepare(items, scorer)
-    edges = scored_edges(items, sc, prepared, window_days=window_days, neighbours=neighbours)
+    if edges is None:
+        edges = scored_edges(items, sc, prepared, window_days=window_days, neighbours=neighbours)
     pos = {it.id: k for k, it in enumerate(items)}
     must = [(pos[a], pos[b]) for a, b in must_link if a in pos and b in pos]
     cannot = [(pos[a], pos[b]) for a, b in cannot_link if a in pos and b in pos]

@@ -114,20 +114,23 @@ def place_groups(db: Session, rows: list[_Row], now: datetime, window_days: int)
     must: list[tuple[str, str]] = []
     cannot: list[tuple[str, str]] = []
     labelled: list[tuple[int, int, bool]] = []
+    linked: list[tuple[int, int]] = []
     since = tuning.learned_since(db)
     for link in db.scalars(select(HotMatterLink).order_by(HotMatterLink.id)):
         if link.order_a_id in pos and link.order_b_id in pos:
             (must if link.kind == "must" else cannot).append((str(link.order_a_id), str(link.order_b_id)))
+            linked.append((pos[link.order_a_id], pos[link.order_b_id]))
             if since is None or link.created_at > since:
                 labelled.append((pos[link.order_a_id], pos[link.order_b_id], link.kind == "must"))
     items = items_of(rows)
     if not items:
         return []
     sc, prepared = grouping.prepare(items)
-    threshold = tuning.learn(db, items, sc, prepared, labelled, now=now)
+    edges = grouping.scored_edges(items, sc, prepared, window_days=window_days)  # scored once: learning and grouping
+    threshold = tuning.learn(db, items, sc, prepared, labelled, now=now, edges=edges, linked=linked)
     out = []
     for g in grouping.group(items, scorer=sc, prepared=prepared, threshold=threshold, window_days=window_days,
-                            now=now, must_link=must, cannot_link=cannot):
+                            now=now, must_link=must, cannot_link=cannot, edges=edges):
         if len(g.ids) < 2:
             continue
         out.append(Finding(ids=[int(i) for i in g.ids], name=g.name[:200], place=(g.places[0] if g.places else None),

@@ -9,10 +9,19 @@ grouping's own (``grouping.similarity``: the same ``edge_score`` of the same pai
 The rule (``choose``), deliberately conservative because a leader's corrections are few and biased
 (only pairs someone looked at):
 - nothing moves until there are at least ``MIN_EACH`` scored pairs on *each* side;
-- the target is the threshold on a 0.01 grid (0.05–0.95) with the fewest balanced errors
-  (share of "same" pairs below it + share of "different" pairs at or above it — balanced because one
-  merge of two large matters yields many "same" pairs); among equally good thresholds the one nearest
-  the shipped default (the prior: move only as far as the corrections demand);
+- the target is the threshold on a 0.01 grid (0.05–0.95) with the lowest cost: the balanced errors among
+  the corrections (share of "same" pairs below it + share of "different" pairs at or above it — balanced
+  because one merge of two large matters yields many "same" pairs) plus the **status-quo prior**: every
+  scored candidate pair of the window that nobody corrected keeps the decision of the threshold in force
+  as a weak label, and a threshold pays ``STATUS_QUO`` × (the corrections' balanced errors at the
+  threshold in force) × the share of that side's uncorrected pairs whose decision it would flip.  Why:
+  leaders correct what is wrong, so their corrections alone never show the pairs a move would break (all
+  "same" lie below the threshold, all "different" above, and any move looks free: bench
+  bench/hotspots_corrections.py, ``errors`` picking, went to the clamp and lost 2.7 points of F1); the
+  more the corrections are only mistakes, the less they say about the pairs the grouping gets right, so
+  the more the status quo weighs, while corrections a threshold already mostly gets right (a sample of the
+  whole) keep their say.  Among equally good thresholds the one nearest the shipped default (the prior:
+  move only as far as the corrections demand);
 - one learning moves the threshold in force by at most ``MAX_STEP`` towards the target, and the result
   stays inside [``LOW``, ``HIGH``].
 
@@ -31,7 +40,8 @@ corrections made before it are not learned from again and the next pass does not
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -55,6 +65,9 @@ LOW, HIGH = 0.45, 0.75  # a learned threshold stays inside: below, topics chain;
 MIN_EACH = 10  # scored corrections needed on each side (same / different) before anything moves: with 5, a
 # few corrections moved a threshold that was right and cost held-out F1 (bench/hotspots_corrections.py)
 MAX_STEP = 0.05  # the most one learning moves the threshold in force
+STATUS_QUO = 4.0  # the status-quo prior's weight (× the corrections' balanced errors at the threshold in force):
+# no fixed weight did both (2 let 40 corrections of mistakes only pull 0.60 to 0.47, 8 cancelled the gain from
+# a wrong 0.70); scaled by the errors, 4 did (bench/hotspots_corrections.py, docs/benchmarks.md)
 RESET_ROLES = ("leader", "admin")
 SYSTEM = "系统"
 PERSON_SOURCES = ("reset", "rollback")  # versions a person set: learning counts corrections made after the newest
@@ -72,15 +85,28 @@ class Choice:
 
 
 def choose(same: Sequence[float], different: Sequence[float], *, current: float = DEFAULT,
-           default: float = DEFAULT) -> Choice:
-    """The threshold after learning from scored pairs judged the same / different (see the module doc)."""
+           default: float = DEFAULT, uncorrected: Sequence[float] = ()) -> Choice:
+    """The threshold after learning from scored pairs judged the same / different, with the scores of the
+    window's candidate pairs nobody corrected as the status quo (see the module doc)."""
     if len(same) < MIN_EACH or len(different) < MIN_EACH:
         return Choice(current, None, len(same), len(different))
 
+    def errors(t: float) -> float:
+        return sum(1 for s in same if s < t) / len(same) + sum(1 for d in different if d >= t) / len(different)
+
+    quo = sorted(uncorrected)
+    linked_from = bisect.bisect_left(quo, current)  # quo[:linked_from] are apart under the threshold in force
+    weight = STATUS_QUO * errors(current)
+
+    def flipped(t: float) -> float:
+        """The share of the uncorrected pairs on one side of the threshold in force that ``t`` moves across."""
+        at = bisect.bisect_left(quo, t)
+        if t < current:
+            return (linked_from - at) / max(1, linked_from)
+        return (at - linked_from) / max(1, len(quo) - linked_from)
+
     def cost(t: float) -> float:
-        missed = sum(1 for s in same if s < t) / len(same)
-        wrong = sum(1 for d in different if d >= t) / len(different)
-        return round(missed + wrong, 9)
+        return round(errors(t) + weight * flipped(t), 9)
 
     grid = [round(0.01 * k, 2) for k in range(5, 96)]  # the target may lie outside the clamp: the step goes its way
     target = min(grid, key=lambda t: (cost(t), abs(t - default), t))
@@ -184,14 +210,21 @@ def do_reset(db: Session, *, user: User, now: datetime) -> SettingsVersion:
 
 
 def learn(db: Session, items: Sequence[grouping.Item], scorer: Any, prepared: Sequence[Any],
-          labelled: Sequence[tuple[int, int, bool]], *, now: datetime) -> float:
+          labelled: Sequence[tuple[int, int, bool]], *, now: datetime,
+          edges: Mapping[tuple[int, int], float] | None = None, linked: Collection[tuple[int, int]] = ()) -> float:
     """Score the corrections (positions in ``items``, True = the same matter) with the grouping's own
-    scoring, learn, store a change, and return the threshold this re-grouping uses."""
+    scoring, learn, store a change, and return the threshold this re-grouping uses.
+
+    ``edges``: the re-grouping's scored candidate pairs (``grouping.scored_edges``, the one scoring); those
+    that are neither a correction nor another link (``linked``: its decision does not follow the threshold)
+    are the status quo."""
     current = in_force(db).threshold
     scores = grouping.similarity(items, scorer, prepared, [(a, b) for a, b, _ in labelled])
     same = [float(s) for s, (_, _, y) in zip(scores, labelled, strict=True) if y]
     different = [float(s) for s, (_, _, y) in zip(scores, labelled, strict=True) if not y]
-    choice = choose(same, different, current=current)
+    fixed = {(min(a, b), max(a, b)) for a, b, _ in labelled} | {(min(a, b), max(a, b)) for a, b in linked}
+    uncorrected = [s for key, s in (edges or {}).items() if key not in fixed]
+    choice = choose(same, different, current=current, uncorrected=uncorrected)
     record(db, choice, now=now)
     return choice.threshold
 

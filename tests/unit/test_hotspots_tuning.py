@@ -3,6 +3,8 @@ step and the clamp; and the corrections' scores are the grouping's own edge scor
 
 from __future__ import annotations
 
+from typing import Any
+
 from hotline.hotspots import grouping, tuning
 
 DEFAULT = grouping.THRESHOLD
@@ -71,3 +73,49 @@ def test_the_corrections_are_scored_exactly_as_the_grouping_scores_its_edges() -
     pairs = sorted(edges)
     got = grouping.similarity(items, sc, prepared, pairs)
     assert all(abs(float(g) - edges[p]) < 1e-6 for g, p in zip(got, pairs, strict=True))
+
+
+#: a window's uncorrected candidate pairs: most far apart, a good share near the threshold on both sides
+QUO = [0.1 + 0.0015 * k for k in range(200)] + [0.45 + 0.0025 * k for k in range(60)] + [0.6 + 0.0025 * k for k in range(60)]
+
+
+def test_corrections_of_mistakes_only_do_not_move_it_past_the_pairs_nobody_corrected() -> None:
+    """What a leader really corrects: every "same" pair below the threshold, every "different" one above.
+    Among the corrections alone any move looks free (the rule before went to the clamp); the uncorrected
+    pairs near the threshold keep it."""
+    same = [0.46, 0.48, 0.5, 0.52, 0.53, 0.55, 0.56, 0.57, 0.58, 0.59]
+    different = [0.6, 0.61, 0.62, 0.63, 0.64, 0.66, 0.68, 0.7, 0.72, 0.74]
+    assert _settle(same, different)[-1] != DEFAULT  # the old rule: no prior, it moves
+    c = tuning.choose(same, different, current=DEFAULT, uncorrected=QUO)
+    assert c.target == DEFAULT and c.threshold == DEFAULT
+
+
+def test_a_threshold_that_is_wrong_for_the_data_still_moves_with_the_status_quo() -> None:
+    """From 0.70, corrections that it mostly gets right (a sample of the whole, not only its mistakes) and
+    many "same" pairs at 0.60–0.70 it leaves apart: it still comes down, in bounded steps."""
+    same = [0.6, 0.62, 0.63, 0.64, 0.65, 0.66, 0.68, 0.69, 0.75, 0.8, 0.85, 0.9]
+    different = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55]
+    out, t = [], 0.7
+    for _ in range(10):
+        t = tuning.choose(same, different, current=t, uncorrected=QUO).threshold
+        out.append(t)
+    assert out[0] == 0.65 and out[-1] == 0.6
+
+
+
+def test_learning_takes_the_status_quo_from_the_edges_no_link_names(monkeypatch: Any) -> None:
+    """The re-grouping's scored edges are the status quo, less the corrections and the other links (their
+    decision does not follow the threshold)."""
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(tuning, "in_force", lambda db: tuning.InForce(DEFAULT, DEFAULT, "default"))
+    monkeypatch.setattr(tuning, "record", lambda db, choice, now: None)
+    monkeypatch.setattr(grouping, "similarity", lambda items, sc, prepared, pairs: [0.5] * len(pairs))
+
+    def spy(same: Any, different: Any, **kw: Any) -> tuning.Choice:
+        seen.update(kw)
+        return tuning.Choice(DEFAULT, None, len(same), len(different))
+
+    monkeypatch.setattr(tuning, "choose", spy)
+    edges = {(0, 1): 0.55, (1, 2): 0.58, (2, 3): 0.62, (3, 4): 0.3}
+    tuning.learn(None, [], None, [], [(1, 0, True)], now=None, edges=edges, linked=[(4, 3)])  # type: ignore[arg-type]
+    assert sorted(seen["uncorrected"]) == [0.58, 0.62]
