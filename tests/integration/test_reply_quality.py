@@ -13,7 +13,7 @@ from hotline.outbox.models import OutboxMessage
 from hotline.replies.models import ReplyFlag
 from hotline.replies.service import flag_counts
 from tests.conftest import login
-from tests.integration.helpers import act, dispatched, ok
+from tests.integration.helpers import act, dispatched, ok, sql_statements
 
 PERFUNCTORY = "您反映的问题已收悉，已转相关部门调查处理。"
 GOOD = "经现场核查，占道摊贩情况属实。城管中队已于当晚清理摊点并责令摊主搬离，今后每晚安排队员巡查。"
@@ -166,3 +166,21 @@ def test_flag_pages_for_the_supervisor_and_the_unit(client, as_user, db) -> None
     login(client, "zj_handler", db=db)
     assert n not in client.get("/reply-flags").text
     assert re.search(r"404|找不到", client.get(f"/reply-flags/{fid}").text)
+
+
+def test_flag_list_statements_do_not_grow_with_flags(client, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    """The list read each flag's repeat-call order on its own (one query per flag, issue #20 item 7)."""
+    def statements() -> tuple[int, str]:
+        client.get("/reply-flags", headers=as_user("supervisor"))  # the first GET may fill process caches
+        with sql_statements() as seen:
+            r = client.get("/reply-flags", headers=as_user("supervisor"))
+        assert r.status_code == 200
+        return len(seen), r.text
+
+    first = [replied(client, as_user) for _ in range(2)]
+    few, html = statements()
+    assert all(n in html for n in first)
+    more = [replied(client, as_user) for _ in range(5)]
+    many, html = statements()
+    assert all(n in html for n in first + more) and html.count("仅称已转交，未说明办理结果") >= 7
+    assert many == few, f"/reply-flags read {few} statements for 2 flags and {many} for 7"
