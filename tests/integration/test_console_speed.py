@@ -162,3 +162,24 @@ def test_queue_and_inbox_load_their_sections_orders_once(client: TestClient, db:
         html = client.get("/inbox").text
     assert "不属于本单位职责范围，申请退回（第5单）" in html
     assert len([s for s in statements if re.search(r"\bFROM orders AS orders_1 JOIN assignments\b", s)]) == 1
+
+
+def test_the_extension_section_reads_its_partial_index(db: Session) -> None:
+    """The queue's 延期申请 section read every order of the city to find the few with a pending extension:
+    its query now goes through ``ix_orders_pending_extension`` (the plan of the statement the queue runs)."""
+    from sqlalchemy import text
+
+    dispatcher = _user(db, "dispatcher")
+    with sql_statements() as statements:
+        service.dispatcher_queue(db, user=dispatcher)
+    query = next(s for s in statements if "pending_extension" in s)
+    param = r"(\?|%\(\w+\)s(::\w+)?)"  # SQLite's and psycopg's placeholders
+    q = re.sub(r"city_id = " + param, f"city_id = {dispatcher.city_id}", query)
+    q = re.sub(r"LIMIT " + param, "LIMIT 200", q)
+    q = re.sub(r"OFFSET " + param, "OFFSET 0", q)
+    if db.get_bind().dialect.name == "sqlite":
+        plan = " ".join(str(r[-1]) for r in db.execute(text("EXPLAIN QUERY PLAN " + q)))
+    else:
+        db.execute(text("SET LOCAL enable_seqscan = off"))  # a test's few rows would make any plan a scan
+        plan = " ".join(r[0] for r in db.execute(text("EXPLAIN " + q)))
+    assert "ix_orders_pending_extension" in plan, plan
