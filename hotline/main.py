@@ -176,8 +176,10 @@ def create_app() -> FastAPI:
     from hotline import registry
 
     reg = registry.install()  # every package, in the declared order (hotline/registry.py)
+    from hotline.web.routes import add_routes
+
     for router, _pkg in reg.api_routers + reg.page_routers:  # installation order: the core's paths first
-        app.include_router(router)
+        add_routes(app.router, router)  # one flat table: not include_router's lazy branches (hotline/web/routes.py)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_security(app)  # security headers, access-log redaction (docs/security.md)
 

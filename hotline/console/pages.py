@@ -5,8 +5,9 @@ from fastapi import APIRouter
 from hotline.console.intake_pages import router as intake_router
 from hotline.console.order_pages import router as order_router
 from hotline.console.queue_pages import router as queue_router
+from hotline.web.routes import add_routes
 
 router = APIRouter(include_in_schema=False)
-router.include_router(intake_router)  # /orders/new before /orders/{number}
-router.include_router(order_router)
-router.include_router(queue_router)
+add_routes(router, intake_router)  # /orders/new before /orders/{number}
+add_routes(router, order_router)
+add_routes(router, queue_router)
