@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.appeals.models import UnitRequest
-from hotline.appeals.service import KIND_ZH, my_units
+from hotline.appeals.service import KIND_ZH
 from hotline.callbacks.models import CallbackTask, Evaluation
 from hotline.city.kpi_settings import kpi_settings
 from hotline.city.schema import Role
@@ -25,6 +25,7 @@ from hotline.orders.enums import BEFORE_REPLY, Action
 from hotline.orders.flows import do_action, do_attach
 from hotline.orders.models import Order
 from hotline.org.models import AuditLog, Unit
+from hotline.org.scoping import is_centre_in, my_units
 from hotline.outbox.models import OutboxMessage
 from hotline.sla.service import bound
 from hotline.validation import decision_note
@@ -115,7 +116,7 @@ def do_decide(db: Session, *, req: UnitRequest, actor: Actor, accept: bool, note
     """The centre accepts or rejects, always with a reason.  A sustained objection proposes a catalogue
     change and, with ``redispatch_to``, redispatches the order (改派) while the objecting unit still leads."""
     now = now or utcnow()
-    if actor.user is None or actor.role not in (Role.dispatcher, Role.supervisor) or actor.user.unit.type != "centre":
+    if actor.user is None or not is_centre_in(actor.user, Role.dispatcher, Role.supervisor):
         raise Forbidden("role_not_allowed", "只有中心督办员或派单员可以审核", "only the centre reviews requests")
     if req.state != "pending":
         raise Conflict("already_decided", "该申请已审核", "this request has already been decided")

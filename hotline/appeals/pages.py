@@ -17,12 +17,13 @@ from hotline.appeals import flows, service
 from hotline.appeals.views import read_files
 from hotline.callbacks.flows import SAT_ZH
 from hotline.callbacks.service import STATE_ZH as TASK_STATE_ZH
+from hotline.city.schema import Role
 from hotline.db import commit_or_conflict
 from hotline.errors import Forbidden
 from hotline.orders import service as orders
 from hotline.orders.actor import Actor
 from hotline.org.deps import SessionDep
-from hotline.org.scoping import is_centre
+from hotline.org.scoping import is_centre, is_centre_in
 from hotline.validation import DbId
 from hotline.web.flash import redirect_with_flash
 from hotline.web.pages import PageUser
@@ -47,7 +48,7 @@ def detail_page(request: Request, request_id: DbId, db: SessionDep, user: PageUs
     return render(request, "appeals_detail.html", {
         "r": service.present(req, user), "history": history, "panel": panel, "sat_labels": SAT_ZH,
         "excluded_labels": EXCLUDED_ZH, "task_states": TASK_STATE_ZH,
-        "can_decide": is_centre(user) and user.role in ("dispatcher", "supervisor") and req.state == "pending",
+        "can_decide": is_centre_in(user, Role.dispatcher, Role.supervisor) and req.state == "pending",
         # 派单异议: a dispatcher may redispatch (改派) as it sustains the objection
         "redispatch_units": service.unit_choices(db) if req.kind == "objection" and user.role == "dispatcher" else []})
 
@@ -95,7 +96,7 @@ def panel(request: Request, number: str, db: SessionDep, user: PageUser) -> Resp
 @router.get("/catalogue-changes")
 def catalogue_changes_page(request: Request, db: SessionDep, user: PageUser, state: str = "proposed") -> Response:
     """The dispatch catalogue's change queue: one row per sustained 派单异议 (admins; the centre reads)."""
-    if user.role not in ("admin", "dispatcher", "supervisor") or not is_centre(user):
+    if not is_centre_in(user, Role.admin, Role.dispatcher, Role.supervisor):
         raise Forbidden("role_not_allowed", "您的角色无权访问此页面", "your role may not open this page")
     state = state if state in service.CHANGE_ZH else ""
     rows = []

@@ -14,7 +14,7 @@ from hotline.orders.enums import BEFORE_REPLY
 from hotline.orders.models import Order
 from hotline.orders.scoping import citizen_view
 from hotline.org.models import User
-from hotline.org.scoping import is_centre, my_units
+from hotline.org.scoping import is_centre, my_units, sees_unit_record, unit_records
 
 KIND_ZH = {"appeal": "申诉", "designation": "不合理诉求认定", "objection": "派单异议"}
 CHANGE_ZH = {"proposed": "待调整派单目录", "applied": "已调整派单目录", "dismissed": "不调整派单目录"}
@@ -47,17 +47,13 @@ def list_requests(db: Session, *, user: User, state: str | None = None, limit: i
     stmt = select(UnitRequest).order_by(UnitRequest.filed_at.desc(), UnitRequest.id.desc()).limit(limit)
     if state:
         stmt = stmt.where(UnitRequest.state == state)
-    if not is_centre(user):
-        units = my_units(db, user)
-        if not units:
-            raise Forbidden("role_not_allowed", "您的角色无权查看申诉", "your role may not see appeals")
-        stmt = stmt.where(UnitRequest.unit_id.in_(units))
-    return list(db.scalars(stmt))
+    return list(db.scalars(unit_records(db, stmt, UnitRequest.unit_id, user=user, sees_all=is_centre(user),
+                                        what_zh="申诉", what_en="appeals")))
 
 
 def get_request(db: Session, *, request_id: int, user: User) -> UnitRequest:
     req = db.get(UnitRequest, request_id)
-    if req is None or (not is_centre(user) and req.unit_id not in my_units(db, user)):
+    if req is None or not sees_unit_record(db, user, req.unit_id, sees_all=is_centre(user)):
         raise NotFound("request_not_found", "找不到该申请", "request not found")
     return req
 

@@ -91,7 +91,7 @@ def filter_ctx(db: Session, request: Request, list_: str, clean: dict[str, str])
     return {
         "list_name": list_, "f": clean, "list_keys": LIST_KEYS[list_], "list_query": _query(clean),
         "view_id": request.query_params.get("view", ""), "kinds": cs.KIND_LABELS, "urgencies": cs.URGENCY_LABELS,
-        "sorts": SORTS, "lights": LIGHTS, "category_groups": cs.category_groups(db, leaves_only=False),
+        "sorts": SORTS, "lights": [(code, cs.LIGHT_LABELS[code]) for code in LIGHTS], "category_groups": cs.category_groups(db, leaves_only=False),
         "unit_groups": cs.unit_groups(db) if "unit" in LIST_KEYS[list_] else [],
         "territory_groups": cs.territory_groups(db),
     }

@@ -13,20 +13,35 @@ Rules (each has a test in tests/integration/test_access.py):
 - Repeat-call links (重复来电) are the centre's work list: only the centre's
   dispatchers and supervisors list or resolve them (``can_handle_repeats``), on the
   page and in the API alike.
+- Records a unit answers for and the centre reviews (appeals, reply flags): the
+  centre sees them all, a unit handler its unit's, a unit leader its subtree's,
+  anyone else none (``unit_records``, ``sees_unit_record``); the reviews
+  themselves are the centre's named roles' (``is_centre_in``).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from hotline.city.schema import Role
 from hotline.errors import Forbidden
 from hotline.org.models import Unit, User
 
+S = TypeVar("S", bound="Select[Any]")  # the caller's own statement, narrowed or not
+
 
 def is_centre(user: User) -> bool:
     return user.unit.type == "centre"
+
+
+def is_centre_in(user: User, *roles: str) -> bool:
+    """Is ``user`` a person of the centre in one of ``roles``?  The check behind the centre's reviews and
+    lists (appeals, reply flags, push-downs, repeat calls): a role name alone is not enough, since a
+    district sub-centre has dispatchers too."""
+    return is_centre(user) and user.role in roles
 
 
 def subtree_ids(db: Session, unit_id: int) -> list[int]:
@@ -61,12 +76,30 @@ def mask_phone(phone: str | None) -> str | None:
 
 def my_units(db: Session, user: User) -> list[int]:
     """The units whose work a unit person sees: a leader its subtree, a handler its own unit; nobody
-    else (shared by appeals and reply flags, which list a unit's own records)."""
+    else (shared by appeals and reply flags, which list a unit's own records: ``unit_records``)."""
     if user.role == Role.unit_leader:
         return subtree_ids(db, user.unit_id)
     if user.role == Role.unit_handler:
         return [user.unit_id]
     return []
+
+
+def unit_records(db: Session, stmt: S, unit_column: Any, *, user: User, sees_all: bool, what_zh: str,
+                 what_en: str) -> S:
+    """A unit's own records of a centre-reviewed kind (appeals, reply flags): ``stmt`` unchanged for a viewer
+    who ``sees_all``; else narrowed to ``my_units``; 403 ``role_not_allowed`` for anyone with no units."""
+    if sees_all:
+        return stmt
+    units = my_units(db, user)
+    if not units:
+        raise Forbidden("role_not_allowed", f"您的角色无权查看{what_zh}", f"your role may not see {what_en}")
+    return stmt.where(unit_column.in_(units))
+
+
+def sees_unit_record(db: Session, user: User, unit_id: int, *, sees_all: bool) -> bool:
+    """The one-record side of ``unit_records``: may ``user`` open a record of ``unit_id``?  (Callers answer
+    404 when not, so a unit cannot learn which records of others exist.)"""
+    return sees_all or unit_id in my_units(db, user)
 
 
 def unit_in_scope(db: Session, user: User, unit_id: int) -> bool:
@@ -80,7 +113,7 @@ def unit_in_scope(db: Session, user: User, unit_id: int) -> bool:
 
 def can_handle_repeats(user: User) -> bool:
     """Repeat-call links are the centre's: its dispatchers and supervisors list and resolve them."""
-    return is_centre(user) and user.role in (Role.dispatcher, Role.supervisor)
+    return is_centre_in(user, Role.dispatcher, Role.supervisor)
 
 
 def require_repeat_handler(user: User) -> None:

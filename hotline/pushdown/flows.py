@@ -23,6 +23,7 @@ from hotline.orders.enums import Action
 from hotline.orders.flows import do_action
 from hotline.orders.models import Order, OrderEvent
 from hotline.org.models import Unit
+from hotline.org.scoping import is_centre_in
 from hotline.pushdown.models import Pushdown
 from hotline.pushdown.service import needs_reason
 from hotline.validation import decision_note
@@ -78,7 +79,7 @@ def do_review(db: Session, *, pd: Pushdown, actor: Actor, accept: bool, note: st
               now: datetime | None = None) -> Pushdown:
     """A centre supervisor marks the stated reason accepted or not, with a note, on the order's timeline."""
     now = now or utcnow()
-    if actor.user is None or actor.role != Role.supervisor or actor.user.unit.type != "centre":
+    if actor.user is None or not is_centre_in(actor.user, Role.supervisor):
         raise Forbidden("role_not_allowed", "只有中心督办员可以审核下沉理由", "only the centre's supervisors review")
     if pd.state != "pending":
         raise Conflict("already_reviewed", "该下沉派单已审核", "this push-down has already been reviewed")

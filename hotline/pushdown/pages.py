@@ -11,11 +11,13 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.city.schema import Role
 from hotline.db import commit_or_conflict
 from hotline.orders import service as orders
 from hotline.orders.actor import Actor
 from hotline.org.deps import SessionDep
 from hotline.org.models import Unit, User
+from hotline.org.scoping import is_centre_in
 from hotline.pushdown import flows, service
 from hotline.pushdown.views import require_centre
 from hotline.validation import DbId
@@ -32,7 +34,7 @@ def list_page(request: Request, db: SessionDep, user: PageUser, state: str = "")
     state = state if state in service.STATE_ZH else ""
     rows = [service.present(p) for p in service.list_pushdowns(db, state=state or None)]
     return render(request, "pushdown_list.html", {"rows": rows, "state": state, "states": service.STATE_ZH,
-                                                  "can_review": user.role == "supervisor"})
+                                                  "can_review": is_centre_in(user, Role.supervisor)})
 
 
 @router.post("/pushdowns/{pushdown_id}/review")

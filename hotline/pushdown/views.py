@@ -13,7 +13,7 @@ from hotline.errors import Forbidden
 from hotline.orders.actor import Actor
 from hotline.org.deps import CurrentUser, SessionDep
 from hotline.org.models import Unit
-from hotline.org.scoping import is_centre
+from hotline.org.scoping import is_centre_in
 from hotline.pushdown import flows, service
 from hotline.validation import DbId
 
@@ -27,7 +27,7 @@ class ReviewIn(BaseModel):
 
 
 def require_centre(user: Any) -> None:
-    if user.role not in READERS or not is_centre(user):
+    if not is_centre_in(user, *READERS):
         raise Forbidden("centre_only", "仅热线中心可查看下沉派单", "only the centre sees push-downs")
 
 

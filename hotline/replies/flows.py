@@ -33,6 +33,7 @@ from hotline.orders.enums import Action
 from hotline.orders.flows import do_action, do_attach
 from hotline.orders.models import Order, OrderEvent, Reply
 from hotline.org.models import AuditLog, Unit
+from hotline.org.scoping import is_centre_in, my_units
 from hotline.outbox.models import OutboxMessage
 from hotline.replies import quality
 from hotline.replies.models import ReplyFlag, ReplyScore
@@ -42,7 +43,6 @@ from hotline.replies.service import (
     fake_case_of,
     flag_of,
     latest_reply,
-    my_units,
     score_of,
     score_reply,
 )
@@ -157,7 +157,7 @@ def do_decide(db: Session, *, flag: ReplyFlag, actor: Actor, upheld: bool, note:
               now: datetime | None = None) -> ReplyFlag:
     """The centre's supervisor upholds (维持) or clears (撤销) the flag, always with a note."""
     now = now or utcnow()
-    if actor.user is None or actor.role != Role.supervisor or actor.user.unit.type != "centre":
+    if actor.user is None or not is_centre_in(actor.user, Role.supervisor):
         raise Forbidden("role_not_allowed", f"只有中心督办员可以裁定{KIND_ZH[flag.kind]}",
                         "only the centre's supervisors decide flags")
     if flag.state not in ("open", "answered"):

@@ -15,13 +15,14 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from hotline.appeals.views import read_files
+from hotline.city.schema import Role
 from hotline.db import commit_or_conflict, utcnow
-from hotline.errors import Forbidden
 from hotline.orders import service as orders
 from hotline.orders.actor import Actor
 from hotline.orders.enums import Action
 from hotline.orders.flows import do_action
 from hotline.org.deps import SessionDep
+from hotline.org.scoping import is_centre_in, my_units
 from hotline.replies import flows, service
 from hotline.validation import DbId
 from hotline.web.pages import PageUser
@@ -86,7 +87,7 @@ def list_page(request: Request, db: SessionDep, user: PageUser, state: str = "",
     kind = kind if kind in service.KIND_ZH else ""
     rows = [service.present_flag(f) for f in service.list_flags(db, user=user, state=state or None,
                                                                 kind=kind or None)]
-    units = None if service.can_see_all(user) else service.my_units(db, user)
+    units = None if service.can_see_all(user) else my_units(db, user)
     counted = sum(sum(service.flag_counts(db, unit_ids=units, kind=k).values())
                   for k in ([kind] if kind else list(service.KIND_ZH)))
     return render(request, "replies_flags.html", {"rows": rows, "state": state, "states": service.STATE_ZH,
@@ -100,9 +101,7 @@ def rates_page(request: Request, db: SessionDep, user: PageUser) -> Response:
     """Each unit's suspected-fake-completion rate beside its satisfaction rate, with sample sizes."""
     from hotline.kpi.service import period_from
 
-    if not service.can_see_all(user):
-        raise Forbidden("role_not_allowed", "只有热线中心可以查看各单位的疑似虚假办结率",
-                        "only the centre sees every unit's rate")
+    service.require_rates_viewer(user)
     period, label, _ = period_from(dict(request.query_params), db=db)
     return render(request, "replies_rates.html", {"rows": service.fake_rates(db, period=period, as_of=utcnow()),
                                                   "period_label": label})
@@ -111,11 +110,11 @@ def rates_page(request: Request, db: SessionDep, user: PageUser) -> Response:
 @router.get("/reply-flags/{flag_id}")
 def detail_page(request: Request, flag_id: DbId, db: SessionDep, user: PageUser) -> Response:
     flag = service.get_flag(db, flag_id=flag_id, user=user)
-    mine = flag.unit_id in service.my_units(db, user)
+    mine = flag.unit_id in my_units(db, user)
     return render(request, "replies_flag.html", {
         "f": service.present_flag(flag), "can_answer": mine and flag.state == "open",
-        "can_order_check": user.role in ("supervisor", "dispatcher") and user.unit.type == "centre",
-        "can_decide": user.role == "supervisor" and user.unit.type == "centre" and flag.state in ("open", "answered")})
+        "can_order_check": is_centre_in(user, Role.supervisor, Role.dispatcher),
+        "can_decide": is_centre_in(user, Role.supervisor) and flag.state in ("open", "answered")})
 
 
 @router.post("/reply-flags/{flag_id}/answer")

@@ -11,7 +11,7 @@ from hotline.city.schema import Role
 from hotline.errors import Forbidden, NotFound
 from hotline.orders.models import Order, Reply
 from hotline.org.models import User
-from hotline.org.scoping import is_centre, my_units
+from hotline.org.scoping import is_centre_in, sees_unit_record, unit_records
 from hotline.replies import quality
 from hotline.replies.models import ReplyFlag, ReplyScore
 
@@ -57,7 +57,15 @@ def score_reply(order: Order, reply_text: str) -> quality.Score:
 
 
 def can_see_all(user: User) -> bool:
-    return is_centre(user) and user.role in (Role.supervisor, Role.dispatcher, Role.admin, Role.leader)
+    """The centre's supervisors, dispatchers, admins and leaders see every unit's flags and rates."""
+    return is_centre_in(user, Role.supervisor, Role.dispatcher, Role.admin, Role.leader)
+
+
+def require_rates_viewer(user: User) -> None:
+    """Every unit's suspected-fake rate (the page and the API alike) is for those who see every flag."""
+    if not can_see_all(user):
+        raise Forbidden("role_not_allowed", "只有热线中心可以查看各单位的疑似虚假办结率",
+                        "only the centre sees every unit's rate")
 
 
 def list_flags(db: Session, *, user: User, state: str | None = None, kind: str | None = None,
@@ -73,17 +81,13 @@ def list_flags(db: Session, *, user: User, state: str | None = None, kind: str |
         stmt = stmt.where(ReplyFlag.state == state)
     if kind:
         stmt = stmt.where(ReplyFlag.kind == kind)
-    if not can_see_all(user):
-        units = my_units(db, user)
-        if not units:
-            raise Forbidden("role_not_allowed", "您的角色无权查看敷衍答复标记", "your role may not see reply flags")
-        stmt = stmt.where(ReplyFlag.unit_id.in_(units))
-    return list(db.scalars(stmt))
+    return list(db.scalars(unit_records(db, stmt, ReplyFlag.unit_id, user=user, sees_all=can_see_all(user),
+                                        what_zh="敷衍答复标记", what_en="reply flags")))
 
 
 def get_flag(db: Session, *, flag_id: int, user: User) -> ReplyFlag:
     flag = db.get(ReplyFlag, flag_id)
-    if flag is None or (not can_see_all(user) and flag.unit_id not in my_units(db, user)):
+    if flag is None or not sees_unit_record(db, user, flag.unit_id, sees_all=can_see_all(user)):
         raise NotFound("flag_not_found", "找不到该标记", "flag not found")
     return flag
 

@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 
 from hotline.appeals.views import read_files
 from hotline.db import commit_or_conflict, utcnow
-from hotline.errors import Forbidden
 from hotline.orders import service as orders
 from hotline.orders.actor import Actor
 from hotline.org.deps import CurrentUser, SessionDep
@@ -57,9 +56,7 @@ def list_flags(db: SessionDep, user: CurrentUser, state: str | None = None,
 def fake_rates(request: Request, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
     from hotline.kpi.service import period_from
 
-    if not service.can_see_all(user):
-        raise Forbidden("role_not_allowed", "只有热线中心可以查看各单位的疑似虚假办结率",
-                        "only the centre sees every unit's rate")
+    service.require_rates_viewer(user)
     period, label, _ = period_from(dict(request.query_params))
     return {"period": label, "rows": service.fake_rates(db, period=period, as_of=utcnow())}
 

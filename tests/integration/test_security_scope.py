@@ -83,3 +83,18 @@ def test_page_and_api_share_one_scope_check(monkeypatch: Any, client: TestClient
     client.post(f"/api/v1/repeat-links/{link_id}", json={"state": "done"}, headers=sub)
     client.post(f"/repeats/{link_id}", data={"state": "done"}, headers=sub)
     assert calls == ["subcentre_dongcheng", "subcentre_dongcheng"]
+
+
+def test_sub_centre_dispatcher_is_not_the_centre_for_its_reviews(client: TestClient, as_user: Any) -> None:
+    """A sub-centre has dispatchers too: the role alone opens none of the centre's review lists
+    (``org.scoping.is_centre_in`` and ``unit_records``, shared by appeals, reply flags and push-downs)."""
+    sub, centre = as_user("subcentre_dongcheng"), as_user("dispatcher")
+    refused = {"/api/v1/pushdowns": "centre_only", "/api/v1/replies/fake-rates": "role_not_allowed",
+               "/api/v1/replies/flags": "role_not_allowed", "/api/v1/appeals": "role_not_allowed"}
+    for path, code in refused.items():
+        r = client.get(path, headers=sub)
+        assert r.status_code == 403 and r.json()["error"]["code"] == code, (path, r.text)
+        assert client.get(path, headers=centre).status_code == 200, path
+    for path in ("/pushdowns", "/reply-flags/rates", "/reply-flags", "/appeals", "/catalogue-changes"):
+        assert client.get(path, headers=sub).status_code == 403, path
+        assert client.get(path, headers=centre).status_code == 200, path
