@@ -50,6 +50,7 @@ NEIGHBOURS = 30  # candidates per demand by character TF-IDF cosine
 MIN_COSINE = 0.1
 WINDOW_DAYS = 365  # pairs further apart are never linked (the platform passes its sliding window)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # never in a name a leader reads (pasted from other systems)
+_WHITE = re.compile(r"\s\s+")  # scikit-learn's white-space rule for character n-grams
 _TITLE_CUT = re.compile(r"[，。！？!?,；;：:（）()\s]+")
 
 
@@ -136,18 +137,29 @@ def candidate_pairs(texts: Sequence[str], k: int = NEIGHBOURS, min_cosine: float
 #: a character whose document frequency is above this share of the window is "frequent": its part of every
 #: cosine is a dense float32 matrix product (BLAS), the rest a sparse product (docs/hotspots.md "Speed")
 FREQUENT_SHARE = 0.02
+#: the sample that sets each row's floor (its k-th best cosine among them; see ``_candidates``) has
+#: SAMPLE × √n rows: a larger one costs more to search, a smaller one leaves more cosines above the floor
+SAMPLE = 12.0
 
 
 def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 2000) -> tuple[Any, Any, Any]:
-    """``candidate_pairs`` as arrays (i < j, cosine): the exact top ``k`` of every row, a block of rows at once.
+    """``candidate_pairs`` as arrays (i < j, cosine): the exact top ``k`` of every row, without sorting rows.
 
-    Why split the features: the cosine of two rows is the dot product over the frequent characters
-    (the template words every demand uses: a few hundred columns, nearly every row has them) plus
-    the dot product over the rest.  A sparse product spends most of its time on the first part, whose
-    result is dense anyway, so that part is one float32 BLAS product of dense columns and only the
-    rare part stays sparse (added in place).  The neighbours are the same as the all-sparse product's
-    (float32 rounding, about 1e-7 on a cosine; checked pair by pair, docs/hotspots.md "Speed").
-    Blocks are sized so a dense block stays near 120 MB."""
+    Why this shape (docs/hotspots.md "Speed"):
+    - **Split features**: the cosine of two rows is the dot product over the frequent characters (the
+      template words every demand uses: nearly every row has them) plus the dot product over the rest.
+      The first part's result is dense anyway, so it is one float32 BLAS product of dense columns; only
+      the rare part stays sparse (added in place).  Float32 rounding is about 1e-7 on a cosine.
+    - **Each pair once**: a strip of rows is multiplied only with the rows from its own first one on
+      (the upper triangle), and each computed cosine serves both of its rows' neighbour lists: half the
+      products of a row-by-row search.
+    - **A floor instead of a partial sort of every row**: a row's ``k``-th best cosine over a sample of
+      the rows can only be lower than (or equal to) its ``k``-th best over all rows, so every true
+      neighbour of the row lies at or above that floor.  The full pass keeps only the cosines at or above
+      their rows' floors (a comparison, not an ``argpartition`` of ``n`` values per row) and the top
+      ``k`` is then chosen among those few.  The result is the same set as a top ``k`` of the whole row
+      (ties at the ``k``-th cosine aside, which any partial sort also breaks arbitrarily).
+    Strips are sized so that one stays near 120 MB."""
     import numpy as np
 
     n = len(texts)
@@ -155,41 +167,100 @@ def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 20
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     x = _tfidf(texts).tocsc()
     df = np.diff(x.indptr)
-    frequent = np.nonzero(df > max(1, int(FREQUENT_SHARE * n)))[0]
-    rare = np.nonzero((df <= max(1, int(FREQUENT_SHARE * n))) & (df >= 2))[0]  # a column in one row adds nothing
-    xf = x[:, frequent].toarray().astype(np.float32)
-    xft = np.ascontiguousarray(xf.T)
+    cut = max(1, int(FREQUENT_SHARE * n))
+    frequent = np.nonzero(df > cut)[0]
+    rare = np.nonzero((df <= cut) & (df >= 2))[0]  # a column in one row adds nothing to any cosine
+    xf = np.ascontiguousarray(x[:, frequent].toarray(), dtype=np.float32)
     xr = x[:, rare].tocsr()
     xrt = xr.T.tocsr()
-    block = max(64, min(block, 30_000_000 // n))
+
+    def cosines(rows: Any, cols: slice) -> Any:
+        """The float32 cosines of ``rows`` (a slice) against the rows in ``cols``, dense."""
+        sims = xf[rows] @ xf[cols].T
+        part = (xr[rows] @ xrt[:, cols]).tocsr() if len(rare) else None
+        if part is not None and part.nnz:  # a product's row holds each column once: no duplicates to sum
+            r = np.repeat(np.arange(part.shape[0]), np.diff(part.indptr))
+            sims[r, part.indices] += part.data.astype(np.float32)
+        return sims
+
     kk = min(k, n - 1)
-    keys: list[Any] = []
+    # the floor: each row's kk-th best cosine among a strided sample of rows (itself left out), a little
+    # lowered so that the float32 rounding of another product order cannot put a true neighbour under it
+    sample = np.unique(np.arange(min(n, int(SAMPLE * math.sqrt(n)))) * n // min(n, int(SAMPLE * math.sqrt(n))))
+    floor = np.full(n, min_cosine, dtype=np.float32)
+    if len(sample) > kk:
+        xs_f, xs_r = xf[sample], xrt[:, sample].tocsc()
+        pos = np.full(n, -1)
+        pos[sample] = np.arange(len(sample))
+        step = max(64, 30_000_000 // len(sample))
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            sims = xf[start:stop] @ xs_f.T
+            if len(rare):
+                part = (xr[start:stop] @ xs_r).tocsr()
+                sims[np.repeat(np.arange(part.shape[0]), np.diff(part.indptr)), part.indices] += part.data.astype(np.float32)
+            mine = np.nonzero(pos[start:stop] >= 0)[0]
+            sims[mine, pos[start:stop][mine]] = -np.inf
+            kth = np.partition(sims, len(sample) - kk, axis=1)[:, len(sample) - kk]
+            floor[start:stop] = np.maximum(floor[start:stop], kth - 1e-5)
+    rows_of: list[Any] = []
+    others: list[Any] = []
     vals: list[Any] = []
-    for start in range(0, n, block):
-        sims = xf[start:start + block] @ xft
-        part = (xr[start:start + block] @ xrt).tocsr()
-        part.sum_duplicates()
-        sims[np.repeat(np.arange(part.shape[0]), np.diff(part.indptr)), part.indices] += part.data.astype(np.float32)
-        rows = np.arange(sims.shape[0])
-        sims[rows, rows + start] = 0.0
-        top = np.argpartition(-sims, kk - 1, axis=1)[:, :k]
-        sv = np.take_along_axis(sims, top, axis=1)
-        ok = sv >= min_cosine
-        a = np.broadcast_to((rows + start)[:, None], top.shape)[ok]
-        b = top[ok]
-        keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
-        vals.append(sv[ok].astype(float))
-    key = np.concatenate(keys)
+    strip = max(64, min(block, 30_000_000 // n))
+    for start in range(0, n, strip):
+        stop = min(n, start + strip)
+        sims = cosines(slice(start, stop), slice(start, n))
+        sims[np.tril_indices(stop - start)] = -np.inf  # each pair once (i < j), never a row with itself
+        need = np.minimum(floor[start:stop, None], floor[None, start:])
+        a, b = np.nonzero(sims >= need)
+        v = sims[a, b]
+        a += start
+        b += start
+        for mine, other, ok in ((a, b, v >= floor[a]), (b, a, v >= floor[b])):
+            rows_of.append(mine[ok])
+            others.append(other[ok])
+            vals.append(v[ok])
+    row = np.concatenate(rows_of)
+    other = np.concatenate(others)
     val = np.concatenate(vals)
+    # each row's best kk: order by row, then cosine descending (stable), keep the first kk of every row
+    order = np.lexsort((-val, row))
+    row, other, val = row[order], other[order], val[order]
+    starts = np.searchsorted(row, np.arange(n))
+    rank = np.arange(len(row)) - starts[row]
+    keep = rank < kk
+    a, b, v = row[keep], other[keep], val[keep]
+    key = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
     key, first = np.unique(key, return_index=True)
-    return key // n, key % n, val[first]
+    return key // n, key % n, v[first].astype(float)
 
 
 def _tfidf(texts: Sequence[str]) -> Any:
-    """The character 1–2-gram TF-IDF rows (L2-normalised) of the window: the neighbour search's cosine."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """The character 1–2-gram TF-IDF rows (L2-normalised) of the window: the neighbour search's cosine.
 
-    return TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
+    The same numbers as scikit-learn's ``TfidfVectorizer(analyzer="char", ngram_range=(1, 2),
+    sublinear_tf=True)`` (lower-cased, runs of white space made one space, smooth IDF, 1 + ln tf;
+    a unit test compares them), but counted with numpy over all texts at once: the vectorizer builds
+    every n-gram as a Python string, 4–5× slower, a noticeable share of a large window.  Columns are
+    in code-point order rather than alphabetical (no cosine depends on the order)."""
+    import numpy as np
+    from scipy import sparse
+
+    docs = [_WHITE.sub(" ", t.lower()) for t in texts]
+    n = len(docs)
+    lens = np.fromiter((len(d) for d in docs), dtype=np.int64, count=n)
+    cp = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    doc = np.repeat(np.arange(n, dtype=np.int64), lens)
+    inside = doc[1:] == doc[:-1]  # a bigram never spans two texts
+    keys = np.concatenate([cp, ((cp[:-1] << 21) | cp[1:])[inside] + (1 << 42)])  # code points < 2**21
+    vocab, kid = np.unique(keys, return_inverse=True)
+    v = max(1, len(vocab))
+    cell, count = np.unique(np.concatenate([doc, doc[:-1][inside]]) * v + kid, return_counts=True)
+    rows, cols = cell // v, cell % v
+    idf = np.log((1 + n) / (1 + np.bincount(cols, minlength=v))) + 1
+    x = sparse.csr_matrix(((1 + np.log(count)) * idf[cols], (rows, cols)), shape=(n, v))
+    norm = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    return sparse.csr_matrix(sparse.diags(1 / np.where(norm > 0, norm, 1.0)) @ x)
 
 
 def edge_score(pair: Any, cosine: Any) -> Any:
