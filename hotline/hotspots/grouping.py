@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from hotline.duplicates.similarity import (
     MODEL,
@@ -90,40 +90,56 @@ class Group:
                 "last": self.last.isoformat() if self.last else None}
 
 
-#: text → its segmentation (jieba words, bigrams, places): a re-grouping segments only the orders that are
-#: new since the last pass in this process (segmenting is most of a cold pass; docs/hotspots.md "Speed")
-_FEATURES: dict[str, Features] = {}
-FEATURE_CACHE = 250_000  # texts kept (about 2 KB each); the oldest half is dropped when full
+class _Terms(NamedTuple):
+    """What a text gives every pass, whatever the window: its segmentation and its vector's terms."""
+
+    features: Features
+    keys: tuple[str, ...]  # its vector's keys: "w:" jieba words, then "b:" bigrams
+    tf: tuple[float, ...]  # 1 + ln(count) of each key (the vector is these × the window's IDF)
+    counted: tuple[str, ...]  # the keys the window's IDF counts once per text: ``keys`` and "p:" places
+    districts: frozenset[str]
 
 
-def _features(text: str) -> Features:
-    f = _FEATURES.get(text)
-    if f is None:
-        if len(_FEATURES) >= FEATURE_CACHE:
-            for key in list(_FEATURES)[:FEATURE_CACHE // 2]:
-                del _FEATURES[key]
-        f = _FEATURES[text] = features(Doc(text))
-    return f
+#: text → its terms (jieba words, bigrams, places, districts): a re-grouping segments only the orders that
+#: are new since the last pass in this process (segmenting is most of a cold pass; docs/hotspots.md "Speed")
+_FEATURES: dict[str, _Terms] = {}
+FEATURE_CACHE = 250_000  # texts kept (about 3 KB each); the oldest half is dropped when full
+
+
+def _evict(cache: dict[str, Any], size: int) -> None:
+    if len(cache) >= size:
+        for key in list(cache)[:size // 2]:
+            del cache[key]
+
+
+def _features(text: str) -> _Terms:
+    t = _FEATURES.get(text)
+    if t is None:
+        _evict(_FEATURES, FEATURE_CACHE)
+        f = features(Doc(text))
+        keys = tuple([f"w:{w}" for w in f.words] + [f"b:{b}" for b in f.bigrams])
+        tf = tuple(1 + math.log(c) for c in (*f.words.values(), *f.bigrams.values()))
+        t = _FEATURES[text] = _Terms(f, keys, tf, keys + tuple(f"p:{p}" for p in f.places), districts(text))
+    return t
 
 
 def _prepare_all(items: Sequence[Item], scorer: Scorer | None) -> tuple[Scorer, list[Prepared]]:
-    """Segment every text once: the IDF (unless a scorer is given) and the vectors come from one pass."""
-    feats = [_features(it.text) for it in items]
+    """Segment every text once (or read it from the cache): the IDF (unless a scorer is given) and the
+    vectors come from one pass."""
+    terms = [_features(it.text) for it in items]
     if scorer is None:
         df: Counter[str] = Counter()
-        for f in feats:
-            df.update({f"w:{w}" for w in f.words} | {f"b:{b}" for b in f.bigrams} | {f"p:{p}" for p in f.places})
+        for t in terms:
+            df.update(t.counted)
         n = len(items)
         idf = {k: math.log((n + 1) / (v + 1)) + 1 for k, v in df.items()} | {"__n__": float(n)}
         scorer = Scorer(idf)
+    get, unknown = scorer.idf.get, scorer.unknown  # = scorer.weight, without a call per term
     prepared: list[Prepared] = []
-    for it, f in zip(items, feats, strict=True):
-        vec: dict[str, float] = {}
-        for prefix, counts in (("w:", f.words), ("b:", f.bigrams)):
-            for t, c in counts.items():
-                vec[prefix + t] = (1 + math.log(c)) * scorer.weight(prefix + t)
+    for it, t in zip(items, terms, strict=True):
+        vec = {k: c * get(k, unknown) for k, c in zip(t.keys, t.tf, strict=True)}
         norm = math.sqrt(sum(w * w for w in vec.values()))
-        prepared.append(Prepared(vec, norm, f.places, it.territory, None, districts(it.text)))
+        prepared.append(Prepared(vec, norm, t.features.places, it.territory, None, t.districts))
     return scorer, prepared
 
 
@@ -323,14 +339,17 @@ def link(n: int, edges: dict[tuple[int, int], float], threshold: float, linkage:
         if a != b and allowed(members[a], members[b]):
             join(a, b)
     need = threshold * linkage
-    for (i, j), s in sorted(edges.items(), key=lambda kv: (-kv[1], kv[0])):
-        if s < threshold:
-            break
+    # only the edges at or above the threshold can start a merge: sort those alone, strongest first
+    strong = sorted(((ij, s) for ij, s in edges.items() if s >= threshold), key=lambda kv: (-kv[1], kv[0]))
+    for (i, j), _s in strong:
         a, b = label[i], label[j]
         if a == b:
             continue
         ma, mb = members[a], members[b]
-        total = sum(nbr[x].get(y, 0.0) for x in ma for y in mb)
+        # the scores between the two groups: walk the smaller group's edges (missing pairs count 0),
+        # not every pair of members
+        small, other = (ma, b) if len(ma) <= len(mb) else (mb, a)
+        total = sum(w for x in small for y, w in nbr[x].items() if label[y] == other)
         if total / (len(ma) * len(mb)) < need or not allowed(ma, mb):
             continue
         join(a, b)
@@ -373,6 +392,18 @@ _ADMIN = re.compile(r"[A-Z]\d*[区县市省]|西地省|[\u4e00-\u9fff]{2}[区县
 _NAME_TOKEN = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 
 
+#: a title (less its place) → its jieba words: a warm pass names the same groups again (docs/hotspots.md "Speed")
+_CUTS: dict[str, tuple[str, ...]] = {}
+
+
+def _cut(text: str, jieba: Any) -> tuple[str, ...]:
+    words = _CUTS.get(text)
+    if words is None:
+        _evict(_CUTS, FEATURE_CACHE)
+        words = _CUTS[text] = tuple(jieba().lcut(text))
+    return words
+
+
 def _name(members: list[int], items: Sequence[Item], prepared: list[Prepared], scorer: Scorer) -> tuple[str, list[str]]:
     """"<place> · <demand>": the place most members' titles (then texts) name, and the title words most
     members share, in the order the first member wrote them.  A singleton keeps its title."""
@@ -389,7 +420,7 @@ def _name(members: list[int], items: Sequence[Item], prepared: list[Prepared], s
                     key=lambda p: (-place_score[p], -scorer.specificity(p), -len(p), p))[:3]
     in_place = "".join(places[:1])
     bare = [_ADMIN.sub(" ", t.replace(in_place, " ") if in_place else t) for t in titles]
-    seg = [[w for w in _jieba().lcut(t) if _NAME_TOKEN.match(w) and w not in _NAME_STOP and w not in in_place]
+    seg = [[w for w in _cut(t, _jieba) if _NAME_TOKEN.match(w) and w not in _NAME_STOP and w not in in_place]
            for t in bare]
     count: Counter[str] = Counter(w for ws in seg for w in set(ws))
     need = 2 if len(members) < 4 else max(2, math.ceil(len(members) / 4))
@@ -435,21 +466,19 @@ def pair_scores(scorer: Scorer, prepared: Sequence[Prepared], i: Any, j: Any, ch
     n = len(prepared)
     if len(i) == 0:
         return np.zeros(0)
-    vocab: dict[str, int] = {}
-    indptr, cols, data = [0], [], []
-    for p in prepared:
-        for key, w in p.vec.items():
-            cols.append(vocab.setdefault(key, len(vocab)))
-            data.append(w)
-        indptr.append(len(cols))
+    keys = [key for p in prepared for key in p.vec]  # columns in order of first use (comprehensions, not a loop)
+    vocab = {key: c for c, key in enumerate(dict.fromkeys(keys))}
+    cols = np.fromiter((vocab[key] for key in keys), dtype=np.int64, count=len(keys))
+    data = np.fromiter((w for p in prepared for w in p.vec.values()), dtype=float, count=len(keys))
+    indptr = np.concatenate([[0], np.cumsum([len(p.vec) for p in prepared])])
     shape = (n, max(1, len(vocab)))
-    x = sparse.csr_matrix((np.array(data, dtype=float), np.array(cols, dtype=np.int64), np.array(indptr)), shape=shape)
-    is_word = np.zeros(shape[1], dtype=bool)
+    x = sparse.csr_matrix((data, cols, indptr), shape=shape)
+    is_word = np.fromiter((key.startswith("w:") for key in vocab), dtype=bool, count=len(vocab))
+    is_word = np.concatenate([is_word, np.zeros(shape[1] - len(vocab), dtype=bool)])
     col_idf = np.zeros(shape[1])
-    for key, c in vocab.items():
-        if key.startswith("w:"):
-            is_word[c] = True
-            col_idf[c] = scorer.weight(key)
+    get, unknown = scorer.idf.get, scorer.unknown
+    col_idf[:len(vocab)] = np.fromiter((get(key, unknown) if key.startswith("w:") else 0.0 for key in vocab),
+                                       dtype=float, count=len(vocab))
     bw = x.copy()
     bw.data = is_word[bw.indices].astype(float)
     bw.eliminate_zeros()
@@ -491,11 +520,11 @@ def pair_scores(scorer: Scorer, prepared: Sequence[Prepared], i: Any, j: Any, ch
              + MODEL["place_conflict"] * conflict + MODEL["district_conflict"] * district + MODEL["objects"] * objects)
         score = 1 / (1 + np.exp(-z))
         if has_cat:
-            for k in range(len(a)):
-                ca, cb = prepared[a[k]].category, prepared[b[k]].category
+            for m in range(len(a)):
+                ca, cb = prepared[a[m]].category, prepared[b[m]].category
                 if ca and cb:
                     cat = 1.0 if ca == cb else 0.5 if ca[:4] == cb[:4] else 0.0
-                    score[k] = (1 - W_CATEGORY) * score[k] + W_CATEGORY * cat
+                    score[m] = (1 - W_CATEGORY) * score[m] + W_CATEGORY * cat
         out[lo:lo + chunk] = np.round(score, 4)
     return out
 
