@@ -190,14 +190,18 @@ def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 20
     xr = x[:, rare].tocsr()
     xrt = xr.T.tocsr()
 
-    def cosines(rows: Any, cols: slice) -> Any:
-        """The float32 cosines of ``rows`` (a slice) against the rows in ``cols``, dense."""
-        sims = xf[rows] @ xf[cols].T
-        part = (xr[rows] @ xrt[:, cols]).tocsr() if len(rare) else None
-        if part is not None and part.nnz:  # a product's row holds each column once: no duplicates to sum
-            r = np.repeat(np.arange(part.shape[0]), np.diff(part.indptr))
-            sims[r, part.indices] += part.data.astype(np.float32)
+    def add(sims: Any, part: Any) -> Any:
+        """The rare characters' sparse part added in place (flat indices: a product's row holds each
+        column once, so there are no duplicates to sum)."""
+        part = part.tocsr()
+        flat = np.repeat(np.arange(part.shape[0]) * sims.shape[1], np.diff(part.indptr)) + part.indices
+        sims.reshape(-1)[flat] += part.data.astype(np.float32)
         return sims
+
+    def cosines(rows: slice, cols: slice) -> Any:
+        """The float32 cosines of ``rows`` against the rows in ``cols``, dense."""
+        sims = xf[rows] @ xf[cols].T
+        return add(sims, xr[rows] @ xrt[:, cols]) if len(rare) else sims
 
     kk = min(k, n - 1)
     # the floor: each row's kk-th best cosine among a strided sample of rows (itself left out), a little
@@ -213,8 +217,7 @@ def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 20
             stop = min(n, start + step)
             sims = xf[start:stop] @ xs_f.T
             if len(rare):
-                part = (xr[start:stop] @ xs_r).tocsr()
-                sims[np.repeat(np.arange(part.shape[0]), np.diff(part.indptr)), part.indices] += part.data.astype(np.float32)
+                add(sims, xr[start:stop] @ xs_r)
             mine = np.nonzero(pos[start:stop] >= 0)[0]
             sims[mine, pos[start:stop][mine]] = -np.inf
             kth = np.partition(sims, len(sample) - kk, axis=1)[:, len(sample) - kk]
@@ -228,10 +231,10 @@ def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 20
         sims = cosines(slice(start, stop), slice(start, n))
         sims[np.tril_indices(stop - start)] = -np.inf  # each pair once (i < j), never a row with itself
         need = np.minimum(floor[start:stop, None], floor[None, start:])
-        a, b = np.nonzero(sims >= need)
-        v = sims[a, b]
-        a += start
-        b += start
+        cell = np.flatnonzero(sims >= need)
+        v = sims.reshape(-1)[cell]
+        a = cell // sims.shape[1] + start
+        b = cell % sims.shape[1] + start
         for mine, other, ok in ((a, b, v >= floor[a]), (b, a, v >= floor[b])):
             rows_of.append(mine[ok])
             others.append(other[ok])
