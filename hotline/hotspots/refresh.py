@@ -34,7 +34,7 @@ from hotline.org.models import Category, Unit
 
 WINDOW_DAYS = 30  # the sliding window re-grouped each time
 #: newest orders of the window grouped: the bound on one pass's work (its own background lane, at most
-#: hourly per city; about 40 s warm at 20,000 on the shared 2-core VM, docs/hotspots.md "Speed"). A window
+#: hourly per city; 20–40 s warm at 20,000 on the shared 2-core VM, docs/hotspots.md "Speed"). A window
 #: with more is cut to its newest LIMIT and the pass says so (``capped``)
 LIMIT = 20_000
 #: not grouped: the sender's side of an accepted 转办 (orders.enums.TRANSFER_SUPERSEDED) and orders merged
