@@ -233,8 +233,8 @@ def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 20
         need = np.minimum(floor[start:stop, None], floor[None, start:])
         cell = np.flatnonzero(sims >= need)
         v = sims.reshape(-1)[cell]
-        a = cell // sims.shape[1] + start
-        b = cell % sims.shape[1] + start
+        a = (cell // sims.shape[1] + start).astype(np.int32)  # int32: at 60,000 orders ~4·10⁷ kept cosines
+        b = (cell % sims.shape[1] + start).astype(np.int32)
         for mine, other, ok in ((a, b, v >= floor[a]), (b, a, v >= floor[b])):
             rows_of.append(mine[ok])
             others.append(other[ok])
@@ -249,7 +249,7 @@ def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 20
     rank = np.arange(len(row)) - starts[row]
     keep = rank < kk
     a, b, v = row[keep], other[keep], val[keep]
-    key = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
+    key = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b).astype(np.int64)
     key, first = np.unique(key, return_index=True)
     return key // n, key % n, v[first].astype(float)
 
