@@ -64,6 +64,7 @@ def regroup(n: int) -> dict[str, float | int]:
 
     items = _items(n)
     grouping._FEATURES.clear()
+    grouping._CUTS.clear()
     t = time.perf_counter()
     groups = grouping.group(items, window_days=30, now=NOW)
     cold = time.perf_counter() - t

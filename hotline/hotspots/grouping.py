@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from hotline.duplicates.similarity import (
     MODEL,
@@ -50,6 +50,7 @@ NEIGHBOURS = 30  # candidates per demand by character TF-IDF cosine
 MIN_COSINE = 0.1
 WINDOW_DAYS = 365  # pairs further apart are never linked (the platform passes its sliding window)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # never in a name a leader reads (pasted from other systems)
+_WHITE = re.compile(r"\s\s+")  # scikit-learn's white-space rule for character n-grams
 _TITLE_CUT = re.compile(r"[，。！？!?,；;：:（）()\s]+")
 
 
@@ -89,40 +90,56 @@ class Group:
                 "last": self.last.isoformat() if self.last else None}
 
 
-#: text → its segmentation (jieba words, bigrams, places): a re-grouping segments only the orders that are
-#: new since the last pass in this process (segmenting is most of a cold pass; docs/hotspots.md "Speed")
-_FEATURES: dict[str, Features] = {}
-FEATURE_CACHE = 250_000  # texts kept (about 2 KB each); the oldest half is dropped when full
+class _Terms(NamedTuple):
+    """What a text gives every pass, whatever the window: its segmentation and its vector's terms."""
+
+    features: Features
+    keys: tuple[str, ...]  # its vector's keys: "w:" jieba words, then "b:" bigrams
+    tf: tuple[float, ...]  # 1 + ln(count) of each key (the vector is these × the window's IDF)
+    counted: tuple[str, ...]  # the keys the window's IDF counts once per text: ``keys`` and "p:" places
+    districts: frozenset[str]
 
 
-def _features(text: str) -> Features:
-    f = _FEATURES.get(text)
-    if f is None:
-        if len(_FEATURES) >= FEATURE_CACHE:
-            for key in list(_FEATURES)[:FEATURE_CACHE // 2]:
-                del _FEATURES[key]
-        f = _FEATURES[text] = features(Doc(text))
-    return f
+#: text → its terms (jieba words, bigrams, places, districts): a re-grouping segments only the orders that
+#: are new since the last pass in this process (segmenting is most of a cold pass; docs/hotspots.md "Speed")
+_FEATURES: dict[str, _Terms] = {}
+FEATURE_CACHE = 250_000  # texts kept (about 3 KB each); the oldest half is dropped when full
+
+
+def _evict(cache: dict[str, Any], size: int) -> None:
+    if len(cache) >= size:
+        for key in list(cache)[:size // 2]:
+            del cache[key]
+
+
+def _features(text: str) -> _Terms:
+    t = _FEATURES.get(text)
+    if t is None:
+        _evict(_FEATURES, FEATURE_CACHE)
+        f = features(Doc(text))
+        keys = tuple([f"w:{w}" for w in f.words] + [f"b:{b}" for b in f.bigrams])
+        tf = tuple(1 + math.log(c) for c in (*f.words.values(), *f.bigrams.values()))
+        t = _FEATURES[text] = _Terms(f, keys, tf, keys + tuple(f"p:{p}" for p in f.places), districts(text))
+    return t
 
 
 def _prepare_all(items: Sequence[Item], scorer: Scorer | None) -> tuple[Scorer, list[Prepared]]:
-    """Segment every text once: the IDF (unless a scorer is given) and the vectors come from one pass."""
-    feats = [_features(it.text) for it in items]
+    """Segment every text once (or read it from the cache): the IDF (unless a scorer is given) and the
+    vectors come from one pass."""
+    terms = [_features(it.text) for it in items]
     if scorer is None:
         df: Counter[str] = Counter()
-        for f in feats:
-            df.update({f"w:{w}" for w in f.words} | {f"b:{b}" for b in f.bigrams} | {f"p:{p}" for p in f.places})
+        for t in terms:
+            df.update(t.counted)
         n = len(items)
         idf = {k: math.log((n + 1) / (v + 1)) + 1 for k, v in df.items()} | {"__n__": float(n)}
         scorer = Scorer(idf)
+    get, unknown = scorer.idf.get, scorer.unknown  # = scorer.weight, without a call per term
     prepared: list[Prepared] = []
-    for it, f in zip(items, feats, strict=True):
-        vec: dict[str, float] = {}
-        for prefix, counts in (("w:", f.words), ("b:", f.bigrams)):
-            for t, c in counts.items():
-                vec[prefix + t] = (1 + math.log(c)) * scorer.weight(prefix + t)
+    for it, t in zip(items, terms, strict=True):
+        vec = {k: c * get(k, unknown) for k, c in zip(t.keys, t.tf, strict=True)}
         norm = math.sqrt(sum(w * w for w in vec.values()))
-        prepared.append(Prepared(vec, norm, f.places, it.territory, None, districts(it.text)))
+        prepared.append(Prepared(vec, norm, t.features.places, it.territory, None, t.districts))
     return scorer, prepared
 
 
@@ -136,18 +153,29 @@ def candidate_pairs(texts: Sequence[str], k: int = NEIGHBOURS, min_cosine: float
 #: a character whose document frequency is above this share of the window is "frequent": its part of every
 #: cosine is a dense float32 matrix product (BLAS), the rest a sparse product (docs/hotspots.md "Speed")
 FREQUENT_SHARE = 0.02
+#: the sample that sets each row's floor (its k-th best cosine among them; see ``_candidates``) has
+#: SAMPLE × √n rows: a larger one costs more to search, a smaller one leaves more cosines above the floor
+SAMPLE = 12.0
 
 
 def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 2000) -> tuple[Any, Any, Any]:
-    """``candidate_pairs`` as arrays (i < j, cosine): the exact top ``k`` of every row, a block of rows at once.
+    """``candidate_pairs`` as arrays (i < j, cosine): the exact top ``k`` of every row, without sorting rows.
 
-    Why split the features: the cosine of two rows is the dot product over the frequent characters
-    (the template words every demand uses: a few hundred columns, nearly every row has them) plus
-    the dot product over the rest.  A sparse product spends most of its time on the first part, whose
-    result is dense anyway, so that part is one float32 BLAS product of dense columns and only the
-    rare part stays sparse (added in place).  The neighbours are the same as the all-sparse product's
-    (float32 rounding, about 1e-7 on a cosine; checked pair by pair, docs/hotspots.md "Speed").
-    Blocks are sized so a dense block stays near 120 MB."""
+    Why this shape (docs/hotspots.md "Speed"):
+    - **Split features**: the cosine of two rows is the dot product over the frequent characters (the
+      template words every demand uses: nearly every row has them) plus the dot product over the rest.
+      The first part's result is dense anyway, so it is one float32 BLAS product of dense columns; only
+      the rare part stays sparse (added in place).  Float32 rounding is about 1e-7 on a cosine.
+    - **Each pair once**: a strip of rows is multiplied only with the rows from its own first one on
+      (the upper triangle), and each computed cosine serves both of its rows' neighbour lists: half the
+      products of a row-by-row search.
+    - **A floor instead of a partial sort of every row**: a row's ``k``-th best cosine over a sample of
+      the rows can only be lower than (or equal to) its ``k``-th best over all rows, so every true
+      neighbour of the row lies at or above that floor.  The full pass keeps only the cosines at or above
+      their rows' floors (a comparison, not an ``argpartition`` of ``n`` values per row) and the top
+      ``k`` is then chosen among those few.  The result is the same set as a top ``k`` of the whole row
+      (ties at the ``k``-th cosine aside, which any partial sort also breaks arbitrarily).
+    Strips are sized so that one stays near 120 MB."""
     import numpy as np
 
     n = len(texts)
@@ -155,41 +183,103 @@ def _candidates(texts: Sequence[str], k: int, min_cosine: float, block: int = 20
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     x = _tfidf(texts).tocsc()
     df = np.diff(x.indptr)
-    frequent = np.nonzero(df > max(1, int(FREQUENT_SHARE * n)))[0]
-    rare = np.nonzero((df <= max(1, int(FREQUENT_SHARE * n))) & (df >= 2))[0]  # a column in one row adds nothing
-    xf = x[:, frequent].toarray().astype(np.float32)
-    xft = np.ascontiguousarray(xf.T)
+    cut = max(1, int(FREQUENT_SHARE * n))
+    frequent = np.nonzero(df > cut)[0]
+    rare = np.nonzero((df <= cut) & (df >= 2))[0]  # a column in one row adds nothing to any cosine
+    xf = np.ascontiguousarray(x[:, frequent].toarray(), dtype=np.float32)
     xr = x[:, rare].tocsr()
     xrt = xr.T.tocsr()
-    block = max(64, min(block, 30_000_000 // n))
+
+    def add(sims: Any, part: Any) -> Any:
+        """The rare characters' sparse part added in place (flat indices: a product's row holds each
+        column once, so there are no duplicates to sum)."""
+        part = part.tocsr()
+        flat = np.repeat(np.arange(part.shape[0]) * sims.shape[1], np.diff(part.indptr)) + part.indices
+        sims.reshape(-1)[flat] += part.data.astype(np.float32)
+        return sims
+
+    def cosines(rows: slice, cols: slice) -> Any:
+        """The float32 cosines of ``rows`` against the rows in ``cols``, dense."""
+        sims = xf[rows] @ xf[cols].T
+        return add(sims, xr[rows] @ xrt[:, cols]) if len(rare) else sims
+
     kk = min(k, n - 1)
-    keys: list[Any] = []
+    # the floor: each row's kk-th best cosine among a strided sample of rows (itself left out), a little
+    # lowered so that the float32 rounding of another product order cannot put a true neighbour under it
+    sample = np.unique(np.arange(min(n, int(SAMPLE * math.sqrt(n)))) * n // min(n, int(SAMPLE * math.sqrt(n))))
+    floor = np.full(n, min_cosine, dtype=np.float32)
+    if len(sample) > kk:
+        xs_f, xs_r = xf[sample], xrt[:, sample].tocsc()
+        pos = np.full(n, -1)
+        pos[sample] = np.arange(len(sample))
+        step = max(64, 30_000_000 // len(sample))
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            sims = xf[start:stop] @ xs_f.T
+            if len(rare):
+                add(sims, xr[start:stop] @ xs_r)
+            mine = np.nonzero(pos[start:stop] >= 0)[0]
+            sims[mine, pos[start:stop][mine]] = -np.inf
+            kth = np.partition(sims, len(sample) - kk, axis=1)[:, len(sample) - kk]
+            floor[start:stop] = np.maximum(floor[start:stop], kth - 1e-5)
+    rows_of: list[Any] = []
+    others: list[Any] = []
     vals: list[Any] = []
-    for start in range(0, n, block):
-        sims = xf[start:start + block] @ xft
-        part = (xr[start:start + block] @ xrt).tocsr()
-        part.sum_duplicates()
-        sims[np.repeat(np.arange(part.shape[0]), np.diff(part.indptr)), part.indices] += part.data.astype(np.float32)
-        rows = np.arange(sims.shape[0])
-        sims[rows, rows + start] = 0.0
-        top = np.argpartition(-sims, kk - 1, axis=1)[:, :k]
-        sv = np.take_along_axis(sims, top, axis=1)
-        ok = sv >= min_cosine
-        a = np.broadcast_to((rows + start)[:, None], top.shape)[ok]
-        b = top[ok]
-        keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
-        vals.append(sv[ok].astype(float))
-    key = np.concatenate(keys)
+    strip = max(64, min(block, 30_000_000 // n))
+    for start in range(0, n, strip):
+        stop = min(n, start + strip)
+        sims = cosines(slice(start, stop), slice(start, n))
+        sims[np.tril_indices(stop - start)] = -np.inf  # each pair once (i < j), never a row with itself
+        need = np.minimum(floor[start:stop, None], floor[None, start:])
+        cell = np.flatnonzero(sims >= need)
+        v = sims.reshape(-1)[cell]
+        a = (cell // sims.shape[1] + start).astype(np.int32)  # int32: at 60,000 orders ~4·10⁷ kept cosines
+        b = (cell % sims.shape[1] + start).astype(np.int32)
+        for mine, other, ok in ((a, b, v >= floor[a]), (b, a, v >= floor[b])):
+            rows_of.append(mine[ok])
+            others.append(other[ok])
+            vals.append(v[ok])
+    row = np.concatenate(rows_of)
+    other = np.concatenate(others)
     val = np.concatenate(vals)
+    # each row's best kk: order by row, then cosine descending (stable), keep the first kk of every row
+    order = np.lexsort((-val, row))
+    row, other, val = row[order], other[order], val[order]
+    starts = np.searchsorted(row, np.arange(n))
+    rank = np.arange(len(row)) - starts[row]
+    keep = rank < kk
+    a, b, v = row[keep], other[keep], val[keep]
+    key = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b).astype(np.int64)
     key, first = np.unique(key, return_index=True)
-    return key // n, key % n, val[first]
+    return key // n, key % n, v[first].astype(float)
 
 
 def _tfidf(texts: Sequence[str]) -> Any:
-    """The character 1–2-gram TF-IDF rows (L2-normalised) of the window: the neighbour search's cosine."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """The character 1–2-gram TF-IDF rows (L2-normalised) of the window: the neighbour search's cosine.
 
-    return TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
+    The same numbers as scikit-learn's ``TfidfVectorizer(analyzer="char", ngram_range=(1, 2),
+    sublinear_tf=True)`` (lower-cased, runs of white space made one space, smooth IDF, 1 + ln tf;
+    a unit test compares them), but counted with numpy over all texts at once: the vectorizer builds
+    every n-gram as a Python string, 4–5× slower, a noticeable share of a large window.  Columns are
+    in code-point order rather than alphabetical (no cosine depends on the order)."""
+    import numpy as np
+    from scipy import sparse
+
+    docs = [_WHITE.sub(" ", t.lower()) for t in texts]
+    n = len(docs)
+    lens = np.fromiter((len(d) for d in docs), dtype=np.int64, count=n)
+    cp = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    doc = np.repeat(np.arange(n, dtype=np.int64), lens)
+    inside = doc[1:] == doc[:-1]  # a bigram never spans two texts
+    keys = np.concatenate([cp, ((cp[:-1] << 21) | cp[1:])[inside] + (1 << 42)])  # code points < 2**21
+    vocab, kid = np.unique(keys, return_inverse=True)
+    v = max(1, len(vocab))
+    cell, count = np.unique(np.concatenate([doc, doc[:-1][inside]]) * v + kid, return_counts=True)
+    rows, cols = cell // v, cell % v
+    idf = np.log((1 + n) / (1 + np.bincount(cols, minlength=v))) + 1
+    x = sparse.csr_matrix(((1 + np.log(count)) * idf[cols], (rows, cols)), shape=(n, v))
+    norm = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    return sparse.csr_matrix(sparse.diags(1 / np.where(norm > 0, norm, 1.0)) @ x)
 
 
 def edge_score(pair: Any, cosine: Any) -> Any:
@@ -252,14 +342,17 @@ def link(n: int, edges: dict[tuple[int, int], float], threshold: float, linkage:
         if a != b and allowed(members[a], members[b]):
             join(a, b)
     need = threshold * linkage
-    for (i, j), s in sorted(edges.items(), key=lambda kv: (-kv[1], kv[0])):
-        if s < threshold:
-            break
+    # only the edges at or above the threshold can start a merge: sort those alone, strongest first
+    strong = sorted(((ij, s) for ij, s in edges.items() if s >= threshold), key=lambda kv: (-kv[1], kv[0]))
+    for (i, j), _s in strong:
         a, b = label[i], label[j]
         if a == b:
             continue
         ma, mb = members[a], members[b]
-        total = sum(nbr[x].get(y, 0.0) for x in ma for y in mb)
+        # the scores between the two groups: walk the smaller group's edges (missing pairs count 0),
+        # not every pair of members
+        small, other = (ma, b) if len(ma) <= len(mb) else (mb, a)
+        total = sum(w for x in small for y, w in nbr[x].items() if label[y] == other)
         if total / (len(ma) * len(mb)) < need or not allowed(ma, mb):
             continue
         join(a, b)
@@ -302,6 +395,18 @@ _ADMIN = re.compile(r"[A-Z]\d*[区县市省]|西地省|[\u4e00-\u9fff]{2}[区县
 _NAME_TOKEN = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 
 
+#: a title (less its place) → its jieba words: a warm pass names the same groups again (docs/hotspots.md "Speed")
+_CUTS: dict[str, tuple[str, ...]] = {}
+
+
+def _cut(text: str, jieba: Any) -> tuple[str, ...]:
+    words = _CUTS.get(text)
+    if words is None:
+        _evict(_CUTS, FEATURE_CACHE)
+        words = _CUTS[text] = tuple(jieba().lcut(text))
+    return words
+
+
 def _name(members: list[int], items: Sequence[Item], prepared: list[Prepared], scorer: Scorer) -> tuple[str, list[str]]:
     """"<place> · <demand>": the place most members' titles (then texts) name, and the title words most
     members share, in the order the first member wrote them.  A singleton keeps its title."""
@@ -318,7 +423,7 @@ def _name(members: list[int], items: Sequence[Item], prepared: list[Prepared], s
                     key=lambda p: (-place_score[p], -scorer.specificity(p), -len(p), p))[:3]
     in_place = "".join(places[:1])
     bare = [_ADMIN.sub(" ", t.replace(in_place, " ") if in_place else t) for t in titles]
-    seg = [[w for w in _jieba().lcut(t) if _NAME_TOKEN.match(w) and w not in _NAME_STOP and w not in in_place]
+    seg = [[w for w in _cut(t, _jieba) if _NAME_TOKEN.match(w) and w not in _NAME_STOP and w not in in_place]
            for t in bare]
     count: Counter[str] = Counter(w for ws in seg for w in set(ws))
     need = 2 if len(members) < 4 else max(2, math.ceil(len(members) / 4))
@@ -364,21 +469,19 @@ def pair_scores(scorer: Scorer, prepared: Sequence[Prepared], i: Any, j: Any, ch
     n = len(prepared)
     if len(i) == 0:
         return np.zeros(0)
-    vocab: dict[str, int] = {}
-    indptr, cols, data = [0], [], []
-    for p in prepared:
-        for key, w in p.vec.items():
-            cols.append(vocab.setdefault(key, len(vocab)))
-            data.append(w)
-        indptr.append(len(cols))
+    keys = [key for p in prepared for key in p.vec]  # columns in order of first use (comprehensions, not a loop)
+    vocab = {key: c for c, key in enumerate(dict.fromkeys(keys))}
+    cols = np.fromiter((vocab[key] for key in keys), dtype=np.int64, count=len(keys))
+    data = np.fromiter((w for p in prepared for w in p.vec.values()), dtype=float, count=len(keys))
+    indptr = np.concatenate([[0], np.cumsum([len(p.vec) for p in prepared])])
     shape = (n, max(1, len(vocab)))
-    x = sparse.csr_matrix((np.array(data, dtype=float), np.array(cols, dtype=np.int64), np.array(indptr)), shape=shape)
-    is_word = np.zeros(shape[1], dtype=bool)
+    x = sparse.csr_matrix((data, cols, indptr), shape=shape)
+    is_word = np.fromiter((key.startswith("w:") for key in vocab), dtype=bool, count=len(vocab))
+    is_word = np.concatenate([is_word, np.zeros(shape[1] - len(vocab), dtype=bool)])
     col_idf = np.zeros(shape[1])
-    for key, c in vocab.items():
-        if key.startswith("w:"):
-            is_word[c] = True
-            col_idf[c] = scorer.weight(key)
+    get, unknown = scorer.idf.get, scorer.unknown
+    col_idf[:len(vocab)] = np.fromiter((get(key, unknown) if key.startswith("w:") else 0.0 for key in vocab),
+                                       dtype=float, count=len(vocab))
     bw = x.copy()
     bw.data = is_word[bw.indices].astype(float)
     bw.eliminate_zeros()
@@ -420,11 +523,11 @@ def pair_scores(scorer: Scorer, prepared: Sequence[Prepared], i: Any, j: Any, ch
              + MODEL["place_conflict"] * conflict + MODEL["district_conflict"] * district + MODEL["objects"] * objects)
         score = 1 / (1 + np.exp(-z))
         if has_cat:
-            for k in range(len(a)):
-                ca, cb = prepared[a[k]].category, prepared[b[k]].category
+            for m in range(len(a)):
+                ca, cb = prepared[a[m]].category, prepared[b[m]].category
                 if ca and cb:
                     cat = 1.0 if ca == cb else 0.5 if ca[:4] == cb[:4] else 0.0
-                    score[k] = (1 - W_CATEGORY) * score[k] + W_CATEGORY * cat
+                    score[m] = (1 - W_CATEGORY) * score[m] + W_CATEGORY * cat
         out[lo:lo + chunk] = np.round(score, 4)
     return out
 

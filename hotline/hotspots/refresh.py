@@ -33,7 +33,10 @@ from hotline.orders.models import Assignment, Order
 from hotline.org.models import Category, Unit
 
 WINDOW_DAYS = 30  # the sliding window re-grouped each time
-LIMIT = 2000  # newest orders of the window grouped: bounded work, the worker pass waits for it (docs/hotspots.md)
+#: newest orders of the window grouped: the bound on one pass's work (its own background lane, at most
+#: hourly per city; 20–40 s warm at 20,000 on the shared 2-core VM, docs/hotspots.md "Speed"). A window
+#: with more is cut to its newest LIMIT and the pass says so (``capped``)
+LIMIT = 20_000
 #: not grouped: the sender's side of an accepted 转办 (orders.enums.TRANSFER_SUPERSEDED) and orders merged
 #: into another as duplicates (the parent stands for them)
 EXCLUDED = frozenset({*TRANSFER_SUPERSEDED, Status.merged})
@@ -331,8 +334,8 @@ def refresh(db: Session, *, now: datetime, window_days: int = WINDOW_DAYS) -> di
     numbers = {r.id: r.number for r in rows}
     places = place_groups(db, rows, now, window_days)
     systemic = systemic_problems(db, rows, now)
-    out: dict[str, Any] = {"orders": len(rows), "hot_matters": len(places), "systemic": len(systemic),
-                           "threshold": tuning.in_force(db).as_dict()}
+    out: dict[str, Any] = {"orders": len(rows), "capped": len(rows) >= LIMIT, "hot_matters": len(places),
+                           "systemic": len(systemic), "threshold": tuning.in_force(db).as_dict()}
     out["place"] = _store(db, "place", places, window, numbers, now, snapshot["place"])
     out["systemic_changes"] = _store(db, "systemic", systemic, window, numbers, now, snapshot["systemic"])
     return out

@@ -141,6 +141,20 @@ def test_a_leaders_merge_and_split_survive_the_next_regrouping(db: Session, seed
         assert any(e["actor"].endswith("(leader)") for e in detail["history"] if e["kind"] == "merged")
 
 
+def test_a_window_past_the_limit_is_cut_to_its_newest_orders_and_says_so(db: Session, seeded: dict[str, Any],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pass's work is bounded by ``LIMIT`` orders; a window with more groups its newest and reports it."""
+    from hotline.hotspots import refresh as refresh_mod
+
+    whole = _refresh(db)
+    assert whole["orders"] == 13 and whole["capped"] is False
+    monkeypatch.setattr(refresh_mod, "LIMIT", 5)
+    cut = _refresh(db)
+    assert cut["orders"] == 5 and cut["capped"] is True
+    newest = set(db.scalars(select(Order.id).order_by(Order.id.desc()).limit(5)))
+    assert {r.id for r in refresh_mod.window_rows(db, utcnow(), refresh_mod.WINDOW_DAYS)} == newest
+
+
 def test_marking_handled_keeps_the_state_and_names_the_actor(db: Session, seeded: dict[str, Any]) -> None:
     m = _matter_of(db, seeded["mixer"][0])
     assert m is not None

@@ -145,5 +145,6 @@ def test_the_regrouping_runs_in_the_background_lane_not_in_a_delivery_pass(commi
     out = run_background(now=now)
     threshold = out["hotspots"].pop("threshold")  # the grouping threshold in force (hotspots.tuning)
     assert threshold["source"] == "default" and threshold["threshold"] == 0.6
-    assert out["hotspots"] == {"orders": 0, "hot_matters": 0, "systemic": 0, "place": {}, "systemic_changes": {}}
+    assert out["hotspots"] == {"orders": 0, "capped": False, "hot_matters": 0, "systemic": 0, "place": {},
+                               "systemic_changes": {}}
     assert list(refresh_mod._last_run.values()) == [now]

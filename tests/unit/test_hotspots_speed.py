@@ -59,3 +59,37 @@ def test_candidates_split_frequent_and_rare_characters_and_both_count() -> None:
         grouping.FREQUENT_SHARE = old
     assert full.keys() == sparse_only.keys() == dense_only.keys()
     assert all(abs(full[k] - sparse_only[k]) < 1e-6 and abs(full[k] - dense_only[k]) < 1e-6 for k in full)
+
+
+def test_tfidf_is_scikit_learns_character_tfidf() -> None:
+    """The numpy counting gives scikit-learn's numbers: case, runs of white space, smooth IDF, 1 + ln tf."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [it.text for it in _items(120)] + ["Ab  CD\n\n路灯 不亮  ab", "", "  ", "İstanbul 路灯", "路灯路灯路灯"]
+    got = grouping._tfidf(texts)
+    want = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
+    assert got.shape == want.shape
+    assert np.allclose((got @ got.T).toarray(), (want @ want.T).toarray(), rtol=0, atol=1e-12)
+    assert np.allclose(np.sort(got.data), np.sort(want.data), rtol=0, atol=1e-12)
+
+
+def test_candidates_floor_from_any_sample_is_exact() -> None:
+    """Whatever the sample that sets each row's floor (none, tiny, most rows), the neighbours are the
+    brute-force top k: the floor only lets the search skip cosines no top k can hold."""
+    texts = [it.text for it in _items(260)]
+    x = grouping._tfidf(texts)
+    sims = (x @ x.T).toarray()
+    want: set[tuple[int, int]] = set()
+    for r in range(len(texts)):
+        sims[r, r] = -1.0
+        for c in np.argsort(-sims[r], kind="stable")[:12]:
+            if sims[r, c] >= grouping.MIN_COSINE:
+                want.add((min(r, int(c)), max(r, int(c))))
+    old = grouping.SAMPLE
+    try:
+        for sample in (0.1, 1.0, 12.0, 100.0):  # 1 row (no floor), 16, 193 and all 260 rows
+            grouping.SAMPLE = sample
+            got = grouping.candidate_pairs(texts, k=12, block=70)
+            assert got.keys() == want, sample
+    finally:
+        grouping.SAMPLE = old
