@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(
         90, ge=0, description="Delivered (sent) and cancelled notices older than this many days are pruned by the "
         "worker (`hotline outbox prune`, docs/worker.md §Retention); pending and failed ones never are; 0 keeps all")
+    notification_retention_days: int = Field(
+        365, ge=0, description="In-console notifications (站内通知) read and created more than this many days ago are "
+        "deleted by the same worker task and command (docs/worker.md §Retention); unread ones never are; 0 keeps all")
     public_base_url: str = Field(
         "", description="Public address of the server, e.g. https://12345.example.gov.cn (makes SMS links absolute)")
     trusted_proxies: tuple[str, ...] = Field(

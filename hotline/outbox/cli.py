@@ -67,17 +67,19 @@ def prune(
                                                    "(default 1000 on PostgreSQL, 200 on SQLite)")] = None,
 ) -> None:
     """Remove sent and cancelled notices older than the retention period (hotline.outbox.retention):
-    deleted, or compacted where their dedupe key must stay; pending and failed ones never."""
+    deleted, or compacted where their dedupe key must stay; pending and failed ones never.  Then the
+    in-console notifications read more than HOTLINE_NOTIFICATION_RETENTION_DAYS ago (unread ones never)."""
     from hotline import registry
     from hotline.city.service import cities
     from hotline.city.tenancy import acting_as, scope_by_code
     from hotline.config import get_settings
     from hotline.db import session_factory, utcnow
-    from hotline.outbox import retention
+    from hotline.outbox import inbox_retention, retention
 
     registry.install()
     days = older_than if older_than is not None else get_settings().outbox_retention_days
-    if days == 0:
+    inbox_days = get_settings().notification_retention_days
+    if days == 0 and inbox_days == 0:
         typer.echo("保留期为 0：永久保留，未清理 / retention is 0 (keep for ever): nothing pruned")
         return
     factory = session_factory()
@@ -91,10 +93,20 @@ def prune(
         with factory() as db:
             scope = scope_by_code(db, code)
         with acting_as(scope):
-            stats = retention.prune(factory, now=now, days=days, dry_run=dry_run, limit=batch_size,
-                                    actor_label="通知保留清理(CLI) / outbox prune (CLI)")
-        typer.echo(f"{name} ({code}): {verb} {days} 天前 / older than {days} days "
-                   f"(before {stats.cutoff:%Y-%m-%d %H:%M} UTC): "
-                   f"deleted={stats.deleted} compacted={stats.compacted} batches={stats.batches}")
-        for (state, channel, what), n in sorted(stats.rows.items()):
-            typer.echo(f"  {state:9} {channel:8} {what:9} {n}")
+            if days:
+                stats = retention.prune(factory, now=now, days=days, dry_run=dry_run, limit=batch_size,
+                                        actor_label="通知保留清理(CLI) / outbox prune (CLI)")
+            if inbox_days:
+                inbox = inbox_retention.prune(factory, now=now, days=inbox_days, dry_run=dry_run,
+                                              limit=batch_size or 1000,
+                                              actor_label="站内通知保留清理(CLI) / notifications prune (CLI)")
+        if days:
+            typer.echo(f"{name} ({code}): {verb} {days} 天前 / older than {days} days "
+                       f"(before {stats.cutoff:%Y-%m-%d %H:%M} UTC): "
+                       f"deleted={stats.deleted} compacted={stats.compacted} batches={stats.batches}")
+            for (state, channel, what), n in sorted(stats.rows.items()):
+                typer.echo(f"  {state:9} {channel:8} {what:9} {n}")
+        if inbox_days:
+            typer.echo(f"{name} ({code}): 站内通知 / notifications: {verb} {inbox_days} 天前已读 / read, older than "
+                       f"{inbox_days} days (HOTLINE_NOTIFICATION_RETENTION_DAYS): deleted={inbox.deleted} "
+                       f"batches={inbox.batches}")

@@ -45,4 +45,6 @@ class Notification(CityOwned, Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_notifications_unit_read", "unit_id", "read_at"),
+                      # retention (hotline.outbox.inbox_retention) reads the read ones, oldest first
+                      Index("ix_notifications_read_at", "read_at"),
                       UniqueConstraint("city_id", "outbox_id", name="uq_notifications_city_outbox_id"))

@@ -207,22 +207,28 @@ def kept(db: Session) -> Kept:
 _last_run: dict[int, datetime] = {}
 
 
-def prune_task(*, now: datetime) -> dict[str, Any] | PruneStats:
+def prune_task(*, now: datetime) -> dict[str, Any]:
     """The worker's maintenance task: at most every ``EVERY`` per city, ``PASS_BATCHES`` batches a pass
-    (a first pass over years of history is spread over passes)."""
+    (a first pass over years of history is spread over passes); the outbox, then the read notifications."""
     from hotline.city.tenancy import current_scope
     from hotline.config import get_settings
     from hotline.db import session_factory
+    from hotline.outbox import inbox_retention
 
     days = get_settings().outbox_retention_days
-    if days == 0:
+    inbox_days = get_settings().notification_retention_days
+    if days == 0 and inbox_days == 0:
         return {"skipped": "keep for ever"}
     city = current_scope().id or 0
     if city in _last_run and timedelta(0) <= now - _last_run[city] < EVERY:
         return {"skipped": "fresh"}
     _last_run[city] = now
     try:
-        return prune(session_factory(), now=now, days=days, max_batches=PASS_BATCHES)
+        keep = {"skipped": "keep for ever"}
+        return {"outbox": prune(session_factory(), now=now, days=days, max_batches=PASS_BATCHES) if days else keep,
+                # the in-console inbox's read notifications (hotline.outbox.inbox_retention)
+                "notifications": inbox_retention.prune(session_factory(), now=now, days=inbox_days,
+                                                       max_batches=PASS_BATCHES) if inbox_days else keep}
     except Exception:  # noqa: BLE001  (never the pass's deliveries: the next pass tries again)
         _last_run.pop(city, None)
         log.exception("outbox retention failed")

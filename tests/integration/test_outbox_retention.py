@@ -196,16 +196,18 @@ def test_the_worker_task_is_registered_waits_and_can_be_off(db: Session, factory
     old = _msg(db, now)
     _msg(db, now, age=RECENT)
     db.commit()
-    out = retention.prune_task(now=now)
+    out = retention.prune_task(now=now)["outbox"]
     assert isinstance(out, retention.PruneStats) and out.deleted >= 1
     assert old.id not in _ids(db, [old.id])
     assert retention.prune_task(now=now + timedelta(minutes=1)) == {"skipped": "fresh"}
     monkeypatch.setenv("HOTLINE_OUTBOX_RETENTION_DAYS", "0")
+    monkeypatch.setenv("HOTLINE_NOTIFICATION_RETENTION_DAYS", "0")
     get_settings.cache_clear()
     try:
         assert retention.prune_task(now=now + timedelta(hours=1)) == {"skipped": "keep for ever"}
     finally:
         monkeypatch.delenv("HOTLINE_OUTBOX_RETENTION_DAYS")
+        monkeypatch.delenv("HOTLINE_NOTIFICATION_RETENTION_DAYS")
         get_settings.cache_clear()
 
 
@@ -291,3 +293,60 @@ def test_the_webhooks_page_says_how_long_deliveries_are_kept(client, db: Session
     finally:
         monkeypatch.delenv("HOTLINE_OUTBOX_RETENTION_DAYS")
         get_settings.cache_clear()
+
+
+def _note(db: Session, now: datetime, *, age: timedelta, read: timedelta | None, title: str) -> Notification:
+    n = Notification(unit_id=None, role="supervisor", topic="test.inbox", title=title, body="正文",
+                     created_at=now - age, read_at=now - read if read is not None else None)
+    db.add(n)
+    return n
+
+
+def test_read_notifications_older_than_the_period_go_unread_ones_never(db: Session, factory) -> None:  # type: ignore[no-untyped-def]
+    """The in-console inbox had no retention: every notification stayed for ever (hotline.outbox.inbox_retention)."""
+    from hotline.outbox import inbox_retention
+
+    now = utcnow()
+    year = timedelta(days=400)
+    gone = [_note(db, now, age=year, read=year - timedelta(days=1), title=f"已读旧通知{i}") for i in range(3)]
+    unread = _note(db, now, age=year, read=None, title="未读旧通知")
+    lately_read = _note(db, now, age=year, read=timedelta(days=5), title="近日才读的旧通知")
+    recent = _note(db, now, age=timedelta(days=20), read=timedelta(days=19), title="近期已读通知")
+    newest = _note(db, now, age=year, read=year, title="最新一条")  # never deleted (SQLite would reuse its id)
+    db.commit()
+    audits = db.scalar(select(func.count()).select_from(AuditLog))
+    dry = inbox_retention.prune(factory, now=now, days=365, dry_run=True, limit=2)
+    assert (dry.deleted, dry.batches) == (3, 2)
+    assert db.scalar(select(func.count()).select_from(AuditLog)) == audits, "a dry run writes nothing"
+    stats = inbox_retention.prune(factory, now=now, days=365, limit=2)
+    assert (stats.deleted, stats.batches, stats.more) == (3, 2, False)
+    left = {n.title for n in db.scalars(select(Notification).where(Notification.topic == "test.inbox")
+                                        .execution_options(populate_existing=True))}
+    assert left == {unread.title, lately_read.title, recent.title, newest.title}
+    assert not left & {n.title for n in gone}
+    rows = list(db.scalars(select(AuditLog).where(AuditLog.action == "notifications.prune")))
+    assert [r.data["deleted"] for r in rows] == [2, 1] and all(r.actor_label for r in rows)
+    for i in range(3):
+        _note(db, now, age=year, read=year, title=f"又一条已读旧通知{i}")
+    db.commit()
+    capped = inbox_retention.prune(factory, now=now, days=365, limit=1, max_batches=1)
+    assert (capped.deleted, capped.more) == (1, True), "a pass stops at its batches and says more are left"
+
+
+def test_the_worker_and_the_command_prune_the_inbox_too(db: Session, factory) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from hotline.outbox.cli import outbox_app
+
+    now = utcnow()
+    old = _note(db, now, age=timedelta(days=400), read=timedelta(days=390), title="一年前已读")
+    _note(db, now, age=timedelta(days=1), read=None, title="最新")
+    db.commit()
+    out = CliRunner().invoke(outbox_app, ["prune", "--dry-run"])
+    assert out.exit_code == 0, out.output
+    assert "站内通知 / notifications: 将清理 / would prune 365 天前已读" in out.output and "deleted=1" in out.output
+    assert db.get(Notification, old.id) is not None
+    done = retention.prune_task(now=now)["notifications"]
+    assert done.deleted == 1
+    assert db.scalar(select(Notification).where(Notification.id == old.id)
+                     .execution_options(populate_existing=True)) is None
