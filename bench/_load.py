@@ -21,12 +21,17 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 URL = os.environ.get("HOTLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench_kpi")
 
@@ -37,9 +42,11 @@ TABLES = ("orders", "assignments", "kpi_assignment_limits", "order_requests", "e
 HASH = """CREATE OR REPLACE FUNCTION hashint(a bigint, salt int) RETURNS int LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT abs(hashtext(a::text || ':' || salt::text)) $$"""
 
-#: Session settings of every loading connection. ``replica`` skips the foreign-key triggers (not the
-#: checks of the rows' own NOT NULL / unique constraints); one big commit per chunk needs no sync.
-SESSION = ("SET session_replication_role = replica", "SET synchronous_commit = off", "SET work_mem = '64MB'")
+#: The settings of every loading transaction (SET LOCAL, so that a pooled connection keeps none of them):
+#: ``replica`` skips the foreign-key triggers (not the rows' own NOT NULL, check and unique constraints);
+#: one big commit per chunk needs no synchronous flush.
+SESSION = ("SET LOCAL session_replication_role = replica", "SET LOCAL synchronous_commit = off",
+           "SET LOCAL work_mem = '64MB'")
 
 ORDERS = """
     INSERT INTO orders (city_id, id, number, channel, kind, category_code, title, content, citizen_phone, anonymous,
@@ -206,7 +213,7 @@ def kpi_index_ddl(engine: Engine) -> list[tuple[str, str]]:
     for table in dbmod.Base.metadata.sorted_tables:
         for index in sorted(table.indexes, key=lambda i: i.name or ""):
             if (index.name or "").startswith("ix_kpi_"):
-                out.append((index.name, str(CreateIndex(index).compile(dialect=engine.dialect))))
+                out.append((str(index.name), str(CreateIndex(index).compile(dialect=engine.dialect))))
     return out
 
 
@@ -221,12 +228,73 @@ def plain_indexes(conn, tables: Iterable[str]) -> list[tuple[str, str, str]]:  #
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-def _pool_map(jobs: int, fn: Callable[[object], object], items: list) -> list:  # type: ignore[type-arg]
+def _pool_map(jobs: int, fn: Callable[[T], R], items: list[T]) -> list[R]:
     """``fn`` over ``items`` on ``jobs`` threads (each with its own connection), in order."""
     if jobs <= 1:
         return [fn(x) for x in items]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(fn, items))
+
+
+def build_indexes(engine: Engine, ddls: list[str], *, jobs: int = 2) -> None:
+    """Run the ``CREATE INDEX`` statements on ``jobs`` connections, each sort with 1 GB of memory."""
+
+    def build(ddl: str) -> None:
+        with engine.connect() as c:
+            c.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
+            c.exec_driver_sql(ddl)
+            c.commit()
+
+    _pool_map(jobs, build, list(ddls))
+
+
+@contextmanager
+def deferred_indexes(engine: Engine, tables: Iterable[str], *, jobs: int = 2,
+                     extra: Iterable[str] = ()) -> Iterator[dict[str, float]]:
+    """Drop the tables' plain indexes for the block, then build them again (with ``extra``), largest table first.
+
+    Primary keys and unique constraints stay: a bulk load fills them in id order. The yielded dict
+    gets ``indexes_s`` (the build's seconds) and ``indexes`` (how many) after the block.
+    """
+    tables = list(tables)
+    with engine.connect() as c:
+        plain = plain_indexes(c, tables)
+        for name, _, _ in plain:
+            c.exec_driver_sql(f'DROP INDEX "{name}"')
+        c.commit()
+    out: dict[str, float] = {}
+    yield out
+    with engine.connect() as c:
+        rows = {t: int(c.scalar(text("SELECT count(*) FROM " + t)) or 0) for t in tables}  # noqa: S608 (our names)
+    ordered = sorted(plain, key=lambda x: -rows.get(x[2], 0))
+    t0 = time.perf_counter()
+    build_indexes(engine, [ddl for _, ddl, _ in ordered] + list(extra), jobs=jobs)
+    out["indexes_s"] = round(time.perf_counter() - t0, 1)
+    out["indexes"] = len(ordered) + len(list(extra))
+
+
+def set_sequences(conn, tables: Iterable[str]) -> None:  # type: ignore[no-untyped-def]
+    """Each table's ``id`` sequence after its largest id (rows written with explicit ids leave it behind)."""
+    for table in tables:
+        seq = conn.scalar(text("SELECT pg_get_serial_sequence(:t, 'id') FROM information_schema.columns "
+                               "WHERE table_name = :t AND column_name = 'id'"), {"t": table})
+        if seq:
+            conn.execute(text(f"SELECT setval(:s, GREATEST(1, (SELECT coalesce(max(id), 0) FROM {table})), "  # noqa: S608
+                              f"(SELECT count(*) > 0 FROM {table}))"), {"s": seq})
+
+
+def vacuum_analyze(engine: Engine, tables: Iterable[str], *, jobs: int = 2) -> int:
+    """VACUUM ANALYZE the tables on ``jobs`` connections (the visibility map for index-only scans, the
+    planner's statistics), ANALYZE the rest; returns the database's size in bytes."""
+
+    def vacuum(table: str) -> None:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
+
+    _pool_map(jobs, vacuum, list(tables))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.exec_driver_sql("ANALYZE")
+        return int(c.scalar(text("SELECT pg_database_size(current_database())")) or 0)
 
 
 def load(n: int, *, url: str = URL, chunk: int = 250_000, jobs: int = 2, events: bool = True,
@@ -247,20 +315,14 @@ def load(n: int, *, url: str = URL, chunk: int = 250_000, jobs: int = 2, events:
         city = int(c.scalar(text("SELECT min(id) FROM cities")) or 0)
     with engine.connect() as c:
         have = {r[0] for r in c.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"))}
-        plain = plain_indexes(c, TABLES)
-        deferred = [(name, ddl, table) for name, ddl, table in plain]
-        deferred += [(name, ddl, ddl.split(" ON ")[1].split()[0]) for name, ddl in kpi_index_ddl(engine)
-                     if name not in have]
-        for name, _, _ in plain:
-            c.exec_driver_sql(f'DROP INDEX "{name}"')
-        c.commit()
+    extra = [ddl for name, ddl in kpi_index_ddl(engine) if name not in have]
     engine.dispose()
     rep.phases["schema_s"] = round(time.perf_counter() - t0, 1)
     steps = [s for s in STEPS if events or not s.events]
     pool = create_engine(make_url(url), pool_size=max(1, jobs), max_overflow=0)
 
-    def one_chunk(bounds: object) -> dict[str, float]:
-        lo, hi = bounds  # type: ignore[misc]
+    def one_chunk(bounds: tuple[int, int]) -> dict[str, float]:
+        lo, hi = bounds
         spent: dict[str, float] = {}
         with pool.connect() as c:
             for s in SESSION:
@@ -273,47 +335,24 @@ def load(n: int, *, url: str = URL, chunk: int = 250_000, jobs: int = 2, events:
         return spent
 
     try:
+        with deferred_indexes(pool, TABLES, jobs=jobs, extra=extra) as built:
+            t0 = time.perf_counter()
+            spent: dict[str, float] = {s.table: 0.0 for s in steps}
+            for part in _pool_map(jobs, one_chunk, chunks(n, chunk)):
+                for table, dt in part.items():
+                    spent[table] += dt
+            rep.phases["rows_s"] = round(time.perf_counter() - t0, 1)
+            with pool.begin() as c:
+                for step in steps:
+                    rows = int(c.scalar(text(f"SELECT count(*) FROM {step.table}")) or 0)  # noqa: S608 (our names)
+                    rep.steps[step.table] = {"rows": rows, "s": round(spent[step.table], 1)}
+                    log(f"  {step.table:24s} {rows:>12,} rows {spent[step.table]:8.1f} s")
+                set_sequences(c, TABLES)
+            log(f"  rows written in {rep.phases['rows_s']:.1f} s ({jobs} jobs, chunks of {chunk:,} orders)")
+        rep.phases["indexes_s"] = built["indexes_s"]
+        log(f"  {built['indexes']:.0f} indexes built in {rep.phases['indexes_s']:.1f} s")
         t0 = time.perf_counter()
-        spent: dict[str, float] = {s.table: 0.0 for s in steps}
-        for part in _pool_map(jobs, one_chunk, chunks(n, chunk)):
-            for table, dt in part.items():
-                spent[table] += dt
-        rep.phases["rows_s"] = round(time.perf_counter() - t0, 1)
-        with pool.begin() as c:
-            for step in steps:
-                rows = int(c.scalar(text(f"SELECT count(*) FROM {step.table}")) or 0)  # noqa: S608 (our names)
-                rep.steps[step.table] = {"rows": rows, "s": round(spent[step.table], 1)}
-                log(f"  {step.table:24s} {rows:>12,} rows {spent[step.table]:8.1f} s")
-            for table in TABLES:
-                seq = c.scalar(text("SELECT pg_get_serial_sequence(:t, 'id') FROM information_schema.columns "
-                                    "WHERE table_name = :t AND column_name = 'id'"), {"t": table})
-                if seq:
-                    c.execute(text(f"SELECT setval(:s, GREATEST(1, (SELECT coalesce(max(id), 0) FROM {table})), "  # noqa: S608
-                                   f"(SELECT count(*) > 0 FROM {table}))"), {"s": seq})
-        log(f"  rows written in {rep.phases['rows_s']:.1f} s ({jobs} jobs, chunks of {chunk:,} orders)")
-        t0 = time.perf_counter()
-        size = {t: rep.steps.get(t, {}).get("rows", 0) for t in TABLES}
-        deferred.sort(key=lambda x: -size.get(x[2].removeprefix("public."), 0))  # the largest first
-
-        def build(item: object) -> None:
-            with pool.connect() as c:
-                c.exec_driver_sql("SET maintenance_work_mem = '1GB'")
-                c.exec_driver_sql(item[1])  # type: ignore[index]
-                c.commit()
-
-        _pool_map(jobs, build, deferred)
-        rep.phases["indexes_s"] = round(time.perf_counter() - t0, 1)
-        log(f"  {len(deferred)} indexes built in {rep.phases['indexes_s']:.1f} s")
-        t0 = time.perf_counter()
-
-        def vacuum(table: object) -> None:
-            with pool.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
-
-        _pool_map(jobs, vacuum, sorted(TABLES, key=lambda t: -size[t]))
-        with pool.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.exec_driver_sql("ANALYZE")
-            rep.db_bytes = int(c.scalar(text("SELECT pg_database_size(current_database())")) or 0)
+        rep.db_bytes = vacuum_analyze(pool, sorted(TABLES, key=lambda t: -rep.steps.get(t, {}).get("rows", 0)), jobs=jobs)
         rep.phases["vacuum_analyze_s"] = round(time.perf_counter() - t0, 1)
         log(f"  VACUUM ANALYZE in {rep.phases['vacuum_analyze_s']:.1f} s")
     finally:
