@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -161,12 +161,13 @@ class Report:
     orders: int
     steps: dict[str, dict[str, float]] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
+    indexes: dict[str, float] = field(default_factory=dict)
     total_s: float = 0.0
     db_bytes: int = 0
 
     def as_dict(self) -> dict[str, object]:
         per_m = self.db_bytes / (self.orders / 1e6) if self.orders else 0
-        return {"orders": self.orders, "tables": self.steps, "phases_s": self.phases, "total_s": round(self.total_s, 1),
+        return {"orders": self.orders, "tables": self.steps, "phases_s": self.phases, "index_s": self.indexes, "total_s": round(self.total_s, 1),
                 "db_bytes": self.db_bytes, "db_mb": round(self.db_bytes / 2**20, 1),
                 "mb_per_million_orders": round(per_m / 2**20, 1)}
 
@@ -236,25 +237,28 @@ def _pool_map(jobs: int, fn: Callable[[T], R], items: list[T]) -> list[R]:
         return list(pool.map(fn, items))
 
 
-def build_indexes(engine: Engine, ddls: list[str], *, jobs: int = 2) -> None:
-    """Run the ``CREATE INDEX`` statements on ``jobs`` connections, each sort with 1 GB of memory."""
+def build_indexes(engine: Engine, ddls: list[str], *, jobs: int = 2) -> dict[str, float]:
+    """Run the ``CREATE INDEX`` statements on ``jobs`` connections, each sort with 1 GB of memory;
+    returns each index's seconds (the profile of the rebuild)."""
 
-    def build(ddl: str) -> None:
+    def build(ddl: str) -> tuple[str, float]:
+        t = time.perf_counter()
         with engine.connect() as c:
             c.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
             c.exec_driver_sql(ddl)
             c.commit()
+        return ddl.split(" INDEX ", 1)[1].split()[0], round(time.perf_counter() - t, 1)
 
-    _pool_map(jobs, build, list(ddls))
+    return dict(_pool_map(jobs, build, list(ddls)))
 
 
 @contextmanager
 def deferred_indexes(engine: Engine, tables: Iterable[str], *, jobs: int = 2,
-                     extra: Iterable[str] = ()) -> Iterator[dict[str, float]]:
+                     extra: Iterable[str] = ()) -> Iterator[dict[str, Any]]:
     """Drop the tables' plain indexes for the block, then build them again (with ``extra``), largest table first.
 
     Primary keys and unique constraints stay: a bulk load fills them in id order. The yielded dict
-    gets ``indexes_s`` (the build's seconds) and ``indexes`` (how many) after the block.
+    gets ``indexes_s`` (the build's seconds), ``indexes`` (how many) and ``each_s`` after the block.
     """
     tables = list(tables)
     with engine.connect() as c:
@@ -262,15 +266,15 @@ def deferred_indexes(engine: Engine, tables: Iterable[str], *, jobs: int = 2,
         for name, _, _ in plain:
             c.exec_driver_sql(f'DROP INDEX "{name}"')
         c.commit()
-    out: dict[str, float] = {}
+    out: dict[str, Any] = {}
     yield out
     with engine.connect() as c:
         rows = {t: int(c.scalar(text("SELECT count(*) FROM " + t)) or 0) for t in tables}  # noqa: S608 (our names)
     ordered = sorted(plain, key=lambda x: -rows.get(x[2], 0))
     t0 = time.perf_counter()
-    build_indexes(engine, [ddl for _, ddl, _ in ordered] + list(extra), jobs=jobs)
+    out["each_s"] = build_indexes(engine, [ddl for _, ddl, _ in ordered] + list(extra), jobs=jobs)
     out["indexes_s"] = round(time.perf_counter() - t0, 1)
-    out["indexes"] = len(ordered) + len(list(extra))
+    out["indexes"] = len(out["each_s"])
 
 
 def set_sequences(conn, tables: Iterable[str]) -> None:  # type: ignore[no-untyped-def]
@@ -350,7 +354,10 @@ def load(n: int, *, url: str = URL, chunk: int = 250_000, jobs: int = 2, events:
                 set_sequences(c, TABLES)
             log(f"  rows written in {rep.phases['rows_s']:.1f} s ({jobs} jobs, chunks of {chunk:,} orders)")
         rep.phases["indexes_s"] = built["indexes_s"]
-        log(f"  {built['indexes']:.0f} indexes built in {rep.phases['indexes_s']:.1f} s")
+        rep.indexes = built["each_s"]
+        slowest = sorted(rep.indexes.items(), key=lambda x: -x[1])[:5]
+        log(f"  {built['indexes']} indexes built in {rep.phases['indexes_s']:.1f} s (slowest: "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in slowest) + ")")
         t0 = time.perf_counter()
         rep.db_bytes = vacuum_analyze(pool, sorted(TABLES, key=lambda t: -rep.steps.get(t, {}).get("rows", 0)), jobs=jobs)
         rep.phases["vacuum_analyze_s"] = round(time.perf_counter() - t0, 1)
