@@ -64,12 +64,12 @@ def build(url: str, n: int, every: int = 10) -> None:
         for setting in _load.SESSION:
             c.exec_driver_sql(setting)
         c.execute(text("""
-            insert into orders (number, channel, kind, title, content, status, urgency, anonymous, confidential,
+            insert into orders (city_id, number, channel, kind, title, content, status, urgency, anonymous, confidential,
                 pending_extension, via_subcentre, deadline_uncertain, first_contact_resolved, return_count,
                 redispatch_count, reopen_count, extension_count, version, lead_unit_id, sla_policy,
                 created_at, updated_at, first_dispatched_at, dispatched_at, clock_started_at,
                 sign_due_at, reply_due_at, due_at, warn_at, signed_at, replied_at)
-            select 'B' || lpad(g::text, 9, '0'), 'phone', 'complaint', '基准测试工单' || g, '基准测试内容',
+            select (select min(id) from cities), 'B' || lpad(g::text, 9, '0'), 'phone', 'complaint', '基准测试工单' || g, '基准测试内容',
                    case when g % (2 * :every) = 0 then 'replied' else 'in_progress' end, 'normal',
                    false, false, false, false, false, false, 0, 0, 0, 0, 1,
                    (select array_agg(id order by id) from units where type in ('department','street','enterprise'))

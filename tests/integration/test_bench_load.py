@@ -146,3 +146,19 @@ def _tables() -> tuple[str, ...]:
     from bench import _load
 
     return _load.TABLES
+
+
+def test_sla_sweep_bench_loads_and_sweeps() -> None:
+    """bench/sla_sweep.py loads its open orders through deferred_indexes and raises one alert per crossing.
+
+    Its INSERT named no city, so since every order row needs one the bench failed on its first statement.
+    """
+    url = _url("load_sla")
+    try:
+        out = _python(["bench/sla_sweep.py", "--orders", "300", "--crossing-every", "10"], url)
+    finally:
+        _drop(url)
+    assert "inserted 300 orders" in out
+    first = next(line for line in out.splitlines() if line.startswith("first sweep"))
+    # every 20th order overdue, every 10th (g % 10 = 1) due soon: 15 督办 and 30 催办 to raise
+    assert " due_soon=30 " in first and " overdue=15 " in first, first
