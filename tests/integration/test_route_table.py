@@ -26,6 +26,32 @@ def test_no_route_is_a_lazily_included_router() -> None:
     assert len(paths) > 300
 
 
+def test_every_route_runs_the_apps_own_dependency_first() -> None:
+    """``FastAPI(dependencies=[Depends(check_request)])`` reaches an included route; a flat copy must add it
+    itself (the first flat table did not: control characters got through, tests/integration/test_bad_input.py)."""
+    from hotline.validation import check_request
+
+    app = create_app()
+    routes = [r for r in app.router.routes if isinstance(r, APIRoute) and r.path not in ("/docs", "/healthz",
+                                                                                           "/favicon.ico")]
+    missing = [r.path for r in routes if not r.dependant.dependencies
+               or r.dependant.dependencies[0].call is not check_request]
+    assert missing == []
+
+
+def test_the_schema_is_the_one_include_router_gave() -> None:
+    from fastapi import Depends, FastAPI
+
+    from hotline import registry
+    from hotline.validation import check_request
+
+    old = FastAPI(dependencies=[Depends(check_request)])
+    reg = registry.install()
+    for router, _pkg in reg.api_routers + reg.page_routers:
+        old.include_router(router)
+    assert create_app().openapi()["paths"] == old.openapi()["paths"]
+
+
 def test_the_flat_table_routes_as_before(client: TestClient, db) -> None:  # type: ignore[no-untyped-def]
     login(client, "dispatcher", db=db)
     assert client.get("/queue").status_code == 200
