@@ -179,13 +179,10 @@ def chunks(n: int, size: int) -> list[tuple[int, int]]:
 
 def create_schema(url: str = URL) -> Engine:
     """Drop and create the database: migrations, ``create_all``, the demo city (without its users)."""
-    u = make_url(url)
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{u.database}"'))
-    admin.dispose()
+    from bench._common import recreate_db
     from hotline import registry
+
+    recreate_db(url, verbose=False)
     registry.install()  # every package, in the declared order (hotline/registry.py)
     from hotline import db as dbmod
     from hotline.city.service import current_city
