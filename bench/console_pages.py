@@ -12,6 +12,10 @@ server's render time without a network; it prints p50/p95 per page and role and 
 issue #20 target of 150 ms.  It also counts the SQL statements of one GET of each page, and the process's
 CPU time per GET (``time.process_time``), which a loaded machine's wait for a core does not inflate.
 
+Before measuring, each tree runs the demo worker's first pass of the daily KPI facts (``worker_pass``: 62
+days per city, what a running demo has done within its first minute; since 2026-12-08); ``--no-worker-pass``
+measures the pages before it, every figure read live.
+
 ``--baseline-tree``: the same measurement of another checkout (e.g. ``git worktree add ../base <commit>``)
 in the same run, on a copy of the same seeded database.  Each tree is measured by a child process of this
 script whose ``hotline`` is imported from that tree (PYTHONPATH), the database is seeded by the baseline's
@@ -68,6 +72,25 @@ def seed(path: Path, orders: int) -> float:
     return took
 
 
+def worker_pass() -> dict[str, Any]:
+    """What the demo's worker does in its first minute and this bench's pages read: one pass of the daily
+    KPI facts task per city (``kpi.daily.refresh_task``, 62 days), with the code this process imports."""
+    from hotline.city.service import cities
+    from hotline.city.tenancy import acting_as, scope_by_code
+    from hotline.db import session_factory, utcnow
+    from hotline.kpi import daily
+
+    out = {}
+    with session_factory()() as db:
+        codes = [c.code for c in cities(db)]
+    for code in codes:
+        with session_factory()() as db:
+            scope = scope_by_code(db, code)
+        with acting_as(scope):
+            out[code] = daily.refresh_task(now=utcnow())
+    return out
+
+
 def measure(path: Path, runs: int) -> dict[str, dict[str, dict[str, Any]]]:
     """Raw times (ms) and the statement count of every page of every role, with the code this process imports."""
     _use_db(path)
@@ -84,6 +107,8 @@ def measure(path: Path, runs: int) -> dict[str, dict[str, dict[str, Any]]]:
 
     registry.install()
     _upgrade()  # this tree's migrations (e.g. an index) on the baseline's seeded copy
+    if not os.environ.get("HOTLINE_BENCH_NO_WORKER_PASS"):
+        worker_pass()
     statements = [0]
 
     def count(*_a: Any) -> None:
@@ -174,6 +199,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2, help="turns each tree takes (with --baseline-tree)")
     ap.add_argument("--baseline-tree", type=Path, help="another checkout, measured in the same run")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--no-worker-pass", action="store_true",
+                    help="measure before the worker's first KPI facts pass (every figure read live)")
     ap.add_argument("--_child", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a._child:  # a child: "seed DB ORDERS" or "measure DB RUNS"
@@ -181,6 +208,8 @@ def main() -> None:
         out: Any = seed(Path(db), int(n)) if mode == "seed" else measure(Path(db), int(n))
         print(json.dumps(out, ensure_ascii=False))
         return
+    if a.no_worker_pass:
+        os.environ["HOTLINE_BENCH_NO_WORKER_PASS"] = "1"  # the children inherit it
     tmp = Path(tempfile.mkdtemp())
     seeded = tmp / "seeded.sqlite3"
     trees = {"this tree": ROOT}

@@ -116,11 +116,7 @@ def plan(db: Session, period: Period, rules: frozenset[str] | None, *, settled_b
             last -= timedelta(days=1)
     if last < first:
         return [], [period]
-    q = select(FactDay.day).where(FactDay.day >= first, FactDay.day <= last)
-    have = set(db.scalars(q if rules is None else q.where(FactDay.rules == rules_key(rules))))
-    if have:
-        have -= set(db.scalars(select(DirtyDay.day).where(DirtyDay.day >= first, DirtyDay.day <= last,
-                                                          DirtyDay.version > DirtyDay.clean)))
+    have = _clean_fact_days(db, first, last, rules)
     runs: list[tuple[date, date]] = []
     live: list[Period] = []
     at = period.start  # the start of the stretch not yet placed
@@ -146,6 +142,22 @@ def plan(db: Session, period: Period, rules: frozenset[str] | None, *, settled_b
         day = run_end + timedelta(days=1)
     live_to(period.end)
     return runs, live
+
+
+def _clean_fact_days(db: Session, first: date, last: date, rules: frozenset[str] | None) -> set[date]:
+    """The days in [first, last] that have facts (of ``rules``; None: of any) and are clean: read once per
+    transaction that writes nothing (a report plans the same month for several sections)."""
+    from hotline.kpi.queries import READS
+
+    def build() -> frozenset[date]:
+        q = select(FactDay.day).where(FactDay.day >= first, FactDay.day <= last)
+        have = set(db.scalars(q if rules is None else q.where(FactDay.rules == rules_key(rules))))
+        if have:
+            have -= set(db.scalars(select(DirtyDay.day).where(DirtyDay.day >= first, DirtyDay.day <= last,
+                                                              DirtyDay.version > DirtyDay.clean)))
+        return frozenset(have)
+
+    return set(READS.get(db, ("fact_days", first, last, None if rules is None else rules_key(rules)), build))
 
 
 def _days(runs: list[tuple[date, date]]) -> Any:
@@ -361,10 +373,12 @@ def refresh_in(db: Session, *, now: datetime, rebuild: bool = False) -> int:
 
 def refresh(session_factory: Any, *, now: datetime, rebuild: bool = False, limit: int | None = None
             ) -> dict[str, Any]:
-    """Recompute the acting city's due days (``due_days``), one transaction per day."""
+    """Recompute the acting city's due days (``due_days``), one transaction per day, the newest first:
+    a pass cut short by ``limit`` (the worker's) has made the recent months' dashboards and the last
+    monthly report fast first, and years of history follow in later passes (the demo seeds four)."""
     with session_factory() as db:
         rules = current_rules()
-        todo = due_days(db, now=now, rules=rules, rebuild=rebuild)
+        todo = sorted(due_days(db, now=now, rules=rules, rebuild=rebuild), reverse=True)
     done = 0
     for day in todo[:limit] if limit is not None else todo:
         with session_factory() as db:

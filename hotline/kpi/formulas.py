@@ -112,7 +112,10 @@ class Counts:
         self._n[name] = int(value)
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(**{k: v + other._n[k] for k, v in self._n.items()})
+        # both sides hold every key already: no second validation (a ranking adds hundreds up the unit tree)
+        out = object.__new__(Counts)
+        object.__setattr__(out, "_n", {k: v + other._n[k] for k, v in self._n.items()})
+        return out
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Counts) and self._n == other._n

@@ -26,8 +26,11 @@ from hotline.kpi import definitions as d
 from hotline.kpi.formulas import Counts, Period
 from hotline.kpi.models import AssignmentLimit
 from hotline.orders.models import Assignment, Order, OrderRequest
+from hotline.org.memo import TransactionMemo
 
 L, A, E, R = AssignmentLimit, Assignment, Evaluation, OrderRequest
+#: KPI reads a page repeats (the same period's counts, the days with facts), once per transaction that writes nothing
+READS = TransactionMemo("hotline.kpi.reads", None)
 
 
 def _designated() -> Any:
@@ -197,10 +200,17 @@ def centre_counts(db: Session, period: Period, rules: frozenset[str] | None = No
     enterprise demands) for the whole centre."""
     src = d.SOURCE_OF["received"]
     fr, env = frame_of(src), env_of(db, period.end, rules)
-    if (facts := _facts(live)) is not None:
-        return facts.centre_counts(db, period, env["rules"])
-    row = db.execute(fr.tables(select(*_aggregates(src, fr, env))).where(*source_where(src, fr, period, env))).one()
-    return {c.key: int(n or 0) for c, n in zip(src.counts, row, strict=True)}
+    facts = _facts(live)
+
+    def build() -> dict[str, int]:
+        if facts is not None:
+            return facts.centre_counts(db, period, env["rules"])
+        row = db.execute(fr.tables(select(*_aggregates(src, fr, env))).where(*source_where(src, fr, period, env))).one()
+        return {c.key: int(n or 0) for c, n in zip(src.counts, row, strict=True)}
+
+    # a monthly report asks for the same period's centre counts from three sections: read once while
+    # the transaction writes nothing (READS is forgotten at any write, commit or rollback)
+    return dict(READS.get(db, ("centre_counts", period, env["rules"], facts is not None), build))
 
 
 # ---------------------------------------------------------------- dashboard figures

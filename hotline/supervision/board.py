@@ -26,19 +26,20 @@ router = APIRouter(include_in_schema=False)
 BOARD_ROLES = (Role.supervisor.value, Role.dispatcher.value, Role.leader.value)
 
 
-def board_ctx(db: Session, user: User) -> dict[str, Any]:
+def board_ctx(db: Session, user: User, *, show_all: bool = False) -> dict[str, Any]:
+    """``show_all``: the lists up to ``BOARD_ALL`` orders each, not the first ``BOARD_LIST`` (显示全部)."""
     from hotline.sla.service import bound
     from hotline.supervision.models import LEVELS, STATES
-    from hotline.supervision.service import board
+    from hotline.supervision.service import BOARD_ALL, BOARD_LIST, board
 
     now = utcnow()
     _, cal = bound()
-    b = board(db, user=user, now=now)
+    b = board(db, user=user, now=now, limit=BOARD_ALL if show_all else BOARD_LIST)
     # later packages add panels (``supervision.board_panels``: fn(db, user, now) -> {template, ctx})
     panels = [fn(db, user, now) for fn in registry.get().extensions_of("supervision.board_panels")]
     return {**{k: v for p in panels for k, v in p["ctx"].items()}, "panels": [p["template"] for p in panels],
         "board": b, "now": now, "levels": LEVELS, "states": STATES,
-        "totals": {"red": sum(u["red"] for u in b.by_unit), "yellow": sum(u["yellow"] for u in b.by_unit)},
+        "totals": {"red": b.red_total, "yellow": b.yellow_total}, "show_all": show_all,
         # leaders only read; dispatchers may urge (催办); supervisors urge and supervise (督办)
         "can_urge": user.role in (Role.supervisor, Role.dispatcher) and user.unit.type == "centre",
         "can_supervise": user.role == Role.supervisor,
@@ -47,12 +48,12 @@ def board_ctx(db: Session, user: User) -> dict[str, Any]:
 
 
 @router.get("/supervision")
-def supervision_board(request: Request, db: SessionDep, user: PageUser) -> Response:
+def supervision_board(request: Request, db: SessionDep, user: PageUser, show: str = "") -> Response:
     cs.require_role(user, BOARD_ROLES)
-    return render(request, "sla_board.html", board_ctx(db, user))
+    return render(request, "sla_board.html", board_ctx(db, user, show_all=show == "all"))
 
 
 @router.get("/supervision/lists")
-def supervision_board_lists(request: Request, db: SessionDep, user: PageUser) -> Response:
+def supervision_board_lists(request: Request, db: SessionDep, user: PageUser, show: str = "") -> Response:
     cs.require_role(user, BOARD_ROLES)
-    return render(request, "sla_board_lists.html", board_ctx(db, user))
+    return render(request, "sla_board_lists.html", board_ctx(db, user, show_all=show == "all"))

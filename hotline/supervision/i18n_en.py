@@ -47,4 +47,6 @@ EN = {
     "问责记录已保存": "Accountability record saved",
     "保存": "Save",
     "暂无": "None",
+    "按时限显示最紧迫的": "Showing the most urgent",
+    "显示全部": "Show all",
 }

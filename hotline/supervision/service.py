@@ -139,13 +139,21 @@ class Board:
     yellow: list[BoardRow] = field(default_factory=list)
     by_unit: list[dict[str, Any]] = field(default_factory=list)
     open_supervisions: list[tuple[Supervision, Order]] = field(default_factory=list)
+    red_total: int = 0  # all of them; ``red`` and ``yellow`` hold the first ``limit`` by deadline
+    yellow_total: int = 0
 
 
-def board(db: Session, *, user: User, now: datetime, limit: int = 300) -> Board:
+#: The board's lists show the most urgent this many; the counts are of all (the page offers 显示全部)
+BOARD_LIST = 50
+BOARD_ALL = 300
+
+
+def board(db: Session, *, user: User, now: datetime, limit: int = BOARD_ALL) -> Board:
     """Overdue (red) and due-soon (yellow) orders by lead unit, and open notices.
 
     Red is any passed deadline the unit still owes (sign, reply or complete);
-    yellow is the complete deadline's light, computed like the sweep does.
+    yellow is the complete deadline's light, computed like the sweep does.  The counts per unit and in
+    all are read from the database; the two lists hold the first ``limit`` orders by deadline.
     """
     from hotline.orders.enums import BEFORE_REPLY, CLOCKED
 
@@ -153,12 +161,12 @@ def board(db: Session, *, user: User, now: datetime, limit: int = 300) -> Board:
     red_cond = or_(Order.due_at < now,
                    and_(Order.status == "dispatched", Order.sign_due_at < now),
                    and_(Order.status.in_(BEFORE_REPLY), Order.reply_due_at < now))
-    red = list(db.scalars(select(Order).where(Order.status.in_(CLOCKED), scope, red_cond)
-                          .order_by(Order.due_at).limit(limit)).unique())
+    red_where = (Order.status.in_(CLOCKED), scope, red_cond)
+    red = list(db.scalars(select(Order).where(*red_where).order_by(Order.due_at).limit(limit)).unique())
     # warn_at is the instant the light turns yellow, stored with the deadline (sla.service.warn_time)
-    yellow = list(db.scalars(select(Order).where(
-        Order.status.in_(CLOCKED), scope, Order.due_at >= now, Order.warn_at <= now,
-        Order.clock_started_at.is_not(None), ~red_cond).order_by(Order.due_at).limit(limit)).unique())
+    yellow_where = (Order.status.in_(CLOCKED), scope, Order.due_at >= now, Order.warn_at <= now,
+                    Order.clock_started_at.is_not(None), ~red_cond)
+    yellow = list(db.scalars(select(Order).where(*yellow_where).order_by(Order.due_at).limit(limit)).unique())
     open_sups = list_supervisions(db, user=user, states=["open", "overdue"])
     by_order = {s.order_id: s for s, _ in open_sups}
     b = Board(open_supervisions=open_sups)
@@ -169,14 +177,20 @@ def board(db: Session, *, user: User, now: datetime, limit: int = 300) -> Board:
         return counts.setdefault(key, {"unit": unit.name if unit else "—", "code": unit.code if unit else "",
                                        "red": 0, "yellow": 0})
 
-    # red counts from the database (all of them), the lists below are capped at ``limit``
-    for unit_id, n in db.execute(select(Order.lead_unit_id, func.count()).where(
-            Order.status.in_(CLOCKED), scope, red_cond).group_by(Order.lead_unit_id)):
-        slot(db.get(Unit, unit_id) if unit_id else None)["red"] = n
+    # the counts from the database (all of them), the lists below are capped at ``limit``
+    per_unit = {light: dict(db.execute(select(Order.lead_unit_id, func.count()).where(*where)
+                                       .group_by(Order.lead_unit_id)).tuples().all())
+                for light, where in (("red", red_where), ("yellow", yellow_where))}
+    ids = {u for n in per_unit.values() for u in n if u is not None}
+    units = {u.id: u for u in db.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}
+    for light, n_of in per_unit.items():
+        for unit_id, n in n_of.items():
+            slot(units.get(unit_id) if unit_id else None)[light] = n
+    b.red_total = sum(c["red"] for c in counts.values())
+    b.yellow_total = sum(c["yellow"] for c in counts.values())
     for o in red:
         b.red.append(BoardRow(o, "red", o.lead_unit.name if o.lead_unit else "—", by_order.get(o.id)))
     for o in yellow:
         b.yellow.append(BoardRow(o, "yellow", o.lead_unit.name if o.lead_unit else "—", by_order.get(o.id)))
-        slot(o.lead_unit)["yellow"] += 1
     b.by_unit = sorted(counts.values(), key=lambda c: (-c["red"], -c["yellow"], c["unit"]))
     return b

@@ -231,3 +231,23 @@ def test_the_worker_task_and_the_command_refresh_in_transactions_of_their_own(  
     assert live == [Period(p.start, periods._at(first))]  # the days before it are read live (nothing there)
     r = CliRunner().invoke(kpi_app, ["facts", "refresh", "--city", "nosuch"])
     assert r.exit_code != 0 and "没有该城市" in r.output and "no such city" in r.output
+
+
+def test_a_pass_cut_short_computes_the_newest_days_first(  # type: ignore[no-untyped-def]
+        client, as_user, db: Session, monkeypatch) -> None:
+    """The worker computes 62 days a pass: on a city with years of history (the demo seeds four) its first
+    pass must leave last month's report and the recent dashboards fast, not the oldest days."""
+    from sqlalchemy.orm import sessionmaker
+
+    o = dispatched(client, as_user, "dept-chengguan")
+    _shift(db, _number_id(db, o), timedelta(days=20), random.Random(5))
+    db.commit()
+    factory = sessionmaker(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False)
+    now = utcnow()
+    due = daily.due_days(db, now=now, rules=daily.current_rules())
+    assert len(due) >= 10
+    out = daily.refresh(factory, now=now, limit=3)
+    assert out == {"days": 3, "left": len(due) - 3}
+    with factory() as s:
+        done = set(s.scalars(select(FactDay.day)))
+    assert done == set(sorted(due)[-3:]), (sorted(done), sorted(due)[-3:])
