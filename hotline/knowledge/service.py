@@ -12,7 +12,7 @@ from hotline.city.schema import Role
 from hotline.errors import NotFound
 from hotline.knowledge.models import KnowledgeEntry, KnowledgeVersion
 from hotline.org.models import User
-from hotline.org.scoping import is_centre, subtree_ids
+from hotline.org.scoping import is_centre_in, subtree_ids
 from hotline.textindex import index as textindex
 
 KIND = "kb"
@@ -26,7 +26,7 @@ def index_text(e: KnowledgeEntry) -> str:
 
 def can_edit(db: Session, *, user: User, owner_unit_id: int) -> bool:
     """Centre admins and supervisors edit every entry; a unit's handlers and leaders their unit's."""
-    if user.role in CENTRE_EDITORS and is_centre(user):
+    if is_centre_in(user, *CENTRE_EDITORS):
         return True
     if user.role == Role.unit_handler:
         return owner_unit_id == user.unit_id

@@ -19,7 +19,7 @@ from hotline.linkage.models import (
 from hotline.orders.enums import EMERGENCY_ZH, EmergencyService
 from hotline.orders.models import Order
 from hotline.org.models import User
-from hotline.org.scoping import is_centre
+from hotline.org.scoping import is_centre_in
 from hotline.outbox.models import OutboxMessage
 
 #: who records a three-party call: the centre's front desk and its supervisors
@@ -29,7 +29,7 @@ DELIVERY_ZH = {"pending": "待推送", "sent": "已推送", "failed": "推送失
 
 
 def may_record_call(user: User) -> bool:
-    return user.role in CALL_ROLES and is_centre(user)
+    return is_centre_in(user, *CALL_ROLES)
 
 
 def require_caller(user: User) -> None:

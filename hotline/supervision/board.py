@@ -17,6 +17,7 @@ from hotline.city.schema import Role
 from hotline.db import utcnow
 from hotline.org.deps import SessionDep
 from hotline.org.models import User
+from hotline.org.scoping import is_centre_in
 from hotline.web import kit as cs
 from hotline.web.pages import PageUser
 from hotline.web.templating import render
@@ -41,7 +42,7 @@ def board_ctx(db: Session, user: User, *, show_all: bool = False) -> dict[str, A
         "board": b, "now": now, "levels": LEVELS, "states": STATES,
         "totals": {"red": b.red_total, "yellow": b.yellow_total}, "show_all": show_all,
         # leaders only read; dispatchers may urge (催办); supervisors urge and supervise (督办)
-        "can_urge": user.role in (Role.supervisor, Role.dispatcher) and user.unit.type == "centre",
+        "can_urge": is_centre_in(user, Role.supervisor, Role.dispatcher),
         "can_supervise": user.role == Role.supervisor,
         "default_respond_by": cal.add_working_days(now, 1).at.date().isoformat(),
     }

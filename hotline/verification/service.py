@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 from hotline.city.schema import Role
 from hotline.errors import Forbidden, NotFound
 from hotline.org.models import Unit, User
-from hotline.org.scoping import is_centre
+from hotline.org.scoping import is_centre, is_centre_in
 from hotline.verification.flows import RESULT_ZH, STATE_ZH
 from hotline.verification.models import SiteCheck
 
 
 def can_order(user: User) -> bool:
-    return is_centre(user) and user.role in (Role.dispatcher, Role.supervisor)
+    return is_centre_in(user, Role.dispatcher, Role.supervisor)
 
 
 def my_checks(db: Session, *, user: User, limit: int = 100) -> list[SiteCheck]:
