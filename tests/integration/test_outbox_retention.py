@@ -350,3 +350,78 @@ def test_the_worker_and_the_command_prune_the_inbox_too(db: Session, factory) ->
     assert done.deleted == 1
     assert db.scalar(select(Notification).where(Notification.id == old.id)
                      .execution_options(populate_existing=True)) is None
+
+
+def test_two_prunes_at_once_each_take_every_row_once(committed, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two workers' retention passes (or a worker and ``hotline outbox prune``) at the same moment on PostgreSQL:
+    the batches lock their rows with SKIP LOCKED, so each old row is deleted or compacted by exactly one of them,
+    neither fails, and together they leave nothing old behind; the same for the read notifications."""
+    import contextvars
+    import threading
+
+    from hotline.outbox import inbox_retention
+
+    if dbmod.get_engine().dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: nothing runs at once")
+    now = utcnow()
+    factory = dbmod.session_factory()
+    with factory() as db:
+        finals = [_msg(db, now, key=f"received:RACE-{i:04d}", channel="sms") for i in range(600)]
+        guards = [_msg(db, now, key=f"kb-review:{i}:2026-01-01") for i in range(300)]
+        _msg(db, now, state="pending")  # never pruned, and the newest row stays anyway
+        notes = [_note(db, now, age=timedelta(days=400), read=timedelta(days=399), title=f"并发已读{i}")
+                 for i in range(500)]
+        _note(db, now, age=timedelta(days=1), read=None, title="并发最新")
+        db.commit()
+        ids = [m.id for m in (*finals, *guards)]
+        note_ids = [n.id for n in notes]
+    # each pass's first batch waits, its rows locked, until the other's holds its own: without SKIP LOCKED the
+    # second would wait on the first's locks instead, and this barrier would break
+    holding = threading.Barrier(2, timeout=30)
+    waited = threading.local()
+    is_final = retention.is_final
+
+    def held(key: str | None) -> bool:
+        if not getattr(waited, "done", False):
+            waited.done = True
+            holding.wait()
+        return is_final(key)
+
+    monkeypatch.setattr(retention, "is_final", held)
+    try:
+        barrier = threading.Barrier(2)
+        results: list[object] = [None, None]
+        errors: list[BaseException] = []
+
+        def run(i: int) -> None:
+            try:
+                barrier.wait()
+                outbox = retention.prune(factory, now=now, days=90, limit=50)
+                inbox = inbox_retention.prune(factory, now=now, days=365, limit=40)
+                results[i] = (outbox, inbox)
+            except BaseException as exc:  # noqa: BLE001  (the assertion below names it)
+                errors.append(exc)
+
+        threads = [threading.Thread(target=contextvars.copy_context().run, args=(run, i)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not errors, errors
+        outboxes = [r[0] for r in results]  # type: ignore[index]
+        inboxes = [r[1] for r in results]  # type: ignore[index]
+        assert all(s.batches >= 1 for s in outboxes), "both passes pruned"
+        assert sum(s.deleted for s in outboxes) == 600 and sum(s.compacted for s in outboxes) == 300
+        assert sum(s.deleted for s in inboxes) == 500
+        with factory() as db:
+            left = {m.id: m for m in db.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+            assert set(left) == {m.id for m in guards}
+            assert all(m.compacted_at is not None and m.payload == {} for m in left.values())
+            assert db.scalar(select(func.count()).select_from(Notification).where(Notification.id.in_(note_ids))) == 0
+            audits = db.scalars(select(AuditLog).where(AuditLog.action == "outbox.prune",
+                                                       AuditLog.at >= now - timedelta(minutes=1))).all()
+            assert sum(a.data["deleted"] for a in audits) == 600 and sum(a.data["compacted"] for a in audits) == 300
+    finally:
+        with factory() as db:
+            db.execute(Notification.__table__.delete().where(Notification.topic == "test.inbox"))
+            db.commit()
