@@ -20,7 +20,7 @@ uvicorn processes, from /proc, divided by the orders).
 and the trees take turns (baseline, this tree) ``--rounds`` times so a change in load falls on both.
 
 Environment: HOTLINE_BENCH_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench_intake).
-The database is dropped and re-created.
+The database is dropped and re-created, unless ``--reuse`` (the scale run: intakes into a loaded database).
 """
 
 from __future__ import annotations
@@ -63,14 +63,20 @@ def machine() -> str:
             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
 
 
+#: ``--reuse``: intakes go into the database as it is (e.g. the 10M orders of ``bench/generate.py``), not a fresh one
+REUSE = False
+
+
 def reset_database() -> None:
     u = make_url(URL)
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text("select pg_terminate_backend(pid) from pg_stat_activity where datname=:n"), {"n": u.database})
-        c.execute(text(f'drop database if exists "{u.database}"'))
-        c.execute(text(f'create database "{u.database}"'))
-    admin.dispose()
+    if not REUSE:
+        admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text("select pg_terminate_backend(pid) from pg_stat_activity where datname=:n"),
+                      {"n": u.database})
+            c.execute(text(f'drop database if exists "{u.database}"'))
+            c.execute(text(f'create database "{u.database}"'))
+        admin.dispose()
     os.environ["HOTLINE_DATABASE_URL"] = URL
     from hotline import db as dbmod
     from hotline.city.service import current_city
@@ -298,8 +304,13 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1, help="turns each tree takes (with --baseline-tree)")
     ap.add_argument("--baseline-tree", type=Path, help="another checkout, measured in the same run")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--reuse", action="store_true",
+                    help="file the intakes into the database as it is (HOTLINE_BENCH_PG_URL, e.g. bench/generate.py's "
+                         "10M orders) instead of a fresh one; the trees then share it, one after the other")
     ap.add_argument("--_count", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    global REUSE
+    REUSE = args.reuse
     if args._count:
         os.environ["HOTLINE_DATABASE_URL"] = URL
         from hotline import db as dbmod
