@@ -25,6 +25,8 @@ def fresh_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     gc.unfreeze()
     monkeypatch.setattr(heap, "_served", 0)
     monkeypatch.setattr(heap, "FREEZE_AFTER", (1, 3))
+    monkeypatch.setattr(heap, "_after_full", 0)
+    monkeypatch.setattr(heap, "_full_pass", False)
     freezes: list[int] = []
     real = heap.freeze_long_lived
 
@@ -64,3 +66,26 @@ def test_the_setting_turns_it_off(fresh_process: list[int], monkeypatch: pytest.
         monkeypatch.delenv("HOTLINE_GC_FREEZE")
         get_settings.cache_clear()
     assert fresh_process == [] and gc.get_freeze_count() == 0
+
+
+def test_a_full_pass_of_the_collector_is_followed_by_a_freeze(fresh_process: list[int],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once warm, the caches go on growing and CPython's own full passes walked them all, 50–100 ms each on the
+    demo; after a request during which the collector made one, the heap is frozen again (young generations
+    collected first), so the next full pass walks only what arrived since."""
+    with TestClient(create_app()) as client:
+        for _ in range(4):
+            client.get("/healthz")
+        assert fresh_process == [1, 3]
+        client.get("/healthz")
+        assert fresh_process == [1, 3], "no full pass, no freeze"
+        gc.collect()  # the collector's own full pass (the middleware's callback sees it), during a request
+        client.get("/healthz")
+        assert fresh_process == [1, 3, 6], "frozen after the request the full pass fell into"
+        client.get("/healthz")
+        assert fresh_process == [1, 3, 6], "once"
+        monkeypatch.setattr(heap, "MAX_AFTER_FULL_PASS", 1)  # a bounded number of times a process
+        gc.collect()
+        client.get("/healthz")
+        assert fresh_process == [1, 3, 6], "not more than MAX_AFTER_FULL_PASS times"
+    assert collections == [2, 1, 2, 1, 2], collections
