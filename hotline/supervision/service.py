@@ -179,7 +179,7 @@ def board(db: Session, *, user: User, now: datetime, limit: int = BOARD_ALL) -> 
 
     # the counts from the database (all of them), the lists below are capped at ``limit``
     per_unit = {light: dict(db.execute(select(Order.lead_unit_id, func.count()).where(*where)
-                                       .group_by(Order.lead_unit_id)).tuples().all())
+                                       .group_by(Order.lead_unit_id)).all())
                 for light, where in (("red", red_where), ("yellow", yellow_where))}
     ids = {u for n in per_unit.values() for u in n if u is not None}
     units = {u.id: u for u in db.scalars(select(Unit).where(Unit.id.in_(ids)))} if ids else {}

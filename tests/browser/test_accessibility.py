@@ -47,12 +47,19 @@ def test_every_page_a_test_loads_is_audited(live_server: str, browser: Any) -> N
     page.goto(f"{live_server}/login")
     other = browser.new_context().new_page()
     other.goto(f"{live_server}/portal")
+    urls = browser.audit.audited
+
+    def audits_of_portal(n: int) -> None:
+        deadline = time.monotonic() + 20  # the audit runs in the page's load event: give the event loop turns
+        while urls.count(f"{live_server}/portal") < n and time.monotonic() < deadline:
+            other.wait_for_timeout(50)  # (a fixed count of turns ran out on a loaded machine: the fresh-clone run)
+
+    # the first audit done before the link is followed: an audit the navigation interrupts is dropped, and
+    # only the next load's counts (AxeAudit), which on a loaded machine left one /portal in the list
+    audits_of_portal(1)
     other.get_by_role("link", name="English").click()
     other.wait_for_url("**/portal")
-    urls = browser.audit.audited
-    deadline = time.monotonic() + 20  # the audit runs in the page's load event: give the event loop turns
-    while urls.count(f"{live_server}/portal") < 2 and time.monotonic() < deadline:
-        other.wait_for_timeout(50)  # (a fixed count of turns ran out on a loaded machine: the fresh-clone run)
+    audits_of_portal(2)
     assert f"{live_server}/login" in urls and urls.count(f"{live_server}/portal") >= 2, urls
 
 
