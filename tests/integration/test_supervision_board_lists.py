@@ -44,3 +44,22 @@ def test_the_board_lists_the_most_overdue_first_counts_all_and_shows_all_on_requ
     # the per-unit table counts every overdue order, not only the listed ones
     units = page[page.index('id="b-units"'):page.index('id="b-red"')]
     assert re.search(r"青阳市城市管理局</td><td><span class=\"overdue\">3</span>", units)
+
+
+def test_show_all_at_the_edges_and_for_every_role(client, as_user, db) -> None:  # type: ignore[no-untyped-def]
+    """显示全部 is only a switch: any other value shows the first page, a huge or control-character value is no
+    500, and the roles that may not see the board do not see it with ``?show=all`` either."""
+    from tests.conftest import login
+
+    dispatched(client, as_user, "dept-chengguan")
+    login(client, "supervisor", db=db)
+    for value in ("", "ALL", "1", "all" * 5000, "全部"):
+        r = client.get("/supervision", params={"show": value})
+        assert r.status_code == 200 and "超期工单（" in r.text
+        assert 'hx-get="/supervision/lists?show=all"' not in r.text  # only "all" itself turns it on
+    assert client.get("/supervision?show=al%00l").status_code == 422  # control characters: refused, in both languages
+    for user, code in (("leader", 200), ("dispatcher", 200), ("cg_handler", 403), ("operator1", 403),
+                       ("callback1", 403)):
+        login(client, user, db=db)
+        for url in ("/supervision?show=all", "/supervision/lists?show=all"):
+            assert client.get(url).status_code == code, (user, url)
