@@ -199,12 +199,13 @@ def centre_counts(db: Session, period: Period, rules: frozenset[str] | None = No
     """Every count of the centre's intake source (``definitions.CENTRE_SOURCES``: received, first contact,
     enterprise demands) for the whole centre."""
     src = d.SOURCE_OF["received"]
-    fr, env = frame_of(src), env_of(db, period.end, rules)
+    env = env_of(db, period.end, rules)
     facts = _facts(live)
 
     def build() -> dict[str, int]:
         if facts is not None:
             return facts.centre_counts(db, period, env["rules"])
+        fr = frame_of(src)
         row = db.execute(fr.tables(select(*_aggregates(src, fr, env))).where(*source_where(src, fr, period, env))).one()
         return {c.key: int(n or 0) for c, n in zip(src.counts, row, strict=True)}
 

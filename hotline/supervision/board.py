@@ -40,7 +40,8 @@ def board_ctx(db: Session, user: User, *, show_all: bool = False) -> dict[str, A
     panels = [fn(db, user, now) for fn in registry.get().extensions_of("supervision.board_panels")]
     return {**{k: v for p in panels for k, v in p["ctx"].items()}, "panels": [p["template"] for p in panels],
         "board": b, "now": now, "levels": LEVELS, "states": STATES,
-        "totals": {"red": b.red_total, "yellow": b.yellow_total}, "show_all": show_all,
+        "totals": {"red": sum(u["red"] for u in b.by_unit), "yellow": sum(u["yellow"] for u in b.by_unit)},
+        "show_all": show_all,
         # leaders only read; dispatchers may urge (催办); supervisors urge and supervise (督办)
         "can_urge": is_centre_in(user, Role.supervisor, Role.dispatcher),
         "can_supervise": user.role == Role.supervisor,

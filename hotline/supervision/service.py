@@ -137,10 +137,8 @@ class BoardRow:
 class Board:
     red: list[BoardRow] = field(default_factory=list)
     yellow: list[BoardRow] = field(default_factory=list)
-    by_unit: list[dict[str, Any]] = field(default_factory=list)
+    by_unit: list[dict[str, Any]] = field(default_factory=list)  # counts of all; the lists hold the first ``limit``
     open_supervisions: list[tuple[Supervision, Order]] = field(default_factory=list)
-    red_total: int = 0  # all of them; ``red`` and ``yellow`` hold the first ``limit`` by deadline
-    yellow_total: int = 0
 
 
 #: The board's lists show the most urgent this many; the counts are of all (the page offers 显示全部)
@@ -186,8 +184,6 @@ def board(db: Session, *, user: User, now: datetime, limit: int = BOARD_ALL) -> 
     for light, n_of in per_unit.items():
         for unit_id, n in n_of.items():
             slot(units.get(unit_id) if unit_id else None)[light] = n
-    b.red_total = sum(c["red"] for c in counts.values())
-    b.yellow_total = sum(c["yellow"] for c in counts.values())
     for o in red:
         b.red.append(BoardRow(o, "red", o.lead_unit.name if o.lead_unit else "—", by_order.get(o.id)))
     for o in yellow:
